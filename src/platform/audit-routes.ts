@@ -1,0 +1,173 @@
+/**
+ * @module Staff access to the audit log: filter, export (JSON Lines or CSV) and verify the chain.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { DomainDeps } from '../app.ts'
+import { appendAudit, verifyAuditChain } from './audit.ts'
+import type { Db } from './db/index.ts'
+import { requireStaff } from './http/auth.ts'
+
+const filterSchema = z.object({
+  action: z.string().max(100).optional().describe('action or action prefix, e.g. "staff." or "auth.signin"'),
+  actor: z.string().max(100).optional(),
+  target: z.string().max(100).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+})
+const entrySchema = z.object({
+  seq: z.string(),
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  target: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  prevHash: z.string(),
+  hash: z.string(),
+})
+
+type Filter = z.infer<typeof filterSchema>
+
+function filteredQuery(db: Db, filter: Filter) {
+  let query = db.selectFrom('audit_log').selectAll()
+  if (filter.action) {
+    query = filter.action.endsWith('.')
+      ? query.where('action', 'like', `${filter.action.replace(/[%_\\]/g, '\\$&')}%`)
+      : query.where('action', '=', filter.action)
+  }
+  if (filter.actor) query = query.where('actor', '=', filter.actor)
+  if (filter.target) query = query.where('target', '=', filter.target)
+  if (filter.from) query = query.where('at', '>=', new Date(filter.from))
+  if (filter.to) query = query.where('at', '<', new Date(filter.to))
+  return query
+}
+
+function present(row: {
+  seq: bigint
+  at: Date
+  actor: string
+  action: string
+  target: string
+  details: Record<string, unknown>
+  prev_hash: string
+  hash: string
+}) {
+  return {
+    seq: String(row.seq),
+    at: row.at.toISOString(),
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    details: row.details,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  }
+}
+
+const csvCell = (value: string) => (/[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value)
+
+export async function auditRoutes(base: FastifyInstance, deps: DomainDeps) {
+  const app = base.withTypeProvider<ZodTypeProvider>()
+
+  app.get(
+    '/api/audit',
+    {
+      preHandler: requireStaff('audit.read'),
+      schema: {
+        tags: ['audit'],
+        summary: 'List audit entries, newest first, with filters; page with `before` (a seq)',
+        querystring: filterSchema.extend({
+          before: z.coerce.bigint().positive().optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
+        response: { 200: z.object({ entries: z.array(entrySchema), nextBefore: z.string().nullable() }) },
+      },
+    },
+    async (request) => {
+      const { before, limit, ...filter } = request.query
+      let query = filteredQuery(deps.db, filter)
+      if (before !== undefined) query = query.where('seq', '<', before)
+      const rows = await query
+        .orderBy('seq', 'desc')
+        .limit(limit + 1)
+        .execute()
+      const page = rows.slice(0, limit)
+      return {
+        entries: page.map(present),
+        nextBefore: rows.length > limit ? String(page[page.length - 1]!.seq) : null,
+      }
+    },
+  )
+
+  app.get(
+    '/api/audit/export',
+    {
+      preHandler: requireStaff('audit.read'),
+      schema: {
+        tags: ['audit'],
+        summary:
+          'Export matching entries, oldest first, as JSON Lines or CSV (hashes included for offline checking)',
+        querystring: filterSchema.extend({ format: z.enum(['jsonl', 'csv']).default('jsonl') }),
+      },
+    },
+    async (request, reply) => {
+      const { format, ...filter } = request.query
+      const rows = await filteredQuery(deps.db, filter).orderBy('seq', 'asc').limit(200_000).execute()
+      await appendAudit(deps.db, {
+        actor: `staff:${request.user!.id}`,
+        action: 'audit.exported',
+        target: '',
+        details: { format, filter, entries: rows.length },
+      })
+      const stamp = new Date().toISOString().slice(0, 10)
+      reply.header('content-disposition', `attachment; filename="bulwark-audit-${stamp}.${format}"`)
+      if (format === 'jsonl') {
+        reply.type('application/x-ndjson')
+        return rows.map((r) => JSON.stringify(present(r))).join('\n') + (rows.length ? '\n' : '')
+      }
+      reply.type('text/csv')
+      const header = 'seq,at,actor,action,target,details,prev_hash,hash'
+      const lines = rows.map((r) => {
+        const p = present(r)
+        return [p.seq, p.at, p.actor, p.action, p.target, JSON.stringify(p.details), p.prevHash, p.hash]
+          .map(csvCell)
+          .join(',')
+      })
+      return `${[header, ...lines].join('\n')}\n`
+    },
+  )
+
+  app.post(
+    '/api/audit/verify',
+    {
+      preHandler: requireStaff('audit.verify'),
+      schema: {
+        tags: ['audit'],
+        summary: 'Recompute the hash chain: "intact", or the first entry changed, removed or reordered',
+        response: {
+          200: z.object({
+            intact: z.boolean(),
+            entries: z.number(),
+            head: z.object({ seq: z.string(), hash: z.string() }).nullable().optional(),
+            seq: z.string().optional(),
+            problem: z.enum(['changed', 'removed', 'reordered']).optional(),
+            message: z.string().optional(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const result = await verifyAuditChain(deps.db)
+      await appendAudit(deps.db, {
+        actor: `staff:${request.user!.id}`,
+        action: 'audit.verified',
+        target: '',
+        details: result.intact
+          ? { intact: true, entries: result.entries }
+          : { intact: false, seq: result.seq, problem: result.problem },
+      })
+      return result
+    },
+  )
+}

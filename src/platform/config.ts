@@ -1,0 +1,68 @@
+/**
+ * @module Configuration, parsed once from environment variables with Zod. A bad value stops
+ * start-up with a message that names the variable and the form it expects.
+ */
+import { z } from 'zod'
+
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1')
+
+/** Every variable Bulwark reads, with its default. The README's configuration table mirrors this. */
+export const configSchema = z.object({
+  PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { message: 'expected postgres://user:pass@host:port/db' })
+    .optional(),
+  PUBLIC_URL: z.url({ message: 'expected an absolute URL such as http://localhost:8080' }).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SEED_DEMO: booleanFromEnv.default(true),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(720).default(12),
+  COOKIE_SECURE: booleanFromEnv.default(false),
+  TRUST_PROXY: booleanFromEnv.default(false),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(300),
+  AUTH_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(10),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  EXCHANGE_ID: z.string().min(1).max(64).default('bulwark-demo'),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, { message: 'expected smtp://user:pass@host:port' })
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('Bulwark <security@bulwark.local>'),
+})
+
+export type Config = z.infer<typeof configSchema>
+
+export class ConfigError extends Error {
+  readonly problems: string[]
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+    this.problems = problems
+  }
+}
+
+/**
+ * Parses configuration from an environment map (default: `process.env`). Empty strings count as
+ * unset so `FOO= npm start` falls back to the default.
+ * @example const config = loadConfig({ PORT: '9000' })
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(
+    Object.keys(configSchema.shape)
+      .map((key) => [key, env[key]] as const)
+      .filter(([, value]) => value !== undefined && value !== ''),
+  )
+  const parsed = configSchema.safeParse(present)
+  if (parsed.success) return parsed.data
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?')
+      return `${name}=${JSON.stringify(present[name] ?? '')}: ${issue.message}`
+    }),
+  )
+}

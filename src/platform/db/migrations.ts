@@ -1,0 +1,13 @@
+/**
+ * @module The registry of every domain's migrations. Keys are `NNNN_<domain>_<what>`; ranges:
+ * platform 0001-0099, accounts 0100-0199, por 0200-0299, guard 0300-0399, risk 0400-0499,
+ * p2p 0500-0599. Add one line per domain.
+ */
+import type { Migration } from 'kysely'
+import { migrations as platform } from '../migrations.ts'
+
+export function allMigrations(): Record<string, Migration> {
+  return {
+    ...platform,
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * @module A Kysely dialect for embedded PGlite. PGlite is one PostgreSQL backend in-process with a
+ * single connection, so the driver hands that connection to one user at a time (a transaction holds
+ * it until commit/rollback) and queues the rest. SQL, adapter and introspection are Kysely's own
+ * PostgreSQL parts: there is one dialect of SQL in Bulwark, whichever engine runs it.
+ */
+import type { PGlite } from '@electric-sql/pglite'
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type QueryResult,
+  type TransactionSettings,
+} from 'kysely'
+
+export function createPGliteDialect(pglite: PGlite): Dialect {
+  return {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new PGliteDriver(pglite),
+    createIntrospector: (db: Kysely<unknown>) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  }
+}
+
+class PGliteConnection implements DatabaseConnection {
+  private readonly pglite: PGlite
+  constructor(pglite: PGlite) {
+    this.pglite = pglite
+  }
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    // Without parameters use the simple-query protocol, which (like pg's) accepts several
+    // statements at once: migrations are written that way.
+    const result =
+      query.parameters.length === 0
+        ? ((await this.pglite.exec(query.sql, { rowMode: 'object' })).at(-1) ?? { rows: [], affectedRows: 0 })
+        : await this.pglite.query<R>(query.sql, query.parameters as unknown[], { rowMode: 'object' })
+    const affected = result.affectedRows
+    return {
+      rows: result.rows as R[],
+      ...(affected === undefined ? {} : { numAffectedRows: BigInt(affected) }),
+    }
+  }
+
+  // biome-ignore lint/correctness/useYield: streaming is not supported by PGlite; callers get an error.
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('PGlite does not support streaming queries')
+  }
+}
+
+class PGliteDriver implements Driver {
+  private readonly connection: PGliteConnection
+  private queue: Promise<void> = Promise.resolve()
+
+  private readonly pglite: PGlite
+
+  constructor(pglite: PGlite) {
+    this.pglite = pglite
+    this.connection = new PGliteConnection(pglite)
+  }
+
+  async init(): Promise<void> {
+    await this.pglite.waitReady
+  }
+
+  /** Waits for the single connection; the returned connection is exclusive until released. */
+  async acquireConnection(): Promise<DatabaseConnection> {
+    let release!: () => void
+    const previous = this.queue
+    this.queue = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    await previous
+    this.releases.set(this.connection, release)
+    return this.connection
+  }
+
+  private readonly releases = new Map<DatabaseConnection, () => void>()
+
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const isolation = settings.isolationLevel ? ` isolation level ${settings.isolationLevel}` : ''
+    await connection.executeQuery(CompiledQuery.raw(`begin${isolation}`))
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'))
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'))
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    const release = this.releases.get(connection)
+    this.releases.delete(connection)
+    release?.()
+  }
+
+  async destroy(): Promise<void> {
+    // The owner of the PGlite instance closes it (tests share one per worker).
+  }
+}

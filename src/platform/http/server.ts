@@ -1,0 +1,120 @@
+/**
+ * @module The Fastify instance every domain's routes are registered on: security headers, cookies,
+ * rate limits, request ids, redacted logs, Zod validation, OpenAPI at /docs, the error handler and
+ * session authentication. `listen()` is separate (see main.ts) so tests use `app.inject()`.
+ */
+import { randomUUID } from 'node:crypto'
+import cookie from '@fastify/cookie'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod'
+import type { Config } from '../config.ts'
+import { AppError } from '../errors.ts'
+import type { Sessions } from '../identity/sessions.ts'
+import { installAuth } from './auth.ts'
+import { installErrorHandler } from './error-handler.ts'
+
+export type HttpServer = FastifyInstance & { withTypeProvider(): FastifyInstance }
+export type AppInstance = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInstance
+
+export type CreateHttpServerParameters = {
+  config: Config
+  sessions: Sessions
+  logger?: FastifyServerOptions['logger']
+}
+
+/** Paths whose query strings may carry one-time tokens: logged without the query. */
+function redactUrl(url: string): string {
+  const q = url.indexOf('?')
+  return q === -1 ? url : `${url.slice(0, q)}?[redacted]`
+}
+
+export async function createHttpServer({ config, sessions, logger }: CreateHttpServerParameters) {
+  const app = Fastify({
+    logger: logger ?? {
+      level: config.LOG_LEVEL,
+      redact: {
+        paths: [
+          'req.headers.cookie',
+          'req.headers.authorization',
+          'req.headers["x-csrf-token"]',
+          'req.headers["bw-access-sign"]',
+          'req.headers["bw-access-passphrase"]',
+          'res.headers["set-cookie"]',
+        ],
+        censor: '[redacted]',
+      },
+      serializers: {
+        req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+      },
+    },
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  installErrorHandler(app)
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    strictTransportSecurity: config.COOKIE_SECURE ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'no-referrer' },
+  })
+  await app.register(cookie)
+  await app.register(rateLimit, {
+    global: true,
+    max: config.RATE_LIMIT_MAX,
+    timeWindow: '1 minute',
+    errorResponseBuilder: () =>
+      Object.assign(new AppError('RATE_LIMITED', 429, 'Too many requests. Wait a minute and try again.'), {
+        statusCode: 429,
+      }),
+  })
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Bulwark API',
+        version: '0.1.0',
+        description:
+          'Security and transparency platform for crypto exchanges. Cookie-authenticated state changes need the `x-csrf-token` header (value of the `bulwark_csrf` cookie).',
+      },
+      components: {
+        securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'bulwark_session' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+
+  installAuth(app, sessions)
+  return app
+}

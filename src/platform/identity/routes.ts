@@ -1,0 +1,130 @@
+/**
+ * @module Sign-in, sign-out (this session or everywhere) and "who am I". Sign-in is rate limited
+ * harder than the rest of the API, and always issues a fresh session token (no fixation).
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { DomainDeps } from '../../app.ts'
+import { appendAudit } from '../audit.ts'
+import { CSRF_COOKIE, requireUser, SESSION_COOKIE } from '../http/auth.ts'
+import { permissionsOf } from '../rbac.ts'
+import type { CreateSessionResult } from './sessions.ts'
+import { createSignIn } from './sign-in.ts'
+
+export const emailSchema = z.email({ message: 'expected an email address' }).max(254)
+export const userSchema = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  kind: z.enum(['customer', 'staff']),
+  role: z.string().nullable(),
+  displayName: z.string(),
+  status: z.enum(['active', 'disabled', 'frozen']),
+})
+const meSchema = z.object({ user: userSchema, permissions: z.array(z.string()), csrfToken: z.string() })
+
+/** Sets the session and CSRF cookies for a new session. */
+export function setSessionCookies(reply: FastifyReply, session: CreateSessionResult, secure: boolean) {
+  const base = { path: '/', sameSite: 'lax' as const, secure, expires: session.expiresAt }
+  reply.setCookie(SESSION_COOKIE, session.token, { ...base, httpOnly: true })
+  reply.setCookie(CSRF_COOKIE, session.csrfToken, { ...base, httpOnly: false })
+}
+
+export function clearSessionCookies(reply: FastifyReply) {
+  reply.clearCookie(SESSION_COOKIE, { path: '/' })
+  reply.clearCookie(CSRF_COOKIE, { path: '/' })
+}
+
+export async function identityRoutes(base: FastifyInstance, deps: DomainDeps) {
+  const app = base.withTypeProvider<ZodTypeProvider>()
+  const signIn = createSignIn(deps)
+  const secure = deps.config.COOKIE_SECURE
+
+  app.post(
+    '/api/auth/signin',
+    {
+      config: { rateLimit: { max: deps.config.AUTH_RATE_LIMIT_MAX, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with email and password',
+        body: z.object({ email: emailSchema, password: z.string().min(1).max(128) }),
+        response: { 200: meSchema },
+      },
+    },
+    async (request, reply) => {
+      // Rotate: whatever session the browser had is ended before a new one is issued.
+      if (request.user) await deps.sessions.revoke(request.user.sessionId)
+      const { user, session } = await signIn({
+        email: request.body.email,
+        password: request.body.password,
+        userAgent: String(request.headers['user-agent'] ?? ''),
+        ip: request.ip,
+      })
+      setSessionCookies(reply, session, secure)
+      return { user, permissions: permissionsOf(user.role), csrfToken: session.csrfToken }
+    },
+  )
+
+  app.post(
+    '/api/auth/signout',
+    { preHandler: requireUser, schema: { tags: ['auth'], summary: 'End this session' } },
+    async (request, reply) => {
+      const user = request.user!
+      await deps.sessions.revoke(user.sessionId)
+      await appendAudit(deps.db, {
+        actor: `user:${user.id}`,
+        action: 'auth.signout',
+        target: `user:${user.id}`,
+      })
+      clearSessionCookies(reply)
+      return reply.status(204).send()
+    },
+  )
+
+  app.post(
+    '/api/auth/signout-all',
+    {
+      preHandler: requireUser,
+      schema: {
+        tags: ['auth'],
+        summary: 'End every session of this account, on every device',
+        response: { 200: z.object({ ended: z.number().int() }) },
+      },
+    },
+    async (request, reply) => {
+      const user = request.user!
+      const ended = await deps.sessions.revokeAll(user.id)
+      await appendAudit(deps.db, {
+        actor: `user:${user.id}`,
+        action: 'auth.signout_everywhere',
+        target: `user:${user.id}`,
+        details: { sessionsEnded: ended },
+      })
+      clearSessionCookies(reply)
+      return { ended }
+    },
+  )
+
+  app.get(
+    '/api/auth/me',
+    {
+      preHandler: requireUser,
+      schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: meSchema } },
+    },
+    async (request) => {
+      const user = request.user!
+      return {
+        user: {
+          id: user.id,
+          email: user.email,
+          kind: user.kind,
+          role: user.role,
+          displayName: user.displayName,
+          status: user.status,
+        },
+        permissions: permissionsOf(user.role),
+        csrfToken: user.csrfToken,
+      }
+    },
+  )
+}

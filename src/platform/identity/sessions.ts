@@ -1,0 +1,116 @@
+/**
+ * @module Sessions: 256-bit random tokens handed out as httpOnly SameSite cookies and stored only as
+ * their SHA-256. A new token is issued at every sign-in (no fixation); sessions end after an idle
+ * period and at an absolute expiry; "sign out everywhere" revokes them all.
+ */
+import type { Clock } from '../clock.ts'
+import type { Db } from '../db/index.ts'
+import { randomToken, tokenDigest } from './tokens.ts'
+
+export type SessionPolicy = { idleMinutes: number; absoluteHours: number }
+
+export type SessionUser = {
+  id: string
+  email: string
+  kind: 'customer' | 'staff'
+  role: string | null
+  displayName: string
+  status: 'active' | 'disabled' | 'frozen'
+  sessionId: string
+  csrfToken: string
+}
+
+export type CreateSessionParameters = { userId: string; userAgent: string; ip: string }
+export type CreateSessionResult = { token: string; csrfToken: string; sessionId: string; expiresAt: Date }
+
+/** How often `last_seen_at` is written: often enough for idle expiry, rarely enough to be cheap. */
+const TOUCH_INTERVAL_MS = 60_000
+
+export function createSessions({ db, clock, policy }: { db: Db; clock: Clock; policy: SessionPolicy }) {
+  return {
+    async create({ userId, userAgent, ip }: CreateSessionParameters): Promise<CreateSessionResult> {
+      const token = randomToken(32)
+      const csrfToken = randomToken(24)
+      const now = clock.now()
+      const expiresAt = new Date(now.getTime() + policy.absoluteHours * 3_600_000)
+      const sessionId = tokenDigest(token)
+      await db
+        .insertInto('sessions')
+        .values({
+          id: sessionId,
+          user_id: userId,
+          csrf_token: csrfToken,
+          user_agent: userAgent.slice(0, 512),
+          ip,
+          created_at: now,
+          last_seen_at: now,
+          expires_at: expiresAt,
+          revoked_at: null,
+        })
+        .execute()
+      return { token, csrfToken, sessionId, expiresAt }
+    },
+
+    /** Resolves a cookie token to its user, or null when unknown, revoked, idle or expired. */
+    async resolve(token: string): Promise<SessionUser | null> {
+      if (token.length < 20 || token.length > 100) return null
+      const now = clock.now()
+      const row = await db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .select([
+          'sessions.id as sessionId',
+          'sessions.csrf_token',
+          'sessions.last_seen_at',
+          'sessions.expires_at',
+          'sessions.revoked_at',
+          'users.id',
+          'users.email',
+          'users.kind',
+          'users.role',
+          'users.display_name',
+          'users.status',
+        ])
+        .where('sessions.id', '=', tokenDigest(token))
+        .executeTakeFirst()
+      if (!row || row.revoked_at !== null) return null
+      if (row.expires_at.getTime() <= now.getTime()) return null
+      if (now.getTime() - row.last_seen_at.getTime() > policy.idleMinutes * 60_000) return null
+      if (row.status === 'disabled') return null
+      if (now.getTime() - row.last_seen_at.getTime() > TOUCH_INTERVAL_MS) {
+        await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.sessionId).execute()
+      }
+      return {
+        id: row.id,
+        email: row.email,
+        kind: row.kind,
+        role: row.role,
+        displayName: row.display_name,
+        status: row.status,
+        sessionId: row.sessionId,
+        csrfToken: row.csrf_token,
+      }
+    },
+
+    async revoke(sessionId: string): Promise<void> {
+      await db
+        .updateTable('sessions')
+        .set({ revoked_at: clock.now() })
+        .where('id', '=', sessionId)
+        .where('revoked_at', 'is', null)
+        .execute()
+    },
+
+    /** Ends every session of a user; returns how many were open. */
+    async revokeAll(userId: string): Promise<number> {
+      const result = await db
+        .updateTable('sessions')
+        .set({ revoked_at: clock.now() })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows)
+    },
+  }
+}
+export type Sessions = ReturnType<typeof createSessions>

@@ -1,0 +1,80 @@
+/**
+ * @module Platform migrations: users, sessions and the insert-only audit log.
+ */
+import { type Kysely, type Migration, sql } from 'kysely'
+
+export const migrations: Record<string, Migration> = {
+  '0001_platform_users_sessions': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table users (
+          id uuid primary key default gen_random_uuid(),
+          email text not null check (email = lower(email) and length(email) <= 254),
+          kind text not null check (kind in ('customer', 'staff')),
+          role text check ((kind = 'staff') = (role is not null)),
+          display_name text not null,
+          password_hash text not null,
+          status text not null default 'active' check (status in ('active', 'disabled', 'frozen')),
+          created_at timestamptz not null default now(),
+          updated_at timestamptz not null default now()
+        );
+        create unique index users_email_key on users (email);
+        create table sessions (
+          id text primary key,
+          user_id uuid not null references users (id) on delete cascade,
+          csrf_token text not null,
+          user_agent text not null,
+          ip text not null,
+          created_at timestamptz not null,
+          last_seen_at timestamptz not null,
+          expires_at timestamptz not null,
+          revoked_at timestamptz
+        );
+        create index sessions_user_idx on sessions (user_id);
+      `.execute(db)
+    },
+  },
+  '0002_platform_audit_log': {
+    async up(db: Kysely<unknown>) {
+      // The log is insert-only at the database level: a trigger refuses UPDATE, DELETE and
+      // TRUNCATE, so even application bugs cannot rewrite history. The hash chain catches anyone
+      // who bypasses the trigger (a superuser disabling it, or editing the files).
+      await sql`
+        create table audit_log (
+          seq bigint primary key check (seq > 0),
+          at timestamptz not null,
+          actor text not null,
+          action text not null,
+          target text not null,
+          details jsonb not null,
+          prev_hash text not null check (prev_hash ~ '^[0-9a-f]{64}$'),
+          hash text not null unique check (hash ~ '^[0-9a-f]{64}$')
+        );
+        create index audit_log_action_idx on audit_log (action);
+        create index audit_log_actor_idx on audit_log (actor);
+        create function audit_log_refuse_change() returns trigger language plpgsql as $$
+        begin
+          raise exception 'audit_log is insert-only' using errcode = 'insufficient_privilege';
+        end $$;
+        create trigger audit_log_no_update before update or delete on audit_log
+          for each row execute function audit_log_refuse_change();
+        create trigger audit_log_no_truncate before truncate on audit_log
+          for each statement execute function audit_log_refuse_change();
+      `.execute(db)
+    },
+  },
+  '0003_platform_staff_invites': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table staff_invites (
+          token_digest text primary key,
+          user_id uuid not null references users (id) on delete cascade,
+          invited_by uuid not null references users (id),
+          created_at timestamptz not null,
+          expires_at timestamptz not null,
+          accepted_at timestamptz
+        );
+      `.execute(db)
+    },
+  },
+}

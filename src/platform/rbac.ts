@@ -1,0 +1,47 @@
+/**
+ * @module The staff permission matrix: the one place that says which role may do what. Every
+ * staff route declares one permission (route `config.permission`); a test walks every such route
+ * with every role and asserts exactly this matrix. Customers have no staff permissions.
+ */
+
+export const staffRoles = [
+  'support',
+  'risk_analyst',
+  'compliance_officer',
+  'custody_approver',
+  'security_admin',
+  'auditor',
+] as const
+export type StaffRole = (typeof staffRoles)[number]
+
+export function isStaffRole(value: string): value is StaffRole {
+  return (staffRoles as readonly string[]).includes(value)
+}
+
+/** permission -> roles that hold it. Read a row as "who may …". */
+export const permissionMatrix = {
+  /** See the staff list. */
+  'staff.read': ['security_admin', 'auditor'],
+  /** Invite staff, change roles, disable accounts. */
+  'staff.manage': ['security_admin'],
+  /** Read, filter and export the audit log. */
+  'audit.read': ['security_admin', 'auditor', 'compliance_officer'],
+  /** Run the audit chain verification. */
+  'audit.verify': ['security_admin', 'auditor', 'compliance_officer'],
+} as const satisfies Record<string, readonly StaffRole[]>
+
+export type Permission = keyof typeof permissionMatrix
+
+export function isPermission(value: string): value is Permission {
+  return Object.hasOwn(permissionMatrix, value)
+}
+
+export function roleHasPermission(role: string | null | undefined, permission: Permission): boolean {
+  if (!role) return false
+  return (permissionMatrix[permission] as readonly string[]).includes(role)
+}
+
+/** Every permission a role holds, for the UI to show or hide staff pages. */
+export function permissionsOf(role: string | null | undefined): Permission[] {
+  return (Object.keys(permissionMatrix) as Permission[]).filter((p) => roleHasPermission(role, p))
+}

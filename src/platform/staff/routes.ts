@@ -1,0 +1,100 @@
+/**
+ * @module Staff management routes (security_admin) and invitation acceptance (public, by token).
+ */
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { DomainDeps } from '../../app.ts'
+import { requireStaff } from '../http/auth.ts'
+import { emailSchema, userSchema } from '../identity/routes.ts'
+import type { UserView } from '../identity/users.ts'
+import { staffRoles } from '../rbac.ts'
+import { createStaffService } from './service.ts'
+
+const memberSchema = userSchema.extend({ createdAt: z.string() })
+const idParams = z.object({ id: z.uuid({ message: 'expected a staff member id (UUID)' }) })
+export const newPasswordSchema = z
+  .string()
+  .min(12, { message: 'use at least 12 characters' })
+  .max(128, { message: 'use at most 128 characters' })
+
+export async function staffRoutes(base: FastifyInstance, deps: DomainDeps) {
+  const app = base.withTypeProvider<ZodTypeProvider>()
+  const staff = createStaffService(deps)
+  const publicUrl = deps.config.PUBLIC_URL ?? `http://localhost:${deps.config.PORT}`
+
+  app.get(
+    '/api/staff/members',
+    {
+      preHandler: requireStaff('staff.read'),
+      schema: {
+        tags: ['staff'],
+        summary: 'List staff members',
+        response: { 200: z.object({ members: z.array(memberSchema) }) },
+      },
+    },
+    async () => ({ members: await staff.list() }),
+  )
+
+  app.post(
+    '/api/staff/members',
+    {
+      preHandler: requireStaff('staff.manage'),
+      schema: {
+        tags: ['staff'],
+        summary: 'Invite a staff member; returns a single-use link (72 h) to pass on over a trusted channel',
+        body: z.object({
+          email: emailSchema,
+          displayName: z.string().trim().min(1).max(100),
+          role: z.enum(staffRoles),
+        }),
+        response: { 201: z.object({ member: memberSchema, inviteUrl: z.string(), expiresAt: z.string() }) },
+      },
+    },
+    async (request, reply) => {
+      const result = await staff.invite({ ...request.body, invitedBy: request.user!.id })
+      return reply.status(201).send({
+        member: result.member,
+        inviteUrl: `${publicUrl}/staff/invite#${result.inviteToken}`,
+        expiresAt: result.expiresAt.toISOString(),
+      })
+    },
+  )
+
+  app.patch(
+    '/api/staff/members/:id',
+    {
+      preHandler: requireStaff('staff.manage'),
+      schema: {
+        tags: ['staff'],
+        summary: 'Change a staff member’s role or disable/enable them (ends their sessions)',
+        params: idParams,
+        body: z
+          .object({ role: z.enum(staffRoles).optional(), status: z.enum(['active', 'disabled']).optional() })
+          .refine((b) => b.role !== undefined || b.status !== undefined, { message: 'give role or status' }),
+        response: { 200: z.object({ member: memberSchema }) },
+      },
+    },
+    async (request) => {
+      const actor = request.user!.id
+      let member: UserView | undefined
+      if (request.body.role) member = await staff.changeRole(request.params.id, request.body.role, actor)
+      if (request.body.status) member = await staff.setStatus(request.params.id, request.body.status, actor)
+      return { member: member! }
+    },
+  )
+
+  app.post(
+    '/api/staff/invites/accept',
+    {
+      config: { rateLimit: { max: deps.config.AUTH_RATE_LIMIT_MAX, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['staff'],
+        summary: 'Accept a staff invitation by setting a password',
+        body: z.object({ token: z.string().min(20).max(100), password: newPasswordSchema }),
+        response: { 200: z.object({ member: memberSchema }) },
+      },
+    },
+    async (request) => ({ member: await staff.acceptInvite(request.body.token, request.body.password) }),
+  )
+}

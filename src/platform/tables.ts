@@ -1,0 +1,61 @@
+/**
+ * @module Platform tables: people (customers and staff), sessions, the audit log.
+ */
+import type { ColumnType, Generated } from 'kysely'
+
+export type UserKind = 'customer' | 'staff'
+export type UserStatus = 'active' | 'disabled' | 'frozen'
+
+export interface UsersTable {
+  id: Generated<string>
+  email: string
+  kind: UserKind
+  /** Staff role (see rbac.ts); null for customers. */
+  role: string | null
+  display_name: string
+  password_hash: string
+  status: Generated<UserStatus>
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the session token, hex. The token itself is never stored. */
+  id: string
+  user_id: string
+  csrf_token: string
+  user_agent: string
+  ip: string
+  created_at: Date
+  last_seen_at: Date
+  /** Absolute expiry: the session ends then whatever the activity. */
+  expires_at: Date
+  revoked_at: Date | null
+}
+
+export interface AuditLogTable {
+  seq: ColumnType<bigint, bigint, never>
+  at: ColumnType<Date, Date, never>
+  actor: string
+  action: string
+  target: string
+  details: ColumnType<Record<string, unknown>, string, never>
+  prev_hash: string
+  hash: string
+}
+
+export interface StaffInvitesTable {
+  token_digest: string
+  user_id: string
+  invited_by: string
+  created_at: Date
+  expires_at: Date
+  accepted_at: Date | null
+}
+
+export interface PlatformTables {
+  staff_invites: StaffInvitesTable
+  users: UsersTable
+  sessions: SessionsTable
+  audit_log: AuditLogTable
+}
