@@ -1,0 +1,698 @@
+/**
+ * @module The domain guard: is this site safe to connect a wallet to? Checks, in order: allowlists and
+ * the protected brands' official domains (allow), blocklists (block), then what lists miss:
+ * homoglyph and typosquat lookalikes of protected brands, TLD swaps, combosquats (`pendle-claim.xyz`),
+ * a brand in the subdomain of an unrelated site, and "target + lure" names learned from the loaded
+ * blocklist (tokens that keep reappearing in listed phishing domains, such as a newly hyped project,
+ * next to a lure word like `claim` or `airdrop`). Pure and synchronous; lists arrive as arguments.
+ */
+import { isNonAscii, skeleton } from '../confusables.ts'
+import { NearIndex } from '../levenshtein.ts'
+import type { Reason, Verdict } from '../verdict.ts'
+import { reason, verdictOf } from '../verdict.ts'
+import { type Brand, DEFAULT_BRANDS, PHISHING_KEYWORDS } from './brands.ts'
+import { DomainSet } from './lists.ts'
+import { type NormalizedHost, normalizeHost } from './normalize.ts'
+
+export type DomainCheck = {
+  input: string
+  verdict: Verdict
+  reasons: Reason[]
+  /** The protected brand the site imitates, when one was recognised. */
+  brand?: string
+  /** Canonical host that was checked (absent when the input was not a domain). */
+  host?: string
+  summary: string
+}
+
+export type DomainGuardOptions = {
+  blocklist?: Iterable<string>
+  allowlist?: Iterable<string>
+  /** MetaMask-style fuzzylist: registrable domains whose near misses (edit distance ≤ tolerance) are blocked. */
+  fuzzylist?: Iterable<string>
+  fuzzyTolerance?: number
+  brands?: readonly Brand[]
+  keywords?: readonly string[]
+  /**
+   * Learn "target" tokens from the blocklist (default true). A token that appears in at least
+   * `learnMinCount` distinct listed registrable domains and is not a lure word becomes a target.
+   */
+  learnFromBlocklist?: boolean
+  learnMinCount?: number
+}
+
+/**
+ * Suffixes where anyone can publish a site in seconds; phishing kits live there. A brand or target
+ * on such a host is treated like a brand next to a lure word.
+ */
+const FREE_HOSTING = new Set([
+  'pages.dev',
+  'vercel.app',
+  'netlify.app',
+  'web.app',
+  'firebaseapp.com',
+  'github.io',
+  'gitbook.io',
+  'herokuapp.com',
+  'glitch.me',
+  'workers.dev',
+  'onrender.com',
+  'replit.app',
+  'repl.co',
+  'weebly.com',
+  'webflow.io',
+  'wixsite.com',
+  'framer.app',
+  'framer.website',
+  'surge.sh',
+  'fleek.co',
+  'on-fleek.app',
+  'ipfs.dweb.link',
+  'dweb.link',
+  'ipfs.io',
+  'ipfs.w3s.link',
+  'azurewebsites.net',
+  'blogspot.com',
+  'square.site',
+  'godaddysites.com',
+  'myshopify.com',
+  'gitlab.io',
+  'r2.dev',
+  'translate.goog',
+])
+
+/** Generic words never learned as targets: they name no one in particular. */
+const NOT_A_TARGET = new Set([
+  'finance',
+  'network',
+  'protocol',
+  'crypto',
+  'coin',
+  'coins',
+  'online',
+  'site',
+  'world',
+  'digital',
+  'global',
+  'labs',
+  'exchange',
+  'money',
+  'trade',
+  'trading',
+  'market',
+  'home',
+  'shop',
+  'store',
+  'info',
+  'group',
+  'capital',
+  'bank',
+  'cash',
+  'chain',
+  'meta',
+  'tech',
+  'cloud',
+  'game',
+  'games',
+  'club',
+  'fund',
+  'invest',
+  'blockchain',
+  'defi',
+  'nfts',
+  'www',
+  'http',
+  'https',
+  'index',
+  'html',
+  'page',
+  'pages',
+  'mail',
+  'news',
+  'blog',
+  'live',
+  'best',
+  'center',
+  'service',
+  'services',
+  'help',
+  'user',
+  'users',
+  'account',
+  'update',
+  'com',
+  'net',
+  'org',
+  'xyz',
+  'io',
+  'pro',
+  'top',
+  'vip',
+  'fun',
+  'foundation',
+  'finances',
+  'assets',
+  'asset',
+  'wallet',
+  'wallets',
+  'official',
+  'dashboard',
+  'ecosystem',
+  'community',
+  'project',
+  'system',
+  'systems',
+  'solution',
+  'solutions',
+  'platform',
+  'access',
+  'bitcoin',
+  'ether',
+  'eth',
+  'btc',
+  'usdt',
+  'usdc',
+  'first',
+  'base',
+  'next',
+  'gold',
+  'link',
+  'data',
+  'lite',
+  'plus',
+  'super',
+  'smart',
+  'digital',
+  'cyber',
+  'space',
+  'land',
+  'city',
+  'zone',
+  'verse',
+  'metaverse',
+  'dragon',
+  'king',
+  'moon',
+  'star',
+  'stars',
+  'magic',
+  'ethereum',
+  'network',
+  'mainnet',
+  'testnet',
+  'beta',
+  'alpha',
+  'new',
+  'open',
+  'free',
+  'token',
+  'tokens',
+])
+
+type BrandHit = { brand: Brand; token: string }
+
+export type DomainGuard = {
+  check(input: string): DomainCheck
+  /** Targets learned from the blocklist (for docs and debugging). */
+  learnedTargets(): string[]
+  stats(): { blocklist: number; allowlist: number; brands: number; learnedTargets: number }
+}
+
+/**
+ * Builds a domain guard over normalised lists. Hosts given here should already be normalised
+ * (use `parseDomainList`); unparseable entries are skipped.
+ */
+export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard {
+  const block = new DomainSet(options.blocklist ?? [])
+  const allow = new DomainSet(options.allowlist ?? [])
+  const brands = options.brands ?? DEFAULT_BRANDS
+  const keywords = new Set(options.keywords ?? PHISHING_KEYWORDS)
+  const official = new DomainSet()
+  const officialBrand = new Map<string, Brand>()
+  const brandByToken = new Map<string, Brand>()
+  const specific: BrandHit[] = []
+  for (const brand of brands) {
+    for (const d of brand.domains) {
+      const n = normalizeHost(d)
+      if (n && official.add(n.host)) officialBrand.set(n.host, brand)
+    }
+    for (const t of brand.tokens) {
+      brandByToken.set(t, brand)
+      if (!brand.generic) specific.push({ brand, token: t })
+    }
+  }
+  const typoIndex = new NearIndex<Brand>(
+    specific.filter((h) => h.token.length >= 5).map((h) => [h.token, h.brand]),
+    (w) => (w.length >= 9 ? 2 : 1),
+  )
+  const fuzzy = [...(options.fuzzylist ?? [])]
+    .map((d) => normalizeHost(d))
+    .filter((n): n is NormalizedHost => n?.registrable != null)
+  const fuzzyTolerance = options.fuzzyTolerance ?? 0
+  const fuzzyIndex =
+    fuzzy.length > 0 && fuzzyTolerance > 0
+      ? new NearIndex<string>(
+          fuzzy.map((n) => [n.label, n.registrable as string]),
+          () => Math.min(2, fuzzyTolerance),
+        )
+      : null
+
+  const targets = new Set<string>()
+  if (options.learnFromBlocklist ?? true) {
+    const min = options.learnMinCount ?? 5
+    const counts = new Map<string, number>()
+    const seen = new Set<string>()
+    for (const host of block.values()) {
+      const n = normalizeHost(host)
+      if (!n?.registrable || seen.has(n.registrable)) continue
+      seen.add(n.registrable)
+      for (const t of new Set(tokensOf(n))) if (t.length >= 4) counts.set(t, (counts.get(t) ?? 0) + 1)
+    }
+    for (const [t, c] of counts) {
+      if (c >= min && !keywords.has(t) && !NOT_A_TARGET.has(t) && !/^\d+$/.test(t)) targets.add(t)
+    }
+  }
+
+  function check(input: string): DomainCheck {
+    const n = normalizeHost(input)
+    if (!n) {
+      const reasons = [reason('NOT_A_DOMAIN', 'warn', 'This is not a domain name or web address.')]
+      return { input, verdict: 'warn', reasons, summary: 'We could not read a web address here.' }
+    }
+    const reasons: Reason[] = []
+    for (const t of n.tricks) {
+      if (t.startsWith('userinfo'))
+        reasons.push(reason('USERINFO_TRICK', 'warn', `The ${t}; it goes to ${n.host}.`))
+    }
+    const allowed = allow.match(n.host, n.registrable)
+    if (allowed)
+      return done(input, n, [reason('ALLOWLISTED', 'allow', `${allowed} is on an allowlist.`)], undefined)
+    const own = official.match(n.host, n.registrable)
+    if (own) {
+      const brand = officialBrand.get(own)
+      return done(
+        input,
+        n,
+        [reason('OFFICIAL_DOMAIN', 'allow', `${own} is an official domain of ${brand?.name}.`)],
+        brand,
+      )
+    }
+    const listed = block.match(n.host, n.registrable)
+    if (listed) reasons.push(reason('BLOCKLISTED', 'block', `${listed} is on a phishing blocklist.`))
+    if (n.isIp)
+      reasons.push(reason('IP_ADDRESS', 'warn', 'The site is a bare IP address, not a named domain.'))
+    const brand = lookalikes(n, reasons)
+    if (fuzzyIndex && n.registrable && !listed) {
+      const hit = fuzzyIndex.near(n.label)[0]
+      if (hit)
+        reasons.push(
+          reason(
+            'FUZZY_LOOKALIKE',
+            'block',
+            `${n.registrable} is one or two letters away from ${hit.value}.`,
+          ),
+        )
+    }
+    return done(input, n, reasons, brand)
+  }
+
+  function lookalikes(n: NormalizedHost, reasons: Reason[]): Brand | undefined {
+    if (!n.registrable) return undefined
+    const uniLabel =
+      n.unicodeHost
+        .slice(0, n.unicodeHost.length - n.suffix.length - 1)
+        .split('.')
+        .pop() ?? ''
+    const skel = skeleton(uniLabel)
+    const flat = skel.replace(/[-_]/g, '')
+    const tokens = skel.split(/[-_]+/).filter((t) => t !== '')
+    const subTokens =
+      n.subdomain === ''
+        ? []
+        : skeleton(n.subdomain)
+            .split(/[-_.]+/)
+            .filter((t) => t !== '')
+    const freeHost = FREE_HOSTING.has(n.suffix)
+    const all = [...tokens, ...subTokens]
+    const strongInName = tokens.some((t) => STRONG_LURES.has(t)) || hasLureInside(flat)
+    const strong = strongInName || subTokens.some((t) => STRONG_LURES.has(t))
+    const lure = strong || all.some((t) => keywords.has(t))
+    const riskyHost = freeHost || RISKY_TLDS.has(n.suffix)
+    // 0. `jupiter.org-p.pro`, `app.com-claim.xyz`: the real-looking name ends at a fake TLD label.
+    if (n.subdomain !== '' && FAKE_TLD_START.test(n.label)) {
+      reasons.push(
+        reason(
+          'FAKE_TLD_TRICK',
+          'block',
+          `${n.host} reads like "${n.subdomain}.${n.label.split('-')[0]}" but the site is really ${n.registrable}.`,
+        ),
+      )
+      return brandIn(subTokens.join(''), subTokens, true)
+    }
+    // 1. Homoglyphs: the name is written with non-ASCII letters that look like a brand.
+    if (isNonAscii(uniLabel)) {
+      const b = brandIn(flat, tokens, true)
+      if (b) {
+        reasons.push(
+          reason('HOMOGLYPH', 'block', `"${uniLabel}" uses look-alike letters to imitate ${b.name}.`),
+        )
+        return b
+      }
+    }
+    // 2. Typosquats and TLD swaps of specific brands.
+    for (const cand of new Set([flat, ...tokens])) {
+      const exact = brandByToken.get(cand)
+      if (exact && !exact.generic && cand === flat) {
+        reasons.push(
+          reason(
+            'TLD_SWAP',
+            'block',
+            `${n.registrable} uses ${exact.name}'s name on a domain ${exact.name} does not own.`,
+          ),
+        )
+        return exact
+      }
+      if (cand.length < 5) continue
+      const hit = typoIndex.near(cand)[0]
+      if (hit) {
+        reasons.push(
+          reason(
+            'TYPOSQUAT',
+            'block',
+            `"${cand}" is ${hit.distance} letter${hit.distance > 1 ? 's' : ''} away from ${hit.value.name} ("${hit.word}").`,
+          ),
+        )
+        return hit.value
+      }
+    }
+    const misspelled = findInside(flat, MISSPELLINGS, 4)
+    if (misspelled) {
+      reasons.push(
+        reason(
+          'MISSPELLED_WORD',
+          'block',
+          `${n.registrable} spells "${MISSPELLINGS.get(misspelled)}" as "${misspelled}" with look-alike letters, a trick to pass a quick glance.`,
+        ),
+      )
+      return brandIn(flat, tokens, false)
+    }
+    // 3. Combosquats: brand plus other words in the registrable name.
+    const inName = brandIn(flat, tokens, false)
+    if (inName) {
+      const wholeWithLure =
+        tokens.some((t) => brandByToken.get(t) === inName) && tokens.some((t) => keywords.has(t))
+      if (inName.generic ? strong || wholeWithLure : true)
+        reasons.push(
+          reason(
+            'COMBOSQUAT',
+            'block',
+            `${n.registrable} combines ${inName.name}'s name with ${lure ? 'a lure word' : freeHost ? 'a free hosting service' : 'other words'} on a domain ${inName.name} does not own, a common phishing pattern.`,
+          ),
+        )
+      else if (lure)
+        reasons.push(
+          reason(
+            'BRAND_IN_NAME',
+            'warn',
+            `${n.registrable} contains ${inName.name}'s name but is not an official ${inName.name} domain.`,
+          ),
+        )
+      if (lure || !inName.generic) return inName
+    }
+    // 4. A brand in the subdomain of an unrelated site (`metamask.io.evil.xyz`, `uniswap.vercel-app.pro`).
+    if (subTokens.length > 0) {
+      const sb = brandIn(subTokens.join(''), subTokens, false)
+      if (sb) {
+        const officialInSub = sb.domains.some(
+          (d) => n.subdomain.includes(d.split('.')[0] ?? d) && n.subdomain.includes('.'),
+        )
+        reasons.push(
+          reason(
+            'BRAND_IN_SUBDOMAIN',
+            lure || freeHost || officialInSub ? 'block' : 'warn',
+            `${n.host} puts ${sb.name}'s name in front of an unrelated domain, ${n.registrable}.`,
+          ),
+        )
+        return sb
+      }
+    }
+    // 5. Learned targets next to a strong lure word or on free hosting; a strong lure on a throwaway host.
+    if (targets.size > 0 && (strong || (freeHost && lure))) {
+      const t = all.find((x) => targets.has(x)) ?? findInside(flat, targets)
+      if (t) {
+        reasons.push(
+          reason(
+            'LURE_PATTERN',
+            'block',
+            `${n.host} pairs "${t}", a name phishing sites often impersonate, with ${strong ? 'a lure word such as "claim" or "airdrop"' : 'a free hosting service'}.`,
+          ),
+        )
+        return undefined
+      }
+    }
+    if (strongInName || (strong && riskyHost))
+      reasons.push(
+        reason(
+          'LURE_ON_THROWAWAY_HOST',
+          'block',
+          `${n.host} advertises a claim, airdrop or reward on a ${freeHost ? 'free hosting service' : `cheap ".${n.suffix}" domain`} — the usual shape of a wallet drainer.`,
+        ),
+      )
+    else if (strong)
+      reasons.push(
+        reason(
+          'LURE_WORD',
+          'warn',
+          `${n.host} advertises a claim, airdrop or reward; genuine projects rarely do that on a separate domain.`,
+        ),
+      )
+    return undefined
+  }
+
+  /** Finds a brand named in `flat` (concatenated label) or exactly as one of `tokens`. */
+  function brandIn(flat: string, tokens: string[], includeGeneric: boolean): Brand | undefined {
+    for (const t of tokens) {
+      const b = brandByToken.get(t)
+      if (b && (includeGeneric || !b.generic || tokens.length > 1)) return b
+    }
+    for (const { brand, token } of specific) if (token.length >= 5 && flat.includes(token)) return brand
+    if (includeGeneric)
+      for (const [token, b] of brandByToken) if (token.length >= 4 && flat.includes(token)) return b
+    return undefined
+  }
+
+  function hasLureInside(flat: string): boolean {
+    for (const k of LURES_INSIDE) if (flat.includes(k)) return true
+    return false
+  }
+
+  return {
+    check,
+    learnedTargets: () => [...targets].sort(),
+    stats: () => ({
+      blocklist: block.size,
+      allowlist: allow.size,
+      brands: brands.length,
+      learnedTargets: targets.size,
+    }),
+  }
+}
+
+/** Words that on their own say "free money, connect your wallet". */
+const STRONG_LURES = new Set([
+  'airdrop',
+  'airdrops',
+  'claim',
+  'claims',
+  'claiming',
+  'reward',
+  'rewards',
+  'giveaway',
+  'eligible',
+  'eligibility',
+  'checker',
+  'allocation',
+  'allocations',
+  'presale',
+  'whitelist',
+  'freemint',
+  'migrate',
+  'migration',
+  'rectify',
+  'rectification',
+  'unstake',
+  'restake',
+  'redeem',
+  'dappfix',
+  'bugfix',
+  'walletconnect',
+  'wallet-connect',
+  'dapps',
+  'dapp',
+  'sync',
+  'validate',
+  'validation',
+  'withdraw',
+  'refund',
+  'distribution',
+  'bonus',
+  'giveaways',
+  'bonuses',
+])
+
+/** Common crypto words; a deliberately misspelled one (`flnance`, `foundatlon`) is a lookalike trick. */
+const MISSPELL_BASE = [
+  'allocation',
+  'eligible',
+  'connect',
+  'finance',
+  'foundation',
+  'protocol',
+  'network',
+  'exchange',
+  'wallet',
+  'airdrop',
+  'ethereum',
+  'bitcoin',
+  'official',
+  'defi',
+  'claim',
+  'rewards',
+]
+const SWAPS: [string, string][] = [
+  ['i', 'l'],
+  ['l', 'i'],
+  ['i', '1'],
+  ['l', '1'],
+  ['o', '0'],
+  ['m', 'rn'],
+  ['w', 'vv'],
+  ['e', '3'],
+  ['a', '4'],
+]
+const MISSPELLINGS = new Map<string, string>()
+for (const word of MISSPELL_BASE) {
+  for (const [from, to] of SWAPS) {
+    for (let i = word.indexOf(from); i >= 0; i = word.indexOf(from, i + 1)) {
+      MISSPELLINGS.set(word.slice(0, i) + to + word.slice(i + from.length), word)
+    }
+  }
+}
+
+/** TLDs that dominate throwaway phishing registrations (cheap, little verification). */
+const RISKY_TLDS = new Set([
+  'xyz',
+  'top',
+  'sbs',
+  'cfd',
+  'click',
+  'site',
+  'online',
+  'live',
+  'shop',
+  'store',
+  'icu',
+  'buzz',
+  'rest',
+  'bond',
+  'lol',
+  'cyou',
+  'autos',
+  'boats',
+  'homes',
+  'motorcycles',
+  'yachts',
+  'monster',
+  'quest',
+  'support',
+  'network',
+  'events',
+  'claims',
+  'foundation',
+  'gift',
+  'pro',
+  'fun',
+  'space',
+  'website',
+  'tech',
+  'app',
+  'io',
+  'net',
+  'org',
+  'com',
+  'co',
+  'info',
+  'in',
+  'me',
+  'cc',
+  'to',
+  'vip',
+  'ink',
+  'run',
+  'world',
+  'today',
+  'digital',
+  'finance',
+  'cloud',
+  'dev',
+  'page',
+  'one',
+  'club',
+  'link',
+])
+
+/** A registrable label that starts like a TLD followed by a hyphen (`org-p`, `com-f`). */
+const FAKE_TLD_START = /^(com|org|net|io|app|xyz|fi|finance|co|gg|ag|exchange|network|foundation)-/
+
+/** Lure words distinctive enough to look for inside concatenated names (`claimpendle`). */
+const LURES_INSIDE = [
+  'bonus',
+  'dappfix',
+  'dappsync',
+  'walletsync',
+  'syncroni',
+  'synchroni',
+  'walletconnect',
+  'airdrop',
+  'claim',
+  'reward',
+  'giveaway',
+  'eligib',
+  'allocation',
+  'presale',
+  'whitelist',
+  'rectif',
+  'migrat',
+  'unstake',
+  'restake',
+  'redeem',
+]
+
+function findInside(flat: string, set: { has(k: string): boolean }, min = 6): string | undefined {
+  for (let len = Math.min(14, flat.length); len >= min; len--) {
+    for (let i = 0; i + len <= flat.length; i++) {
+      const s = flat.slice(i, i + len)
+      if (set.has(s)) return s
+    }
+  }
+  return undefined
+}
+
+/** Tokens of a host used for learning: registrable label and subdomain labels, split on - _ . */
+function tokensOf(n: NormalizedHost): string[] {
+  const s = skeleton(`${n.subdomain}.${n.label}`)
+  return s.split(/[-_.]+/).filter((t) => t !== '')
+}
+
+function done(input: string, n: NormalizedHost, reasons: Reason[], brand: Brand | undefined): DomainCheck {
+  const verdict = verdictOf(reasons)
+  const summary =
+    verdict === 'block'
+      ? `Do not connect your wallet to ${n.unicodeHost}: ${reasons.find((r) => r.severity === 'block')?.detail}`
+      : verdict === 'warn'
+        ? `Be careful with ${n.unicodeHost}: ${reasons.find((r) => r.severity === 'warn')?.detail}`
+        : `No known risk found for ${n.unicodeHost}.`
+  const out: DomainCheck = { input, verdict, reasons, host: n.host, summary }
+  if (brand) out.brand = brand.name
+  return out
+}

@@ -1,0 +1,113 @@
+/**
+ * @module Turns whatever a user pastes (a URL, `user@host` tricks, ports, trailing dots, upper case,
+ * Unicode/IDN, `hxxp` defanging) into a canonical ASCII host plus its registrable domain from the
+ * Public Suffix List (tldts, private suffixes such as `vercel.app` included, so `foo.vercel.app` is
+ * its own site and `vercel.app` itself is a public suffix that is never blocked or allowed as a whole).
+ */
+import { toASCII, toUnicode } from 'punycode/punycode.es6.js'
+import { parse } from 'tldts'
+
+export type NormalizedHost = {
+  /** Canonical ASCII (punycode) host, lowercase, no trailing dot. */
+  host: string
+  /** The host as Unicode (what the user may see in an address bar). */
+  unicodeHost: string
+  /** Registrable domain (eTLD+1), or null for IPs, bare public suffixes and unknown TLDs. */
+  registrable: string | null
+  /** Public suffix (ICANN or private). */
+  suffix: string
+  /** The registrable domain without its suffix (`uniswap` for `app.uniswap.org`). */
+  label: string
+  /** Labels left of the registrable domain (`app` for `app.uniswap.org`). */
+  subdomain: string
+  isIp: boolean
+  /** Notes on tricks found while normalising (userinfo, IDN, …). */
+  tricks: string[]
+}
+
+const HOST_CHARS = /^[a-z0-9.-]+$/
+
+/**
+ * Normalises a domain or URL. Returns null when no usable host can be found.
+ * @example normalizeHost('HTTPS://metamask.io.@evil.xyz:443/x').host === 'evil.xyz'
+ */
+export function normalizeHost(input: string): NormalizedHost | null {
+  const tricks: string[] = []
+  let s = input.trim()
+  if (s === '') return null
+  s = s.replace(/^hxxp/i, 'http').replace(/\[\.\]/g, '.')
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(s)
+  if (scheme) s = s.slice(scheme[0].length)
+  s = s.replace(/\\/g, '/')
+  const end = s.search(/[/?#]/)
+  if (end >= 0) s = s.slice(0, end)
+  const at = s.lastIndexOf('@')
+  if (at >= 0) {
+    tricks.push(`userinfo "${s.slice(0, at)}" before @ is not the site`)
+    s = s.slice(at + 1)
+  }
+  if (s.startsWith('[')) {
+    const close = s.indexOf(']')
+    const ip = s.slice(1, close < 0 ? undefined : close).toLowerCase()
+    return ip === '' ? null : ipHost(ip, tricks)
+  }
+  const colon = s.lastIndexOf(':')
+  if (colon >= 0 && /^\d*$/.test(s.slice(colon + 1))) s = s.slice(0, colon)
+  try {
+    s = decodeURIComponent(s)
+  } catch {
+    // a malformed %-escape stays literal
+  }
+  s = s
+    .replace(/[。．｡]/g, '.')
+    .replace(/\.+$/, '')
+    .toLowerCase()
+  if (s === '') return null
+  let host: string
+  try {
+    host = toASCII(s.normalize('NFC'))
+  } catch {
+    return null
+  }
+  if (!HOST_CHARS.test(host) || host.includes('..') || host.startsWith('.') || host.length > 253) return null
+  let unicodeHost = host
+  try {
+    unicodeHost = toUnicode(host)
+  } catch {
+    // keep the ASCII form when a label is malformed punycode
+  }
+  if (unicodeHost !== host) tricks.push(`internationalised name shown as "${unicodeHost}"`)
+  const p = parse(host, { allowPrivateDomains: true, extractHostname: false })
+  if (p.isIp) return ipHost(host, tricks)
+  const suffix = p.publicSuffix ?? ''
+  const registrable = p.domain && p.domain !== suffix ? p.domain : null
+  return {
+    host,
+    unicodeHost,
+    registrable,
+    suffix,
+    label: p.domainWithoutSuffix ?? '',
+    subdomain: p.subdomain ?? '',
+    isIp: false,
+    tricks,
+  }
+}
+
+function ipHost(ip: string, tricks: string[]): NormalizedHost {
+  return {
+    host: ip,
+    unicodeHost: ip,
+    registrable: null,
+    suffix: '',
+    label: '',
+    subdomain: '',
+    isIp: true,
+    tricks,
+  }
+}
+
+/** True when `host` is itself a public suffix (ICANN or private), e.g. `com`, `co.uk`, `vercel.app`. */
+export function isPublicSuffix(host: string): boolean {
+  const p = parse(host, { allowPrivateDomains: true, extractHostname: false })
+  return p.publicSuffix === host
+}
