@@ -1,0 +1,39 @@
+/**
+ * @module Every page of the web app, by path. Domains add their pages here (one entry each).
+ * `audience` decides who sees it: public, any signed-in customer, or staff with `permission`.
+ */
+import type { ReactNode } from 'react'
+import { HomePage } from './home/HomePage.tsx'
+import { SignInPage } from './platform/SignInPage.tsx'
+import { AuditPage } from './staff/AuditPage.tsx'
+import { InviteAcceptPage } from './staff/InviteAcceptPage.tsx'
+import { StaffPage } from './staff/StaffPage.tsx'
+
+export type AppRoute = {
+  path: string
+  render: (params: Record<string, string>) => ReactNode
+  audience: 'public' | 'customer' | 'staff'
+  permission?: string
+  /** Shown in the navigation with this label. */
+  nav?: string
+}
+
+export const routes: AppRoute[] = [
+  { path: '/', render: () => <HomePage />, audience: 'public' },
+  { path: '/signin', render: () => <SignInPage />, audience: 'public' },
+  { path: '/staff/invite', render: () => <InviteAcceptPage />, audience: 'public' },
+  {
+    path: '/staff/members',
+    render: () => <StaffPage />,
+    audience: 'staff',
+    permission: 'staff.read',
+    nav: 'Staff',
+  },
+  {
+    path: '/staff/audit',
+    render: () => <AuditPage />,
+    audience: 'staff',
+    permission: 'audit.read',
+    nav: 'Audit log',
+  },
+]
