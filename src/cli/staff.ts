@@ -38,7 +38,7 @@ export const staffCommands: CliGroup = {
           throw new UsageError('--email must be an email address')
         if (!values.role || !isStaffRole(values.role))
           throw new UsageError(`--role must be one of ${staffRoles.join(', ')}`)
-        const password = await readStdin()
+        const password = (await (io.readStdin ?? readStdin)()).replace(/\r?\n$/, '')
         if (password.length < 12 || password.length > 128)
           throw new UsageError('the password (stdin) must be 12 to 128 characters')
         const handle = await openConfiguredDatabase(loadConfig(io.env))

@@ -7,6 +7,8 @@ export type CliIo = {
   stdout: (text: string) => void
   stderr: (text: string) => void
   env: Record<string, string | undefined>
+  /** Reads all of standard input (secrets such as passwords arrive this way, never as arguments). */
+  readStdin?: () => Promise<string>
 }
 
 export type CliVerb = {

@@ -4,10 +4,12 @@
  * p2p 0500-0599. Add one line per domain.
  */
 import type { Migration } from 'kysely'
+import { migrations as accounts } from '../../accounts/migrations.ts'
 import { migrations as platform } from '../migrations.ts'
 
 export function allMigrations(): Record<string, Migration> {
   return {
     ...platform,
+    ...accounts,
   }
 }

@@ -2,6 +2,7 @@
  * @module The typed shape of the whole database, composed from each domain's tables. Add one
  * `extends` per domain.
  */
+import type { AccountsTables } from '../../accounts/tables.ts'
 import type { PlatformTables } from '../tables.ts'
 
-export interface Database extends PlatformTables {}
+export interface Database extends PlatformTables, AccountsTables {}

@@ -116,5 +116,36 @@ export async function createHttpServer({ config, sessions, logger }: CreateHttpS
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
 
   installAuth(app, sessions)
+
+  // Every route with its audience and permission, for the RBAC and robustness tests and for
+  // operators (`GET /api/meta/routes` could expose it later); recorded after installAuth rewrote it.
+  const routeTable: RouteInfo[] = []
+  app.addHook('onRoute', (route) => {
+    const config = (route.config ?? {}) as { audience?: RouteInfo['audience']; permission?: string }
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD' || method === 'OPTIONS') continue
+      routeTable.push({
+        method,
+        url: route.url,
+        ...(config.audience ? { audience: config.audience } : {}),
+        ...(config.permission ? { permission: config.permission } : {}),
+      })
+    }
+  })
+  app.decorate('routeTable', routeTable)
   return app
+}
+
+export type RouteInfo = {
+  method: string
+  url: string
+  audience?: 'customer' | 'staff' | 'user'
+  permission?: string
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every registered route (method, url, audience, permission). */
+    routeTable: RouteInfo[]
+  }
 }
