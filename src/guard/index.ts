@@ -1,0 +1,30 @@
+/**
+ * @module Public surface of the wallet guard: the checks a wallet, a browser extension or an
+ * exchange's withdrawal page runs before the user connects, sends or signs. Isomorphic: nothing here
+ * touches the file system or Node built-ins (loading lists from files/URLs is in `./node/`).
+ */
+export type { AddressListSource, AddressScreen, AddressScreener, ListKind } from './address/lists.ts'
+export { createAddressScreener, parseAddressList } from './address/lists.ts'
+export type { AddressCheck, AddressCheckInput, Similarity } from './address/lookalike.ts'
+export { checkDestination, metamaskRule, pairVerdict, similarity } from './address/lookalike.ts'
+export type { AddressKind, NormalizedAddress } from './address/normalize.ts'
+export { normalizeAddress } from './address/normalize.ts'
+export type { Poisoning, TransferCheck, TransferInput } from './address/poisoning.ts'
+export { classifyTransfer, isDust } from './address/poisoning.ts'
+export { hasInvisible, skeleton, stripInvisible } from './confusables.ts'
+export type { Brand } from './domain/brands.ts'
+export { DEFAULT_BRANDS, PHISHING_KEYWORDS } from './domain/brands.ts'
+export type { DomainCheck, DomainGuard, DomainGuardOptions } from './domain/guard.ts'
+export { createDomainGuard } from './domain/guard.ts'
+export type { ListFormat, ParsedDomainList } from './domain/lists.ts'
+export { DomainSet, detectListFormat, parseDomainList } from './domain/lists.ts'
+export type { NormalizedHost } from './domain/normalize.ts'
+export { normalizeHost } from './domain/normalize.ts'
+export type { BytecodeReport } from './token/bytecode.ts'
+export { analyzeBytecode, fetchCode } from './token/bytecode.ts'
+export type { TokenCheck, TokenCheckInput, TokenGuard, TokenInfo } from './token/counterfeit.ts'
+export { createTokenGuard, parseTokenList, symbolKey } from './token/counterfeit.ts'
+export type { TxCheck, TxContext, TxInput } from './tx/analyze.ts'
+export { analyzeTx } from './tx/analyze.ts'
+export type { Reason, Verdict } from './verdict.ts'
+export { publicReasons, verdictOf } from './verdict.ts'

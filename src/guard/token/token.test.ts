@@ -1,0 +1,102 @@
+import { toFunctionSelector } from 'viem'
+import { describe, expect, it } from 'vitest'
+import tokenListJson from '../fixtures/tokens.tokenlist.json' with { type: 'json' }
+import { analyzeBytecode, fetchCode } from './bytecode.ts'
+import { createTokenGuard, parseTokenList, symbolKey } from './counterfeit.ts'
+
+describe('counterfeit tokens', () => {
+  const guard = createTokenGuard(parseTokenList(JSON.stringify(tokenListJson)))
+  const fakeAddress = '0x1d70eae23db8c98b5e2a7746110aa49373c0ebd0'
+
+  it('parses the standard token-list format', () => {
+    expect(guard.size()).toBe(4)
+    expect(guard.canonical(1, '0xdac17f958d2ee523a2206206994597c13d831ec7')?.symbol).toBe('USDT')
+  })
+
+  it('reduces lookalike symbols to what they imitate', () => {
+    expect(symbolKey('USDТ')).toBe('USDT') // Cyrillic Т
+    expect(symbolKey('B\u180eN\u180eB')).toBe('BNB') // Mongolian vowel separators
+    expect(symbolKey('USDT\u00ad')).toBe('USDT') // soft hyphen
+    expect(symbolKey('USDŦ')).toBe('USDT')
+  })
+
+  it('flags lookalike symbols at non-canonical addresses and names what they imitate', () => {
+    const r = guard.check({ chainId: 1, address: fakeAddress, symbol: 'USDС', name: 'Tether' })
+    expect(r.verdict).toBe('block')
+    expect(r.impersonates?.symbol).toBe('USDC')
+    expect(r.reasons.map((x) => x.code)).toContain('LOOKALIKE_SYMBOL')
+  })
+
+  it('flags a plain copy of a canonical symbol and a copied name', () => {
+    expect(guard.check({ chainId: 1, address: fakeAddress, symbol: 'USDT' }).reasons[0]?.code).toBe(
+      'COUNTERFEIT_SYMBOL',
+    )
+    expect(
+      guard.check({ chainId: 1, address: fakeAddress, symbol: 'XYZ', name: 'Wrapped Ether' }).verdict,
+    ).toBe('warn')
+  })
+
+  it('allows canonical tokens in any letter case and unrelated tokens', () => {
+    expect(
+      guard.check({ chainId: 1, address: '0xDAC17F958D2EE523A2206206994597C13D831EC7', symbol: 'USDT' })
+        .verdict,
+    ).toBe('allow')
+    expect(
+      guard.check({ chainId: 1, address: fakeAddress, symbol: 'MYTOKEN', name: 'My Token' }).verdict,
+    ).toBe('allow')
+  })
+})
+
+/** Assembles bytecode from opcodes and PUSH4 selectors, the way a Solidity dispatcher lays them out. */
+function dispatcher(signatures: string[], tail = ''): string {
+  return `0x6080604052${signatures.map((s) => `63${toFunctionSelector(s).slice(2)}14`).join('')}${tail}00`
+}
+
+describe('bytecode risk flags', () => {
+  it('flags mint, blacklist, pause, fee setters and upgrades by selector', () => {
+    const code = dispatcher([
+      'transfer(address,uint256)',
+      'mint(address,uint256)',
+      'addBlackList(address)',
+      'pause()',
+      'setTaxFee(uint256)',
+      'upgradeTo(address)',
+    ])
+    const codes = analyzeBytecode(code).reasons.map((r) => r.code)
+    expect(codes).toEqual(['OWNER_MINT', 'BLACKLIST', 'PAUSABLE', 'ADJUSTABLE_FEES', 'UPGRADEABLE'])
+  })
+
+  it('finds SELFDESTRUCT and EIP-1967 proxies but not bytes hidden inside PUSH data', () => {
+    const slot = '360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc'
+    expect(analyzeBytecode(`0x7f${slot}54ff`).reasons.map((r) => r.code)).toEqual([
+      'UPGRADEABLE',
+      'SELFDESTRUCT',
+    ])
+    // 0xff and 0xf4 appear only as PUSH2 data here
+    const clean = analyzeBytecode(dispatcher(['transfer(address,uint256)'], '61fff4'))
+    expect(clean.reasons).toEqual([])
+    expect(clean.selectors).toEqual([toFunctionSelector('transfer(address,uint256)')])
+  })
+
+  it('recognises EIP-1167 minimal proxies and accounts without code', () => {
+    const clone =
+      '0x363d3d373d3d3d363d73bebebebebebebebebebebebebebebebebebebebe5af43d82803e903d91602b57fd5bf3'
+    expect(analyzeBytecode(clone).reasons[0]?.code).toBe('UPGRADEABLE')
+    expect(analyzeBytecode('0x').reasons[0]?.code).toBe('NO_CODE')
+  })
+
+  it('fetches code with eth_getCode through an injected fetch', async () => {
+    const seen: unknown[] = []
+    const fakeFetch = (async (_url: string, init: RequestInit) => {
+      seen.push(JSON.parse(String(init.body)))
+      return new Response(JSON.stringify({ jsonrpc: '2.0', id: 1, result: '0x6000' }))
+    }) as typeof fetch
+    expect(
+      await fetchCode('http://rpc.invalid', '0xdac17f958d2ee523a2206206994597c13d831ec7', fakeFetch),
+    ).toBe('0x6000')
+    expect(seen[0]).toMatchObject({
+      method: 'eth_getCode',
+      params: ['0xdac17f958d2ee523a2206206994597c13d831ec7', 'latest'],
+    })
+  })
+})
