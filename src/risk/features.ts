@@ -1,0 +1,222 @@
+/**
+ * @module Feature extraction: updates an account's state with one event and returns the named
+ * features rules and models read (window counts and sums, baselines, novelty, time since the last
+ * security change, counterparty novelty, exposure). Feature names are stable; docs/risk.md lists them.
+ */
+import type { AddressExposure } from './propagation.ts'
+import type { RiskEvent, RiskEventType } from './schema.ts'
+import { RISK_EVENT_TYPES, SECURITY_CHANGE_TYPES } from './schema.ts'
+import { type AccountStore, DAY, HOUR } from './state.ts'
+
+export const FEATURE_NAMES = [
+  'amount',
+  'events.1m',
+  'events.1h',
+  'events.1d',
+  'auth_failed.1h',
+  'auth_failed.1d',
+  'withdrawals.count.1h',
+  'withdrawals.count.1d',
+  'withdrawals.sum.1h',
+  'withdrawals.sum.1d',
+  'withdrawals.sum.7d',
+  'withdrawals.sum.30d',
+  'deposits.count.1h',
+  'deposits.count.1d',
+  'deposits.sum.1d',
+  'deposits.sum.30d',
+  'p2p.count.1h',
+  'p2p.sum.1d',
+  'security_changes.1d',
+  'security_changes.7d',
+  'new_counterparties.1d',
+  'new_counterparties.7d',
+  'new_devices.1d',
+  'new_devices.30d',
+  'device.new',
+  'ip.new',
+  'country.new',
+  'counterparty.new',
+  'hours_since_security_change',
+  'hours_since_new_device',
+  'account_age_days',
+  'amount.ewma',
+  'amount.p50',
+  'amount.p95',
+  'amount.ratio_p95',
+  'amount.z',
+  'amount.ratio_max',
+  'passthrough.1d',
+  'exposure.direct',
+  'exposure.indirect',
+  'exposure.hops',
+  'exposure.account',
+  'behaviour.score',
+  'behaviour.surprise',
+] as const
+export type FeatureName = (typeof FEATURE_NAMES)[number]
+export type Features = Record<FeatureName, number>
+
+/** Hours reported when something never happened (kept finite so rules and JSON stay simple). */
+export const NEVER_HOURS = 1e6
+
+export const TYPE_CODE: Record<RiskEventType, number> = Object.fromEntries(
+  RISK_EVENT_TYPES.map((t, i) => [t, i]),
+) as Record<RiskEventType, number>
+
+/** The fiat-comparable value of a money event: `valueUsd` when given, else the raw amount. */
+export function eventValue(event: RiskEvent): number {
+  if (!('amount' in event)) return 0
+  return event.valueUsd ?? Number(event.amount)
+}
+
+export type ExposureLookup = (address: string) => AddressExposure | undefined
+
+/** The counterparty of an event: destination address, source address or P2P peer. */
+export function counterpartyOf(event: RiskEvent): string | undefined {
+  switch (event.type) {
+    case 'withdrawal_requested':
+      return event.to
+    case 'deposit':
+      return event.from
+    case 'p2p_order':
+      return `acct:${event.counterparty}`
+    case 'whitelist_changed':
+      return event.address
+    case 'chain_tx':
+      return event.to
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Applies `event` to the account at slot `i` and returns its features (computed after the update,
+ * so "withdrawals.count.1h" includes this withdrawal; amount baselines are those before it).
+ */
+export function extractFeatures(
+  store: AccountStore,
+  i: number,
+  event: RiskEvent,
+  exposure: ExposureLookup | undefined,
+): Features {
+  const at = event.at
+  const type = event.type
+  const value = eventValue(event)
+  const isOut = type === 'withdrawal_requested' || (type === 'p2p_order' && event.side === 'sell')
+
+  // Baselines before this event, so an outlier is judged against the past.
+  const base = store.amountBaseline(i)
+  const p50 = store.amountQuantile(i, 0.5)
+  const p95 = store.amountQuantile(i, 0.95)
+  const firstAt = store.firstAt(i)
+  store.touch(i, at)
+
+  let deviceNew = 0
+  let ipNew = 0
+  let countryNew = 0
+  let counterpartyNew = 0
+  if ('device' in event && event.device !== undefined) {
+    const fresh = store.knowsNone(i, 'device')
+    if (store.remember(i, 'device', event.device) && !fresh) deviceNew = 1
+  }
+  if (type === 'device_new') deviceNew = 1
+  if (deviceNew) {
+    store.markNewDevice(i, at)
+    store.add(i, 'new_devices', at)
+  }
+  if ('ip' in event && event.ip !== undefined) {
+    const fresh = store.knowsNone(i, 'ip')
+    if (store.remember(i, 'ip', event.ip) && !fresh) ipNew = 1
+  }
+  if ('country' in event && event.country !== undefined) {
+    const fresh = store.knowsNone(i, 'country')
+    if (store.remember(i, 'country', event.country) && !fresh) countryNew = 1
+  }
+  const cp = counterpartyOf(event)
+  let direct = 0
+  let indirect = 0
+  let hops = 0
+  if (cp !== undefined) {
+    // A whitelisted address is not yet a counterparty: the first payment to it is still new.
+    if (type !== 'whitelist_changed' && store.remember(i, 'counterparty', cp)) {
+      counterpartyNew = 1
+      store.add(i, 'new_counterparties', at)
+    }
+    const x = exposure?.(cp)
+    if (x) {
+      if (x.hops === 0) direct = x.score
+      else {
+        indirect = x.score
+        hops = x.hops
+      }
+      store.raiseExposure(i, x.score)
+    }
+  }
+
+  store.add(i, 'events', at)
+  if (type === 'signin_failed' || type === 'second_factor_failed') store.add(i, 'auth_failed', at)
+  if (SECURITY_CHANGE_TYPES.has(type)) {
+    store.add(i, 'security_changes', at)
+    store.markSecurityChange(i, at)
+  }
+  if (type === 'withdrawal_requested') store.add(i, 'withdrawals', at, value)
+  if (type === 'deposit') store.add(i, 'deposits', at, value)
+  if (type === 'p2p_order') {
+    store.add(i, 'p2p', at, value)
+    if (event.side === 'buy') store.add(i, 'deposits', at, value)
+  }
+  if (isOut) store.observeAmount(i, value)
+
+  const secAt = store.securityChangedAt(i)
+  const devAt = store.newDeviceAt(i)
+  const wd1d = store.window(i, 'withdrawals', '1d', at, 'sum')
+  const dep1d = store.window(i, 'deposits', '1d', at, 'sum')
+  const logStd = Math.max(base.logStd, 0.5)
+  return {
+    amount: value,
+    'events.1m': store.window(i, 'events', '1m', at),
+    'events.1h': store.window(i, 'events', '1h', at),
+    'events.1d': store.window(i, 'events', '1d', at),
+    'auth_failed.1h': store.window(i, 'auth_failed', '1h', at),
+    'auth_failed.1d': store.window(i, 'auth_failed', '1d', at),
+    'withdrawals.count.1h': store.window(i, 'withdrawals', '1h', at),
+    'withdrawals.count.1d': store.window(i, 'withdrawals', '1d', at),
+    'withdrawals.sum.1h': store.window(i, 'withdrawals', '1h', at, 'sum'),
+    'withdrawals.sum.1d': wd1d,
+    'withdrawals.sum.7d': store.window(i, 'withdrawals', '7d', at, 'sum'),
+    'withdrawals.sum.30d': store.window(i, 'withdrawals', '30d', at, 'sum'),
+    'deposits.count.1h': store.window(i, 'deposits', '1h', at),
+    'deposits.count.1d': store.window(i, 'deposits', '1d', at),
+    'deposits.sum.1d': dep1d,
+    'deposits.sum.30d': store.window(i, 'deposits', '30d', at, 'sum'),
+    'p2p.count.1h': store.window(i, 'p2p', '1h', at),
+    'p2p.sum.1d': store.window(i, 'p2p', '1d', at, 'sum'),
+    'security_changes.1d': store.window(i, 'security_changes', '1d', at),
+    'security_changes.7d': store.window(i, 'security_changes', '7d', at),
+    'new_counterparties.1d': store.window(i, 'new_counterparties', '1d', at),
+    'new_counterparties.7d': store.window(i, 'new_counterparties', '7d', at),
+    'new_devices.1d': store.window(i, 'new_devices', '1d', at),
+    'new_devices.30d': store.window(i, 'new_devices', '30d', at),
+    'device.new': deviceNew,
+    'ip.new': ipNew,
+    'country.new': countryNew,
+    'counterparty.new': counterpartyNew,
+    hours_since_security_change: Number.isNaN(secAt) ? NEVER_HOURS : (at - secAt) / HOUR,
+    hours_since_new_device: Number.isNaN(devAt) ? NEVER_HOURS : (at - devAt) / HOUR,
+    account_age_days: Number.isNaN(firstAt) ? 0 : (at - firstAt) / DAY,
+    'amount.ewma': base.n > 0 ? Math.exp(base.logMean) : 0,
+    'amount.p50': Number.isNaN(p50) ? 0 : p50,
+    'amount.p95': Number.isNaN(p95) ? 0 : p95,
+    'amount.ratio_p95': isOut && p95 > 0 ? value / p95 : 0,
+    'amount.z': isOut && base.n > 0 && value > 0 ? (Math.log(value) - base.logMean) / logStd : 0,
+    'amount.ratio_max': isOut && base.max > 0 ? value / base.max : 0,
+    'passthrough.1d': dep1d > 0 ? wd1d / dep1d : 0,
+    'exposure.direct': direct,
+    'exposure.indirect': indirect,
+    'exposure.hops': hops,
+    'exposure.account': store.exposure(i),
+    'behaviour.score': 0,
+    'behaviour.surprise': 0,
+  }
+}
