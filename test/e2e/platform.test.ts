@@ -1,0 +1,62 @@
+/**
+ * A security admin, in real Chromium, signs in, changes a colleague's role, finds the entry in
+ * the audit log and runs the chain verification.
+ */
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEMO_PASSWORD } from '../../src/demo/seed.ts'
+import { launchBrowser } from '../support/browser.ts'
+import { startTestServer, type TestServer } from '../support/server.ts'
+
+let server: TestServer
+let browser: Browser
+beforeAll(async () => {
+  server = await startTestServer()
+  browser = await launchBrowser()
+})
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+})
+
+describe('staff console in the browser', () => {
+  it('signs in, changes a role, sees the audit entry and verifies the chain', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${server.url}/signin`)
+    await page.getByLabel('Email').fill('security.admin@staff.bulwark')
+    await page.getByLabel('Password').fill(DEMO_PASSWORD)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('heading', { name: 'Audit log', exact: true }).waitFor()
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Staff' }).click()
+    await page.getByRole('heading', { name: 'Staff', exact: true }).waitFor()
+    await page.getByLabel('Role of support@staff.bulwark').selectOption('auditor')
+    await page.getByRole('status').filter({ hasText: 'role changed to auditor' }).waitFor()
+
+    await page.getByRole('link', { name: 'Audit log' }).click()
+    await page.getByLabel('Action').fill('staff.role_changed')
+    await page.getByRole('button', { name: 'Filter' }).click()
+    const row = page.locator('table.audit tbody tr').filter({ hasText: '"to":"auditor"' })
+    await row.first().waitFor()
+    expect(await row.first().textContent()).toContain('"from":"support"')
+
+    await page.getByRole('button', { name: 'Verify the chain' }).click()
+    const result = page.getByTestId('verify-result')
+    await result.waitFor()
+    expect(await result.textContent()).toMatch(/^Intact: all \d+ entries check out/)
+    await page.close()
+  })
+
+  it('shows a customer no staff pages', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${server.url}/signin`)
+    await page.getByLabel('Email').fill('alice@demo.bulwark')
+    await page.getByLabel('Password').fill(DEMO_PASSWORD)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('heading', { name: /Welcome, Alice/ }).waitFor()
+    expect(await page.getByRole('link', { name: 'Audit log' }).count()).toBe(0)
+    await page.goto(`${server.url}/staff/audit`)
+    await page.getByRole('heading', { name: 'Not available' }).waitFor()
+    await page.close()
+  })
+})
