@@ -3,6 +3,8 @@
  */
 import { auditCommands } from './audit.ts'
 import { dbCommands } from './db.ts'
+import { riskCommands } from './risk.ts'
+import { guardCommands } from './guard.ts'
 import { serveCommand } from './serve.ts'
 import { staffCommands } from './staff.ts'
 import type { CliGroup } from './types.ts'
@@ -12,4 +14,6 @@ export const commands: Record<string, CliGroup> = {
   db: dbCommands,
   audit: auditCommands,
   staff: staffCommands,
+  risk: riskCommands,
+  guard: guardCommands,
 }

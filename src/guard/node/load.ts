@@ -1,0 +1,149 @@
+/**
+ * @module Node-side loading for the guard: reads list files or URLs the operator configures, turns
+ * them into guard options, and refreshes them on a schedule. Kept out of the isomorphic core so a
+ * browser extension can bundle the detectors without `node:fs`.
+ */
+import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
+import type { AddressListSource, ListKind } from '../address/lists.ts'
+import { parseAddressList } from '../address/lists.ts'
+import type { Brand } from '../domain/brands.ts'
+import type { DomainGuardOptions } from '../domain/guard.ts'
+import { parseDomainList, splitCsvLine } from '../domain/lists.ts'
+import type { TokenInfo } from '../token/counterfeit.ts'
+import { parseTokenList } from '../token/counterfeit.ts'
+
+/** Reads a local path or an http(s) URL as text. */
+export async function loadText(source: string, fetchFn: typeof fetch = fetch): Promise<string> {
+  if (/^https?:\/\//i.test(source)) {
+    const res = await fetchFn(source)
+    if (!res.ok) throw new Error(`${source}: HTTP ${res.status}`)
+    return res.text()
+  }
+  return readFile(source, 'utf8')
+}
+
+/** Loads blocklists and allowlists (plain, CSV or MetaMask config) into domain guard options. */
+export async function loadDomainLists(
+  sources: { blocklists?: string[]; allowlists?: string[]; brands?: string[] },
+  fetchFn: typeof fetch = fetch,
+): Promise<DomainGuardOptions & { rejected: number }> {
+  const block: string[] = []
+  const allow: string[] = []
+  const fuzzy: string[] = []
+  let tolerance = 0
+  let rejected = 0
+  for (const [kind, list] of [
+    ['block', sources.blocklists ?? []],
+    ['allow', sources.allowlists ?? []],
+  ] as const) {
+    for (const src of list) {
+      const text = await loadText(src, fetchFn)
+      const parsed = parseDomainList(text, kind)
+      block.push(...parsed.block)
+      allow.push(...parsed.allow)
+      fuzzy.push(...parsed.fuzzy)
+      rejected += parsed.rejected.length
+      if (parsed.fuzzy.length > 0) {
+        const t = Number((JSON.parse(text) as { tolerance?: unknown }).tolerance ?? 2)
+        tolerance = Math.max(tolerance, Number.isFinite(t) ? t : 2)
+      }
+    }
+  }
+  const out: DomainGuardOptions & { rejected: number } = { blocklist: block, allowlist: allow, rejected }
+  if (fuzzy.length > 0) {
+    out.fuzzylist = fuzzy
+    out.fuzzyTolerance = tolerance
+  }
+  if (sources.brands && sources.brands.length > 0) {
+    const { DEFAULT_BRANDS } = await import('../domain/brands.ts')
+    const extra: Brand[] = []
+    for (const src of sources.brands) extra.push(...(JSON.parse(await loadText(src, fetchFn)) as Brand[]))
+    out.brands = [...DEFAULT_BRANDS, ...extra]
+  }
+  return out
+}
+
+/**
+ * Loads address lists. The list name is the file name; the kind is `sanctions` for files named like
+ * the OFAC export (`sanctioned_addresses_*`), otherwise the `kind` given.
+ */
+export async function loadAddressLists(
+  sources: string[],
+  kind: ListKind = 'sanctions',
+  fetchFn: typeof fetch = fetch,
+): Promise<AddressListSource[]> {
+  const out: AddressListSource[] = []
+  for (const src of sources) {
+    const name = basename(src.replace(/[?#].*$/, ''))
+    const asset = /sanctioned_addresses_([A-Z0-9]+)\./.exec(name)?.[1]
+    out.push({
+      name: asset ? `OFAC SDN (${asset})` : name,
+      kind: asset ? 'sanctions' : kind,
+      addresses: parseAddressList(await loadText(src, fetchFn)),
+    })
+  }
+  return out
+}
+
+/** Loads token lists: standard token-list JSON, or CSV with chainId,address,symbol,name columns. */
+export async function loadTokenLists(sources: string[], fetchFn: typeof fetch = fetch): Promise<TokenInfo[]> {
+  const out: TokenInfo[] = []
+  for (const src of sources) {
+    const text = await loadText(src, fetchFn)
+    if (text.trimStart().startsWith('{') || text.trimStart().startsWith('['))
+      out.push(...parseTokenList(text))
+    else out.push(...parseTokenCsv(text))
+  }
+  return out
+}
+
+/** CSV token rows (`chainId,address,symbol,name[,decimals]` in any column order). */
+export function parseTokenCsv(text: string): TokenInfo[] {
+  const lines = text.split(/\r?\n/)
+  const header = splitCsvLine(lines[0] ?? '').map((h) => h.trim().toLowerCase())
+  const col = (n: string): number => header.indexOf(n)
+  const [ci, ai, si, ni, di] = [col('chainid'), col('address'), col('symbol'), col('name'), col('decimals')]
+  if (ai < 0 || si < 0) return []
+  const out: TokenInfo[] = []
+  for (const line of lines.slice(1)) {
+    if (!line) continue
+    const c = splitCsvLine(line)
+    const address = c[ai]?.trim() ?? ''
+    if (!/^0x[0-9a-fA-F]{40}$/.test(address)) continue
+    const t: TokenInfo = {
+      chainId: Number(c[ci] || 1),
+      address,
+      symbol: c[si] ?? '',
+      name: c[ni] ?? c[si] ?? '',
+    }
+    const d = Number(c[di])
+    if (di >= 0 && Number.isInteger(d)) t.decimals = d
+    out.push(t)
+  }
+  return out
+}
+
+/**
+ * Re-runs `load` every `intervalMs` and hands each result to `apply`; a failed refresh keeps the
+ * previous lists and reports the error. Returns a stop function.
+ */
+export function scheduleRefresh<T>(
+  load: () => Promise<T>,
+  apply: (value: T) => void,
+  intervalMs: number,
+  onError: (e: unknown) => void = () => {},
+): () => void {
+  let running = false
+  const timer = setInterval(() => {
+    if (running) return
+    running = true
+    load()
+      .then(apply, onError)
+      .finally(() => {
+        running = false
+      })
+  }, intervalMs)
+  timer.unref?.()
+  return () => clearInterval(timer)
+}
