@@ -76,7 +76,7 @@ export interface Undercollateralised {
 const MAX_ISSUES = 100
 const CHUNK_LEVELS = 16
 const STORE_FROM = 4
-const BUCKET_BYTES = 48 << 20
+const BUCKET_BYTES = 16 << 20
 const READ_BYTES = 8 << 20
 
 /** Default depth for a leaf count: a multiple of 4, at least 20, so the height reveals only the magnitude. */
@@ -425,7 +425,11 @@ function importLiabilities(
   const seqCap = 1 << 17
   let seqCount = 0
 
-  const seen = new KeyTable(Math.max(1024, Math.floor(fileSize / 64)), true)
+  // Size the duplicate table from the average row length of the first chunk, not from a worst case.
+  let sampleLines = 0
+  for (let i = buf.indexOf(10); i >= 0 && i < filled; i = buf.indexOf(10, i + 1)) sampleLines++
+  const expectedRows = Math.ceil((fileSize / Math.max(1, filled)) * Math.max(1, sampleLines) * 1.05)
+  const seen = new KeyTable(Math.max(1024, expectedRows), true)
   const hi = new Float64Array(2 * k)
   const lo = new Float64Array(2 * k)
   const cell: ParsedCell = { hi: 0, lo: 0, negative: false, error: undefined }
@@ -446,7 +450,8 @@ function importLiabilities(
     idStart: number,
     idLen: number,
     piece: number,
-    amounts: (c: number) => [number, number],
+    his: Float64Array,
+    los: Float64Array,
   ) => {
     const b = shuffle
       ? bucketAt(bucketCount === 1 ? 0 : rng.below(bucketCount))
@@ -459,10 +464,17 @@ function importLiabilities(
     buf.copy(out, o + 2, idStart, idStart + idLen)
     out[o + 2 + idLen] = piece
     o += 3 + idLen
-    for (let c = 0; c < 2 * k; c++) {
-      const [h, l] = amounts(c)
-      out.writeUInt32BE(h, o + c * 8)
-      out.writeUInt32BE(l, o + c * 8 + 4)
+    for (let c = 0; c < 2 * k; c++, o += 8) {
+      const h = his[c]!
+      const l = los[c]!
+      out[o] = h >>> 24
+      out[o + 1] = (h >>> 16) & 255
+      out[o + 2] = (h >>> 8) & 255
+      out[o + 3] = h & 255
+      out[o + 4] = l >>> 24
+      out[o + 5] = (l >>> 16) & 255
+      out[o + 6] = (l >>> 8) & 255
+      out[o + 7] = l & 255
     }
     b.advance(size)
   }
@@ -503,8 +515,10 @@ function importLiabilities(
       issue(line, idLen === 0 ? 'user_id is empty' : 'user_id is longer than 255 bytes')
       continue
     }
-    if (buf.indexOf(34, lineStart) >= 0 && buf.indexOf(34, lineStart) < stop) {
-      issue(line, 'quotes are not allowed (fields never contain commas)')
+    let quoted = false
+    for (let i = lineStart; i < c; i++) if (buf[i] === 34) quoted = true
+    if (quoted) {
+      issue(line, 'user_id must not contain quotes (fields are never quoted)')
       continue
     }
     let col = 0
@@ -547,9 +561,10 @@ function importLiabilities(
     const [klo, khi] = hash64(buf, lineStart, c, 0)
     const rowOffset = fileOffset + lineStart
     let dup = -1
-    if (seen.find(klo, khi).length > 0) {
+    const matches = seen.find(klo, khi)
+    if (matches.length > 0) {
       const id = buf.toString('utf8', lineStart, c)
-      for (const s of seen.find(klo, khi)) {
+      for (const s of matches) {
         if (idAtOffset(seen.extra![s]!) === id) dup = seen.value(s)
       }
     }
@@ -579,10 +594,10 @@ function importLiabilities(
     }
     if (issueCount > 0 || underCount > 0) continue // keep validating, stop writing
     if (split === 1) {
-      writeRecord(lineStart, idLen, 0, (x) => [hi[x]!, lo[x]!])
+      writeRecord(lineStart, idLen, 0, hi, lo)
     } else {
       const shares = splitShares(pieceRng, hi, lo, split)
-      for (let p = 0; p < split; p++) writeRecord(lineStart, idLen, p, (x) => shares[p]![x]!)
+      for (let p = 0; p < split; p++) writeRecord(lineStart, idLen, p, shares[p]!.hi, shares[p]!.lo)
     }
     if ((users & 0xffff) === 0) params.onProgress?.('import', fileOffset + pos, fileSize)
   }
@@ -607,8 +622,11 @@ function importLiabilities(
 }
 
 /** Splits each component into `split` random shares summing exactly to it. */
-function splitShares(rng: Drbg, hi: Float64Array, lo: Float64Array, split: number): [number, number][][] {
-  const out: [number, number][][] = Array.from({ length: split }, () => [])
+function splitShares(rng: Drbg, hi: Float64Array, lo: Float64Array, split: number) {
+  const out = Array.from({ length: split }, () => ({
+    hi: new Float64Array(hi.length),
+    lo: new Float64Array(hi.length),
+  }))
   for (let x = 0; x < hi.length; x++) {
     const v = BigInt(hi[x]!) * 4294967296n + BigInt(lo[x]!)
     const w = Array.from({ length: split }, () => BigInt(rng.nextU32()) + 1n)
@@ -617,7 +635,8 @@ function splitShares(rng: Drbg, hi: Float64Array, lo: Float64Array, split: numbe
     for (let p = 0; p < split; p++) {
       const share = p === split - 1 ? rest : (v * w[p]!) / total
       rest -= share
-      out[p]!.push([Number(share >> 32n), Number(share & 0xffffffffn)])
+      out[p]!.hi[x] = Number(share >> 32n)
+      out[p]!.lo[x] = Number(share & 0xffffffffn)
     }
   }
   return out

@@ -4,16 +4,7 @@
  */
 import { Drbg } from './drbg.ts'
 import { hash64 } from './keytable.ts'
-import {
-  concatBytes,
-  leafHash,
-  nodeSize,
-  padNode,
-  parentInto,
-  prefix,
-  type Sha256,
-  userNonce,
-} from './verify/layout.ts'
+import { nodeSize, padNode, parentInto, prefix, type Sha256 } from './verify/layout.ts'
 
 /** Stored leaf record: leafHash(32) || userHash(32) || balances (2K × u64). */
 export function leafRecordSize(assetCount: number): number {
@@ -63,19 +54,34 @@ export function hashBucket(
   const size = leafRecordSize(assetCount)
   const leaves = new Uint8Array(count * size)
   const keys = new Uint32Array(count * 2)
-  const dec = new TextDecoder()
-  const uidPrefix = prefix('uid')
+  // Reused hash inputs laid out exactly as userNonce / userHash / leafHash build them (a test checks equality).
+  const nonceIn = new Uint8Array(8 + 32 + 4 + 255)
+  nonceIn.set(prefix('nonce'), 0)
+  nonceIn.set(roundSecret, 8)
+  const uidIn = new Uint8Array(8 + 32 + 255)
+  uidIn.set(prefix('uid'), 0)
+  const balancesSize = assetCount * 16
+  const leafIn = new Uint8Array(8 + 32 + balancesSize)
+  leafIn.set(prefix('leaf'), 0)
   for (let i = 0; i < count; i++) {
     const s = starts[i]!
     const len = (bucket[s]! << 8) | bucket[s + 1]!
     const idBytes = bucket.subarray(s + 2, s + 2 + len)
     const piece = bucket[s + 2 + len]!
-    const balances = bucket.subarray(s + 3 + len, s + 3 + len + assetCount * 16)
-    const userId = dec.decode(idBytes)
-    const nonce = userNonce(sha256, roundSecret, userId, piece)
-    const uid = sha256(concatBytes(uidPrefix, nonce, idBytes))
+    const balances = bucket.subarray(s + 3 + len, s + 3 + len + balancesSize)
+    nonceIn[40] = piece >>> 24
+    nonceIn[41] = (piece >>> 16) & 255
+    nonceIn[42] = (piece >>> 8) & 255
+    nonceIn[43] = piece & 255
+    nonceIn.set(idBytes, 44)
+    const nonce = sha256(nonceIn.subarray(0, 44 + len))
+    uidIn.set(nonce, 8)
+    uidIn.set(idBytes, 40)
+    const uid = sha256(uidIn.subarray(0, 40 + len))
+    leafIn.set(uid, 8)
+    leafIn.set(balances, 40)
     const o = i * size
-    leaves.set(leafHash(sha256, uid, balances), o)
+    leaves.set(sha256(leafIn), o)
     leaves.set(uid, o + 32)
     leaves.set(balances, o + 64)
     const [lo, hi] = hash64(idBytes, 0, len, piece)
@@ -107,9 +113,11 @@ export function foldChunk(
   for (let i = 0; i < n; i++) {
     const r = i * leafSize
     const o = i * size
-    cur.set(leaves.subarray(r, r + 32), o)
+    for (let b = 0; b < 32; b++) cur[o + b] = leaves[r + b]!
     for (let c = 0; c < assetCount * 2; c++) {
-      cur.set(leaves.subarray(r + 64 + c * 8, r + 72 + c * 8), o + 32 + c * 16 + 8)
+      const from = r + 64 + c * 8
+      const to = o + 40 + c * 16
+      for (let b = 0; b < 8; b++) cur[to + b] = leaves[from + b]!
     }
   }
   const scratch = new Uint8Array(8 + 2 * size)

@@ -40,7 +40,7 @@ const leaves = Array.from({ length: 11 }, (_, i) => ({
   balances: bal([i * 1000 + 1, 0], [i * 7, i % 3 === 0 ? 5 : 0], [100_000 + i, 0]),
 }))
 const tree = buildMemTree({ sha256, roundId: '2026-11', roundSecret: secret, depth: 5, assets, leaves })
-const bigMax = (...xs: bigint[]) => xs.reduce((m, x) => (x > m ? x : m))
+const bigMax = (a: bigint, b: bigint) => (a > b ? a : b)
 const clone = (p: PorProof): PorProof => decodeProof(encodeProof(p))
 
 describe('verifyProof', () => {

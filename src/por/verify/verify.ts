@@ -158,10 +158,7 @@ export function verifyProof(proof: PorProof, options: VerifyOptions = {}): Verif
     return result('', [], [])
   }
 
-  const positions = new Set<number>()
-  const distinct = proof.pieces.every((p) =>
-    positions.has(p.position) ? false : (positions.add(p.position), true),
-  )
+  const distinct = new Set(proof.pieces.map((p) => p.position)).size === proof.pieces.length
   add({
     name: 'distinct-leaves',
     ok: distinct,
