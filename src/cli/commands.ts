@@ -5,6 +5,7 @@ import { auditCommands } from './audit.ts'
 import { dbCommands } from './db.ts'
 import { riskCommands } from './risk.ts'
 import { guardCommands } from './guard.ts'
+import { porCommands } from './por.ts'
 import { serveCommand } from './serve.ts'
 import { staffCommands } from './staff.ts'
 import type { CliGroup } from './types.ts'
@@ -16,4 +17,5 @@ export const commands: Record<string, CliGroup> = {
   staff: staffCommands,
   risk: riskCommands,
   guard: guardCommands,
+  por: porCommands,
 }

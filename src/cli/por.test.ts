@@ -1,0 +1,96 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runCli } from './main.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'por-cli-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+async function cli(...argv: string[]) {
+  let stdout = ''
+  let stderr = ''
+  const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: {} })
+  return { code, stdout, stderr }
+}
+
+const assets = join(dir, 'assets.csv')
+const liabilities = join(dir, 'liabilities.csv')
+writeFileSync(assets, 'symbol,decimals,price_usd,haircut\nBTC,8,65000,0.9\nUSDT,6,1,1\n')
+writeFileSync(
+  liabilities,
+  `user_id,BTC,USDT\n${Array.from({ length: 50 }, (_, i) => `u${i},0.${i + 1},${i * 10}`).join('\n')}\n`,
+)
+
+describe('bulwark por', () => {
+  const round = join(dir, 'round')
+  const proofFile = join(dir, 'u7.proof')
+
+  it('builds a round, extracts a proof and verifies it against the round (exit 0)', async () => {
+    const built = await cli(
+      'por',
+      'build',
+      '--liabilities',
+      liabilities,
+      '--assets',
+      assets,
+      '--out',
+      round,
+      '--json',
+    )
+    expect(built.code).toBe(0)
+    const root = JSON.parse(built.stdout).summary.root
+    expect(root).toMatch(/^[0-9a-f]{64}$/)
+    expect((await cli('por', 'proof', '--round', round, '--user', 'u7', '--out', proofFile)).code).toBe(0)
+    const verified = await cli('por', 'verify', '--proof', proofFile, '--round', round)
+    expect(verified.code).toBe(0)
+    expect(verified.stdout).toContain('user u7 is included')
+    expect((await cli('por', 'verify', '--proof', proofFile, '--root', root)).code).toBe(0)
+    expect((await cli('por', 'audit', round)).code).toBe(0)
+  })
+
+  it('exits 1 naming the failed check for a tampered proof', async () => {
+    const proof = JSON.parse((await cli('por', 'proof', '--round', round, '--user', 'u7')).stdout)
+    const sums = proof.pieces[0].siblings[4].sums[1]
+    sums.equity = String(BigInt(sums.equity) + 1n)
+    const tampered = join(dir, 'tampered.json')
+    writeFileSync(tampered, JSON.stringify(proof))
+    const result = await cli('por', 'verify', '--proof', tampered, '--round', round, '--json')
+    expect(result.code).toBe(1)
+    expect(JSON.parse(result.stdout).failed).toMatchObject({ name: 'round-node', level: 4, asset: 'USDT' })
+  })
+
+  it('exits 1 on a truncated proof file, naming where it ends', async () => {
+    const truncated = join(dir, 'short.proof')
+    writeFileSync(truncated, readFileSync(proofFile).subarray(0, 100))
+    const result = await cli('por', 'verify', '--proof', truncated, '--round', round)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/FAIL format .* at byte \d+: proof is truncated/)
+  })
+
+  it('fails the build with the list of undercollateralised users, as JSON', async () => {
+    const bad = join(dir, 'bad.csv')
+    writeFileSync(bad, 'user_id,BTC,USDT\nrich,1,0\nshort,0,-5\n')
+    const result = await cli(
+      'por',
+      'build',
+      '--liabilities',
+      bad,
+      '--assets',
+      assets,
+      '--out',
+      join(dir, 'x'),
+      '--json',
+    )
+    expect(result.code).toBe(1)
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: false,
+      code: 'POR_UNDERCOLLATERALISED',
+      details: { users: [{ userId: 'short', line: 3 }] },
+    })
+  })
+
+  it('reports a missing argument as a usage error (exit 2)', async () => {
+    expect((await cli('por', 'proof', '--user', 'u1')).code).toBe(2)
+  })
+})

@@ -1,0 +1,251 @@
+/**
+ * @module `bulwark por …`: build a round's liabilities tree from CSV files, extract a user's proof, verify a proof
+ * (naming the exact check that failed), and audit a round from its auditor package. Exit 0 ok, 1 a check failed.
+ */
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { isAppError } from '../platform/errors.ts'
+import {
+  auditRound,
+  buildRound,
+  encodeProof,
+  fromHex,
+  openRound,
+  parseProofFile,
+  proofToJson,
+  readSummary,
+  type VerifyResult,
+  verifyProof,
+} from '../por/index.ts'
+import { type CliGroup, type CliIo, UsageError } from './types.ts'
+
+const json = (io: CliIo, value: unknown) =>
+  io.stdout(`${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`)
+
+function need(value: string | undefined, flag: string): string {
+  if (!value) throw new UsageError(`${flag} is required`)
+  return value
+}
+
+function int(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^[0-9]+$/.test(value)) throw new UsageError(`${flag} must be a non-negative integer`)
+  return Number(value)
+}
+
+/** Prints a verification result check by check (or as JSON). */
+function printVerify(io: CliIo, result: VerifyResult, asJson: boolean) {
+  if (asJson) {
+    json(io, result)
+    return
+  }
+  for (const c of result.checks) io.stdout(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(16)} ${c.detail}\n`)
+  if (result.ok) {
+    const p = result.pieces[0]
+    io.stdout(
+      `\nuser ${result.userId} is included in round ${result.roundId} (root ${result.computedRoot})\n`,
+    )
+    if (p) {
+      for (const [i, b] of p.balances.entries()) {
+        if (b.equity !== 0n || b.debt !== 0n) {
+          io.stdout(`  ${result.totals[i]?.symbol ?? `#${i}`}: equity ${b.equity} debt ${b.debt}\n`)
+        }
+      }
+    }
+  } else {
+    io.stdout(`\nINVALID: ${result.failed?.detail}\n`)
+  }
+}
+
+export const porCommands: CliGroup = {
+  summary: 'Proof of reserves: liabilities tree, user proofs, verification and audit',
+  verbs: {
+    build: {
+      summary: 'Build a round from a liabilities snapshot and an assets file',
+      usage:
+        '--liabilities L.csv --assets A.csv --out DIR [--round-id ID] [--reserves R.csv] [--depth N] [--split N] ' +
+        '[--no-shuffle] [--exempt FILE] [--workers N] [--json]',
+      async run(args, io) {
+        const { values } = parseArgs({
+          args,
+          options: {
+            liabilities: { type: 'string' },
+            assets: { type: 'string' },
+            reserves: { type: 'string' },
+            out: { type: 'string' },
+            'round-id': { type: 'string' },
+            depth: { type: 'string' },
+            split: { type: 'string' },
+            'no-shuffle': { type: 'boolean' },
+            exempt: { type: 'string' },
+            workers: { type: 'string' },
+            json: { type: 'boolean' },
+          },
+        })
+        const outDir = need(values.out, '--out')
+        const exemptions = values.exempt
+          ? readFileSync(values.exempt, 'utf8')
+              .split('\n')
+              .map((l) => l.replace(/#.*/, '').trim())
+              .filter(Boolean)
+          : []
+        const depth = int(values.depth, '--depth')
+        const split = int(values.split, '--split')
+        const workers = int(values.workers, '--workers')
+        let lastShown = ''
+        try {
+          const result = await buildRound({
+            liabilitiesPath: need(values.liabilities, '--liabilities'),
+            assetsPath: need(values.assets, '--assets'),
+            outDir,
+            roundId: values['round-id'] ?? new Date().toISOString().slice(0, 7),
+            roundSecret: crypto.getRandomValues(new Uint8Array(32)),
+            exemptions,
+            shuffle: !values['no-shuffle'],
+            ...(depth === undefined ? {} : { depth }),
+            ...(split === undefined ? {} : { split }),
+            ...(workers === undefined ? {} : { workers }),
+            onProgress: (phase, done, total) => {
+              if (values.json) return
+              const shown = `${phase} ${Math.floor((100 * done) / Math.max(1, total))}%`
+              if (shown !== lastShown) io.stderr(`\r${shown}   `)
+              lastShown = shown
+            },
+          })
+          if (values.reserves) copyFileSync(values.reserves, join(outDir, 'reserves.csv'))
+          if (!values.json) io.stderr('\n')
+          if (values.json) json(io, { ok: true, ...result })
+          else {
+            const s = result.summary
+            io.stdout(
+              `round ${s.roundId}: ${result.users} users, ${result.leaves} leaves, depth ${s.depth}\n`,
+            )
+            io.stdout(`root ${s.root}\n`)
+            for (const t of s.totals) io.stdout(`  ${t.symbol.padEnd(8)} equity ${t.equity} debt ${t.debt}\n`)
+            const p = result.phasesMs
+            io.stdout(
+              `import ${p.import.toFixed(0)} ms, leaves ${p.leaves.toFixed(0)} ms, tree ${p.tree.toFixed(0)} ms\n`,
+            )
+            if (result.exemptedUndercollateralised.length > 0) {
+              io.stdout(`recorded exemptions used: ${result.exemptedUndercollateralised.join(', ')}\n`)
+            }
+          }
+          return 0
+        } catch (e) {
+          if (!isAppError(e) || !values.json) throw e
+          json(io, { ok: false, code: e.code, message: e.message, details: e.details })
+          return 1
+        }
+      },
+    },
+    proof: {
+      summary: "Extract a user's inclusion proof from a round directory",
+      usage: '--round DIR --user ID [--out FILE] [--json]',
+      async run(args, io) {
+        const { values } = parseArgs({
+          args,
+          options: {
+            round: { type: 'string' },
+            user: { type: 'string' },
+            out: { type: 'string' },
+            json: { type: 'boolean' },
+          },
+        })
+        const round = openRound(need(values.round, '--round'))
+        try {
+          const proof = round.proof(need(values.user, '--user'))
+          if (values.out) {
+            const bytes = encodeProof(proof)
+            writeFileSync(values.out, bytes)
+            if (values.json)
+              json(io, { ok: true, file: values.out, bytes: bytes.length, root: round.summary.root })
+            else io.stdout(`wrote ${values.out} (${bytes.length} bytes)\n`)
+          } else {
+            json(io, proofToJson(proof))
+          }
+          return 0
+        } finally {
+          round.close()
+        }
+      },
+    },
+    verify: {
+      summary: 'Verify a proof file (binary or JSON) against a root or a round directory',
+      usage: '--proof FILE [--round DIR | --root HEX] [--json]',
+      async run(args, io) {
+        const { values } = parseArgs({
+          args,
+          options: {
+            proof: { type: 'string' },
+            round: { type: 'string' },
+            root: { type: 'string' },
+            json: { type: 'boolean' },
+          },
+        })
+        let proof: ReturnType<typeof parseProofFile>
+        try {
+          proof = parseProofFile(readFileSync(need(values.proof, '--proof')))
+        } catch (e) {
+          if (e instanceof UsageError) throw e
+          const check = { name: 'format', ok: false, detail: (e as Error).message }
+          if (values.json) json(io, { ok: false, checks: [check], failed: check })
+          else io.stdout(`FAIL format           ${check.detail}\n`)
+          return 1
+        }
+        if (values.root && !/^[0-9a-fA-F]{64}$/.test(values.root))
+          throw new UsageError('--root must be 64 hex digits')
+        let result: VerifyResult
+        if (values.round) {
+          const summary = readSummary(values.round)
+          let round: ReturnType<typeof openRound> | undefined
+          try {
+            round = openRound(values.round)
+          } catch {
+            round = undefined // a published round without private files: compare with round.json only
+          }
+          result = verifyProof(proof, {
+            expectedRoot: fromHex(summary.root),
+            publishedTotals: summary.totals.map((t) => ({
+              ...t,
+              equity: BigInt(t.equity),
+              debt: BigInt(t.debt),
+            })),
+            ...(round ? { reference: round.node } : {}),
+          })
+          round?.close()
+        } else {
+          result = verifyProof(proof, values.root ? { expectedRoot: fromHex(values.root) } : {})
+          if (!values.root && !values.json) {
+            io.stderr('note: no --root or --round given; only the root inside the proof file was checked\n')
+          }
+        }
+        printVerify(io, result, values.json ?? false)
+        return result.ok ? 0 : 1
+      },
+    },
+    audit: {
+      summary: 'Recompute a round from its auditor package and compare with what was published',
+      usage: 'DIR [--json]',
+      async run(args, io) {
+        const { values, positionals } = parseArgs({
+          args,
+          allowPositionals: true,
+          options: { json: { type: 'boolean' } },
+        })
+        const report = auditRound(need(positionals[0], 'DIR'))
+        if (values.json) json(io, report)
+        else {
+          for (const c of report.checks)
+            io.stdout(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(16)} ${c.detail}\n`)
+          io.stdout(
+            report.ok
+              ? `\nround ${report.roundId}: audit passed\n`
+              : `\nround ${report.roundId}: AUDIT FAILED\n`,
+          )
+        }
+        return report.ok ? 0 : 1
+      },
+    },
+  },
+}
