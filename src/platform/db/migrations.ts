@@ -5,11 +5,13 @@
  */
 import type { Migration } from 'kysely'
 import { migrations as accounts } from '../../accounts/migrations.ts'
+import { migrations as p2p } from '../../p2p/migrations.ts'
 import { migrations as platform } from '../migrations.ts'
 
 export function allMigrations(): Record<string, Migration> {
   return {
     ...platform,
     ...accounts,
+    ...p2p,
   }
 }

@@ -3,6 +3,7 @@
  * `extends` per domain.
  */
 import type { AccountsTables } from '../../accounts/tables.ts'
+import type { P2pTables } from '../../p2p/tables.ts'
 import type { PlatformTables } from '../tables.ts'
 
-export interface Database extends PlatformTables, AccountsTables {}
+export interface Database extends PlatformTables, AccountsTables, P2pTables {}

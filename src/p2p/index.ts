@@ -1,0 +1,46 @@
+/**
+ * @module The P2P marketplace's public surface: identity countries, ads with country/region
+ * restrictions, orders with escrow on an internal double-entry ledger, disputes and metrics.
+ * Other domains import from here only.
+ */
+import { createAds } from './ads.ts'
+import type { P2pDeps } from './deps.ts'
+import { createIdentities } from './identity.ts'
+import { createLedger } from './ledger.ts'
+import { adMetrics } from './metrics.ts'
+import { createOrders } from './orders.ts'
+
+export type { AdFilters, AdInput, AdView, Eligibility } from './ads.ts'
+export { paymentMethods } from './ads.ts'
+export { countries, country, isCountryCode } from './countries.ts'
+export type { P2pDeps, SecondFactor, SecondFactorInput } from './deps.ts'
+export type { IdentityView } from './identity.ts'
+export type { Balance, EscrowLedger } from './ledger.ts'
+export { createLedger } from './ledger.ts'
+export type { AdMetrics, Metrics } from './metrics.ts'
+export { migrations } from './migrations.ts'
+export { assets, fiats, formatUnits, parseUnits } from './money.ts'
+export type { OrderView, PlaceOrderInput } from './orders.ts'
+export { APPEAL_AFTER_MS } from './orders.ts'
+export { REGION_NOT_ALLOWED, regionDecision } from './regions.ts'
+export type { P2pTables } from './tables.ts'
+
+/**
+ * The P2P service with its dependencies bound.
+ * @example const p2p = createP2p({ db, clock, events, ledger: createLedger(), secondFactor })
+ */
+export function createP2p(deps: P2pDeps) {
+  return {
+    deps,
+    identities: createIdentities(deps),
+    ads: createAds(deps),
+    orders: createOrders(deps),
+    metrics: (adIds?: string[]) => adMetrics(deps.db, adIds),
+  }
+}
+export type P2p = ReturnType<typeof createP2p>
+
+/** A P2P service over the built-in ledger. */
+export function createP2pWithLedger(deps: Omit<P2pDeps, 'ledger'> & { ledger?: P2pDeps['ledger'] }): P2p {
+  return createP2p({ ...deps, ledger: deps.ledger ?? createLedger() })
+}

@@ -1,0 +1,354 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, type TestDatabase } from '../../test/support/db.ts'
+import { verifyAuditChain } from '../platform/audit.ts'
+import { createManualClock } from '../platform/clock.ts'
+import type { Db } from '../platform/db/index.ts'
+import { AppError } from '../platform/errors.ts'
+import { createEventBus, type PlatformEvent } from '../platform/events.ts'
+import { createUser } from '../platform/identity/users.ts'
+import type { AdInput } from './ads.ts'
+import type { SecondFactor } from './deps.ts'
+import { createP2p, type P2p } from './index.ts'
+import { createLedger } from './ledger.ts'
+
+/** An injected second factor: people listed have 2FA on, and the code is theirs alone. */
+function secondFactorFor(codes: Map<string, string>): SecondFactor {
+  return {
+    isEnabled: async (userId) => codes.has(userId),
+    confirm: async ({ userId, totpCode }) => {
+      if (!codes.has(userId) || codes.get(userId) !== totpCode)
+        throw new AppError('SECOND_FACTOR_INVALID', 403, 'That code is not valid.')
+    },
+  }
+}
+
+let database: TestDatabase
+let db: Db
+let p2p: P2p
+const clock = createManualClock(new Date('2026-03-02T09:00:00Z'))
+const codes = new Map<string, string>()
+const events: PlatformEvent[] = []
+const ledger = createLedger()
+let staffId: string
+let n = 0
+
+async function person(country: string | null, opts: { twoFactor?: boolean; usdt?: bigint } = {}) {
+  const user = await createUser(db, {
+    email: `p2p-${++n}@test.bulwark`,
+    displayName: `Person ${n}`,
+    kind: 'customer',
+    password: null,
+  })
+  if (country) {
+    await p2p.identities.submit(user.id, country)
+    await p2p.identities.review(staffId, { userId: user.id, decision: 'verify' })
+  }
+  if (opts.twoFactor) codes.set(user.id, `code-${n}`)
+  if (opts.usdt) {
+    await db.transaction().execute((tx) =>
+      ledger.deposit(tx, {
+        owner: user.id,
+        asset: 'USDT',
+        amount: opts.usdt!,
+        ref: 'test',
+        at: clock.now(),
+      }),
+    )
+  }
+  return user.id
+}
+
+const sellAd = (over: Partial<AdInput> = {}): AdInput => ({
+  side: 'sell',
+  asset: 'USDT',
+  fiat: 'EUR',
+  priceType: 'fixed',
+  fixedPrice: '0.92',
+  minOrder: '10',
+  maxOrder: '1000',
+  availableAmount: '500',
+  paymentMethods: ['SEPA'],
+  terms: 'SEPA from an account in your own name.',
+  allowedCountries: ['DE', 'AT'],
+  paymentWindowMinutes: 15,
+  ...over,
+})
+
+async function balance(owner: string) {
+  return (await ledger.balances(db, owner)).find((b) => b.asset === 'USDT') ?? { available: 0n, escrow: 0n }
+}
+
+async function refusal(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof AppError) return error
+    throw error
+  }
+  throw new Error('expected a refusal')
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase()
+  db = database.db
+  const bus = createEventBus()
+  bus.subscribe((e) => {
+    events.push(e)
+  })
+  p2p = createP2p({ db, clock, events: bus, ledger, secondFactor: secondFactorFor(codes) })
+  staffId = (
+    await createUser(db, {
+      email: 'compliance@test.bulwark',
+      displayName: 'Compliance',
+      kind: 'staff',
+      role: 'compliance_officer',
+      password: null,
+    })
+  ).id
+})
+afterAll(() => database.close())
+
+describe('P2P orders and escrow', () => {
+  it('refuses to let an advertiser without a verified identity or 2FA post an ad', async () => {
+    const unverified = await person(null, { twoFactor: true })
+    expect((await refusal(p2p.ads.create(unverified, sellAd()))).code).toBe('P2P_ADVERTISER_NOT_ELIGIBLE')
+    const no2fa = await person('DE')
+    const error = await refusal(p2p.ads.create(no2fa, sellAd()))
+    expect(error.details).toEqual({ requirement: 'second_factor' })
+  })
+
+  it('moves the seller’s crypto into escrow when an order is placed, and to the buyer on release', async () => {
+    const seller = await person('DE', { twoFactor: true, usdt: 1_000_000_000n })
+    const buyer = await person('AT')
+    const adId = await p2p.ads.create(seller, sellAd())
+    const order = await p2p.orders.place(buyer, adId, { amount: '100', idempotencyKey: 'k1' })
+    expect(order.status).toBe('pending_payment')
+    expect(String(order.fiat_amount)).toBe('9200')
+    expect(await balance(seller)).toMatchObject({ available: 900_000_000n, escrow: 100_000_000n })
+    const ad = await p2p.ads.get(buyer, { status: 'verified', country: 'AT' }, adId)
+    expect(ad.availableAmount).toBe('400')
+
+    await p2p.orders.markPaid(buyer, order.id)
+    const wrong = await refusal(p2p.orders.release(seller, order.id, { totpCode: 'nope' }))
+    expect(wrong.code).toBe('SECOND_FACTOR_INVALID')
+    expect((await p2p.orders.get(seller, order.id)).status).toBe('paid')
+    const released = await p2p.orders.release(seller, order.id, { totpCode: codes.get(seller)! })
+    expect(released.status).toBe('released')
+    expect(await balance(seller)).toMatchObject({ available: 900_000_000n, escrow: 0n })
+    expect(await balance(buyer)).toMatchObject({ available: 100_000_000n, escrow: 0n })
+    expect(
+      events.filter((e) => e.type === 'p2p_order' && e.orderId === order.id).map((e) => e.action),
+    ).toEqual(['placed', 'paid', 'released'])
+    expect(await createLedger().unbalancedTransactions(db)).toEqual([])
+  })
+
+  it('refuses a buyer verified outside the allowlist with P2P_REGION_NOT_ALLOWED and counts the attempt', async () => {
+    const seller = await person('DE', { twoFactor: true, usdt: 500_000_000n })
+    const french = await person('FR')
+    const adId = await p2p.ads.create(seller, sellAd())
+    const error = await refusal(p2p.orders.place(french, adId, { amount: '50', idempotencyKey: 'fr' }))
+    expect(error.code).toBe('P2P_REGION_NOT_ALLOWED')
+    expect(error.status).toBe(403)
+    expect(error.message).toMatch(/Austria and Germany.*France/)
+    expect(await balance(seller)).toMatchObject({ escrow: 0n })
+    const metrics = await p2p.metrics([adId])
+    expect(metrics.ads[0]!.blocked).toBe(1)
+  })
+
+  it('refuses unverified users on restricted ads but lets them take ads open to everyone', async () => {
+    const seller = await person('DE', { twoFactor: true, usdt: 500_000_000n })
+    const pending = await person(null)
+    await p2p.identities.submit(pending, 'DE')
+    const restricted = await p2p.ads.create(seller, sellAd({ availableAmount: '100' }))
+    const error = await refusal(p2p.orders.place(pending, restricted, { amount: '20', idempotencyKey: 'a' }))
+    expect(error.code).toBe('P2P_REGION_NOT_ALLOWED')
+    expect(error.details?.reason).toBe('identity_unverified')
+    const open = await p2p.ads.create(seller, sellAd({ availableAmount: '100', allowedCountries: [] }))
+    expect((await p2p.orders.place(pending, open, { amount: '20', idempotencyKey: 'b' })).status).toBe(
+      'pending_payment',
+    )
+  })
+
+  it('applies an edit to new orders at once while open orders keep the terms they were placed under', async () => {
+    const seller = await person('DE', { twoFactor: true, usdt: 500_000_000n })
+    const buyer = await person('AT')
+    const french = await person('FR')
+    const adId = await p2p.ads.create(seller, sellAd())
+    const first = await p2p.orders.place(buyer, adId, { amount: '100', idempotencyKey: 'before' })
+    await p2p.ads.update(
+      seller,
+      adId,
+      sellAd({
+        fixedPrice: '0.95',
+        terms: 'Revolut only',
+        paymentMethods: ['Revolut'],
+        allowedCountries: ['DE', 'AT', 'FR'],
+        availableAmount: '300',
+      }),
+    )
+    const second = await p2p.orders.place(french, adId, { amount: '100', idempotencyKey: 'after' })
+    expect(String(second.price)).toMatch(/^0\.95/)
+    expect(second.terms.paymentMethods).toEqual(['Revolut'])
+    const kept = await p2p.orders.get(buyer, first.id)
+    expect(kept.terms.price).toBe('0.92')
+    expect(kept.terms.paymentMethods).toEqual(['SEPA'])
+    expect(kept.terms.allowedCountries).toEqual(['AT', 'DE'])
+    expect(String(kept.fiat_amount)).toBe('9200')
+    const byAllowlist = (await p2p.metrics([adId])).ads[0]!.byAllowlist
+    expect(byAllowlist.map((v) => [v.allowedCountries, v.orders])).toEqual([
+      [['AT', 'DE'], 1],
+      [['AT', 'DE', 'FR'], 1],
+    ])
+  })
+
+  it('lets the buyer cancel before paying (escrow back to the seller) but not after', async () => {
+    const seller = await person('DE', { twoFactor: true, usdt: 200_000_000n })
+    const buyer = await person('AT')
+    const adId = await p2p.ads.create(seller, sellAd({ availableAmount: '200' }))
+    const order = await p2p.orders.place(buyer, adId, { amount: '50', idempotencyKey: 'c1' })
+    expect((await refusal(p2p.orders.cancel(seller, order.id))).code).toBe('P2P_NOT_THE_BUYER')
+    await p2p.orders.cancel(buyer, order.id)
+    expect(await balance(seller)).toMatchObject({ available: 200_000_000n, escrow: 0n })
+    const paid = await p2p.orders.place(buyer, adId, { amount: '50', idempotencyKey: 'c2' })
+    await p2p.orders.markPaid(buyer, paid.id)
+    expect((await refusal(p2p.orders.cancel(buyer, paid.id))).code).toBe('P2P_ORDER_WRONG_STATUS')
+  })
+
+  it('expires unpaid orders when the payment window ends and returns the escrow', async () => {
+    const seller = await person('DE', { twoFactor: true, usdt: 100_000_000n })
+    const buyer = await person('AT')
+    const adId = await p2p.ads.create(seller, sellAd({ availableAmount: '100', paymentWindowMinutes: 15 }))
+    const order = await p2p.orders.place(buyer, adId, { amount: '40', idempotencyKey: 'e1' })
+    clock.advance(14 * 60_000)
+    expect(await p2p.orders.expireDue()).toEqual({ expired: 0 })
+    clock.advance(60_000)
+    const { expired } = await p2p.orders.expireDue()
+    expect(expired).toBeGreaterThanOrEqual(1)
+    expect((await p2p.orders.get(buyer, order.id)).status).toBe('expired')
+    expect(await balance(seller)).toMatchObject({ available: 100_000_000n, escrow: 0n })
+    expect((await refusal(p2p.orders.markPaid(buyer, order.id))).code).toBe('P2P_ORDER_EXPIRED')
+  })
+
+  it('opens an appeal only 15 minutes after "paid", and support resolves it by refund or release', async () => {
+    const seller = await person('DE', { twoFactor: true, usdt: 100_000_000n })
+    const buyer = await person('AT')
+    const adId = await p2p.ads.create(seller, sellAd({ availableAmount: '100' }))
+    const a = await p2p.orders.place(buyer, adId, { amount: '30', idempotencyKey: 'd1' })
+    const b = await p2p.orders.place(buyer, adId, { amount: '30', idempotencyKey: 'd2' })
+    await p2p.orders.markPaid(buyer, a.id)
+    await p2p.orders.markPaid(buyer, b.id)
+    clock.advance(14 * 60_000)
+    expect((await refusal(p2p.orders.appeal(buyer, a.id, 'seller silent'))).code).toBe('P2P_APPEAL_TOO_EARLY')
+    clock.advance(60_000)
+    await p2p.orders.appeal(buyer, a.id, 'seller silent')
+    await p2p.orders.appeal(seller, b.id, 'no money arrived')
+    expect((await refusal(p2p.orders.release(seller, a.id, { totpCode: codes.get(seller)! }))).code).toBe(
+      'P2P_ORDER_IN_DISPUTE',
+    )
+    expect((await p2p.orders.disputes()).map((o) => o.id)).toEqual(expect.arrayContaining([a.id, b.id]))
+    await p2p.orders.resolve(staffId, a.id, 'release', 'bank statement shows payment')
+    await p2p.orders.resolve(staffId, b.id, 'refund', 'no payment')
+    expect(await balance(buyer)).toMatchObject({ available: 30_000_000n })
+    expect(await balance(seller)).toMatchObject({ available: 70_000_000n, escrow: 0n })
+    const m = (await p2p.metrics([adId])).ads[0]!
+    expect(m).toMatchObject({
+      orders: 2,
+      completed: 1,
+      refunded: 1,
+      appealed: 2,
+      abnormal: 2,
+      completionRate: '0.5',
+    })
+  })
+
+  it('returns the same order for a retried idempotency key and refuses the key on another ad', async () => {
+    const seller = await person('DE', { twoFactor: true, usdt: 300_000_000n })
+    const buyer = await person('AT')
+    const adId = await p2p.ads.create(seller, sellAd({ availableAmount: '100' }))
+    const other = await p2p.ads.create(seller, sellAd({ availableAmount: '100' }))
+    const first = await p2p.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'same' })
+    const again = await p2p.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'same' })
+    expect(again.id).toBe(first.id)
+    expect(await balance(seller)).toMatchObject({ escrow: 20_000_000n })
+    expect(
+      (await refusal(p2p.orders.place(buyer, other, { amount: '20', idempotencyKey: 'same' }))).code,
+    ).toBe('P2P_IDEMPOTENCY_KEY_REUSED')
+  })
+
+  it('never oversells: 100 concurrent orders against a 10 USDT ad fill exactly 10', async () => {
+    const seller = await person('DE', { twoFactor: true, usdt: 50_000_000n })
+    const adId = await p2p.ads.create(
+      seller,
+      sellAd({ availableAmount: '10', minOrder: '0.92', maxOrder: '0.92', allowedCountries: [] }),
+    )
+    const buyers = await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const user = await createUser(db, {
+          email: `crowd-${i}-${n}@test.bulwark`,
+          displayName: `Crowd ${i}`,
+          kind: 'customer',
+          password: null,
+        })
+        return user.id
+      }),
+    )
+    const results = await Promise.allSettled(
+      buyers.map((b) => p2p.orders.place(b, adId, { amount: '1', idempotencyKey: 'crowd' })),
+    )
+    const filled = results.filter((r) => r.status === 'fulfilled')
+    const refused = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[]
+    expect(filled).toHaveLength(10)
+    expect(new Set(refused.map((r) => (r.reason as AppError).code))).toEqual(
+      new Set(['P2P_AD_INSUFFICIENT_AMOUNT']),
+    )
+    expect(await balance(seller)).toMatchObject({ available: 40_000_000n, escrow: 10_000_000n })
+    const ad = await db
+      .selectFrom('p2p_ads')
+      .select('available_amount')
+      .where('id', '=', adId)
+      .executeTakeFirstOrThrow()
+    expect(String(ad.available_amount)).toBe('0')
+    expect(await createLedger().unbalancedTransactions(db)).toEqual([])
+  })
+
+  it('counts views and conversion per ad, and every step is in an intact audit log', async () => {
+    const seller = await person('DE', { twoFactor: true, usdt: 100_000_000n })
+    const buyer = await person('AT')
+    const adId = await p2p.ads.create(seller, sellAd({ availableAmount: '100' }))
+    const viewer = { status: 'verified' as const, country: 'AT' }
+    for (let i = 0; i < 4; i++) await p2p.ads.get(buyer, viewer, adId, { countView: true })
+    await p2p.ads.get(seller, null, adId, { countView: true })
+    await p2p.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'v1' })
+    const m = (await p2p.metrics([adId])).ads[0]!
+    expect(m).toMatchObject({ views: 4, orders: 1, open: 1, conversion: '0.25' })
+    const actions = (await db.selectFrom('audit_log').select('action').execute()).map((r) => r.action)
+    for (const action of [
+      'p2p.ad_created',
+      'p2p.order_placed',
+      'p2p.order_released',
+      'p2p.order_refused',
+      'p2p.dispute_resolved',
+      'p2p.order_expired',
+      'p2p.identity_verified',
+    ])
+      expect(actions).toContain(action)
+    expect((await verifyAuditChain(db)).intact).toBe(true)
+  })
+
+  it('pauses and closes ads: no new orders, open orders carry on', async () => {
+    const seller = await person('DE', { twoFactor: true, usdt: 100_000_000n })
+    const buyer = await person('AT')
+    const adId = await p2p.ads.create(seller, sellAd({ availableAmount: '100' }))
+    const open = await p2p.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'p1' })
+    await p2p.ads.setStatus(seller, adId, 'paused')
+    expect((await refusal(p2p.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'p2' }))).code).toBe(
+      'P2P_AD_NOT_ACTIVE',
+    )
+    await p2p.ads.setStatus(seller, adId, 'closed')
+    expect((await refusal(p2p.ads.setStatus(seller, adId, 'active'))).code).toBe('P2P_AD_CLOSED')
+    await p2p.orders.markPaid(buyer, open.id)
+    expect((await p2p.orders.release(seller, open.id, { totpCode: codes.get(seller)! })).status).toBe(
+      'released',
+    )
+  })
+})

@@ -1,0 +1,675 @@
+/**
+ * @module Orders and escrow. Placing an order locks the ad row (`for update`), re-checks the
+ * country/region rule and the limits against the ad as it is at that instant, takes the amount off
+ * the ad and moves the seller's crypto into escrow, all in one transaction: concurrent orders
+ * queue on the ad row and the `available_amount >= 0` / `balance >= 0` constraints back it up, so
+ * an ad is never oversold. The order keeps a snapshot of the ad's terms; later edits do not touch it.
+ *
+ * Life of an order: pending_payment → (buyer marks paid) paid → (seller releases with a second
+ * factor) released. Before paying the buyer may cancel; an unpaid order expires at the end of its
+ * payment window. From 15 minutes after "paid" either side may appeal; support then releases or
+ * refunds. Every step is audit-logged and published as a `p2p_order` event.
+ */
+import { type Selectable, sql, type Transaction } from 'kysely'
+import { appendAudit } from '../platform/audit.ts'
+import type { Database } from '../platform/db/index.ts'
+import { AppError, errors } from '../platform/errors.ts'
+import { currentPrice, takerEligibility } from './ads.ts'
+import type { P2pDeps, SecondFactorInput } from './deps.ts'
+import { createIdentities } from './identity.ts'
+import {
+  type Asset,
+  amountForFiat,
+  assets,
+  type Fiat,
+  fiatForAmount,
+  fiats,
+  formatPrice,
+  formatUnits,
+  parsePrice,
+  parseUnits,
+} from './money.ts'
+import { regionDecision, regionError } from './regions.ts'
+import type { OrderTerms, P2pOrdersTable } from './tables.ts'
+
+/** Either side may appeal this long after the buyer marked the order paid. */
+export const APPEAL_AFTER_MS = 15 * 60_000
+
+type Tx = Transaction<Database>
+export type OrderRow = Selectable<P2pOrdersTable>
+
+export type PlaceOrderInput = {
+  /** Asset amount (decimal string), or */
+  amount?: string
+  /** fiat amount (decimal string) to spend or receive. */
+  fiatAmount?: string
+  /** Client-chosen key: retrying with the same key returns the same order instead of a second one. */
+  idempotencyKey: string
+}
+
+export type OrderView = {
+  id: string
+  adId: string
+  adVersion: number
+  role: 'buyer' | 'seller' | 'staff'
+  buyer: { id: string; displayName: string }
+  seller: { id: string; displayName: string }
+  asset: Asset
+  fiat: Fiat
+  amount: string
+  price: string
+  fiatAmount: string
+  terms: OrderTerms
+  status: P2pOrdersTable['status']
+  createdAt: string
+  expiresAt: string
+  paidAt: string | null
+  completedAt: string | null
+  appealableAt: string | null
+  appeal: { at: string; by: string; reason: string } | null
+  resolution: 'release' | 'refund' | null
+}
+
+export function createOrders(deps: P2pDeps) {
+  const { db, clock, ledger, events } = deps
+  const identities = createIdentities(deps)
+
+  function publish(order: OrderRow, action: string, actor: string) {
+    events.publish({
+      type: 'p2p_order',
+      at: clock.now().toISOString(),
+      account: order.taker_id,
+      action,
+      actor,
+      orderId: order.id,
+      adId: order.ad_id,
+      status: order.status,
+      buyer: order.buyer_id,
+      seller: order.seller_id,
+      asset: order.asset,
+      amount: String(order.amount),
+      fiat: order.fiat,
+      fiatAmount: String(order.fiat_amount),
+    })
+  }
+
+  async function lockOrder(tx: Tx, orderId: string) {
+    const order = await tx
+      .selectFrom('p2p_orders')
+      .selectAll()
+      .where('id', '=', orderId)
+      .forUpdate()
+      .executeTakeFirst()
+    if (!order) throw errors.notFound('The order')
+    return order
+  }
+
+  function assertParty(order: OrderRow, userId: string, as?: 'buyer' | 'seller') {
+    const isBuyer = order.buyer_id === userId
+    const isSeller = order.seller_id === userId
+    // Another customer's order is "not found", never "forbidden".
+    if (!isBuyer && !isSeller) throw errors.notFound('The order')
+    if (as === 'buyer' && !isBuyer)
+      throw new AppError('P2P_NOT_THE_BUYER', 403, 'Only the buyer can do this on the order.')
+    if (as === 'seller' && !isSeller)
+      throw new AppError('P2P_NOT_THE_SELLER', 403, 'Only the seller can do this on the order.')
+  }
+
+  /** Gives escrow back to the seller and the amount back to the ad. */
+  async function unwind(tx: Tx, order: OrderRow, status: 'cancelled' | 'expired' | 'refunded', at: Date) {
+    await ledger.refund(tx, {
+      owner: order.seller_id,
+      asset: order.asset as Asset,
+      amount: BigInt(order.amount),
+      ref: `order:${order.id}`,
+      at,
+    })
+    await tx
+      .updateTable('p2p_ads')
+      .set({ available_amount: sql`available_amount + ${String(order.amount)}::numeric` })
+      .where('id', '=', order.ad_id)
+      .execute()
+    return tx
+      .updateTable('p2p_orders')
+      .set({ status, completed_at: at })
+      .where('id', '=', order.id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+  }
+
+  async function expireOne(orderId: string): Promise<OrderRow | null> {
+    const now = clock.now()
+    const expired = await db.transaction().execute(async (tx) => {
+      const order = await lockOrder(tx, orderId)
+      if (order.status !== 'pending_payment' || order.expires_at > now) return null
+      const updated = await unwind(tx, order, 'expired', now)
+      await appendAudit(tx, {
+        actor: 'system',
+        action: 'p2p.order_expired',
+        target: `order:${order.id}`,
+        details: {
+          buyer: order.buyer_id,
+          seller: order.seller_id,
+          amount: String(order.amount),
+          asset: order.asset,
+        },
+        at: now,
+      })
+      return updated
+    })
+    if (expired) publish(expired, 'expired', 'system')
+    return expired
+  }
+
+  return {
+    /**
+     * Places an order on an ad for `takerId`. Refuses with P2P_REGION_NOT_ALLOWED when the taker's
+     * verified country is not in the ad's allowlist.
+     */
+    async place(takerId: string, adId: string, input: PlaceOrderInput): Promise<OrderRow> {
+      const replay = await db
+        .selectFrom('p2p_orders')
+        .selectAll()
+        .where('taker_id', '=', takerId)
+        .where('idempotency_key', '=', input.idempotencyKey)
+        .executeTakeFirst()
+      if (replay) return assertSameRequest(replay, adId)
+      const taker = await identities.forRules(takerId)
+      const prices = new Map(
+        (await db.selectFrom('p2p_prices').selectAll().execute()).map((r) => [
+          `${r.asset}/${r.fiat}`,
+          parsePrice(String(r.price)),
+        ]),
+      )
+      const now = clock.now()
+      let order: OrderRow
+      try {
+        order = await db.transaction().execute(async (tx) => {
+          const ad = await tx
+            .selectFrom('p2p_ads')
+            .selectAll()
+            .where('id', '=', adId)
+            .forUpdate()
+            .executeTakeFirst()
+          if (!ad || ad.status === 'closed') throw errors.notFound('The ad')
+          const price = currentPrice(ad, prices)
+          const region = regionDecision(ad.allowed_countries, taker)
+          if (!region.ok)
+            throw Object.assign(regionError(ad.allowed_countries, region), {
+              allowlistVersion: ad.allowlist_version,
+            })
+          const eligible = takerEligibility(ad, takerId, taker, price)
+          if (!eligible.ok) throw new AppError(eligible.code, 409, eligible.reason)
+          const asset = ad.asset as Asset
+          const fiat = ad.fiat as Fiat
+          const { amount, fiatAmount } = sizeOrder(input, price!, asset, fiat)
+          const min = BigInt(ad.min_order_fiat)
+          const max = BigInt(ad.max_order_fiat)
+          if (fiatAmount < min || fiatAmount > max) {
+            throw new AppError(
+              'P2P_ORDER_OUTSIDE_LIMITS',
+              400,
+              `Orders on this ad must be between ${formatUnits(min, fiats[fiat])} and ${formatUnits(max, fiats[fiat])} ${fiat}; this one is ${formatUnits(fiatAmount, fiats[fiat])} ${fiat}.`,
+            )
+          }
+          const left = BigInt(ad.available_amount)
+          if (amount > left) {
+            throw new AppError(
+              'P2P_AD_INSUFFICIENT_AMOUNT',
+              409,
+              `This ad has only ${formatUnits(left, assets[asset])} ${asset} left; order less or choose another ad.`,
+              { details: { available: formatUnits(left, assets[asset]) } },
+            )
+          }
+          await tx
+            .updateTable('p2p_ads')
+            .set({ available_amount: sql`available_amount - ${amount.toString()}::numeric` })
+            .where('id', '=', ad.id)
+            .execute()
+          const seller = ad.side === 'sell' ? ad.advertiser_id : takerId
+          const buyer = ad.side === 'sell' ? takerId : ad.advertiser_id
+          const terms: OrderTerms = {
+            side: ad.side,
+            price: formatPrice(price!),
+            priceType: ad.price_type,
+            marginBps: ad.margin_bps,
+            paymentMethods: ad.payment_methods,
+            terms: ad.terms,
+            minOrderFiat: formatUnits(min, fiats[fiat]),
+            maxOrderFiat: formatUnits(max, fiats[fiat]),
+            allowedCountries: ad.allowed_countries,
+            paymentWindowMinutes: ad.payment_window_minutes,
+          }
+          const created = await tx
+            .insertInto('p2p_orders')
+            .values({
+              ad_id: ad.id,
+              ad_version: ad.version,
+              allowlist_version: ad.allowlist_version,
+              buyer_id: buyer,
+              seller_id: seller,
+              taker_id: takerId,
+              asset,
+              fiat,
+              amount: amount.toString(),
+              price: formatPrice(price!),
+              fiat_amount: fiatAmount.toString(),
+              terms: JSON.stringify(terms),
+              status: 'pending_payment',
+              idempotency_key: input.idempotencyKey,
+              created_at: now,
+              expires_at: new Date(now.getTime() + ad.payment_window_minutes * 60_000),
+            })
+            .returningAll()
+            .executeTakeFirstOrThrow()
+          await ledger.hold(tx, { owner: seller, asset, amount, ref: `order:${created.id}`, at: now })
+          await appendAudit(tx, {
+            actor: `user:${takerId}`,
+            action: 'p2p.order_placed',
+            target: `order:${created.id}`,
+            details: {
+              adId: ad.id,
+              adVersion: ad.version,
+              buyer,
+              seller,
+              asset,
+              amount: amount.toString(),
+              fiat,
+              fiatAmount: fiatAmount.toString(),
+              price: terms.price,
+              takerCountry: taker?.country ?? null,
+            },
+            at: now,
+          })
+          return created
+        })
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          // The same key raced itself: the other request created the order.
+          const existing = await db
+            .selectFrom('p2p_orders')
+            .selectAll()
+            .where('taker_id', '=', takerId)
+            .where('idempotency_key', '=', input.idempotencyKey)
+            .executeTakeFirst()
+          if (existing) return assertSameRequest(existing, adId)
+        }
+        if (error instanceof AppError && error.code === 'P2P_REGION_NOT_ALLOWED') {
+          await recordBlocked(
+            adId,
+            (error as AppError & { allowlistVersion: number }).allowlistVersion,
+            takerId,
+            error,
+          )
+        }
+        throw error
+      }
+      publish(order, 'placed', `user:${takerId}`)
+      return order
+    },
+
+    /** The buyer says the fiat payment was sent. */
+    async markPaid(userId: string, orderId: string): Promise<OrderRow> {
+      const due = await this.get(userId, orderId)
+      if (due.status === 'expired') throw expiredError()
+      const now = clock.now()
+      const order = await db.transaction().execute(async (tx) => {
+        const order = await lockOrder(tx, orderId)
+        assertParty(order, userId, 'buyer')
+        if (order.status !== 'pending_payment') throw wrongStatus(order, 'marked paid')
+        if (order.expires_at <= now) throw expiredError()
+        const updated = await tx
+          .updateTable('p2p_orders')
+          .set({ status: 'paid', paid_at: now })
+          .where('id', '=', orderId)
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        await appendAudit(tx, {
+          actor: `user:${userId}`,
+          action: 'p2p.order_paid',
+          target: `order:${orderId}`,
+          details: { fiat: order.fiat, fiatAmount: String(order.fiat_amount) },
+          at: now,
+        })
+        return updated
+      })
+      publish(order, 'paid', `user:${userId}`)
+      return order
+    },
+
+    /** The buyer cancels before paying; escrow goes back to the seller. */
+    async cancel(userId: string, orderId: string): Promise<OrderRow> {
+      const now = clock.now()
+      const order = await db.transaction().execute(async (tx) => {
+        const order = await lockOrder(tx, orderId)
+        assertParty(order, userId, 'buyer')
+        if (order.status !== 'pending_payment') throw wrongStatus(order, 'cancelled')
+        const updated = await unwind(tx, order, 'cancelled', now)
+        await appendAudit(tx, {
+          actor: `user:${userId}`,
+          action: 'p2p.order_cancelled',
+          target: `order:${orderId}`,
+          details: { amount: String(order.amount), asset: order.asset },
+          at: now,
+        })
+        return updated
+      })
+      publish(order, 'cancelled', `user:${userId}`)
+      return order
+    },
+
+    /** The seller confirms the fiat arrived and releases escrow to the buyer, with a second factor. */
+    async release(
+      userId: string,
+      orderId: string,
+      factor: Omit<SecondFactorInput, 'userId'>,
+    ): Promise<OrderRow> {
+      const before = await db
+        .selectFrom('p2p_orders')
+        .selectAll()
+        .where('id', '=', orderId)
+        .executeTakeFirst()
+      if (!before) throw errors.notFound('The order')
+      assertParty(before, userId, 'seller')
+      // Verified before the transaction: no slow checks while rows are locked.
+      await deps.secondFactor.confirm({ userId, ...factor })
+      const now = clock.now()
+      const order = await db.transaction().execute(async (tx) => {
+        const order = await lockOrder(tx, orderId)
+        if (order.status !== 'paid') throw wrongStatus(order, 'released')
+        if (order.appealed_at)
+          throw new AppError(
+            'P2P_ORDER_IN_DISPUTE',
+            409,
+            'This order is under appeal: support will resolve it.',
+          )
+        await ledger.release(tx, {
+          owner: order.seller_id,
+          to: order.buyer_id,
+          asset: order.asset as Asset,
+          amount: BigInt(order.amount),
+          ref: `order:${order.id}`,
+          at: now,
+        })
+        const updated = await tx
+          .updateTable('p2p_orders')
+          .set({ status: 'released', completed_at: now })
+          .where('id', '=', orderId)
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        await appendAudit(tx, {
+          actor: `user:${userId}`,
+          action: 'p2p.order_released',
+          target: `order:${orderId}`,
+          details: {
+            to: order.buyer_id,
+            amount: String(order.amount),
+            asset: order.asset,
+            secondFactor: true,
+          },
+          at: now,
+        })
+        return updated
+      })
+      publish(order, 'released', `user:${userId}`)
+      return order
+    },
+
+    /** Either side opens a dispute, from 15 minutes after the buyer marked the order paid. */
+    async appeal(userId: string, orderId: string, reason: string): Promise<OrderRow> {
+      const now = clock.now()
+      const order = await db.transaction().execute(async (tx) => {
+        const order = await lockOrder(tx, orderId)
+        assertParty(order, userId)
+        if (order.status !== 'paid' || !order.paid_at) throw wrongStatus(order, 'appealed')
+        if (order.appealed_at)
+          throw errors.conflict('P2P_ALREADY_APPEALED', 'This order is already under appeal.')
+        const allowedAt = new Date(order.paid_at.getTime() + APPEAL_AFTER_MS)
+        if (now < allowedAt) {
+          throw new AppError(
+            'P2P_APPEAL_TOO_EARLY',
+            409,
+            `An appeal can be opened 15 minutes after the order was marked paid, at ${allowedAt.toISOString()}. Give the other side time to check the payment first.`,
+            { details: { appealableAt: allowedAt.toISOString() } },
+          )
+        }
+        const updated = await tx
+          .updateTable('p2p_orders')
+          .set({ appealed_at: now, appealed_by: userId, appeal_reason: reason })
+          .where('id', '=', orderId)
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        await appendAudit(tx, {
+          actor: `user:${userId}`,
+          action: 'p2p.order_appealed',
+          target: `order:${orderId}`,
+          details: { reason, by: userId === order.buyer_id ? 'buyer' : 'seller' },
+          at: now,
+        })
+        return updated
+      })
+      publish(order, 'appealed', `user:${userId}`)
+      return order
+    },
+
+    /** Support resolves a dispute: release to the buyer or refund the seller. */
+    async resolve(
+      staffId: string,
+      orderId: string,
+      outcome: 'release' | 'refund',
+      note: string,
+    ): Promise<OrderRow> {
+      const now = clock.now()
+      const order = await db.transaction().execute(async (tx) => {
+        const order = await lockOrder(tx, orderId)
+        if (!order.appealed_at || order.status !== 'paid') {
+          throw errors.conflict('P2P_NOT_IN_DISPUTE', 'Only an order under appeal can be resolved.')
+        }
+        let updated: OrderRow
+        if (outcome === 'release') {
+          await ledger.release(tx, {
+            owner: order.seller_id,
+            to: order.buyer_id,
+            asset: order.asset as Asset,
+            amount: BigInt(order.amount),
+            ref: `order:${order.id}`,
+            at: now,
+          })
+          updated = await tx
+            .updateTable('p2p_orders')
+            .set({ status: 'released', completed_at: now, resolution: 'release', resolved_by: staffId })
+            .where('id', '=', orderId)
+            .returningAll()
+            .executeTakeFirstOrThrow()
+        } else {
+          await unwind(tx, order, 'refunded', now)
+          updated = await tx
+            .updateTable('p2p_orders')
+            .set({ resolution: 'refund', resolved_by: staffId })
+            .where('id', '=', orderId)
+            .returningAll()
+            .executeTakeFirstOrThrow()
+        }
+        await appendAudit(tx, {
+          actor: `staff:${staffId}`,
+          action: 'p2p.dispute_resolved',
+          target: `order:${orderId}`,
+          details: {
+            outcome,
+            note,
+            buyer: order.buyer_id,
+            seller: order.seller_id,
+            amount: String(order.amount),
+          },
+          at: now,
+        })
+        return updated
+      })
+      publish(order, `resolved_${outcome}`, `staff:${staffId}`)
+      return order
+    },
+
+    /** Expires every unpaid order whose payment window has ended. Returns how many. */
+    async expireDue(): Promise<{ expired: number }> {
+      const due = await db
+        .selectFrom('p2p_orders')
+        .select('id')
+        .where('status', '=', 'pending_payment')
+        .where('expires_at', '<=', clock.now())
+        .orderBy('expires_at')
+        .limit(1000)
+        .execute()
+      let expired = 0
+      for (const { id } of due) if (await expireOne(id)) expired++
+      return { expired }
+    },
+
+    /** One order for one of its parties (expiring it first when its window has passed). */
+    async get(userId: string, orderId: string): Promise<OrderRow> {
+      let order = await db.selectFrom('p2p_orders').selectAll().where('id', '=', orderId).executeTakeFirst()
+      if (!order) throw errors.notFound('The order')
+      assertParty(order, userId)
+      if (order.status === 'pending_payment' && order.expires_at <= clock.now()) {
+        order = (await expireOne(orderId)) ?? order
+      }
+      return order
+    },
+
+    async getForStaff(orderId: string): Promise<OrderRow> {
+      const order = await db.selectFrom('p2p_orders').selectAll().where('id', '=', orderId).executeTakeFirst()
+      if (!order) throw errors.notFound('The order')
+      return order
+    },
+
+    async listMine(userId: string): Promise<OrderRow[]> {
+      return db
+        .selectFrom('p2p_orders')
+        .selectAll()
+        .where((eb) => eb.or([eb('buyer_id', '=', userId), eb('seller_id', '=', userId)]))
+        .orderBy('created_at', 'desc')
+        .limit(200)
+        .execute()
+    },
+
+    /** Orders under appeal, oldest first, for support. */
+    async disputes(state: 'open' | 'resolved' = 'open'): Promise<OrderRow[]> {
+      let query = db.selectFrom('p2p_orders').selectAll().where('appealed_at', 'is not', null)
+      query =
+        state === 'open' ? query.where('status', '=', 'paid') : query.where('resolution', 'is not', null)
+      return query.orderBy('appealed_at').limit(200).execute()
+    },
+
+    /** Presents orders with the parties' names; `viewerId` decides the role shown. */
+    async present(rows: OrderRow[], viewerId: string | null): Promise<OrderView[]> {
+      const ids = [...new Set(rows.flatMap((r) => [r.buyer_id, r.seller_id]))]
+      const names = new Map(
+        ids.length === 0
+          ? []
+          : (
+              await db.selectFrom('users').select(['id', 'display_name']).where('id', 'in', ids).execute()
+            ).map((u) => [u.id, u.display_name]),
+      )
+      return rows.map((r) => presentOrder(r, viewerId, names))
+    },
+  }
+
+  async function recordBlocked(adId: string, allowlistVersion: number, takerId: string, error: AppError) {
+    const now = clock.now()
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('p2p_ad_stats')
+        .set({ blocked: sql`blocked + 1` })
+        .where('ad_id', '=', adId)
+        .where('allowlist_version', '=', allowlistVersion)
+        .execute()
+      await appendAudit(tx, {
+        actor: `user:${takerId}`,
+        action: 'p2p.order_refused',
+        target: `ad:${adId}`,
+        details: { code: error.code, reason: error.details?.reason ?? null },
+        at: now,
+      })
+    })
+  }
+}
+
+function sizeOrder(input: PlaceOrderInput, price: bigint, asset: Asset, fiat: Fiat) {
+  try {
+    if (input.amount !== undefined) {
+      const amount = parseUnits(input.amount, assets[asset], 'amount')
+      if (amount <= 0n) throw new RangeError('amount must be above zero')
+      return { amount, fiatAmount: fiatForAmount(amount, price, asset, fiat) }
+    }
+    if (input.fiatAmount !== undefined) {
+      const fiatAmount = parseUnits(input.fiatAmount, fiats[fiat], 'fiat amount')
+      const amount = amountForFiat(fiatAmount, price, asset, fiat)
+      if (amount <= 0n) throw new RangeError('the fiat amount buys nothing at this price')
+      // Charge exactly what the coin is worth, never more than asked.
+      return { amount, fiatAmount: fiatForAmount(amount, price, asset, fiat) }
+    }
+  } catch (error) {
+    if (error instanceof RangeError) throw errors.invalidInput(error.message, { field: 'amount' })
+    throw error
+  }
+  throw errors.invalidInput('Give the amount of crypto or the fiat amount of the order.', { field: 'amount' })
+}
+
+function assertSameRequest(order: OrderRow, adId: string): OrderRow {
+  if (order.ad_id !== adId) {
+    throw errors.conflict(
+      'P2P_IDEMPOTENCY_KEY_REUSED',
+      'This idempotency key was already used for another order; send a new key for a new order.',
+    )
+  }
+  return order
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505'
+}
+
+function expiredError() {
+  return new AppError(
+    'P2P_ORDER_EXPIRED',
+    409,
+    'The payment window of this order has ended and the order expired. Do not pay; place a new order.',
+  )
+}
+
+function wrongStatus(order: OrderRow, what: string) {
+  return new AppError(
+    'P2P_ORDER_WRONG_STATUS',
+    409,
+    `This order is ${order.status.replace('_', ' ')} and cannot be ${what} now.`,
+    { details: { status: order.status } },
+  )
+}
+
+export function presentOrder(r: OrderRow, viewerId: string | null, names: Map<string, string>): OrderView {
+  const asset = r.asset as Asset
+  const fiat = r.fiat as Fiat
+  return {
+    id: r.id,
+    adId: r.ad_id,
+    adVersion: r.ad_version,
+    role: r.buyer_id === viewerId ? 'buyer' : r.seller_id === viewerId ? 'seller' : 'staff',
+    buyer: { id: r.buyer_id, displayName: names.get(r.buyer_id) ?? '' },
+    seller: { id: r.seller_id, displayName: names.get(r.seller_id) ?? '' },
+    asset,
+    fiat,
+    amount: formatUnits(BigInt(r.amount), assets[asset]),
+    price: formatPrice(parsePrice(String(r.price))),
+    fiatAmount: formatUnits(BigInt(r.fiat_amount), fiats[fiat]),
+    terms: r.terms,
+    status: r.status,
+    createdAt: r.created_at.toISOString(),
+    expiresAt: r.expires_at.toISOString(),
+    paidAt: r.paid_at?.toISOString() ?? null,
+    completedAt: r.completed_at?.toISOString() ?? null,
+    appealableAt: r.paid_at ? new Date(r.paid_at.getTime() + APPEAL_AFTER_MS).toISOString() : null,
+    appeal: r.appealed_at
+      ? { at: r.appealed_at.toISOString(), by: r.appealed_by ?? '', reason: r.appeal_reason ?? '' }
+      : null,
+    resolution: r.resolution,
+  }
+}
