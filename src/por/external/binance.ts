@@ -49,7 +49,7 @@ export function isBinance(json: unknown): boolean {
 }
 
 function field(bytes: Uint8Array | null, what: string): bigint | { error: string } {
-  if (!bytes || bytes.length !== 32) return { error: `${what} is not 32 bytes` }
+  if (bytes?.length !== 32) return { error: `${what} is not 32 bytes` }
   const n = bytesToNumberBE(bytes)
   // gnark reduces silently; a non-canonical encoding would let two byte strings name one node.
   if (n >= BN254_R) return { error: `${what} is not a canonical BN254 field element` }
@@ -100,7 +100,10 @@ export function verifyBinance(json: unknown, file: string): ExternalResult {
     return finish()
   }
   const rootValue = field(decode(j.Root), 'Root')
-  if (typeof rootValue !== 'bigint') return (checks.check('root', false, rootValue.error), finish())
+  if (typeof rootValue !== 'bigint') {
+    checks.check('root', false, rootValue.error)
+    return finish()
+  }
   root = { hash: bytesToHex(numberToBytesBE(rootValue, 32)) }
   if (
     !checks.check(
@@ -114,7 +117,10 @@ export function verifyBinance(json: unknown, file: string): ExternalResult {
   const siblings: bigint[] = []
   for (const [i, p] of j.Proof.entries()) {
     const v = field(typeof p === 'string' ? decode(p) : null, `Proof[${i}]`)
-    if (typeof v !== 'bigint') return (checks.check(`level ${i}`, false, v.error), finish())
+    if (typeof v !== 'bigint') {
+      checks.check(`level ${i}`, false, v.error)
+      return finish()
+    }
     siblings.push(v)
   }
   if (typeof j.LeafHash !== 'string') {
@@ -126,7 +132,10 @@ export function verifyBinance(json: unknown, file: string): ExternalResult {
     return finish()
   }
   const leaf = field(decode(j.LeafHash), 'LeafHash')
-  if (typeof leaf !== 'bigint') return (checks.check('leaf', false, leaf.error), finish())
+  if (typeof leaf !== 'bigint') {
+    checks.check('leaf', false, leaf.error)
+    return finish()
+  }
   checks.check('leaf', true, `leaf ${bytesToHex(numberToBytesBE(leaf, 32))}`)
   const computed = binanceRoot(leaf, index as number, siblings)
   const hex = bytesToHex(numberToBytesBE(computed, 32))

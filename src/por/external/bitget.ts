@@ -59,7 +59,10 @@ export function verifyBitget(json: unknown, file: string): ExternalResult {
     guarantees: GUARANTEES.bitget,
   })
   const selfVec = readVector(j.self.balances, 'self')
-  if ('error' in selfVec) return (checks.check('self', false, selfVec.error), finish())
+  if ('error' in selfVec) {
+    checks.check('self', false, selfVec.error)
+    return finish()
+  }
   const leaf = bitgetLeafHash(String(j.self.encryptUid), String(j.self.nonce), vectorRecord(selfVec))
   if (
     !checks.check(
@@ -81,7 +84,10 @@ export function verifyBitget(json: unknown, file: string): ExternalResult {
   }
   const rootNode = j.path[j.path.length - 1]!
   const rootVec = readVector(rootNode.balances, 'root')
-  if ('error' in rootVec) return (checks.check('root', false, rootVec.error), finish(selfVec))
+  if ('error' in rootVec) {
+    checks.check('root', false, rootVec.error)
+    return finish(selfVec)
+  }
   const root = { hash: String(rootNode.merkelLeaf), vector: rootVec }
   const selfLevel = Number(j.self.level)
   if (
@@ -125,7 +131,10 @@ export function verifyBitget(json: unknown, file: string): ExternalResult {
       return finish(selfVec, root)
     }
     const vec = readVector(s.balances, label)
-    if ('error' in vec) return (checks.check(label, false, vec.error), finish(selfVec, root))
+    if ('error' in vec) {
+      checks.check(label, false, vec.error)
+      return finish(selfVec, root)
+    }
     steps.push({ hash: String(s.merkelLeaf), vector: vec, siblingIsLeft: s.role === 1, label })
   }
   walkSumPath({

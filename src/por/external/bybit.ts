@@ -48,7 +48,10 @@ export function verifyBybit(json: unknown, file: string): ExternalResult {
     guarantees: GUARANTEES.bybit,
   })
   const selfVec = readVector(j.self.balance, 'self')
-  if ('error' in selfVec) return (checks.check('self', false, selfVec.error), finish())
+  if ('error' in selfVec) {
+    checks.check('self', false, selfVec.error)
+    return finish()
+  }
   const leaf = bybitLeafHash(String(j.self.userHash), selfVec)
   if (
     !checks.check(
@@ -70,7 +73,10 @@ export function verifyBybit(json: unknown, file: string): ExternalResult {
   }
   const rootNode = j.path[j.path.length - 1]!
   const rootVec = readVector(rootNode.balance, 'root')
-  if ('error' in rootVec) return (checks.check('root', false, rootVec.error), finish(selfVec))
+  if ('error' in rootVec) {
+    checks.check('root', false, rootVec.error)
+    return finish(selfVec)
+  }
   const root = { hash: String(rootNode.hash), vector: rootVec }
   if (
     !checks.check(
@@ -103,7 +109,10 @@ export function verifyBybit(json: unknown, file: string): ExternalResult {
       return finish(selfVec, root)
     }
     const vec = readVector(s.balance, label)
-    if ('error' in vec) return (checks.check(label, false, vec.error), finish(selfVec, root))
+    if ('error' in vec) {
+      checks.check(label, false, vec.error)
+      return finish(selfVec, root)
+    }
     const siblingIsLeft = i === 0 ? j.self.type !== 1 : s.type === 1
     steps.push({ hash: String(s.hash), vector: vec, siblingIsLeft, label })
   }

@@ -56,7 +56,7 @@ function failure(format: ExternalFormat, files: string[], reason: string): Exter
     format,
     files,
     ok: false,
-    reason,
+    reason: `input: ${reason}`,
     checks: [{ name: 'input', ok: false, detail: reason }],
     warnings: [],
     balances: undefined,

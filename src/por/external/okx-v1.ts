@@ -60,7 +60,10 @@ export function verifyOkxV1(json: unknown, file: string): ExternalResult {
     guarantees: GUARANTEES['okx-v1'],
   })
   const selfVec = readVector(j.self.balances, 'self')
-  if ('error' in selfVec) return (checks.check('self', false, selfVec.error), finish())
+  if ('error' in selfVec) {
+    checks.check('self', false, selfVec.error)
+    return finish()
+  }
   const leaf = okxV1LeafHash(String(j.self.nonce), vectorRecord(selfVec))
   if (
     !checks.check(
@@ -82,7 +85,10 @@ export function verifyOkxV1(json: unknown, file: string): ExternalResult {
   }
   const rootNode = j.path[j.path.length - 1]!
   const rootVec = readVector(rootNode.balances, 'root')
-  if ('error' in rootVec) return (checks.check('root', false, rootVec.error), finish(selfVec))
+  if ('error' in rootVec) {
+    checks.check('root', false, rootVec.error)
+    return finish(selfVec)
+  }
   const rootHash = String(rootNode.hash)
   const root = { hash: rootHash, vector: rootVec }
   if (
@@ -116,7 +122,10 @@ export function verifyOkxV1(json: unknown, file: string): ExternalResult {
       return finish(selfVec, root)
     }
     const vec = readVector(s.balances, label)
-    if ('error' in vec) return (checks.check(label, false, vec.error), finish(selfVec, root))
+    if ('error' in vec) {
+      checks.check(label, false, vec.error)
+      return finish(selfVec, root)
+    }
     // The first sibling's side is the opposite of self's; later ones say their own side.
     const siblingIsLeft = i === 0 ? j.self.type !== 1 : s.type === 1
     steps.push({ hash: String(s.hash), vector: vec, siblingIsLeft, label })

@@ -77,9 +77,16 @@ export function verifyOkxV2(userJson: unknown, treeText: string, files: [string,
     root: rootOut,
     guarantees: GUARANTEES['okx-v2'],
   })
+  const fail = (name: string, detail: string): ExternalResult => {
+    checks.check(name, false, detail)
+    return finish()
+  }
   // 1. The user-info file is self-consistent.
   const total = readVector(u.totalBalances, 'totalBalances')
-  if ('error' in total) return (checks.check('user info', false, total.error), finish())
+  if ('error' in total) {
+    checks.check('user info', false, total.error)
+    return finish()
+  }
   balancesOut = vectorRecord(total)
   const userHash = okxV2UserHash(u.nonce, vectorRecord(total))
   if (
@@ -96,7 +103,10 @@ export function verifyOkxV2(userJson: unknown, treeText: string, files: [string,
   let sum: Vector | undefined
   for (const [i, n] of u.nodes.entries()) {
     const v = readVector(n.balances, `leaf ${i + 1}`)
-    if ('error' in v) return (checks.check(`leaf ${i + 1}`, false, v.error), finish())
+    if ('error' in v) {
+      checks.check(`leaf ${i + 1}`, false, v.error)
+      return finish()
+    }
     const h = okxV2LeafHash(userHash, v)
     if (
       !checks.check(
@@ -109,7 +119,10 @@ export function verifyOkxV2(userJson: unknown, treeText: string, files: [string,
     }
     userLeaves.push({ hash: h, vector: v })
     const next = sum === undefined ? v : addVectors(sum, v, `leaf ${i + 1}`)
-    if ('error' in next) return (checks.check(`leaf ${i + 1}`, false, next.error), finish())
+    if ('error' in next) {
+      checks.check(`leaf ${i + 1}`, false, next.error)
+      return finish()
+    }
     sum = okxTruncate(next)
   }
   const diff = vectorDifference(sum!, total)
@@ -120,16 +133,18 @@ export function verifyOkxV2(userJson: unknown, treeText: string, files: [string,
   for (const [i, raw] of treeText.split(/\r?\n/).entries()) {
     if (raw.trim() === '') continue
     const m = LINE_RE.exec(raw.trim())
-    if (!m)
-      return (checks.check('tree file', false, `line ${i + 1} is not "hash,height,{balances}"`), finish())
+    if (!m) return fail('tree file', `line ${i + 1} is not "hash,height,{balances}"`)
     let parsed: unknown
     try {
       parsed = JSON.parse(m[3]!)
     } catch {
-      return (checks.check('tree file', false, `line ${i + 1}: balances are not JSON`), finish())
+      return fail('tree file', `line ${i + 1}: balances are not JSON`)
     }
     const v = readVector(parsed, `tree line ${i + 1}`)
-    if ('error' in v) return (checks.check('tree file', false, v.error), finish())
+    if ('error' in v) {
+      checks.check('tree file', false, v.error)
+      return finish()
+    }
     const height = Number(m[2])
     const list = levels.get(height) ?? []
     list.push({ hash: m[1]!.toLowerCase(), height, vector: v, line: i + 1 })
@@ -137,7 +152,10 @@ export function verifyOkxV2(userJson: unknown, treeText: string, files: [string,
   }
   const top = Math.max(...levels.keys())
   for (let h = 1; h <= top; h++) {
-    if (!levels.has(h)) return (checks.check('tree file', false, `no nodes at height ${h}`), finish())
+    if (!levels.has(h)) {
+      checks.check('tree file', false, `no nodes at height ${h}`)
+      return finish()
+    }
   }
   const rootLevel = levels.get(top)!
   if (
@@ -176,21 +194,17 @@ export function verifyOkxV2(userJson: unknown, treeText: string, files: [string,
     const children = [...levels.get(h)!].reverse()
     const label = `height ${h + 1}`
     if (children.length % 2 !== 0) {
-      return (
-        checks.check(
-          label,
-          false,
-          `height ${h} has ${children.length} nodes; levels are padded to an even count`,
-        ),
-        finish()
-      )
+      return fail(label, `height ${h} has ${children.length} nodes; levels are padded to an even count`)
     }
     const computed: { hash: string; vector: Vector }[] = []
     for (let i = 0; i < children.length; i += 2) {
       const l = children[i]!
       const r = children[i + 1]!
       const s = addVectors(l.vector, r.vector, label)
-      if ('error' in s) return (checks.check(label, false, s.error), finish())
+      if ('error' in s) {
+        checks.check(label, false, s.error)
+        return finish()
+      }
       const norm = okxTruncate(s)
       computed.push({ hash: okxParentHash(l.hash, r.hash, norm, h + 1), vector: norm })
     }
@@ -200,29 +214,21 @@ export function verifyOkxV2(userJson: unknown, treeText: string, files: [string,
       computed.push({ hash: last.hash, vector: zeroLike(last.vector) })
     }
     if (stated.length !== computed.length) {
-      return (
-        checks.check(
-          label,
-          false,
-          `height ${h + 1} lists ${stated.length} nodes; its children make ${computed.length}`,
-        ),
-        finish()
-      )
+      return fail(label, `height ${h + 1} lists ${stated.length} nodes; its children make ${computed.length}`)
     }
     for (const [i, c] of computed.entries()) {
       const s = stated[i]!
       if (c.hash !== s.hash) {
-        return (
-          checks.check(
-            label,
-            false,
-            `node ${i + 1} (tree line ${s.line}): hash should be ${c.hash}, file has ${s.hash}`,
-          ),
-          finish()
+        return fail(
+          label,
+          `node ${i + 1} (tree line ${s.line}): hash should be ${c.hash}, file has ${s.hash}`,
         )
       }
       const d = vectorDifference(c.vector, s.vector)
-      if (d) return (checks.check(label, false, `node ${i + 1} (tree line ${s.line}): ${d}`), finish())
+      if (d) {
+        checks.check(label, false, `node ${i + 1} (tree line ${s.line}): ${d}`)
+        return finish()
+      }
     }
     checks.check(label, true, `${computed.length} parents recomputed from their children`)
   }
