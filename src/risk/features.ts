@@ -6,7 +6,28 @@
 import type { AddressExposure } from './propagation.ts'
 import type { RiskEvent, RiskEventType } from './schema.ts'
 import { RISK_EVENT_TYPES, SECURITY_CHANGE_TYPES } from './schema.ts'
-import { type AccountStore, DAY, HOUR } from './state.ts'
+import { type AccountStore, DAY, HOUR, windowSlot } from './state.ts'
+
+const W_AUTH_FAILED_1D = windowSlot('auth_failed', '1d')
+const W_AUTH_FAILED_1H = windowSlot('auth_failed', '1h')
+const W_DEPOSITS_1D = windowSlot('deposits', '1d')
+const W_DEPOSITS_1H = windowSlot('deposits', '1h')
+const W_DEPOSITS_30D = windowSlot('deposits', '30d')
+const W_EVENTS_1D = windowSlot('events', '1d')
+const W_EVENTS_1H = windowSlot('events', '1h')
+const W_EVENTS_1M = windowSlot('events', '1m')
+const W_NEW_COUNTERPARTIES_1D = windowSlot('new_counterparties', '1d')
+const W_NEW_COUNTERPARTIES_7D = windowSlot('new_counterparties', '7d')
+const W_NEW_DEVICES_1D = windowSlot('new_devices', '1d')
+const W_NEW_DEVICES_30D = windowSlot('new_devices', '30d')
+const W_SECURITY_CHANGES_1D = windowSlot('security_changes', '1d')
+const W_P2P_1D = windowSlot('p2p', '1d')
+const W_P2P_1H = windowSlot('p2p', '1h')
+const W_SECURITY_CHANGES_7D = windowSlot('security_changes', '7d')
+const W_WITHDRAWALS_1D = windowSlot('withdrawals', '1d')
+const W_WITHDRAWALS_1H = windowSlot('withdrawals', '1h')
+const W_WITHDRAWALS_30D = windowSlot('withdrawals', '30d')
+const W_WITHDRAWALS_7D = windowSlot('withdrawals', '7d')
 
 export const FEATURE_NAMES = [
   'amount',
@@ -107,8 +128,9 @@ export function extractFeatures(
 
   // Baselines before this event, so an outlier is judged against the past.
   const base = store.amountBaseline(i)
-  const p50 = store.amountQuantile(i, 0.5)
-  const p95 = store.amountQuantile(i, 0.95)
+  // quantiles sort the recent amounts: only worth it where an amount is judged
+  const p50 = isOut ? store.amountQuantile(i, 0.5) : Number.NaN
+  const p95 = isOut ? store.amountQuantile(i, 0.95) : Number.NaN
   const firstAt = store.firstAt(i)
   store.touch(i, at)
 
@@ -170,34 +192,34 @@ export function extractFeatures(
 
   const secAt = store.securityChangedAt(i)
   const devAt = store.newDeviceAt(i)
-  const wd1d = store.window(i, 'withdrawals', '1d', at, 'sum')
-  const dep1d = store.window(i, 'deposits', '1d', at, 'sum')
+  const wd1d = store.read(i, W_WITHDRAWALS_1D, at, 'sum')
+  const dep1d = store.read(i, W_DEPOSITS_1D, at, 'sum')
   const logStd = Math.max(base.logStd, 0.5)
   return {
     amount: value,
-    'events.1m': store.window(i, 'events', '1m', at),
-    'events.1h': store.window(i, 'events', '1h', at),
-    'events.1d': store.window(i, 'events', '1d', at),
-    'auth_failed.1h': store.window(i, 'auth_failed', '1h', at),
-    'auth_failed.1d': store.window(i, 'auth_failed', '1d', at),
-    'withdrawals.count.1h': store.window(i, 'withdrawals', '1h', at),
-    'withdrawals.count.1d': store.window(i, 'withdrawals', '1d', at),
-    'withdrawals.sum.1h': store.window(i, 'withdrawals', '1h', at, 'sum'),
+    'events.1m': store.read(i, W_EVENTS_1M, at),
+    'events.1h': store.read(i, W_EVENTS_1H, at),
+    'events.1d': store.read(i, W_EVENTS_1D, at),
+    'auth_failed.1h': store.read(i, W_AUTH_FAILED_1H, at),
+    'auth_failed.1d': store.read(i, W_AUTH_FAILED_1D, at),
+    'withdrawals.count.1h': store.read(i, W_WITHDRAWALS_1H, at),
+    'withdrawals.count.1d': store.read(i, W_WITHDRAWALS_1D, at),
+    'withdrawals.sum.1h': store.read(i, W_WITHDRAWALS_1H, at, 'sum'),
     'withdrawals.sum.1d': wd1d,
-    'withdrawals.sum.7d': store.window(i, 'withdrawals', '7d', at, 'sum'),
-    'withdrawals.sum.30d': store.window(i, 'withdrawals', '30d', at, 'sum'),
-    'deposits.count.1h': store.window(i, 'deposits', '1h', at),
-    'deposits.count.1d': store.window(i, 'deposits', '1d', at),
+    'withdrawals.sum.7d': store.read(i, W_WITHDRAWALS_7D, at, 'sum'),
+    'withdrawals.sum.30d': store.read(i, W_WITHDRAWALS_30D, at, 'sum'),
+    'deposits.count.1h': store.read(i, W_DEPOSITS_1H, at),
+    'deposits.count.1d': store.read(i, W_DEPOSITS_1D, at),
     'deposits.sum.1d': dep1d,
-    'deposits.sum.30d': store.window(i, 'deposits', '30d', at, 'sum'),
-    'p2p.count.1h': store.window(i, 'p2p', '1h', at),
-    'p2p.sum.1d': store.window(i, 'p2p', '1d', at, 'sum'),
-    'security_changes.1d': store.window(i, 'security_changes', '1d', at),
-    'security_changes.7d': store.window(i, 'security_changes', '7d', at),
-    'new_counterparties.1d': store.window(i, 'new_counterparties', '1d', at),
-    'new_counterparties.7d': store.window(i, 'new_counterparties', '7d', at),
-    'new_devices.1d': store.window(i, 'new_devices', '1d', at),
-    'new_devices.30d': store.window(i, 'new_devices', '30d', at),
+    'deposits.sum.30d': store.read(i, W_DEPOSITS_30D, at, 'sum'),
+    'p2p.count.1h': store.read(i, W_P2P_1H, at),
+    'p2p.sum.1d': store.read(i, W_P2P_1D, at, 'sum'),
+    'security_changes.1d': store.read(i, W_SECURITY_CHANGES_1D, at),
+    'security_changes.7d': store.read(i, W_SECURITY_CHANGES_7D, at),
+    'new_counterparties.1d': store.read(i, W_NEW_COUNTERPARTIES_1D, at),
+    'new_counterparties.7d': store.read(i, W_NEW_COUNTERPARTIES_7D, at),
+    'new_devices.1d': store.read(i, W_NEW_DEVICES_1D, at),
+    'new_devices.30d': store.read(i, W_NEW_DEVICES_30D, at),
     'device.new': deviceNew,
     'ip.new': ipNew,
     'country.new': countryNew,

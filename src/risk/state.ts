@@ -42,6 +42,14 @@ for (const [metric, spec] of Object.entries(METRICS) as [MetricName, (typeof MET
 const SLOTS_BY_METRIC = new Map<MetricName, Slot[]>()
 for (const s of SLOTS) SLOTS_BY_METRIC.set(s.metric, [...(SLOTS_BY_METRIC.get(s.metric) ?? []), s])
 const SLOT_INDEX = new Map(SLOTS.map((s) => [`${s.metric}.${s.window}`, s]))
+export type WindowSlot = Readonly<Slot>
+
+/** Resolves a (metric, window) pair once, for `store.read`. */
+export function windowSlot(metric: MetricName, window: WindowName): WindowSlot {
+  const s = SLOT_INDEX.get(`${metric}.${window}`)
+  if (!s) throw new Error(`no window ${window} for metric ${metric}`)
+  return s
+}
 
 const NOVELTY = { device: 8, ip: 8, country: 4, counterparty: 16 } as const
 export type NoveltyKind = keyof typeof NOVELTY
@@ -194,14 +202,16 @@ export function createAccountStore(capacity = 1024) {
       at: number,
       what: 'count' | 'sum' = 'count',
     ): number {
-      const s = SLOT_INDEX.get(`${metric}.${window}`)
-      if (!s) throw new Error(`no window ${window} for metric ${metric}`)
+      return store.read(i, windowSlot(metric, window), at, what)
+    },
+    /** Same as `window` with a slot resolved once by `windowSlot` (the hot path). */
+    read(i: number, s: WindowSlot, at: number, what: 'count' | 'sum' = 'count'): number {
       const o = i * windowWidth + s.offset
       const bucket = Math.floor(at / s.ms)
       const cur = win[o]!
       const ci = what === 'sum' ? 3 : 1
       const pi = what === 'sum' ? 4 : 2
-      if (what === 'sum' && !s.sum) throw new Error(`metric ${metric} keeps no sum`)
+      if (what === 'sum' && !s.sum) throw new Error(`metric ${s.metric} keeps no sum`)
       const frac = (at - bucket * s.ms) / s.ms
       if (bucket === cur) return win[o + ci]! + win[o + pi]! * (1 - frac)
       if (bucket === cur + 1) return win[o + ci]! * (1 - frac)

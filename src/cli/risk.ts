@@ -1,0 +1,251 @@
+/**
+ * @module `bulwark risk …`: score accounts with the address-risk model, replay an event log
+ * through the engine, backtest rules, and train the models. Output contracts are stable
+ * (evaluations depend on them): score-accounts prints one JSON line per CSV row in order,
+ * replay one decision line per event in order.
+ */
+import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import {
+  featureColumns,
+  isHeldOut,
+  loadAddressModel,
+  parseCsv,
+  readLabelledCsv,
+  rowToFeatures,
+  trainAddressModel,
+} from '../risk/address-model.ts'
+import {
+  backtestRules,
+  createRiskEngine,
+  defaultRulesPath,
+  loadBehaviourModel,
+  loadRuleFile,
+  parseRiskEvent,
+  type RiskEvent,
+  trainBehaviour,
+} from '../risk/index.ts'
+import { loadSeedLists } from '../risk/seeds.ts'
+import { type CliGroup, type CliIo, UsageError } from './types.ts'
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+export const DEFAULT_MODELS_DIR = join(REPO_ROOT, 'models')
+export const DEFAULT_ADDRESS_MODEL = join(DEFAULT_MODELS_DIR, 'address-rf.json')
+export const DEFAULT_BEHAVIOUR_MODEL = join(DEFAULT_MODELS_DIR, 'behaviour.json')
+
+function datasetsDir(io: CliIo): string {
+  return io.env.BULWARK_DATASETS ?? resolve(REPO_ROOT, '../shared/datasets')
+}
+
+function readJson(path: string): unknown {
+  if (!existsSync(path)) throw new UsageError(`file not found: ${path}`)
+  return JSON.parse(readFileSync(path, 'utf8'))
+}
+
+async function* readEvents(path: string, onError: (line: number, message: string) => void) {
+  if (!existsSync(path)) throw new UsageError(`file not found: ${path}`)
+  const rl = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY })
+  let line = 0
+  for await (const text of rl) {
+    line++
+    if (!text.trim()) continue
+    try {
+      yield { line, event: parseRiskEvent(JSON.parse(text)) as RiskEvent }
+    } catch (e) {
+      onError(line, e instanceof Error ? e.message.slice(0, 300) : String(e))
+    }
+  }
+}
+
+export const riskCommands: CliGroup = {
+  summary: 'Risk monitoring: address scoring, event replay, rule backtests, model training',
+  verbs: {
+    'score-accounts': {
+      summary: 'Score accounts from a CSV of on-chain aggregate features (fraud dataset columns)',
+      usage: '--in F.csv [--model M]',
+      async run(args, io) {
+        const { values } = parseArgs({ args, options: { in: { type: 'string' }, model: { type: 'string' } } })
+        if (!values.in) throw new UsageError('--in is required')
+        const model = loadAddressModel(readJson(values.model ?? DEFAULT_ADDRESS_MODEL))
+        if (!existsSync(values.in)) throw new UsageError(`file not found: ${values.in}`)
+        const { header, rows } = parseCsv(readFileSync(values.in, 'utf8'))
+        const cols = featureColumns(header)
+        if (cols.every((c) => c < 0)) {
+          io.stderr('none of the model feature columns are in the CSV header\n')
+          return 1
+        }
+        const addr = header.indexOf('Address')
+        const batch = 512
+        for (let start = 0; start < rows.length; start += batch) {
+          const chunk = rows.slice(start, start + batch)
+          const scores = model.scoreRows(chunk.map((r) => rowToFeatures(r, cols)))
+          let out = ''
+          scores.forEach((s, k) => {
+            const line: Record<string, unknown> = { row: start + k + 1 }
+            const a = addr >= 0 ? chunk[k]![addr]?.trim() : undefined
+            if (a) line.address = a
+            line.score = s.score
+            line.label = s.label
+            line.reasons = s.reasons.map((r) => r.text)
+            out += `${JSON.stringify(line)}\n`
+          })
+          io.stdout(out)
+        }
+        io.stderr(`scored ${rows.length} rows with model ${model.version}\n`)
+        return 0
+      },
+    },
+
+    replay: {
+      summary: 'Replay a JSON Lines event log through the engine; one decision line per event',
+      usage: '--in events.jsonl [--rules R.json] [--behaviour M.json|none] [--seeds DIR]',
+      async run(args, io) {
+        const { values } = parseArgs({
+          args,
+          options: {
+            in: { type: 'string' },
+            rules: { type: 'string' },
+            behaviour: { type: 'string' },
+            seeds: { type: 'string' },
+          },
+        })
+        if (!values.in) throw new UsageError('--in is required')
+        const rules = loadRuleFile(values.rules ?? defaultRulesPath)
+        const bPath = values.behaviour ?? DEFAULT_BEHAVIOUR_MODEL
+        const behaviour =
+          bPath !== 'none' && existsSync(bPath) ? loadBehaviourModel(readJson(bPath)) : undefined
+        const seeds = values.seeds ? loadSeedLists(values.seeds) : undefined
+        const engine = createRiskEngine({
+          rules,
+          ...(behaviour ? { behaviour } : {}),
+          ...(seeds ? { seeds } : {}),
+        })
+        let bad = 0
+        let buf = ''
+        const flush = () => {
+          if (buf) io.stdout(buf)
+          buf = ''
+        }
+        for await (const { event } of readEvents(values.in, (line, message) => {
+          bad++
+          buf += `${JSON.stringify({ line, error: message })}\n`
+        })) {
+          buf += `${JSON.stringify(engine.ingest(event))}\n`
+          if (buf.length > 65536) flush()
+        }
+        flush()
+        const st = engine.stats()
+        io.stderr(
+          `replayed ${st.events} events, ${st.accounts} accounts: ${st.blocked} block, ${st.reviewed} review; rules ${engine.rulesVersion}; models ${JSON.stringify(engine.models)}${bad ? `; ${bad} invalid lines` : ''}\n`,
+        )
+        return bad ? 1 : 0
+      },
+    },
+
+    backtest: {
+      summary: 'Backtest a rule file on stored history: alerts per rule and on which accounts',
+      usage: '--rules R.json --in events.jsonl [--json]',
+      async run(args, io) {
+        const { values } = parseArgs({
+          args,
+          options: { rules: { type: 'string' }, in: { type: 'string' }, json: { type: 'boolean' } },
+        })
+        if (!values.rules || !values.in) throw new UsageError('--rules and --in are required')
+        const events: RiskEvent[] = []
+        for await (const { event } of readEvents(values.in, () => {})) events.push(event)
+        const report = backtestRules(loadRuleFile(values.rules), events)
+        if (values.json) io.stdout(`${JSON.stringify(report)}\n`)
+        else {
+          io.stdout(`rules ${report.rulesVersion} over ${report.events} events\n`)
+          for (const r of report.rules)
+            io.stdout(
+              `${r.rule.padEnd(32)} ${String(r.hits).padStart(7)} alerts on ${String(r.accounts).padStart(6)} accounts  top: ${r.topAccounts
+                .slice(0, 3)
+                .map((a) => `${a.account}(${a.hits})`)
+                .join(' ')}\n`,
+            )
+        }
+        return 0
+      },
+    },
+
+    train: {
+      summary: 'Train the address-risk and behaviour models; prints the training report',
+      usage:
+        '[--fraud-csv F.csv] [--all-rows] [--history events.jsonl] [--out DIR] [--version V] [--trees N] [--only address|behaviour]',
+      async run(args, io) {
+        const { values } = parseArgs({
+          args,
+          options: {
+            'fraud-csv': { type: 'string' },
+            'all-rows': { type: 'boolean' },
+            history: { type: 'string' },
+            out: { type: 'string' },
+            version: { type: 'string' },
+            trees: { type: 'string' },
+            only: { type: 'string' },
+          },
+        })
+        const out = values.out ?? DEFAULT_MODELS_DIR
+        mkdirSync(out, { recursive: true })
+        const stamp = new Date().toISOString().slice(0, 10)
+        const version = values.version ?? stamp
+        const report: Record<string, unknown> = {}
+        if (values.only !== 'behaviour') {
+          const csv = values['fraud-csv'] ?? join(datasetsDir(io), 'fraud/eth_fraud_accounts_train.csv')
+          if (!existsSync(csv)) throw new UsageError(`fraud CSV not found: ${csv}`)
+          const data = readLabelledCsv(readFileSync(csv, 'utf8'))
+          // by default keep the evaluation split out, so `npm run eval:risk` judges rows never trained on
+          const keep = data.X.map(
+            (_, i) => values['all-rows'] || !data.addresses[i] || !isHeldOut(data.addresses[i]),
+          )
+          const X = data.X.filter((_, i) => keep[i])
+          const y = data.y.filter((_, i) => keep[i])
+          const file = trainAddressModel(X, y, {
+            version: `address-rf-${version}`,
+            ...(values.trees ? { trees: Number(values.trees) } : {}),
+          })
+          file.report.data = {
+            source: csv.replace(REPO_ROOT, '.'),
+            split: values['all-rows']
+              ? 'all rows'
+              : 'rows with sha256(address)[0] % 100 >= 20 (the rest is the evaluation split)',
+            rows: X.length,
+          }
+          writeFileSync(join(out, 'address-rf.json'), JSON.stringify(file))
+          report.address = { version: file.version, ...file.report }
+        }
+        if (values.only !== 'address') {
+          let history: RiskEvent[] = []
+          let source: string
+          if (values.history) {
+            for await (const { event } of readEvents(values.history, () => {})) history.push(event)
+            history.sort((a, b) => a.at - b.at)
+            source = values.history
+          } else {
+            // no platform history yet: train on the seeded synthetic normal traffic (documented in docs/risk.md)
+            const { generateScenario } = await import('../../eval/scenarios/generate.ts')
+            history = generateScenario({
+              seed: 1,
+              normalAccounts: 3000,
+              takeovers: 6,
+              mules: 2,
+              days: 60,
+              warmupDays: 40,
+            }).events
+            source = 'synthetic scenario seed 1 (eval/scenarios/generate.ts): 3000 normal accounts, 60 days'
+          }
+          const file = trainBehaviour(history, { version: `behaviour-${version}` })
+          file.report.data = { source }
+          writeFileSync(join(out, 'behaviour.json'), JSON.stringify(file))
+          report.behaviour = { version: file.version, ...file.report }
+        }
+        io.stdout(`${JSON.stringify(report, null, 2)}\n`)
+        return 0
+      },
+    },
+  },
+}
