@@ -33,6 +33,11 @@ export const configSchema = z.object({
     .regex(/^smtps?:\/\//, { message: 'expected smtp://user:pass@host:port' })
     .optional(),
   MAIL_FROM: z.string().min(3).default('Bulwark <security@bulwark.local>'),
+  /** 64 hex digits: AES-256-GCM key sealing TOTP seeds and API key secrets (see docs/accounts.md). */
+  ACCOUNTS_SEALING_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, { message: 'expected 64 hex digits (openssl rand -hex 32)' })
+    .optional(),
 })
 
 export type Config = z.infer<typeof configSchema>

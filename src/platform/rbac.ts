@@ -28,6 +28,20 @@ export const permissionMatrix = {
   'audit.read': ['security_admin', 'auditor', 'compliance_officer'],
   /** Run the audit chain verification. */
   'audit.verify': ['security_admin', 'auditor', 'compliance_officer'],
+  /** See accounts frozen by "This wasn't me", waiting for review. */
+  'accounts.frozen.read': ['support', 'security_admin', 'auditor'],
+  /** Unfreeze an account after review (withdrawal locks are not shortened). */
+  'accounts.unfreeze': ['support'],
+  /** Read the mail outbox (installs without SMTP_URL). */
+  'mail.outbox.read': ['support', 'security_admin'],
+  /** See proof-of-reserves rounds in every state and download auditor packages. */
+  'por.rounds.read': ['security_admin', 'auditor', 'compliance_officer', 'custody_approver'],
+  /** Create proof-of-reserves rounds, upload their files and build them. */
+  'por.rounds.manage': ['custody_approver'],
+  /** Review a built round (must be someone other than its builder). */
+  'por.rounds.review': ['auditor', 'compliance_officer'],
+  /** Publish a reviewed round; published rounds are immutable. */
+  'por.rounds.publish': ['compliance_officer'],
 } as const satisfies Record<string, readonly StaffRole[]>
 
 export type Permission = keyof typeof permissionMatrix

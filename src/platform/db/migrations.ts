@@ -6,6 +6,7 @@
 import type { Migration } from 'kysely'
 import { migrations as accounts } from '../../accounts/migrations.ts'
 import { migrations as p2p } from '../../p2p/migrations.ts'
+import { migrations as por } from '../../por/migrations.ts'
 import { migrations as platform } from '../migrations.ts'
 
 export function allMigrations(): Record<string, Migration> {
@@ -13,5 +14,6 @@ export function allMigrations(): Record<string, Migration> {
     ...platform,
     ...accounts,
     ...p2p,
+    ...por,
   }
 }

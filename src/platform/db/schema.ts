@@ -4,6 +4,7 @@
  */
 import type { AccountsTables } from '../../accounts/tables.ts'
 import type { P2pTables } from '../../p2p/tables.ts'
+import type { PorTables } from '../../por/tables.ts'
 import type { PlatformTables } from '../tables.ts'
 
-export interface Database extends PlatformTables, AccountsTables, P2pTables {}
+export interface Database extends PlatformTables, AccountsTables, P2pTables, PorTables {}

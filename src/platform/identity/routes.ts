@@ -10,7 +10,7 @@ import { appendAudit } from '../audit.ts'
 import { CSRF_COOKIE, requireUser, SESSION_COOKIE } from '../http/auth.ts'
 import { permissionsOf } from '../rbac.ts'
 import type { CreateSessionResult } from './sessions.ts'
-import { createSignIn } from './sign-in.ts'
+import { createSignIn, DEVICE_COOKIE } from './sign-in.ts'
 
 export const emailSchema = z.email({ message: 'expected an email address' }).max(254)
 export const userSchema = z.object({
@@ -22,6 +22,24 @@ export const userSchema = z.object({
   status: z.enum(['active', 'disabled', 'frozen']),
 })
 const meSchema = z.object({ user: userSchema, permissions: z.array(z.string()), csrfToken: z.string() })
+/** A sign-in held back by account protection: finish it at /api/auth/signin/second-factor or /continue. */
+export const pendingSignInSchema = z.object({
+  status: z.enum(['second_factor_required', 'device_approval_required']),
+  ticket: z.string(),
+  methods: z.array(z.string()),
+  message: z.string(),
+})
+
+/** Sets the long-lived device cookie that binds sign-ins to this browser. */
+export function setDeviceCookie(reply: FastifyReply, token: string, secure: boolean) {
+  reply.setCookie(DEVICE_COOKIE, token, {
+    path: '/',
+    sameSite: 'lax',
+    secure,
+    httpOnly: true,
+    maxAge: 400 * 24 * 3600,
+  })
+}
 
 /** Sets the session and CSRF cookies for a new session. */
 export function setSessionCookies(reply: FastifyReply, session: CreateSessionResult, secure: boolean) {
@@ -48,18 +66,26 @@ export async function identityRoutes(base: FastifyInstance, deps: DomainDeps) {
         tags: ['auth'],
         summary: 'Sign in with email and password',
         body: z.object({ email: emailSchema, password: z.string().min(1).max(128) }),
-        response: { 200: meSchema },
+        response: { 200: meSchema, 202: pendingSignInSchema },
       },
     },
     async (request, reply) => {
       // Rotate: whatever session the browser had is ended before a new one is issued.
       if (request.user) await deps.sessions.revoke(request.user.sessionId)
-      const { user, session } = await signIn({
+      const result = await signIn({
         email: request.body.email,
         password: request.body.password,
         userAgent: String(request.headers['user-agent'] ?? ''),
         ip: request.ip,
+        deviceToken: request.cookies[DEVICE_COOKIE],
       })
+      if (result.status === 'pending') {
+        const { deviceToken, outcome: _, ...pending } = result.pending
+        setDeviceCookie(reply, deviceToken, secure)
+        return reply.status(202).send(pending)
+      }
+      const { user, session } = result
+      if (result.deviceToken) setDeviceCookie(reply, result.deviceToken, secure)
       setSessionCookies(reply, session, secure)
       return { user, permissions: permissionsOf(user.role), csrfToken: session.csrfToken }
     },

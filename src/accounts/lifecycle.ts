@@ -1,0 +1,312 @@
+/**
+ * @module The account's life: sign-up with email confirmation, password reset by email (which
+ * never bypasses the second factor), password change and the anti-phishing code. Sign-up and reset
+ * answer the same whether or not the email has an account, and do the same work either way.
+ */
+import { appendAudit } from '../platform/audit.ts'
+import { AppError } from '../platform/errors.ts'
+import { hashPassword, verifyPassword } from '../platform/identity/passwords.ts'
+import { randomToken, tokenDigest } from '../platform/identity/tokens.ts'
+import { findUserByEmail, normaliseEmail } from '../platform/identity/users.ts'
+import { raiseAlert } from './alerts.ts'
+import { assertAntiPhishingCode } from './anti-phishing.ts'
+import { type AccountsDeps, HOUR_MS, MINUTE_MS, publicUrl } from './context.ts'
+import { assertPasswordAcceptable } from './password-policy.ts'
+import { assertNotFrozen, securityRow, userRow } from './repo.ts'
+import { passwordScore } from './strength.ts'
+import { type SecondFactorInput, secondFactors, verifySecondFactor } from './two-factor.ts'
+import { startWithdrawalLock } from './withdrawal-locks.ts'
+
+const CONFIRM_MS = 24 * HOUR_MS
+const RESET_MS = 30 * MINUTE_MS
+
+export const linkInvalid = () =>
+  new AppError('LINK_INVALID', 400, 'This link has expired or was already used.')
+
+async function issueEmailToken(
+  deps: AccountsDeps,
+  userId: string,
+  purpose: 'confirm_email' | 'password_reset',
+  ttlMs: number,
+): Promise<string> {
+  const token = randomToken(32)
+  const at = deps.clock.now()
+  await deps.db
+    .insertInto('email_tokens')
+    .values({
+      token_digest: tokenDigest(token),
+      user_id: userId,
+      purpose,
+      device_id: null,
+      alert_id: null,
+      created_at: at,
+      expires_at: new Date(at.getTime() + ttlMs),
+      used_at: null,
+    })
+    .execute()
+  return token
+}
+
+export type SignUpParameters = { email: string; displayName: string; password: string; ip: string }
+
+/**
+ * Registers a customer and emails a confirmation link. When the email already has an account, that
+ * mailbox gets a "you already have an account" note instead; the caller sees the same answer.
+ */
+export async function signUp(deps: AccountsDeps, { email, displayName, password, ip }: SignUpParameters) {
+  assertPasswordAcceptable(password, { email, hasSecondFactor: false })
+  const normal = normaliseEmail(email)
+  // Hash first, whatever happens next, so both paths cost the same.
+  const passwordHash = await hashPassword(password)
+  const score = passwordScore(password, [normal, displayName])
+  const created = await deps.db
+    .insertInto('users')
+    .values({
+      email: normal,
+      kind: 'customer',
+      role: null,
+      display_name: displayName,
+      password_hash: passwordHash,
+    })
+    .onConflict((oc) => oc.column('email').doNothing())
+    .returning(['id'])
+    .executeTakeFirst()
+  const at = deps.clock.now()
+  if (!created) {
+    await appendAudit(deps.db, {
+      actor: 'anonymous',
+      action: 'accounts.signup_existing_email',
+      target: '',
+      details: { ip },
+      at,
+    })
+    await deps.mailer.send({
+      to: normal,
+      subject: 'Someone tried to open a Bulwark account with your email',
+      text: `Someone (IP ${ip}) tried to sign up with this email at ${at.toISOString()}, but you already have an account.\n\nIf it was you, sign in or reset your password: ${publicUrl(deps.config)}/password-reset\nIf not, you can ignore this message.`,
+    })
+    return
+  }
+  await securityRow(deps.db, created.id)
+  await deps.db
+    .updateTable('account_security')
+    .set({ origin: 'signup', password_score: score, password_changed_at: null })
+    .where('user_id', '=', created.id)
+    .execute()
+  await appendAudit(deps.db, {
+    actor: `user:${created.id}`,
+    action: 'accounts.signed_up',
+    target: `user:${created.id}`,
+    details: { ip },
+    at,
+  })
+  deps.events.publish({ type: 'signup', at: at.toISOString(), account: created.id, ip })
+  const token = await issueEmailToken(deps, created.id, 'confirm_email', CONFIRM_MS)
+  await deps.mailer.send({
+    to: normal,
+    subject: 'Confirm your email for Bulwark',
+    text: `Welcome to Bulwark, ${displayName}.\n\nConfirm your email to finish opening your account (link valid 24 hours):\n${publicUrl(deps.config)}/signup/confirm#${token}`,
+  })
+}
+
+/** Confirms the email named by a confirmation link (single use). */
+export async function confirmEmail(deps: AccountsDeps, token: string) {
+  const at = deps.clock.now()
+  const row = await deps.db
+    .updateTable('email_tokens')
+    .set({ used_at: at })
+    .where('token_digest', '=', tokenDigest(token))
+    .where('purpose', '=', 'confirm_email')
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', at)
+    .returning(['user_id'])
+    .executeTakeFirst()
+  if (!row) throw linkInvalid()
+  await deps.db
+    .updateTable('account_security')
+    .set({ email_confirmed_at: at })
+    .where('user_id', '=', row.user_id)
+    .execute()
+  await appendAudit(deps.db, {
+    actor: `user:${row.user_id}`,
+    action: 'accounts.email_confirmed',
+    target: `user:${row.user_id}`,
+    at,
+  })
+}
+
+/** Emails a reset link when the account exists; does the same amount of work when it does not. */
+export async function requestPasswordReset(deps: AccountsDeps, email: string, ip: string) {
+  const user = await findUserByEmail(deps.db, email)
+  const at = deps.clock.now()
+  if (!user || user.status === 'disabled') {
+    tokenDigest(randomToken(32))
+    await appendAudit(deps.db, {
+      actor: 'anonymous',
+      action: 'accounts.password_reset_unknown',
+      target: '',
+      details: { ip },
+      at,
+    })
+    return
+  }
+  const token = await issueEmailToken(deps, user.id, 'password_reset', RESET_MS)
+  await appendAudit(deps.db, {
+    actor: 'anonymous',
+    action: 'accounts.password_reset_requested',
+    target: `user:${user.id}`,
+    details: { ip },
+    at,
+  })
+  await deps.mailer.send({
+    to: user.email,
+    subject: 'Reset your Bulwark password',
+    text: `Someone (IP ${ip}) asked to reset your password at ${at.toISOString()}.\n\nIf it was you, choose a new password within 30 minutes: ${publicUrl(deps.config)}/password-reset#${token}\nYou will also need your two-factor code or passkey if you set one up. Withdrawals stay locked for 72 hours after a reset.\n\nIf it was not you, ignore this email: your password has not changed.`,
+  })
+}
+
+/**
+ * Sets a new password from a reset link. When the account has a second factor, the factor is
+ * required too (a mailbox alone never takes over a protected account). Ends every session and
+ * locks withdrawals for 72 h (account recovery).
+ */
+export async function completePasswordReset(
+  deps: AccountsDeps,
+  { token, password, ...factor }: { token: string; password: string } & SecondFactorInput,
+) {
+  const at = deps.clock.now()
+  const pending = await deps.db
+    .selectFrom('email_tokens')
+    .select(['user_id'])
+    .where('token_digest', '=', tokenDigest(token))
+    .where('purpose', '=', 'password_reset')
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', at)
+    .executeTakeFirst()
+  if (!pending) throw linkInvalid()
+  const user = await userRow(deps.db, pending.user_id)
+  const factors = await secondFactors(deps, user.id)
+  assertPasswordAcceptable(password, { email: user.email, hasSecondFactor: factors.any })
+  if (factors.any) await verifySecondFactor(deps, user.id, factor)
+  const passwordHash = await hashPassword(password)
+  const score = passwordScore(password, [user.email, user.display_name])
+  await deps.db.transaction().execute(async (tx) => {
+    const used = await tx
+      .updateTable('email_tokens')
+      .set({ used_at: at })
+      .where('token_digest', '=', tokenDigest(token))
+      .where('used_at', 'is', null)
+      .executeTakeFirst()
+    if (Number(used.numUpdatedRows) !== 1) throw linkInvalid()
+    await tx
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: at })
+      .where('id', '=', user.id)
+      .execute()
+    await tx
+      .updateTable('account_security')
+      .set({ password_changed_at: at, password_score: score, email_confirmed_at: at })
+      .where('user_id', '=', user.id)
+      .execute()
+    await tx
+      .updateTable('sessions')
+      .set({ revoked_at: at })
+      .where('user_id', '=', user.id)
+      .where('revoked_at', 'is', null)
+      .execute()
+    await startWithdrawalLock(tx, user.id, 'account_recovered', at)
+    await appendAudit(tx, {
+      actor: `user:${user.id}`,
+      action: 'accounts.password_reset',
+      target: `user:${user.id}`,
+      at,
+    })
+  })
+  deps.events.publish({ type: 'password_reset', at: at.toISOString(), account: user.id })
+  await raiseAlert(deps, user.id, 'password_reset')
+}
+
+/** Changes the password of a signed-in customer: current password, plus second factor when on. */
+export async function changePassword(
+  deps: AccountsDeps,
+  userId: string,
+  keepSessionId: string,
+  {
+    currentPassword,
+    newPassword,
+    ...factor
+  }: { currentPassword: string; newPassword: string } & SecondFactorInput,
+) {
+  const user = await userRow(deps.db, userId)
+  assertNotFrozen(user)
+  if (!(await verifyPassword(user.password_hash, currentPassword))) {
+    throw new AppError('PASSWORD_INCORRECT', 403, 'Your current password is not correct.')
+  }
+  const factors = await secondFactors(deps, userId)
+  assertPasswordAcceptable(newPassword, { email: user.email, hasSecondFactor: factors.any })
+  if (factors.any) await verifySecondFactor(deps, userId, factor)
+  const passwordHash = await hashPassword(newPassword)
+  const score = passwordScore(newPassword, [user.email, user.display_name])
+  const at = deps.clock.now()
+  await deps.db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: at })
+      .where('id', '=', userId)
+      .execute()
+    await tx
+      .updateTable('account_security')
+      .set({ password_changed_at: at, password_score: score })
+      .where('user_id', '=', userId)
+      .execute()
+    // Other sessions end: whoever knew the old password is signed out everywhere else.
+    await tx
+      .updateTable('sessions')
+      .set({ revoked_at: at })
+      .where('user_id', '=', userId)
+      .where('id', '!=', keepSessionId)
+      .where('revoked_at', 'is', null)
+      .execute()
+    await startWithdrawalLock(tx, userId, 'password_changed', at)
+    await appendAudit(tx, {
+      actor: `user:${userId}`,
+      action: 'accounts.password_changed',
+      target: `user:${userId}`,
+      at,
+    })
+  })
+  deps.events.publish({ type: 'password_changed', at: at.toISOString(), account: userId })
+  await raiseAlert(deps, userId, 'password_changed')
+}
+
+/** Sets or changes the anti-phishing code (second factor required when one is on). */
+export async function setAntiPhishingCode(
+  deps: AccountsDeps,
+  userId: string,
+  code: string,
+  factor: SecondFactorInput,
+) {
+  assertAntiPhishingCode(code)
+  assertNotFrozen(await userRow(deps.db, userId))
+  const factors = await secondFactors(deps, userId)
+  if (factors.any) await verifySecondFactor(deps, userId, factor)
+  const at = deps.clock.now()
+  const previous = await securityRow(deps.db, userId)
+  await deps.db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable('account_security')
+      .set({ anti_phishing_code: code })
+      .where('user_id', '=', userId)
+      .execute()
+    await startWithdrawalLock(tx, userId, 'anti_phishing_changed', at)
+    await appendAudit(tx, {
+      actor: `user:${userId}`,
+      action: 'accounts.anti_phishing_code_set',
+      target: `user:${userId}`,
+      details: { first: previous.anti_phishing_code === null },
+      at,
+    })
+  })
+  deps.events.publish({ type: 'anti_phishing_changed', at: at.toISOString(), account: userId })
+  await raiseAlert(deps, userId, 'anti_phishing_changed')
+}
