@@ -18,6 +18,7 @@ import {
   type VerifyResult,
   verifyProof,
 } from '../por/index.ts'
+import { challengeVerb, reservesVerb, verifyExternalVerb } from './por-reserves.ts'
 import { type CliGroup, type CliIo, UsageError } from './types.ts'
 
 const json = (io: CliIo, value: unknown) =>
@@ -61,6 +62,9 @@ function printVerify(io: CliIo, result: VerifyResult, asJson: boolean) {
 export const porCommands: CliGroup = {
   summary: 'Proof of reserves: liabilities tree, user proofs, verification and audit',
   verbs: {
+    challenge: challengeVerb,
+    reserves: reservesVerb,
+    'verify-external': verifyExternalVerb,
     build: {
       summary: 'Build a round from a liabilities snapshot and an assets file',
       usage:

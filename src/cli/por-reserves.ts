@@ -1,0 +1,192 @@
+/**
+ * @module `bulwark por challenge | reserves | verify-external`: draw a round's reserve challenge,
+ * verify a reserves CSV (signatures, balances at the snapshot, per-asset ratio against the round's
+ * liabilities), and verify proof files published by other exchanges. Exit 0 ok, 1 a check failed.
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { createPublicClient, http } from 'viem'
+import { formatExternalResult, verifyExternalFiles } from '../por/external/index.ts'
+import {
+  challengeMessage,
+  createChallenge,
+  type EsploraClient,
+  type EvmReader,
+  formatReserveReport,
+  loadChallenge,
+  loadReserves,
+  reserveReport,
+  verifyReserves,
+} from '../por/reserves/index.ts'
+import type { CliIo, CliVerb } from './types.ts'
+import { UsageError } from './types.ts'
+
+const json = (io: CliIo, value: unknown) =>
+  io.stdout(`${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`)
+
+/** Parses repeated `name=value` flags (`--rpc ethereum=http://…`). */
+function pairs(values: string[] | undefined, flag: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const v of values ?? []) {
+    const i = v.indexOf('=')
+    if (i <= 0) throw new UsageError(`${flag} takes chain=value (got "${v}")`)
+    out[v.slice(0, i)] = v.slice(i + 1)
+  }
+  return out
+}
+
+export const challengeVerb: CliVerb = {
+  summary: 'Draw the reserve challenge of a round (the text every reserve address signs)',
+  usage: '--exchange ID --round ID --snapshot CHAIN=HEIGHT [--snapshot …] [--out FILE] [--json]',
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        exchange: { type: 'string' },
+        round: { type: 'string' },
+        snapshot: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    })
+    if (!values.exchange || !values.round) throw new UsageError('--exchange and --round are required')
+    const snapshots: Record<string, number> = {}
+    for (const [chain, height] of Object.entries(pairs(values.snapshot, '--snapshot'))) {
+      if (!/^\d+$/.test(height)) throw new UsageError(`--snapshot ${chain}= needs a block height`)
+      snapshots[chain] = Number(height)
+    }
+    if (Object.keys(snapshots).length === 0)
+      throw new UsageError('at least one --snapshot CHAIN=HEIGHT is required')
+    const challenge = createChallenge({ exchange: values.exchange, round: values.round, snapshots })
+    if (values.out) writeFileSync(values.out, `${JSON.stringify(challenge, null, 2)}\n`)
+    if (values.json) json(io, { challenge, message: challengeMessage(challenge) })
+    else io.stdout(`${challengeMessage(challenge)}\n`)
+    return 0
+  },
+}
+
+export const reservesVerb: CliVerb = {
+  summary:
+    'Verify a reserves CSV for a round: ownership signatures, balances at the snapshot, ratio per asset',
+  usage:
+    '--reserves R.csv --challenge C.json (--round DIR | --assets A.csv) [--rpc CHAIN=URL …] ' +
+    '[--esplora CHAIN=URL …] [--auditor] [--json]',
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        reserves: { type: 'string' },
+        challenge: { type: 'string' },
+        round: { type: 'string' },
+        assets: { type: 'string' },
+        rpc: { type: 'string', multiple: true },
+        esplora: { type: 'string', multiple: true },
+        auditor: { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+    })
+    if (!values.reserves || !values.challenge) throw new UsageError('--reserves and --challenge are required')
+    if (!values.round && !values.assets)
+      throw new UsageError('--round DIR or --assets A.csv is required (asset decimals)')
+    let assets: { symbol: string; decimals: number }[]
+    const liabilities: Record<string, bigint> = {}
+    if (values.round) {
+      const summary = JSON.parse(readFileSync(join(values.round, 'round.json'), 'utf8')) as {
+        assets: { symbol: string; decimals: number }[]
+        totals: { symbol: string; equity: string; debt: string }[]
+      }
+      assets = summary.assets
+      // What the exchange owes per asset: user equity net of what users owe it.
+      for (const t of summary.totals) liabilities[t.symbol] = BigInt(t.equity) - BigInt(t.debt)
+    } else {
+      assets = readFileSync(values.assets!, 'utf8')
+        .split(/\r?\n/)
+        .slice(1)
+        .filter((l) => l.trim() !== '')
+        .map((l) => {
+          const [symbol = '', decimals = ''] = l.split(',')
+          return { symbol: symbol.trim(), decimals: Number(decimals) }
+        })
+    }
+    const challenge = await loadChallenge(values.challenge)
+    const entries = await loadReserves(values.reserves, assets)
+    const evm: Record<string, EvmReader> = {}
+    for (const [chain, url] of Object.entries(pairs(values.rpc, '--rpc'))) {
+      evm[chain] = createPublicClient({ transport: http(url) })
+    }
+    const esplora: Record<string, EsploraClient> = {}
+    for (const [chain, baseUrl] of Object.entries(pairs(values.esplora, '--esplora')))
+      esplora[chain] = { baseUrl }
+    const verification = await verifyReserves({
+      entries,
+      challenge,
+      evm,
+      esplora,
+      balances: values.auditor ? 'chain' : 'chain-or-declared',
+    })
+    const decimals = Object.fromEntries(assets.map((a) => [a.symbol, a.decimals]))
+    const report = reserveReport({ reserves: verification.totals, liabilities, decimals })
+    const ok = verification.failed === 0 && (values.round === undefined || report.every((r) => !r.below100))
+    if (values.json) {
+      json(io, { ok, message: verification.message, rows: verification.rows, report })
+      return ok ? 0 : 1
+    }
+    for (const r of verification.rows) {
+      const status = r.ownership.ok ? 'ok  ' : 'FAIL'
+      const why = r.ownership.ok ? r.ownership.detail : r.ownership.reason
+      io.stdout(
+        `${status} line ${r.line} ${r.chain} ${r.address} ${r.asset}: ${why} [balance: ${r.balanceSource}]\n`,
+      )
+      for (const n of r.notes) io.stdout(`       note: ${n}\n`)
+    }
+    io.stdout(`\n${formatReserveReport(report)}\n`)
+    if (!values.round) io.stdout('\n(no --round given: liabilities unknown, ratios not judged)\n')
+    io.stdout(
+      ok
+        ? '\nreserves verified\n'
+        : `\nreserves NOT verified: ${verification.failed} row(s) failed or assets below 100%\n`,
+    )
+    return ok ? 0 : 1
+  },
+}
+
+export const verifyExternalVerb: CliVerb = {
+  summary:
+    'Verify PoR files published by other exchanges (OKX v1/v2, Binance, Bybit, Bitget, OKX reserve CSV)',
+  usage: 'FILE… [--json]   (OKX v2: give the user-info file and the full tree file together)',
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' } },
+    })
+    if (positionals.length === 0) throw new UsageError('give at least one file')
+    let results: Awaited<ReturnType<typeof verifyExternalFiles>>
+    try {
+      results = await verifyExternalFiles(positionals)
+    } catch (e) {
+      const message = (e as Error).message
+      if (values.json) json(io, { ok: false, error: message })
+      else io.stderr(`${message}\n`)
+      return 1
+    }
+    const ok = results.every((r) => r.ok)
+    if (values.json) json(io, { ok, results })
+    else io.stdout(`${results.map(formatExternalResult).join('\n\n')}\n`)
+    return ok ? 0 : 1
+  },
+}
+
+/**
+ * Entry for callers that want the verb without the CLI plumbing.
+ * @example process.exitCode = await verifyExternalCommand(['proof.json'])
+ */
+export function verifyExternalCommand(args: string[], io?: CliIo): Promise<number> {
+  const sink: CliIo = io ?? {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    env: process.env,
+  }
+  return verifyExternalVerb.run(args, sink)
+}
