@@ -217,3 +217,27 @@ describe('OKX reserve CSV', () => {
     expect(r.reason).toContain('1 of the required 2 signers signed (2-of-3)')
   })
 })
+
+describe('the sum-max attack on sum-only parents', () => {
+  it('passes both users of a forged OKX v1 tree whose root total is the max, not the sum', async () => {
+    const { okxV1LeafHash, okxParentHash, okxTruncate } = await import('./okx-v1.ts')
+    const { readVector } = await import('./balances.ts')
+    const a = { BTC: '5', ETH: '0', USDT: '0' }
+    const b = { BTC: '3', ETH: '0', USDT: '0' }
+    const ha = okxV1LeafHash('na', a)
+    const hb = okxV1LeafHash('nb', b)
+    const rootVec = okxTruncate(readVector(a, 'a') as never)
+    // The exchange publishes a root totalling 5 BTC although its users hold 8.
+    const root = { balances: a, hash: okxParentHash(ha, hb, rootVec, 2), type: 3, height: 2 }
+    const forA = {
+      self: { balances: a, nonce: 'na', hash: ha, type: 1, height: 1 },
+      path: [{ balances: { BTC: '0', ETH: '0', USDT: '0' }, hash: hb, type: 2, height: 1 }, root],
+    }
+    const forB = {
+      self: { balances: b, nonce: 'nb', hash: hb, type: 2, height: 1 },
+      path: [{ balances: { BTC: '2', ETH: '0', USDT: '0' }, hash: ha, type: 1, height: 1 }, root],
+    }
+    expect((await one('a.json', forA)).ok).toBe(true)
+    expect((await one('b.json', forB)).ok).toBe(true)
+  })
+})
