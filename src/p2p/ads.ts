@@ -48,9 +48,9 @@ export type AdInput = {
   fiat: string
   priceType: 'fixed' | 'floating'
   /** Decimal string, for fixed ads. */
-  fixedPrice?: string | null
+  fixedPrice?: string | null | undefined
   /** Basis points over the reference price, for floating ads. */
-  marginBps?: number | null
+  marginBps?: number | null | undefined
   /** Fiat decimal strings. */
   minOrder: string
   maxOrder: string
@@ -60,7 +60,7 @@ export type AdInput = {
   terms: string
   /** ISO codes; empty = everyone. */
   allowedCountries: string[]
-  paymentWindowMinutes?: number
+  paymentWindowMinutes?: number | undefined
 }
 
 export type AdRow = Selectable<P2pAdsTable>

@@ -1,0 +1,232 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestApp, type TestApp, type TestSession } from '../../test/support/app.ts'
+import { totpCodeAt } from '../accounts/totp.ts'
+import { createLedger } from './ledger.ts'
+
+let t: TestApp
+let compliance: TestSession
+let complianceEmail: string
+let support: TestSession
+
+type Person = { id: string; session: TestSession; secret?: string }
+
+async function call(session: TestSession | null, method: string, url: string, payload?: unknown) {
+  const response = await t.app.inject({
+    method: method as 'GET',
+    url,
+    headers: session?.headers ?? {},
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  })
+  return { status: response.statusCode, body: response.json() as Record<string, any> }
+}
+
+/** A customer whose identity country a compliance officer verified through the API. */
+async function customer(
+  name: string,
+  country: string | null,
+  opts: { twoFactor?: boolean } = {},
+): Promise<Person> {
+  const { user, session } = await t.createCustomer(name)
+  const person: Person = { id: user.id, session }
+  if (country) {
+    // Fresh staff session each time: tests move the clock past the idle timeout.
+    compliance = await t.signIn(complianceEmail)
+    expect((await call(session, 'POST', '/api/p2p/identity', { country })).status).toBe(200)
+    const reviewed = await call(compliance, 'POST', `/api/p2p/staff/identities/${user.id}`, {
+      decision: 'verify',
+    })
+    expect(reviewed.body.identity).toMatchObject({ status: 'verified', country })
+  }
+  if (opts.twoFactor) {
+    const setup = await call(session, 'POST', '/api/accounts/totp/setup', {})
+    person.secret = setup.body.secret as string
+    const code = totpCodeAt(person.secret, t.clock.now())
+    expect((await call(session, 'POST', '/api/accounts/totp/confirm', { code })).status).toBe(200)
+    // The enrolment code's time step is spent: move on so the next code is fresh.
+    t.clock.advance(30_000)
+  }
+  return person
+}
+
+async function fund(owner: string, usdt: bigint) {
+  await t.db
+    .transaction()
+    .execute((tx) =>
+      createLedger().deposit(tx, { owner, asset: 'USDT', amount: usdt, ref: 'test', at: t.clock.now() }),
+    )
+}
+
+const adBody = (allowedCountries: string[]) => ({
+  side: 'sell',
+  asset: 'USDT',
+  fiat: 'EUR',
+  priceType: 'fixed',
+  fixedPrice: '0.92',
+  minOrder: '10',
+  maxOrder: '500',
+  availableAmount: '300',
+  paymentMethods: ['SEPA', 'Revolut'],
+  terms: 'Pay from an account in your own name.',
+  allowedCountries,
+})
+
+let seller: Person
+let austrian: Person
+let french: Person
+let adId: string
+
+beforeAll(async () => {
+  t = await createTestApp()
+  const officer = await t.createStaff('compliance_officer')
+  compliance = officer.session
+  complianceEmail = officer.email
+  support = (await t.createStaff('support')).session
+  seller = await customer('seller-de', 'DE', { twoFactor: true })
+  austrian = await customer('buyer-at', 'AT')
+  french = await customer('buyer-fr', 'FR')
+  await fund(seller.id, 1_000_000_000n)
+  const posted = await call(seller.session, 'POST', '/api/p2p/ads', adBody(['DE', 'AT']))
+  expect(posted.status).toBe(201)
+  adId = posted.body.ad.id
+})
+afterAll(() => t.close())
+
+describe('P2P over HTTP', () => {
+  it('refuses an order from a buyer verified in France on an ad for Germany and Austria, saying what to do', async () => {
+    const refused = await call(french.session, 'POST', `/api/p2p/ads/${adId}/orders`, { amount: '20' })
+    expect(refused.status).toBe(403)
+    expect(refused.body.code).toBe('P2P_REGION_NOT_ALLOWED')
+    expect(refused.body.message).toMatch(/Austria and Germany/)
+    expect(refused.body.message).toMatch(/France/)
+    expect(refused.body.message).toMatch(/choose another ad, or show local ads only/i)
+    expect((await call(seller.session, 'GET', '/api/p2p/me')).body.balances[0]).toMatchObject({ escrow: '0' })
+  })
+
+  it('shows the ad disabled with the reason, and hides it under "Show local ads only"', async () => {
+    const all = await call(french.session, 'GET', '/api/p2p/ads?asset=USDT&fiat=EUR')
+    const ad = all.body.ads.find((a: { id: string }) => a.id === adId)
+    expect(ad.eligibility).toMatchObject({ ok: false, code: 'P2P_REGION_NOT_ALLOWED' })
+    expect(all.body.myCountry).toBe('FR')
+    const local = await call(french.session, 'GET', '/api/p2p/ads?asset=USDT&fiat=EUR&localOnly=true')
+    expect(local.body.ads.map((a: { id: string }) => a.id)).not.toContain(adId)
+    const austrianLocal = await call(
+      austrian.session,
+      'GET',
+      '/api/p2p/ads?localOnly=true&amount=50&fiat=EUR',
+    )
+    expect(austrianLocal.body.ads.map((a: { id: string }) => a.id)).toContain(adId)
+    const tooBig = await call(austrian.session, 'GET', '/api/p2p/ads?amount=900&fiat=EUR')
+    expect(tooBig.body.ads.map((a: { id: string }) => a.id)).not.toContain(adId)
+    const byMethod = await call(austrian.session, 'GET', '/api/p2p/ads?paymentMethod=Wise')
+    expect(byMethod.body.ads.map((a: { id: string }) => a.id)).not.toContain(adId)
+  })
+
+  it('takes an Austrian buyer through order, payment and a release confirmed with the seller’s TOTP code', async () => {
+    const placed = await call(austrian.session, 'POST', `/api/p2p/ads/${adId}/orders`, { amount: '100' })
+    expect(placed.status).toBe(201)
+    const order = placed.body.order
+    expect(order).toMatchObject({ status: 'pending_payment', fiatAmount: '92', role: 'buyer' })
+    expect((await call(seller.session, 'GET', '/api/p2p/me')).body.balances[0]).toMatchObject({
+      available: '900',
+      escrow: '100',
+    })
+    expect((await call(french.session, 'GET', `/api/p2p/orders/${order.id}`)).status).toBe(404)
+    expect(
+      (await call(austrian.session, 'POST', `/api/p2p/orders/${order.id}/paid`, {})).body.order.status,
+    ).toBe('paid')
+    const noCode = await call(seller.session, 'POST', `/api/p2p/orders/${order.id}/release`, {})
+    expect(noCode.body.code).toBe('SECOND_FACTOR_REQUIRED')
+    const wrong = await call(seller.session, 'POST', `/api/p2p/orders/${order.id}/release`, {
+      totpCode: '000000',
+    })
+    expect(wrong.body.code).toBe('SECOND_FACTOR_INVALID')
+    const released = await call(seller.session, 'POST', `/api/p2p/orders/${order.id}/release`, {
+      totpCode: totpCodeAt(seller.secret!, t.clock.now()),
+    })
+    expect(released.body.order.status).toBe('released')
+    expect((await call(austrian.session, 'GET', '/api/p2p/me')).body.balances[0]).toMatchObject({
+      available: '100',
+    })
+    expect((await call(seller.session, 'GET', '/api/p2p/me')).body.balances[0]).toMatchObject({
+      available: '900',
+      escrow: '0',
+    })
+    expect(t.events.filter((e) => e.type === 'p2p_order').map((e) => e.action)).toEqual(
+      expect.arrayContaining(['placed', 'paid', 'released']),
+    )
+  })
+
+  it('lets the French buyer order once the advertiser adds France, and My Ads shows what it changed', async () => {
+    const edited = await call(seller.session, 'PUT', `/api/p2p/ads/${adId}`, adBody(['DE', 'AT', 'FR']))
+    expect(edited.status).toBe(200)
+    const placed = await call(french.session, 'POST', `/api/p2p/ads/${adId}/orders`, {
+      fiatAmount: '18.4',
+      idempotencyKey: 'fr-order-1',
+    })
+    expect(placed.status).toBe(201)
+    expect(placed.body.order.amount).toBe('20')
+    const retry = await call(french.session, 'POST', `/api/p2p/ads/${adId}/orders`, {
+      fiatAmount: '18.4',
+      idempotencyKey: 'fr-order-1',
+    })
+    expect(retry.body.order.id).toBe(placed.body.order.id)
+    const mine = await call(seller.session, 'GET', '/api/p2p/my/ads')
+    const metrics = mine.body.ads.find((a: { id: string }) => a.id === adId).metrics
+    expect(
+      metrics.byAllowlist.map((v: { allowedCountries: string[]; blocked: number; orders: number }) => [
+        v.allowedCountries,
+        v.blocked,
+        v.orders,
+      ]),
+    ).toEqual([
+      [['AT', 'DE'], 1, 1],
+      [['AT', 'DE', 'FR'], 0, 1],
+    ])
+  })
+
+  it('lets support, and only support, resolve an appeal opened 15 minutes after payment', async () => {
+    const placed = await call(austrian.session, 'POST', `/api/p2p/ads/${adId}/orders`, { amount: '50' })
+    const id = placed.body.order.id
+    await call(austrian.session, 'POST', `/api/p2p/orders/${id}/paid`, {})
+    const early = await call(austrian.session, 'POST', `/api/p2p/orders/${id}/appeal`, {
+      reason: 'no release',
+    })
+    expect(early.body.code).toBe('P2P_APPEAL_TOO_EARLY')
+    t.clock.advance(15 * 60_000)
+    expect(
+      (await call(austrian.session, 'POST', `/api/p2p/orders/${id}/appeal`, { reason: 'no release' })).status,
+    ).toBe(200)
+    const queue = await call(support, 'GET', '/api/p2p/staff/disputes')
+    expect(queue.body.orders.map((o: { id: string }) => o.id)).toContain(id)
+    const auditor = (await t.createStaff('auditor')).session
+    expect(
+      (await call(auditor, 'POST', `/api/p2p/staff/disputes/${id}`, { outcome: 'release', note: 'paid' }))
+        .status,
+    ).toBe(403)
+    const resolved = await call(support, 'POST', `/api/p2p/staff/disputes/${id}`, {
+      outcome: 'release',
+      note: 'bank proof',
+    })
+    expect(resolved.body.order).toMatchObject({ status: 'released', resolution: 'release' })
+  })
+
+  it('expires unpaid orders through the job route when the clock passes the payment window', async () => {
+    const placed = await call(austrian.session, 'POST', `/api/p2p/ads/${adId}/orders`, { amount: '20' })
+    t.clock.advance(16 * 60_000)
+    const admin = (await t.createStaff('security_admin')).session
+    const job = await call(admin, 'POST', '/api/p2p/staff/jobs/expire', {})
+    expect(job.body.expired).toBeGreaterThanOrEqual(1)
+    const order = await call(austrian.session, 'GET', `/api/p2p/orders/${placed.body.order.id}`)
+    expect(order.body.order.status).toBe('expired')
+  })
+
+  it('refuses ads from advertisers without 2FA and identity review from anyone but compliance', async () => {
+    const plain = await customer('no-2fa', 'DE')
+    const refused = await call(plain.session, 'POST', '/api/p2p/ads', adBody([]))
+    expect(refused.body).toMatchObject({ code: 'P2P_ADVERTISER_NOT_ELIGIBLE' })
+    expect(refused.body.message).toMatch(/two-factor/)
+    expect((await call(support, 'GET', '/api/p2p/staff/identities')).status).toBe(403)
+    const queue = await call(compliance, 'GET', '/api/p2p/staff/identities?status=verified')
+    expect(queue.body.identities.length).toBeGreaterThanOrEqual(4)
+  })
+})

@@ -1,0 +1,474 @@
+/**
+ * @module The P2P HTTP API: identity country, market, My Ads, orders (customers); identity review,
+ * disputes, metrics and the expiry job (staff). Thin routes: guard → validate → service → presenter.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { DomainDeps } from '../app.ts'
+import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
+import { paymentMethods } from './ads.ts'
+import { countries } from './countries.ts'
+import type { SecondFactor } from './deps.ts'
+import { createP2pWithLedger, type P2p } from './index.ts'
+import { assets, fiats, formatUnits } from './money.ts'
+import {
+  adInputSchema,
+  adMetricsSchema,
+  adSchema,
+  identitySchema,
+  idParams,
+  metricsSchema,
+  orderSchema,
+  placeOrderSchema,
+  secondFactorSchema,
+} from './schema.ts'
+import { accountsSecondFactor } from './second-factor.ts'
+
+export type P2pRouteDeps = DomainDeps & { p2pSecondFactor?: SecondFactor }
+
+const tags = ['p2p']
+const balanceSchema = z.object({ asset: z.string(), available: z.string(), escrow: z.string() })
+
+export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
+  const app = base.withTypeProvider<ZodTypeProvider>()
+  const p2p: P2p = createP2pWithLedger({
+    db: deps.db,
+    clock: deps.clock,
+    events: deps.events,
+    secondFactor: deps.p2pSecondFactor ?? accountsSecondFactor(deps),
+  })
+  const me = (request: { user: { id: string } | null }) => request.user!.id
+
+  app.get(
+    '/api/p2p/reference',
+    {
+      schema: {
+        tags,
+        summary: 'Countries and regions (ISO 3166), payment methods, assets and fiat currencies',
+        response: {
+          200: z.object({
+            countries: z.array(
+              z.object({ code: z.string(), name: z.string(), kind: z.enum(['country', 'region']) }),
+            ),
+            paymentMethods: z.array(z.string()),
+            assets: z.array(z.string()),
+            fiats: z.array(z.string()),
+          }),
+        },
+      },
+    },
+    async () => ({
+      countries: [...countries],
+      paymentMethods: [...paymentMethods],
+      assets: Object.keys(assets),
+      fiats: Object.keys(fiats),
+    }),
+  )
+
+  app.get(
+    '/api/p2p/me',
+    {
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary: 'My verified country, P2P balances and whether I may post ads',
+        response: {
+          200: z.object({
+            identity: identitySchema.nullable(),
+            balances: z.array(balanceSchema),
+            advertiser: z.object({ verifiedIdentity: z.boolean(), secondFactor: z.boolean() }),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const userId = me(request)
+      const identity = await p2p.identities.get(userId)
+      const balances = await p2p.deps.ledger.balances(deps.db, userId)
+      return {
+        identity,
+        balances: balances.map((b) => ({
+          asset: b.asset,
+          available: formatUnits(b.available, assets[b.asset]),
+          escrow: formatUnits(b.escrow, assets[b.asset]),
+        })),
+        advertiser: {
+          verifiedIdentity: identity?.status === 'verified',
+          secondFactor: await p2p.deps.secondFactor.isEnabled(userId),
+        },
+      }
+    },
+  )
+
+  app.post(
+    '/api/p2p/identity',
+    {
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary: 'Submit the country or region on my identity document for review',
+        body: z.object({ country: z.string().regex(/^[A-Z]{2}$/) }),
+        response: { 200: z.object({ identity: identitySchema }) },
+      },
+    },
+    async (request) => ({ identity: await p2p.identities.submit(me(request), request.body.country) }),
+  )
+
+  app.get(
+    '/api/p2p/ads',
+    {
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary: 'The market: active ads, each with whether I may take it and why not',
+        querystring: z.object({
+          side: z.enum(['buy', 'sell']).optional(),
+          asset: z.string().max(10).optional(),
+          fiat: z.string().max(10).optional(),
+          amount: z.string().max(40).optional(),
+          paymentMethod: z.string().max(40).optional(),
+          localOnly: z.enum(['true', 'false', '1', '0']).optional(),
+        }),
+        response: { 200: z.object({ ads: z.array(adSchema), myCountry: z.string().nullable() }) },
+      },
+    },
+    async (request) => {
+      const userId = me(request)
+      const viewer = await p2p.identities.forRules(userId)
+      const q = request.query
+      const ads = await p2p.ads.list(userId, viewer, {
+        ...(q.side ? { side: q.side } : {}),
+        ...(q.asset ? { asset: q.asset } : {}),
+        ...(q.fiat ? { fiat: q.fiat } : {}),
+        ...(q.amount ? { amount: q.amount } : {}),
+        ...(q.paymentMethod ? { paymentMethod: q.paymentMethod } : {}),
+        localOnly: q.localOnly === 'true' || q.localOnly === '1',
+      })
+      return { ads, myCountry: viewer?.status === 'verified' ? viewer.country : null }
+    },
+  )
+
+  app.get(
+    '/api/p2p/ads/:id',
+    {
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary: 'One ad (counts a view)',
+        params: idParams,
+        response: { 200: z.object({ ad: adSchema }) },
+      },
+    },
+    async (request) => {
+      const userId = me(request)
+      const viewer = await p2p.identities.forRules(userId)
+      return { ad: await p2p.ads.get(userId, viewer, request.params.id, { countView: true }) }
+    },
+  )
+
+  app.post(
+    '/api/p2p/ads',
+    {
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary: 'Post an ad (needs a verified identity and 2FA)',
+        body: adInputSchema,
+        response: { 201: z.object({ ad: adSchema }) },
+      },
+    },
+    async (request, reply) => {
+      const userId = me(request)
+      const id = await p2p.ads.create(userId, request.body)
+      return reply.status(201).send({ ad: await p2p.ads.get(userId, null, id) })
+    },
+  )
+
+  app.put(
+    '/api/p2p/ads/:id',
+    {
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary: 'Edit my ad: new orders use the new terms at once, open orders keep theirs',
+        params: idParams,
+        body: adInputSchema,
+        response: { 200: z.object({ ad: adSchema }) },
+      },
+    },
+    async (request) => {
+      const userId = me(request)
+      await p2p.ads.update(userId, request.params.id, request.body)
+      return { ad: await p2p.ads.get(userId, null, request.params.id) }
+    },
+  )
+
+  app.post(
+    '/api/p2p/ads/:id/status',
+    {
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary: 'Pause, resume or close my ad',
+        params: idParams,
+        body: z.object({ status: z.enum(['active', 'paused', 'closed']) }),
+        response: { 200: z.object({ ad: adSchema }) },
+      },
+    },
+    async (request) => {
+      const userId = me(request)
+      await p2p.ads.setStatus(userId, request.params.id, request.body.status)
+      return { ad: await p2p.ads.get(userId, null, request.params.id) }
+    },
+  )
+
+  app.get(
+    '/api/p2p/my/ads',
+    {
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary: 'My ads with their metrics, per ad and overall',
+        response: {
+          200: z.object({
+            ads: z.array(adSchema.extend({ metrics: adMetricsSchema.nullable() })),
+            overall: metricsSchema,
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const ads = await p2p.ads.mine(me(request))
+      const metrics = await p2p.metrics(ads.map((a) => a.id))
+      const byAd = new Map(metrics.ads.map((m) => [m.adId, m]))
+      return { ads: ads.map((a) => ({ ...a, metrics: byAd.get(a.id) ?? null })), overall: metrics.overall }
+    },
+  )
+
+  app.post(
+    '/api/p2p/ads/:id/orders',
+    {
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary:
+          'Place an order; the seller’s crypto moves to escrow. 403 P2P_REGION_NOT_ALLOWED when my verified country is not allowed by the ad.',
+        description:
+          'Send an `Idempotency-Key` header (or `idempotencyKey` in the body): a retry with the same key returns the same order.',
+        params: idParams,
+        body: placeOrderSchema,
+        response: { 201: z.object({ order: orderSchema }) },
+      },
+    },
+    async (request, reply) => {
+      const userId = me(request)
+      const header = request.headers['idempotency-key']
+      const idempotencyKey =
+        request.body.idempotencyKey ??
+        (typeof header === 'string' && header.length <= 100 ? header : undefined)
+      const order = await p2p.orders.place(userId, request.params.id, {
+        ...(request.body.amount === undefined ? {} : { amount: request.body.amount }),
+        ...(request.body.fiatAmount === undefined ? {} : { fiatAmount: request.body.fiatAmount }),
+        idempotencyKey: idempotencyKey ?? crypto.randomUUID(),
+      })
+      const [view] = await p2p.orders.present([order], userId)
+      return reply.status(201).send({ order: view! })
+    },
+  )
+
+  app.get(
+    '/api/p2p/orders',
+    {
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary: 'My orders, newest first',
+        response: { 200: z.object({ orders: z.array(orderSchema) }) },
+      },
+    },
+    async (request) => ({
+      orders: await p2p.orders.present(await p2p.orders.listMine(me(request)), me(request)),
+    }),
+  )
+
+  app.get(
+    '/api/p2p/orders/:id',
+    {
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary: 'One of my orders',
+        params: idParams,
+        response: { 200: z.object({ order: orderSchema }) },
+      },
+    },
+    async (request) => {
+      const order = await p2p.orders.get(me(request), request.params.id)
+      return { order: (await p2p.orders.present([order], me(request)))[0]! }
+    },
+  )
+
+  const orderAction = (
+    path: string,
+    summary: string,
+    run: (
+      userId: string,
+      orderId: string,
+      body: never,
+    ) => Promise<Parameters<P2p['orders']['present']>[0][number]>,
+    body: z.ZodType = z.object({}),
+  ) =>
+    app.post(
+      `/api/p2p/orders/:id/${path}`,
+      {
+        preHandler: requireCustomer,
+        schema: {
+          tags,
+          summary,
+          params: idParams,
+          body,
+          response: { 200: z.object({ order: orderSchema }) },
+        },
+      },
+      async (request) => {
+        const order = await run(me(request), (request.params as { id: string }).id, request.body as never)
+        return { order: (await p2p.orders.present([order], me(request)))[0]! }
+      },
+    )
+
+  orderAction('paid', 'Buyer: I have paid', (u, o) => p2p.orders.markPaid(u, o))
+  orderAction('cancel', 'Buyer: cancel before paying (escrow returns to the seller)', (u, o) =>
+    p2p.orders.cancel(u, o),
+  )
+  orderAction(
+    'release',
+    'Seller: payment received, release escrow to the buyer (needs the second factor)',
+    (u, o, body: z.infer<typeof secondFactorSchema>) =>
+      p2p.orders.release(u, o, {
+        ...(body.totpCode ? { totpCode: body.totpCode } : {}),
+        ...(body.passkeyResponse ? { passkeyResponse: body.passkeyResponse } : {}),
+      }),
+    secondFactorSchema,
+  )
+  orderAction(
+    'appeal',
+    'Buyer or seller: open a dispute (from 15 minutes after "paid")',
+    (u, o, body: { reason: string }) => p2p.orders.appeal(u, o, body.reason),
+    z.object({ reason: z.string().trim().min(3).max(1000) }),
+  )
+
+  // Staff
+
+  app.get(
+    '/api/p2p/staff/identities',
+    {
+      preHandler: requireStaff('p2p.identity.review'),
+      schema: {
+        tags,
+        summary: 'Identity country submissions (the KYC review queue)',
+        querystring: z.object({ status: z.enum(['pending', 'verified', 'rejected']).optional() }),
+        response: {
+          200: z.object({
+            identities: z.array(identitySchema.extend({ email: z.string(), displayName: z.string() })),
+          }),
+        },
+      },
+    },
+    async (request) => ({ identities: await p2p.identities.list(request.query.status) }),
+  )
+
+  app.post(
+    '/api/p2p/staff/identities/:id',
+    {
+      preHandler: requireStaff('p2p.identity.review'),
+      schema: {
+        tags,
+        summary: 'Verify (with the document’s country or region) or reject a customer’s identity country',
+        params: idParams,
+        body: z.object({
+          decision: z.enum(['verify', 'reject']),
+          country: z
+            .string()
+            .regex(/^[A-Z]{2}$/)
+            .optional(),
+          note: z.string().max(500).optional(),
+        }),
+        response: { 200: z.object({ identity: identitySchema }) },
+      },
+    },
+    async (request) => ({
+      identity: await p2p.identities.review(me(request), {
+        userId: request.params.id,
+        decision: request.body.decision,
+        ...(request.body.country ? { country: request.body.country } : {}),
+        ...(request.body.note ? { note: request.body.note } : {}),
+      }),
+    }),
+  )
+
+  app.get(
+    '/api/p2p/staff/disputes',
+    {
+      preHandler: requireStaff('p2p.disputes.read'),
+      schema: {
+        tags,
+        summary: 'Orders under appeal (open) or already resolved',
+        querystring: z.object({ state: z.enum(['open', 'resolved']).optional() }),
+        response: { 200: z.object({ orders: z.array(orderSchema) }) },
+      },
+    },
+    async (request) => ({
+      orders: await p2p.orders.present(await p2p.orders.disputes(request.query.state ?? 'open'), null),
+    }),
+  )
+
+  app.post(
+    '/api/p2p/staff/disputes/:id',
+    {
+      preHandler: requireStaff('p2p.disputes.resolve'),
+      schema: {
+        tags,
+        summary: 'Resolve a dispute: release the escrow to the buyer or refund the seller',
+        params: idParams,
+        body: z.object({ outcome: z.enum(['release', 'refund']), note: z.string().trim().min(3).max(1000) }),
+        response: { 200: z.object({ order: orderSchema }) },
+      },
+    },
+    async (request) => {
+      const order = await p2p.orders.resolve(
+        me(request),
+        request.params.id,
+        request.body.outcome,
+        request.body.note,
+      )
+      return { order: (await p2p.orders.present([order], null))[0]! }
+    },
+  )
+
+  app.get(
+    '/api/p2p/staff/metrics',
+    {
+      preHandler: requireStaff('p2p.disputes.read'),
+      schema: {
+        tags,
+        summary: 'Marketplace metrics: per ad and overall',
+        response: { 200: z.object({ overall: metricsSchema, ads: z.array(adMetricsSchema) }) },
+      },
+    },
+    async () => p2p.metrics(),
+  )
+
+  app.post(
+    '/api/p2p/staff/jobs/expire',
+    {
+      preHandler: requireStaff('p2p.jobs.run'),
+      schema: {
+        tags,
+        summary: 'Expire unpaid orders whose payment window has ended (also `bulwark p2p expire`)',
+        response: { 200: z.object({ expired: z.number() }) },
+      },
+    },
+    async () => p2p.orders.expireDue(),
+  )
+}
