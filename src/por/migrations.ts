@@ -1,0 +1,44 @@
+/**
+ * @module Proof-of-reserves migrations (range 0200-0299). Plain SQL that runs on PGlite and PostgreSQL.
+ */
+import { type Kysely, type Migration, sql } from 'kysely'
+
+export const migrations: Record<string, Migration> = {
+  '0200_por_rounds': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table por_rounds (
+          id text primary key check (id ~ '^[A-Za-z0-9._:-]{1,64}$'),
+          status text not null default 'created'
+            check (status in ('created', 'imported', 'built', 'reviewed', 'published')),
+          created_at timestamptz not null default now(),
+          created_by uuid not null references users (id),
+          imported_at timestamptz,
+          built_at timestamptz,
+          built_by uuid references users (id),
+          reviewed_at timestamptz,
+          reviewed_by uuid references users (id),
+          published_at timestamptz,
+          published_by uuid references users (id),
+          root text check (root ~ '^[0-9a-f]{64}$'),
+          depth integer,
+          summary jsonb,
+          reserves jsonb,
+          build_report jsonb,
+          check (status <> 'published' or (root is not null and published_at is not null and published_by is not null))
+        );
+        create index por_rounds_published_idx on por_rounds (published_at) where status = 'published';
+        create function por_rounds_immutable() returns trigger language plpgsql as $$
+        begin
+          if old.status = 'published' then
+            raise exception 'round % is published and cannot change', old.id;
+          end if;
+          if tg_op = 'DELETE' then return old; end if;
+          return new;
+        end $$;
+        create trigger por_rounds_no_change before update or delete on por_rounds
+          for each row execute function por_rounds_immutable();
+      `.execute(db)
+    },
+  },
+}

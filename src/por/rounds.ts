@@ -1,0 +1,407 @@
+/**
+ * @module Rounds: the life cycle create → import files → build → review (a second person) → publish, with every
+ * step audit-logged and published rounds immutable (also enforced by a database trigger). The tree of a round is
+ * in DATA_DIR/por/rounds/<id>/tree; customers' proofs are extracted from it on demand.
+ */
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { appendAudit } from '../platform/audit.ts'
+import type { Clock } from '../platform/clock.ts'
+import type { Db } from '../platform/db/index.ts'
+import { AppError, errors } from '../platform/errors.ts'
+import { formatAmount, parseAmount } from './amount.ts'
+import { buildRound } from './build.ts'
+import { openRound, ROUND_FILES, type RoundSummary } from './store.ts'
+import type { RoundStatus } from './tables.ts'
+import { proofToJson } from './verify/proof.ts'
+
+export type InputKind = 'liabilities' | 'assets' | 'reserves' | 'exemptions'
+export const INPUT_KINDS: readonly InputKind[] = ['liabilities', 'assets', 'reserves', 'exemptions']
+
+export interface RoundsDeps {
+  db: Db
+  clock: Clock
+  /** Root data directory (config DATA_DIR). */
+  dataDir: string
+  randomBytes?: (n: number) => Uint8Array
+  /** Worker threads for builds (default 2). */
+  workers?: number
+}
+
+/** One asset of a round as shown to customers: liabilities, reserves and their ratio. */
+export interface AssetView {
+  symbol: string
+  decimals: number
+  equity: string
+  debt: string
+  /** equity − debt, in whole units (decimal string). */
+  liabilities: string
+  reserves: string | null
+  /** reserves / liabilities in percent with two decimals, or null when unknown. */
+  ratioPercent: string | null
+  belowFullReserve: boolean | null
+}
+
+export interface RoundView {
+  id: string
+  status: RoundStatus
+  createdAt: string
+  builtAt: string | null
+  reviewedAt: string | null
+  publishedAt: string | null
+  root: string | null
+  depth: number | null
+  users: number | null
+  assets: AssetView[]
+}
+
+type Row = {
+  id: string
+  status: RoundStatus
+  created_at: Date
+  built_at: Date | null
+  built_by: string | null
+  reviewed_at: Date | null
+  published_at: Date | null
+  root: string | null
+  depth: number | null
+  summary: unknown
+  reserves: Record<string, string> | null
+  build_report: unknown
+}
+
+/** Presents a round row (never the raw row). */
+export function presentRound(row: Row): RoundView {
+  const summary = row.summary as RoundSummary | null
+  const report = row.build_report as { users?: number } | null
+  const assets: AssetView[] = (summary?.assets ?? []).map((a, i) => {
+    const t = summary!.totals[i]!
+    const net = BigInt(t.equity) - BigInt(t.debt)
+    const reserveUnits = row.reserves?.[a.symbol]
+    const reserves = reserveUnits === undefined ? null : BigInt(reserveUnits)
+    const ratio = reserves === null || net <= 0n ? null : (reserves * 10000n) / net
+    return {
+      symbol: a.symbol,
+      decimals: a.decimals,
+      equity: formatAmount(BigInt(t.equity), a.decimals),
+      debt: formatAmount(BigInt(t.debt), a.decimals),
+      liabilities: formatAmount(net, a.decimals),
+      reserves: reserves === null ? null : formatAmount(reserves, a.decimals),
+      ratioPercent: ratio === null ? null : formatAmount(ratio, 2),
+      belowFullReserve: reserves === null ? null : reserves < net,
+    }
+  })
+  return {
+    id: row.id,
+    status: row.status,
+    createdAt: row.created_at.toISOString(),
+    builtAt: row.built_at?.toISOString() ?? null,
+    reviewedAt: row.reviewed_at?.toISOString() ?? null,
+    publishedAt: row.published_at?.toISOString() ?? null,
+    root: row.root,
+    depth: row.depth,
+    users: report?.users ?? null,
+    assets,
+  }
+}
+
+/** Parses the reserves totals file `symbol,amount` (whole units) into smallest units per asset. */
+export function parseReservesCsv(text: string, decimals: Map<string, number>): Record<string, string> {
+  const out: Record<string, string> = {}
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''))
+  if ((lines[0] ?? '').trim().toLowerCase() !== 'symbol,amount') {
+    throw errors.invalidInput('reserves file line 1: header must be "symbol,amount"')
+  }
+  lines.slice(1).forEach((line, i) => {
+    if (!line.trim()) return
+    const [symbol, amount, extra] = line.split(',').map((c) => c.trim())
+    const d = decimals.get(symbol ?? '')
+    if (extra !== undefined || !amount || d === undefined) {
+      throw errors.invalidInput(
+        `reserves file line ${i + 2}: expected "SYMBOL,amount" for an asset of the round`,
+      )
+    }
+    let units: bigint
+    try {
+      units = parseAmount(amount, d)
+    } catch (e) {
+      throw errors.invalidInput(`reserves file line ${i + 2}: ${(e as Error).message}`)
+    }
+    if (units < 0n) throw errors.invalidInput(`reserves file line ${i + 2}: reserves cannot be negative`)
+    out[symbol!] = ((BigInt(out[symbol!] ?? '0') + units) as bigint).toString()
+  })
+  return out
+}
+
+/** The round service. */
+export function createRounds(deps: RoundsDeps) {
+  const { db, clock } = deps
+  const roundDir = (id: string) => join(deps.dataDir, 'por', 'rounds', id)
+  const inputPath = (id: string, kind: InputKind) => join(roundDir(id), 'input', `${kind}.csv`)
+  const treeDir = (id: string) => join(roundDir(id), 'tree')
+
+  async function row(id: string): Promise<Row> {
+    const found = await db.selectFrom('por_rounds').selectAll().where('id', '=', id).executeTakeFirst()
+    if (!found) throw errors.notFound(`Round ${id}`)
+    return found as Row
+  }
+
+  function expectStatus(r: Row, allowed: RoundStatus[], action: string) {
+    if (!allowed.includes(r.status)) {
+      throw new AppError(
+        r.status === 'published' ? 'POR_ROUND_PUBLISHED' : 'POR_ROUND_WRONG_STATE',
+        409,
+        `Round ${r.id} is ${r.status}; ${action} needs it to be ${allowed.join(' or ')}.`,
+      )
+    }
+  }
+
+  return {
+    /** Published rounds, newest first (or all rounds for staff). */
+    async list(options: { includeUnpublished?: boolean } = {}): Promise<RoundView[]> {
+      let q = db.selectFrom('por_rounds').selectAll()
+      if (!options.includeUnpublished) q = q.where('status', '=', 'published')
+      const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').execute()
+      return rows.map((r) => presentRound(r as Row))
+    },
+
+    async get(id: string, options: { includeUnpublished?: boolean } = {}): Promise<RoundView> {
+      const r = await row(id)
+      if (!options.includeUnpublished && r.status !== 'published') throw errors.notFound(`Round ${id}`)
+      return presentRound(r)
+    },
+
+    /** Published round.json (the commitment) of a round. */
+    async summary(id: string): Promise<RoundSummary> {
+      const r = await row(id)
+      if (r.status !== 'published') throw errors.notFound(`Round ${id}`)
+      return r.summary as RoundSummary
+    },
+
+    async create(id: string, actor: string): Promise<RoundView> {
+      if (!/^[A-Za-z0-9._:-]{1,64}$/.test(id))
+        throw errors.invalidInput('Round id: 1-64 of letters, digits, . _ : -')
+      const exists = await db.selectFrom('por_rounds').select('id').where('id', '=', id).executeTakeFirst()
+      if (exists) throw errors.conflict('POR_ROUND_EXISTS', `Round ${id} already exists.`)
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .insertInto('por_rounds')
+          .values({
+            id,
+            created_by: actor,
+            imported_at: null,
+            built_at: null,
+            built_by: null,
+            reviewed_at: null,
+            reviewed_by: null,
+            published_at: null,
+            published_by: null,
+            root: null,
+            depth: null,
+            summary: null,
+            reserves: null,
+            build_report: null,
+          })
+          .execute()
+        await appendAudit(tx, { actor, action: 'por.round.created', target: `por_round:${id}`, details: {} })
+      })
+      return presentRound(await row(id))
+    },
+
+    /** Streams one input file into the round; resets a built round to imported. */
+    async importFile(id: string, kind: InputKind, source: Readable, actor: string): Promise<RoundView> {
+      const r = await row(id)
+      expectStatus(r, ['created', 'imported', 'built'], 'importing files')
+      mkdirSync(join(roundDir(id), 'input'), { recursive: true })
+      const target = inputPath(id, kind)
+      let bytes = 0
+      source.on('data', (chunk: Buffer) => {
+        bytes += chunk.length
+      })
+      await pipeline(source, createWriteStream(`${target}.part`))
+      renameSync(`${target}.part`, target)
+      const ready = existsSync(inputPath(id, 'liabilities')) && existsSync(inputPath(id, 'assets'))
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('por_rounds')
+          .set({
+            status: ready ? 'imported' : 'created',
+            imported_at: ready ? clock.now() : null,
+            built_at: null,
+            built_by: null,
+            root: null,
+            depth: null,
+            summary: null,
+            build_report: null,
+          })
+          .where('id', '=', id)
+          .execute()
+        await appendAudit(tx, {
+          actor,
+          action: 'por.round.file_imported',
+          target: `por_round:${id}`,
+          details: { kind, bytes },
+        })
+      })
+      return presentRound(await row(id))
+    },
+
+    /** Builds the tree from the imported files; import errors and undercollateralised users fail it. */
+    async build(id: string, actor: string): Promise<RoundView> {
+      const r = await row(id)
+      expectStatus(r, ['imported', 'built'], 'building')
+      const exemptPath = inputPath(id, 'exemptions')
+      const exemptions = existsSync(exemptPath)
+        ? readFileSync(exemptPath, 'utf8')
+            .split('\n')
+            .map((l) => l.replace(/#.*/, '').trim())
+            .filter(Boolean)
+        : []
+      const out = `${treeDir(id)}.building`
+      rmSync(out, { recursive: true, force: true })
+      const result = await buildRound({
+        liabilitiesPath: inputPath(id, 'liabilities'),
+        assetsPath: inputPath(id, 'assets'),
+        outDir: out,
+        roundId: id,
+        roundSecret: (deps.randomBytes ?? ((n) => crypto.getRandomValues(new Uint8Array(n))))(32),
+        exemptions,
+        workers: deps.workers ?? 2,
+        now: () => clock.now(),
+      })
+      const reservesPath = inputPath(id, 'reserves')
+      const reserves = existsSync(reservesPath)
+        ? parseReservesCsv(
+            readFileSync(reservesPath, 'utf8'),
+            new Map(result.summary.assets.map((a) => [a.symbol, a.decimals])),
+          )
+        : null
+      rmSync(treeDir(id), { recursive: true, force: true })
+      renameSync(out, treeDir(id))
+      const report = {
+        users: result.users,
+        leaves: result.leaves,
+        phasesMs: result.phasesMs,
+        exemptedUndercollateralised: result.exemptedUndercollateralised.length,
+      }
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('por_rounds')
+          .set({
+            status: 'built',
+            built_at: clock.now(),
+            built_by: actor,
+            root: result.summary.root,
+            depth: result.summary.depth,
+            summary: JSON.stringify(result.summary),
+            reserves: reserves === null ? null : JSON.stringify(reserves),
+            build_report: JSON.stringify(report),
+          })
+          .where('id', '=', id)
+          .execute()
+        await appendAudit(tx, {
+          actor,
+          action: 'por.round.built',
+          target: `por_round:${id}`,
+          details: { root: result.summary.root, ...report },
+        })
+      })
+      return presentRound(await row(id))
+    },
+
+    /** A second staff member (not the builder) confirms the built round. */
+    async review(id: string, actor: string): Promise<RoundView> {
+      const r = await row(id)
+      expectStatus(r, ['built'], 'review')
+      if (r.built_by === actor) {
+        throw new AppError(
+          'POR_SAME_REVIEWER',
+          403,
+          'The round must be reviewed by someone other than its builder.',
+        )
+      }
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('por_rounds')
+          .set({ status: 'reviewed', reviewed_at: clock.now(), reviewed_by: actor })
+          .where('id', '=', id)
+          .execute()
+        await appendAudit(tx, {
+          actor,
+          action: 'por.round.reviewed',
+          target: `por_round:${id}`,
+          details: { root: r.root },
+        })
+      })
+      return presentRound(await row(id))
+    },
+
+    /** Publishes a reviewed round; from then on it cannot change. */
+    async publish(id: string, actor: string): Promise<RoundView> {
+      const r = await row(id)
+      expectStatus(r, ['reviewed'], 'publishing')
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('por_rounds')
+          .set({ status: 'published', published_at: clock.now(), published_by: actor })
+          .where('id', '=', id)
+          .where('status', '=', 'reviewed')
+          .execute()
+        await appendAudit(tx, {
+          actor,
+          action: 'por.round.published',
+          target: `por_round:${id}`,
+          details: { root: r.root },
+        })
+      })
+      return presentRound(await row(id))
+    },
+
+    /** The JSON proof of `userId` in a published round (`latest` = most recently published). */
+    async proofFor(id: string, userId: string) {
+      let roundId = id
+      if (id === 'latest') {
+        const latest = await db
+          .selectFrom('por_rounds')
+          .select('id')
+          .where('status', '=', 'published')
+          .orderBy('published_at', 'desc')
+          .executeTakeFirst()
+        if (!latest) throw errors.notFound('A published round')
+        roundId = latest.id
+      } else {
+        const r = await row(id)
+        if (r.status !== 'published') throw errors.notFound(`Round ${id}`)
+      }
+      const round = openRound(treeDir(roundId))
+      try {
+        return proofToJson(round.proof(userId))
+      } catch (e) {
+        if (e instanceof AppError && e.code === 'POR_USER_NOT_FOUND') {
+          throw new AppError('POR_USER_NOT_FOUND', 404, `Your account has no balance in round ${roundId}.`)
+        }
+        throw e
+      } finally {
+        round.close()
+      }
+    },
+
+    /** Path of a file of the auditor package (round.json, auditor.json, leaves.bin, level-NN.bin). */
+    async auditorFile(id: string, name: string): Promise<string> {
+      const r = await row(id)
+      expectStatus(r, ['built', 'reviewed', 'published'], 'downloading the auditor package')
+      const allowed =
+        name === ROUND_FILES.summary ||
+        name === ROUND_FILES.auditor ||
+        name === ROUND_FILES.leaves ||
+        /^level-\d{2}\.bin$/.test(name)
+      const path = join(treeDir(id), name)
+      if (!allowed || !existsSync(path)) throw errors.notFound(`File ${name}`)
+      return path
+    },
+  }
+}
+
+export type Rounds = ReturnType<typeof createRounds>

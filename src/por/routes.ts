@@ -1,0 +1,165 @@
+/**
+ * @module Proof-of-reserves HTTP routes. Public: published rounds with the ratio per asset, and each round's
+ * commitment (round.json). Customer: their own proof, which the web page verifies in the browser. Staff: run
+ * rounds (create, upload files, build, review, publish) and download the auditor package.
+ */
+import { createReadStream, statSync } from 'node:fs'
+import type { Readable } from 'node:stream'
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { DomainDeps } from '../app.ts'
+import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
+import { createRounds, INPUT_KINDS } from './rounds.ts'
+import { roundIdSchema, roundSchema } from './schema.ts'
+
+export async function porRoutes(base: FastifyInstance, deps: DomainDeps) {
+  const app = base.withTypeProvider<ZodTypeProvider>()
+  const rounds = createRounds({ db: deps.db, clock: deps.clock, dataDir: deps.config.DATA_DIR })
+  const params = z.object({ id: roundIdSchema })
+  // CSV uploads arrive as a raw stream and go straight to disk.
+  app.addContentTypeParser(['text/csv', 'application/octet-stream'], (_req, payload, done) =>
+    done(null, payload),
+  )
+
+  app.get(
+    '/api/por/rounds',
+    {
+      schema: {
+        tags: ['por'],
+        summary:
+          'Published proof-of-reserves rounds, newest first, with liabilities, reserves and ratio per asset',
+        response: { 200: z.object({ rounds: z.array(roundSchema) }) },
+      },
+    },
+    async () => ({ rounds: await rounds.list() }),
+  )
+
+  app.get(
+    '/api/por/rounds/:id',
+    {
+      schema: {
+        tags: ['por'],
+        summary: 'One published round',
+        params,
+        response: { 200: roundSchema },
+      },
+    },
+    async (request) => rounds.get(request.params.id),
+  )
+
+  app.get(
+    '/api/por/rounds/:id/commitment',
+    {
+      schema: {
+        tags: ['por'],
+        summary: "The round's public commitment (round.json): root, depth, assets and totals",
+        params,
+      },
+    },
+    async (request) => rounds.summary(request.params.id),
+  )
+
+  app.get(
+    '/api/por/rounds/:id/my-proof',
+    {
+      preHandler: requireCustomer,
+      schema: {
+        tags: ['por'],
+        summary:
+          "The signed-in customer's inclusion proof (JSON); `latest` for the newest round. Verify it yourself.",
+        params: z.object({ id: z.union([roundIdSchema, z.literal('latest')]) }),
+      },
+    },
+    async (request) => rounds.proofFor(request.params.id, request.user!.id),
+  )
+
+  // Staff.
+  app.get(
+    '/api/por/staff/rounds',
+    {
+      preHandler: requireStaff('por.rounds.read'),
+      schema: {
+        tags: ['por'],
+        summary: 'All rounds in every state',
+        response: { 200: z.object({ rounds: z.array(roundSchema) }) },
+      },
+    },
+    async () => ({ rounds: await rounds.list({ includeUnpublished: true }) }),
+  )
+
+  app.post(
+    '/api/por/staff/rounds',
+    {
+      preHandler: requireStaff('por.rounds.manage'),
+      schema: {
+        tags: ['por'],
+        summary: 'Create a round',
+        body: z.object({ id: roundIdSchema }),
+        response: { 200: roundSchema },
+      },
+    },
+    async (request) => rounds.create(request.body.id, request.user!.id),
+  )
+
+  app.put(
+    '/api/por/staff/rounds/:id/files/:kind',
+    {
+      preHandler: requireStaff('por.rounds.manage'),
+      schema: {
+        tags: ['por'],
+        summary:
+          'Upload an input file (text/csv body): liabilities, assets, reserves (symbol,amount) or exemptions',
+        params: z.object({ id: roundIdSchema, kind: z.enum(INPUT_KINDS as [string, ...string[]]) }),
+        response: { 200: roundSchema },
+      },
+    },
+    async (request) =>
+      rounds.importFile(
+        request.params.id,
+        request.params.kind as (typeof INPUT_KINDS)[number],
+        request.body as Readable,
+        request.user!.id,
+      ),
+  )
+
+  for (const [step, permission] of [
+    ['build', 'por.rounds.manage'],
+    ['review', 'por.rounds.review'],
+    ['publish', 'por.rounds.publish'],
+  ] as const) {
+    app.post(
+      `/api/por/staff/rounds/:id/${step}`,
+      {
+        preHandler: requireStaff(permission),
+        schema: {
+          tags: ['por'],
+          summary: `${step[0]!.toUpperCase()}${step.slice(1)} a round`,
+          params,
+          response: { 200: roundSchema },
+        },
+      },
+      async (request) => rounds[step](request.params.id, request.user!.id),
+    )
+  }
+
+  app.get(
+    '/api/por/staff/rounds/:id/auditor-package/:file',
+    {
+      preHandler: requireStaff('por.rounds.read'),
+      schema: {
+        tags: ['por'],
+        summary:
+          'Download one file of the auditor package (round.json, auditor.json, leaves.bin, level-NN.bin)',
+        params: z.object({ id: roundIdSchema, file: z.string().max(40) }),
+      },
+    },
+    async (request, reply) => {
+      const path = await rounds.auditorFile(request.params.id, request.params.file)
+      reply.header('content-type', 'application/octet-stream')
+      reply.header('content-length', statSync(path).size)
+      reply.header('content-disposition', `attachment; filename="${request.params.file}"`)
+      return reply.send(createReadStream(path))
+    },
+  )
+}

@@ -1,0 +1,34 @@
+/**
+ * @module Proof-of-reserves tables: one row per round, moving create → imported → built → reviewed →
+ * published. A published row is immutable (a trigger refuses updates and deletes); the tree itself lives in the
+ * round directory under DATA_DIR/por/rounds/<id>.
+ */
+import type { ColumnType, Generated } from 'kysely'
+
+export type RoundStatus = 'created' | 'imported' | 'built' | 'reviewed' | 'published'
+
+export interface PorRoundsTable {
+  id: string
+  status: Generated<RoundStatus>
+  created_at: Generated<Date>
+  created_by: string
+  imported_at: Date | null
+  built_at: Date | null
+  built_by: string | null
+  reviewed_at: Date | null
+  reviewed_by: string | null
+  published_at: Date | null
+  published_by: string | null
+  root: string | null
+  depth: number | null
+  /** round.json of the built round. */
+  summary: ColumnType<unknown | null, string | null, string | null>
+  /** Reserves per asset in smallest units, { SYMBOL: "123" }, from the reserves file. */
+  reserves: ColumnType<Record<string, string> | null, string | null, string | null>
+  /** Users, leaves and phase timings of the build. */
+  build_report: ColumnType<unknown | null, string | null, string | null>
+}
+
+export interface PorTables {
+  por_rounds: PorRoundsTable
+}
