@@ -3,6 +3,7 @@
  */
 import { auditCommands } from './audit.ts'
 import { dbCommands } from './db.ts'
+import { p2pCommands } from './p2p.ts'
 import { riskCommands } from './risk.ts'
 import { guardCommands } from './guard.ts'
 import { porCommands } from './por.ts'
@@ -18,4 +19,5 @@ export const commands: Record<string, CliGroup> = {
   risk: riskCommands,
   guard: guardCommands,
   por: porCommands,
+  p2p: p2pCommands,
 }

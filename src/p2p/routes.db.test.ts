@@ -17,6 +17,7 @@ async function call(session: TestSession | null, method: string, url: string, pa
     headers: session?.headers ?? {},
     ...(payload === undefined ? {} : { payload: payload as object }),
   })
+  // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read freely in assertions
   return { status: response.statusCode, body: response.json() as Record<string, any> }
 }
 
