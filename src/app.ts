@@ -14,6 +14,7 @@ import { installWeb } from './platform/http/web.ts'
 import { createSessions } from './platform/identity/sessions.ts'
 import type { SignInGate } from './platform/identity/sign-in.ts'
 import type { Mailer } from './platform/mail.ts'
+import { p2pRoutes } from './p2p/routes.ts'
 import { platformRoutes } from './platform/routes.ts'
 import { porRoutes } from './por/routes.ts'
 
@@ -59,6 +60,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(platformRoutes, domain)
   await app.register(accountsRoutes, domain)
   await app.register(porRoutes, domain)
+  await app.register(p2pRoutes, domain)
 
   await installWeb(app, deps.webDir)
   await app.ready()

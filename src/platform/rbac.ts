@@ -42,6 +42,14 @@ export const permissionMatrix = {
   'por.rounds.review': ['auditor', 'compliance_officer'],
   /** Publish a reviewed round; published rounds are immutable. */
   'por.rounds.publish': ['compliance_officer'],
+  /** Review customers' identity country for P2P (verify or reject). */
+  'p2p.identity.review': ['compliance_officer'],
+  /** See P2P disputes and marketplace metrics. */
+  'p2p.disputes.read': ['support', 'compliance_officer', 'auditor'],
+  /** Resolve a P2P dispute: release escrow to the buyer or refund the seller. */
+  'p2p.disputes.resolve': ['support'],
+  /** Run the P2P order-expiry job by hand. */
+  'p2p.jobs.run': ['support', 'security_admin'],
 } as const satisfies Record<string, readonly StaffRole[]>
 
 export type Permission = keyof typeof permissionMatrix
