@@ -20,7 +20,7 @@ const HOUR = 3_600_000
 const PASSWORD = 'harbour lantern quietly 42'
 let counter = 0
 
-type Reply = { statusCode: number; json(): any; body: string }
+import type { Response as Reply } from 'light-my-request'
 
 /** A browser: keeps cookies (session, CSRF, device) and sends the CSRF header like the web app. */
 function browser(userAgent = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0') {

@@ -1,3 +1,7 @@
+import { hmac } from '@noble/hashes/hmac.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { utf8ToBytes } from '@noble/hashes/utils.js'
+import { base64 } from '@scure/base'
 import { describe, expect, it } from 'vitest'
 import { canonicalAddress } from './addresses.ts'
 import { signRequest, verifySignature } from './api-signature.ts'
@@ -157,8 +161,16 @@ describe('API signatures', () => {
     path: '/api/v1/withdrawal-check',
     body: '{"a":1}',
   }
-  it('accepts a request signed as documented', () => {
-    expect(verifySignature(secret, request, signRequest(secret, request), now)).toEqual({ ok: true })
+  it('accepts a request signed as documented: Base64(HMAC-SHA256(secret, timestamp + METHOD + path + body))', () => {
+    const independent = base64.encode(
+      hmac(
+        sha256,
+        utf8ToBytes(secret),
+        utf8ToBytes(`${request.timestamp}POST/api/v1/withdrawal-check{"a":1}`),
+      ),
+    )
+    expect(signRequest(secret, request)).toBe(independent)
+    expect(verifySignature(secret, request, independent, now)).toEqual({ ok: true })
   })
   it('refuses a tampered body, path or method', () => {
     const sig = signRequest(secret, request)
