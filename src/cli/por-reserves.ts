@@ -4,7 +4,6 @@
  * liabilities), and verify proof files published by other exchanges. Exit 0 ok, 1 a check failed.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createPublicClient, http } from 'viem'
 import { formatExternalResult, verifyExternalFiles } from '../por/external/index.ts'
@@ -16,8 +15,11 @@ import {
   formatReserveReport,
   loadChallenge,
   loadReserves,
+  type ReserveReportRow,
+  type ReservesVerification,
   reserveReport,
   verifyReserves,
+  verifyRoundReserves,
 } from '../por/reserves/index.ts'
 import type { CliIo, CliVerb } from './types.ts'
 import { UsageError } from './types.ts'
@@ -87,30 +89,9 @@ export const reservesVerb: CliVerb = {
       },
     })
     if (!values.reserves || !values.challenge) throw new UsageError('--reserves and --challenge are required')
-    if (!values.round && !values.assets)
+    if (!values.round && !values.assets) {
       throw new UsageError('--round DIR or --assets A.csv is required (asset decimals)')
-    let assets: { symbol: string; decimals: number }[]
-    const liabilities: Record<string, bigint> = {}
-    if (values.round) {
-      const summary = JSON.parse(readFileSync(join(values.round, 'round.json'), 'utf8')) as {
-        assets: { symbol: string; decimals: number }[]
-        totals: { symbol: string; equity: string; debt: string }[]
-      }
-      assets = summary.assets
-      // What the exchange owes per asset: user equity net of what users owe it.
-      for (const t of summary.totals) liabilities[t.symbol] = BigInt(t.equity) - BigInt(t.debt)
-    } else {
-      assets = readFileSync(values.assets!, 'utf8')
-        .split(/\r?\n/)
-        .slice(1)
-        .filter((l) => l.trim() !== '')
-        .map((l) => {
-          const [symbol = '', decimals = ''] = l.split(',')
-          return { symbol: symbol.trim(), decimals: Number(decimals) }
-        })
     }
-    const challenge = await loadChallenge(values.challenge)
-    const entries = await loadReserves(values.reserves, assets)
     const evm: Record<string, EvmReader> = {}
     for (const [chain, url] of Object.entries(pairs(values.rpc, '--rpc'))) {
       evm[chain] = createPublicClient({ transport: http(url) })
@@ -118,16 +99,40 @@ export const reservesVerb: CliVerb = {
     const esplora: Record<string, EsploraClient> = {}
     for (const [chain, baseUrl] of Object.entries(pairs(values.esplora, '--esplora')))
       esplora[chain] = { baseUrl }
-    const verification = await verifyReserves({
-      entries,
-      challenge,
-      evm,
-      esplora,
-      balances: values.auditor ? 'chain' : 'chain-or-declared',
-    })
-    const decimals = Object.fromEntries(assets.map((a) => [a.symbol, a.decimals]))
-    const report = reserveReport({ reserves: verification.totals, liabilities, decimals })
-    const ok = verification.failed === 0 && (values.round === undefined || report.every((r) => !r.below100))
+    let verification: ReservesVerification
+    let report: ReserveReportRow[]
+    if (values.round) {
+      const r = await verifyRoundReserves({
+        roundDir: values.round,
+        reservesFile: values.reserves,
+        challengeFile: values.challenge,
+        evm,
+        esplora,
+        auditor: values.auditor === true,
+      })
+      verification = r.verification
+      report = r.report
+    } else {
+      // Without a round only asset decimals are known: liabilities are unknown and ratios not judged.
+      const assets = readFileSync(values.assets!, 'utf8')
+        .split(/\r?\n/)
+        .slice(1)
+        .filter((l) => l.trim() !== '')
+        .map((l) => {
+          const [symbol = '', decimals = ''] = l.split(',')
+          return { symbol: symbol.trim(), decimals: Number(decimals) }
+        })
+      verification = await verifyReserves({
+        entries: await loadReserves(values.reserves, assets),
+        challenge: await loadChallenge(values.challenge),
+        evm,
+        esplora,
+        balances: values.auditor ? 'chain' : 'chain-or-declared',
+      })
+      const decimals = Object.fromEntries(assets.map((a) => [a.symbol, a.decimals]))
+      report = reserveReport({ reserves: verification.totals, liabilities: {}, decimals })
+    }
+    const ok = verification.failed === 0 && report.every((r) => !r.below100)
     if (values.json) {
       json(io, { ok, message: verification.message, rows: verification.rows, report })
       return ok ? 0 : 1

@@ -30,6 +30,7 @@ export { ed25519Addresses, verifyEd25519 } from './ed25519.ts'
 export { type EsploraClient, esploraBalanceAt, esploraBlockHash } from './esplora.ts'
 export { type EvmReader, evmBalanceAt, verifyEip191, verifyErc1271, verifySafeOwners } from './evm.ts'
 export { formatReserveReport, type ReserveReportRow, reserveReport } from './report.ts'
+export { type RoundReserves, verifyRoundReserves } from './round.ts'
 export {
   type ReserveRowResult,
   type ReservesVerification,

@@ -29,6 +29,8 @@ export type VerifyReservesParams = {
    * marked `declared` in the result so the report never passes it off as verified.
    */
   balances?: 'chain' | 'chain-or-declared'
+  /** Rows checked at once (RPC round trips dominate); default 8. */
+  concurrency?: number
 }
 
 export type ReserveRowResult = {
@@ -103,73 +105,85 @@ export async function verifyReserves(params: VerifyReservesParams): Promise<Rese
   const message = challengeMessage(params.challenge)
   const mode = params.balances ?? 'chain-or-declared'
   const seen = new Map<string, number>()
-  const rows: ReserveRowResult[] = []
-  for (const e of params.entries) {
-    const base = {
-      line: e.line,
-      chain: e.chain,
-      address: e.address,
-      asset: e.asset,
-      token: e.token,
-      declared: e.declared,
-    }
+  // Decide duplicates in file order first, so the first row of an address wins whatever the
+  // network timing of the concurrent checks below.
+  const plans = params.entries.map((e) => {
     const key = dedupeKey(e)
     const dup = seen.get(key)
-    if (dup !== undefined) {
-      rows.push({
-        ...base,
-        ownership: { ok: false, reason: `duplicate of line ${dup}: an address is counted once per asset` },
-        balanceSource: 'none',
-        onChain: undefined,
-        counted: 0n,
-        notes: [],
-      })
-      continue
-    }
-    seen.set(key, e.line)
-    let height: number
-    try {
-      height = snapshotHeight(params.challenge, e.chain)
-    } catch (cause) {
-      rows.push({
-        ...base,
-        ownership: { ok: false, reason: (cause as Error).message },
-        balanceSource: 'none',
-        onChain: undefined,
-        counted: 0n,
-        notes: [],
-      })
-      continue
-    }
-    const evm = params.evm?.[e.chain]
-    const esplora = params.esplora?.[e.chain]
-    const ownership = await checkOwnership(e, message, evm, height)
-    const notes: string[] = []
-    let onChain: bigint | undefined
-    let balanceSource: ReserveRowResult['balanceSource'] = 'none'
-    if (evm || esplora) {
-      try {
-        onChain = evm
-          ? await evmBalanceAt(evm, { address: e.address, blockNumber: BigInt(height), token: e.token })
-          : await esploraBalanceAt(esplora!, e.address, height)
-        balanceSource = 'chain'
-        if (onChain !== e.declared)
-          notes.push(`declared ${e.declared} but the chain shows ${onChain} at height ${height}`)
-      } catch (cause) {
-        notes.push(`balance lookup failed: ${(cause as Error).message.split('\n')[0]}`)
+    if (dup === undefined) seen.set(key, e.line)
+    return { e, dup }
+  })
+  const rows = await mapPool(
+    plans,
+    params.concurrency ?? 8,
+    async ({ e, dup }): Promise<ReserveRowResult> => {
+      const base = {
+        line: e.line,
+        chain: e.chain,
+        address: e.address,
+        asset: e.asset,
+        token: e.token,
+        declared: e.declared,
       }
-    } else if (mode === 'chain-or-declared') {
-      balanceSource = 'declared'
-      notes.push(`no reader for chain "${e.chain}": declared amount counted unverified`)
-    } else {
-      notes.push(`no reader for chain "${e.chain}": not counted in auditor mode`)
-    }
-    const amount =
-      balanceSource === 'chain' ? (onChain ?? 0n) : balanceSource === 'declared' ? e.declared : 0n
-    rows.push({ ...base, ownership, balanceSource, onChain, counted: ownership.ok ? amount : 0n, notes })
-  }
+      const rejected = (reason: string): ReserveRowResult => ({
+        ...base,
+        ownership: { ok: false, reason },
+        balanceSource: 'none',
+        onChain: undefined,
+        counted: 0n,
+        notes: [],
+      })
+      if (dup !== undefined) return rejected(`duplicate of line ${dup}: an address is counted once per asset`)
+      let height: number
+      try {
+        height = snapshotHeight(params.challenge, e.chain)
+      } catch (cause) {
+        return rejected((cause as Error).message)
+      }
+      const evm = params.evm?.[e.chain]
+      const esplora = params.esplora?.[e.chain]
+      const ownership = await checkOwnership(e, message, evm, height)
+      const notes: string[] = []
+      let onChain: bigint | undefined
+      let balanceSource: ReserveRowResult['balanceSource'] = 'none'
+      if (evm || esplora) {
+        try {
+          onChain = evm
+            ? await evmBalanceAt(evm, { address: e.address, blockNumber: BigInt(height), token: e.token })
+            : await esploraBalanceAt(esplora!, e.address, height)
+          balanceSource = 'chain'
+          if (onChain !== e.declared)
+            notes.push(`declared ${e.declared} but the chain shows ${onChain} at height ${height}`)
+        } catch (cause) {
+          notes.push(`balance lookup failed: ${(cause as Error).message.split('\n')[0]}`)
+        }
+      } else if (mode === 'chain-or-declared') {
+        balanceSource = 'declared'
+        notes.push(`no reader for chain "${e.chain}": declared amount counted unverified`)
+      } else {
+        notes.push(`no reader for chain "${e.chain}": not counted in auditor mode`)
+      }
+      const amount =
+        balanceSource === 'chain' ? (onChain ?? 0n) : balanceSource === 'declared' ? e.declared : 0n
+      return { ...base, ownership, balanceSource, onChain, counted: ownership.ok ? amount : 0n, notes }
+    },
+  )
   const totals: Record<string, bigint> = {}
   for (const r of rows) totals[r.asset] = (totals[r.asset] ?? 0n) + r.counted
   const failed = rows.filter((r) => !r.ownership.ok || r.balanceSource === 'none').length
   return { message, rows, totals, failed }
+}
+
+/** Maps with at most `limit` calls in flight; results keep the input order. */
+async function mapPool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i]!)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
+  return out
 }
