@@ -3,6 +3,7 @@
  * some activity. Every demo account shares one password, printed at start-up. Domains add their
  * own demo data by appending a seeder to `domainSeeders`.
  */
+import { seedP2pDemo } from '../p2p/demo.ts'
 import { appendAudit } from '../platform/audit.ts'
 import type { Clock } from '../platform/clock.ts'
 import type { Db } from '../platform/db/index.ts'
@@ -33,6 +34,7 @@ export const demoStaff = staffRoles.map((role: StaffRole) => ({
 
 /** Seeders other domains register (P2P ads, PoR rounds, risk alerts…), run after people exist. */
 export const domainSeeders: DemoSeeder[] = []
+domainSeeders.push(seedP2pDemo)
 
 export function demoLogins(): DemoLogin[] {
   return [
