@@ -109,6 +109,7 @@ const row = (
   const trancoFalse: string[] = []
   const legitFalse: string[] = []
   for (const [name, check] of systems) {
+    const started = performance.now()
     let blocked = 0
     let flagged = 0
     for (const d of test) {
@@ -118,6 +119,7 @@ const row = (
     }
     const tb = tranco.filter((d) => check(d) === 'block')
     const lb = legit.filter((d) => check(d) === 'block')
+    console.error(`domains: ${name}: ${((performance.now() - started) / 1000).toFixed(1)} s`)
     if (name === 'Bulwark guard') {
       trancoFalse.push(...tb)
       legitFalse.push(...lb)

@@ -5,6 +5,7 @@
 import type { FastifyServerOptions } from 'fastify'
 import { accountsDeps, createSignInGate, mailerFor } from './accounts/index.ts'
 import { accountsRoutes } from './accounts/routes.ts'
+import { guardRoutes } from './guard/routes.ts'
 import { type Clock, systemClock } from './platform/clock.ts'
 import type { Config } from './platform/config.ts'
 import type { Db } from './platform/db/index.ts'
@@ -61,6 +62,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(accountsRoutes, domain)
   await app.register(porRoutes, domain)
   await app.register(p2pRoutes, domain)
+  await app.register(guardRoutes, domain)
 
   await installWeb(app, deps.webDir)
   await app.ready()

@@ -38,6 +38,13 @@ export const configSchema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, { message: 'expected 64 hex digits (openssl rand -hex 32)' })
     .optional(),
+  /** Wallet guard lists (comma-separated paths or URLs; see docs/guard.md), refreshed every GUARD_REFRESH_MINUTES. */
+  GUARD_BLOCKLISTS: z.string().default(''),
+  GUARD_ALLOWLISTS: z.string().default(''),
+  GUARD_TOKEN_LISTS: z.string().default(''),
+  GUARD_ADDRESS_LISTS: z.string().default(''),
+  GUARD_REFRESH_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
+  GUARD_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(120),
 })
 
 export type Config = z.infer<typeof configSchema>

@@ -5,12 +5,14 @@
  * match 2–3 leading and 4–7 trailing characters); we score the characters matched at both ends
  * instead and compare against every known address.
  *
- * Score: characters matched at the start plus at the end, where a run of one repeated character
- * counts once (legitimate vanity families such as `0x1111111254…` or `0x000000000…` share long
- * runs without imitating each other). Two random addresses reach a score of 5 with probability of
- * about 4·10⁻⁶, so:
+ * Score: characters matched at the start plus at the end, where a run of three or more identical
+ * characters counts once (legitimate vanity families such as `0x1111111254…` or `0x000000000…`
+ * share long runs without imitating each other). Two random addresses reach a score of 5 with
+ * probability of about 4·10⁻⁶, so:
  * - matched at both ends and score ≥ 5 → warn, score ≥ 6 → block;
- * - matched at one end only: score ≥ 7 → block (a one-sided 5 or 6 is normal among vanity addresses).
+ * - matched at the end only: score ≥ 6 → block (wallets show the tail; legitimate families rarely
+ *   share one);
+ * - matched at the start only: score ≥ 7 → block (vanity families share prefixes by design).
  */
 import type { Reason, Verdict } from '../verdict.ts'
 import { reason, short, verdictOf } from '../verdict.ts'
@@ -31,14 +33,20 @@ export function similarity(a: string, b: string): Similarity {
 
 function runs(x: string, from: number, to: number): number {
   let count = 0
-  for (let i = from; i < to; i++) if (i === from || x.charCodeAt(i) !== x.charCodeAt(i - 1)) count++
+  let i = from
+  while (i < to) {
+    let j = i + 1
+    while (j < to && x.charCodeAt(j) === x.charCodeAt(i)) j++
+    count += j - i >= 3 ? 1 : j - i
+    i = j
+  }
   return count
 }
 
 /** Our verdict for one pair's similarity (see module comment). */
 export function pairVerdict(sim: Similarity): Verdict {
   const twoSided = sim.prefix > 0 && sim.suffix > 0
-  if (sim.score >= 7 || (twoSided && sim.score >= 6)) return 'block'
+  if (sim.score >= 7 || ((twoSided || sim.suffix > 0) && sim.score >= 6)) return 'block'
   if (twoSided && sim.score >= 5) return 'warn'
   return 'allow'
 }

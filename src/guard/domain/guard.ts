@@ -39,6 +39,8 @@ export type DomainGuardOptions = {
    */
   learnFromBlocklist?: boolean
   learnMinCount?: number
+  /** Run the lookalike and lure heuristics (default true); false leaves list matching only. */
+  heuristics?: boolean
 }
 
 /**
@@ -301,7 +303,7 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     if (listed) reasons.push(reason('BLOCKLISTED', 'block', `${listed} is on a phishing blocklist.`))
     if (n.isIp)
       reasons.push(reason('IP_ADDRESS', 'warn', 'The site is a bare IP address, not a named domain.'))
-    const brand = lookalikes(n, reasons)
+    const brand = options.heuristics === false ? undefined : lookalikes(n, reasons)
     if (fuzzyIndex && n.registrable && !listed) {
       const hit = fuzzyIndex.near(n.label)[0]
       if (hit)

@@ -1,0 +1,184 @@
+/**
+ * @module `npm run bench:guard [-- --seconds S --entries N]`: throughput of the wallet guard.
+ * Loads ≥350k domain list entries (every ScamSniffer and CryptoScamDB domain, the MetaMask config,
+ * padded with generated `bench-*.invalid` entries when the real lists fall short), then times domain
+ * checks on a mix of popular, legitimate-crypto and phishing domains, eth-phishing-detect on the same
+ * lists and a sample of the same queries (it scans its list linearly, so it gets fewer queries),
+ * lookalike address checks against a 50-address book, and sanctions/drainer lookups. Data is read
+ * from `../shared/datasets` (or `$BULWARK_DATASETS`).
+ */
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { createAddressScreener, parseAddressList } from '../src/guard/address/lists.ts'
+import { checkDestination } from '../src/guard/address/lookalike.ts'
+import { createDomainGuard } from '../src/guard/domain/guard.ts'
+import { parseDomainList } from '../src/guard/domain/lists.ts'
+import { normalizeHost } from '../src/guard/domain/normalize.ts'
+import { loadAddressLists } from '../src/guard/node/load.ts'
+
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '2' }, entries: { type: 'string', default: '350000' } },
+})
+const SECONDS = Number(values.seconds)
+const MIN_ENTRIES = Number(values.entries)
+const DATA = process.env.BULWARK_DATASETS ?? resolve(import.meta.dirname, '../../shared/datasets')
+const read = (p: string): string => readFileSync(join(DATA, p), 'utf8')
+const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(0)} MB`
+
+/** Calls `f` over `inputs` round-robin for about `seconds`; returns operations per second. */
+function rate<T>(
+  inputs: readonly T[],
+  f: (x: T) => unknown,
+  seconds = SECONDS,
+): { perSec: number; ops: number } {
+  let ops = 0
+  let sink = 0
+  const start = performance.now()
+  const end = start + seconds * 1000
+  while (performance.now() < end) {
+    for (let i = 0; i < 1000; i++) {
+      if (f(inputs[(ops + i) % inputs.length] as T)) sink++
+    }
+    ops += 1000
+  }
+  const perSec = (ops / (performance.now() - start)) * 1000
+  if (sink < 0) console.log(sink)
+  return { perSec, ops }
+}
+
+const rows: [string, string, string][] = []
+
+// ---------------------------------------------------------------- domains
+const scam = parseDomainList(read('domains/scamsniffer_phishing_domains_before_2025.csv'), 'block').block
+const csdb = parseDomainList(read('domains/cryptoscamdb_urls.csv'), 'block').block
+const mm = parseDomainList(read('domains/metamask_eth_phishing_detect_1.2.0_config.json'), 'block')
+const entries = [...new Set([...scam, ...csdb, ...mm.block])]
+const real = entries.length
+for (let i = 0; entries.length < MIN_ENTRIES; i++)
+  entries.push(`bench-${i.toString(36)}-${(i * 2654435761) % 1e9}.invalid`)
+const tranco = read('domains/tranco_top10k_2025-06.csv')
+  .split('\n')
+  .slice(1)
+  .map((l) => l.split(',')[1] ?? '')
+  .filter(Boolean)
+const legit = read('domains/crypto_legit_domains_public.csv')
+  .split('\n')
+  .slice(1)
+  .map((l) => l.split(',')[0] ?? '')
+  .filter(Boolean)
+const queries = [...tranco, ...legit, ...scam.filter((_, i) => i % 29 === 0)].map((d, i) =>
+  i % 3 === 0 ? `https://${d}/connect?x=1` : d,
+)
+
+global.gc?.()
+const heap0 = process.memoryUsage().heapUsed
+const t0 = performance.now()
+const guard = createDomainGuard({
+  blocklist: entries,
+  allowlist: mm.allow,
+  fuzzylist: mm.fuzzy,
+  fuzzyTolerance: 2,
+})
+const buildMs = performance.now() - t0
+global.gc?.()
+const heapGuard = process.memoryUsage().heapUsed - heap0
+const ours = rate(queries, (d) => guard.check(d).verdict === 'block')
+rows.push([
+  'domain checks/s',
+  `${Math.round(ours.perSec).toLocaleString('en')}`,
+  `${entries.length.toLocaleString('en')} list entries (${real.toLocaleString('en')} real), ${queries.length.toLocaleString('en')} distinct queries, build ${(buildMs / 1000).toFixed(1)} s, heap +${mb(heapGuard)}`,
+])
+
+const require = createRequire(import.meta.url)
+const PhishingDetector = require('eth-phishing-detect/src/detector') as new (
+  cfg: unknown,
+) => { check(d: string): { result: boolean } }
+const cfg = JSON.parse(read('domains/metamask_eth_phishing_detect_1.2.0_config.json')) as {
+  blacklist: string[]
+}
+const t1 = performance.now()
+const baseline = new PhishingDetector({ ...cfg, blacklist: entries })
+const baseBuild = performance.now() - t1
+const hosts = queries.filter((_, i) => i % 10 === 0).map((d) => normalizeHost(d)?.host ?? d)
+const theirs = rate(hosts, (d) => baseline.check(d).result, Math.min(SECONDS, 2))
+rows.push([
+  'eth-phishing-detect 1.2.0 checks/s',
+  `${Math.round(theirs.perSec).toLocaleString('en')}`,
+  `same ${entries.length.toLocaleString('en')} entries, build ${(baseBuild / 1000).toFixed(1)} s`,
+])
+rows.push([
+  'ratio Bulwark / eth-phishing-detect',
+  `${(ours.perSec / theirs.perSec).toFixed(0)}×`,
+  'domain checks per second, same run',
+])
+
+// ---------------------------------------------------------------- addresses
+const benign = read('poisoning/poison-hunter/benign_addresses_on_etherscan.txt')
+  .split(/\s+/)
+  .filter((a) => a.startsWith('0x'))
+const attackers = read('poisoning/poison-hunter/phishing_address_groundtruth.txt')
+  .split(/\s+/)
+  .filter((a) => a.startsWith('0x'))
+const book = benign.slice(0, 50)
+const dests = [...attackers, ...benign.slice(50)]
+const addr = rate(dests, (to) => checkDestination({ to, known: book }).verdict !== 'allow')
+rows.push([
+  'address lookalike checks/s',
+  `${Math.round(addr.perSec).toLocaleString('en')}`,
+  `against a ${book.length}-address book`,
+])
+
+// ---------------------------------------------------------------- sanctions
+const ofacDir = join(DATA, 'addresses/ofac')
+const assets = [
+  'ARB',
+  'BCH',
+  'BSC',
+  'BSV',
+  'BTG',
+  'DASH',
+  'ETC',
+  'ETH',
+  'LTC',
+  'TRX',
+  'USDC',
+  'USDT',
+  'XBT',
+  'XMR',
+  'XRP',
+  'XVG',
+  'ZEC',
+]
+const sources = await loadAddressLists(assets.map((a) => join(ofacDir, `sanctioned_addresses_${a}.txt`)))
+sources.push({
+  name: 'scamsniffer drainers',
+  kind: 'drainer',
+  addresses: parseAddressList(read('addresses/scamsniffer_drainer_addresses.json')),
+})
+sources.push({ name: 'poison-hunter attackers', kind: 'phishing', addresses: attackers })
+const screener = createAddressScreener(sources)
+const probes = [
+  ...dests,
+  ...sources.flatMap((s) => [...s.addresses]).slice(0, 5000),
+  ...benign.map((a) => a.toUpperCase().replace('0X', '0x')),
+]
+const sanc = rate(probes, (a) => (screener.lookup(a)?.length ?? 0) > 0)
+rows.push([
+  'sanctions/address-list lookups/s',
+  `${Math.round(sanc.perSec).toLocaleString('en')}`,
+  `${screener.size().toLocaleString('en')} listed addresses, mixed hits/misses and case variants`,
+])
+global.gc?.()
+rows.push([
+  'memory',
+  mb(process.memoryUsage().rss),
+  `RSS at end (heap ${mb(process.memoryUsage().heapUsed)}, both domain guards and lists loaded)`,
+])
+
+const w0 = Math.max(...rows.map((r) => r[0].length))
+const w1 = Math.max(...rows.map((r) => r[1].length))
+console.log(`| ${'measure'.padEnd(w0)} | ${'result'.padEnd(w1)} | notes |`)
+console.log(`| ${'-'.repeat(w0)} | ${'-'.repeat(w1)} | ----- |`)
+for (const [a, b, c] of rows) console.log(`| ${a.padEnd(w0)} | ${b.padEnd(w1)} | ${c} |`)

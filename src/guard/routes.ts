@@ -1,0 +1,245 @@
+/**
+ * @module Wallet guard HTTP routes (public, no sign-in, rate limited per IP by GUARD_RATE_LIMIT_MAX
+ * a minute): check domains, lookalike destinations, poisoning transfers, counterfeit tokens,
+ * bytecode, transactions/signatures and sanctions. Same Zod contracts as the CLI's JSON Lines.
+ * Lists come from GUARD_* configuration and refresh in the background (see docs/guard.md).
+ */
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { DomainDeps } from '../app.ts'
+import { checkDestination } from './address/lookalike.ts'
+import { classifyTransfer } from './address/poisoning.ts'
+import { startConfiguredGuard } from './node/configured.ts'
+import {
+  addressInputSchema,
+  addressOutputSchema,
+  bytecodeInputSchema,
+  bytecodeOutputSchema,
+  domainOutputSchema,
+  sanctionsOutputSchema,
+  tokenInputSchema,
+  tokenOutputSchema,
+  transferInputSchema,
+  transferOutputSchema,
+  txInputSchema,
+  txOutputSchema,
+} from './schema.ts'
+import type { GuardService } from './service.ts'
+import { analyzeBytecode } from './token/bytecode.ts'
+import { analyzeTx, type TxInput } from './tx/analyze.ts'
+import { publicReasons } from './verdict.ts'
+
+const domainResult = z.union([domainOutputSchema, z.object({ input: z.string(), error: z.string() })])
+
+export async function guardRoutes(base: FastifyInstance, deps: DomainDeps & { guard?: GuardService }) {
+  const app = base.withTypeProvider<ZodTypeProvider>()
+  let guard = deps.guard
+  if (!guard) {
+    const started = startConfiguredGuard(
+      deps.config,
+      () => deps.clock.now(),
+      (e) => app.log.error({ err: e }, 'guard list load failed'),
+    )
+    guard = started.service
+    app.addHook('onClose', async () => started.stop())
+  }
+  const service = guard
+  const tags = ['guard']
+  const config = { rateLimit: { max: deps.config.GUARD_RATE_LIMIT_MAX, timeWindow: '1 minute' } }
+
+  app.post(
+    '/api/guard/domains',
+    {
+      config,
+      schema: {
+        tags,
+        summary:
+          'Check up to 1000 domains or URLs before connecting a wallet (allow | warn | block, with reasons)',
+        body: z.object({ inputs: z.array(z.string().min(1).max(2048)).min(1).max(1000) }),
+        response: { 200: z.object({ results: z.array(domainResult), listsLoadedAt: z.string().nullable() }) },
+      },
+    },
+    async (request) => {
+      const { domains, loadedAt } = service.engines()
+      const results = request.body.inputs.map((input) => {
+        const r = domains.check(input)
+        if (r.reasons[0]?.code === 'NOT_A_DOMAIN') return { input, error: 'not a domain or URL' }
+        return {
+          input,
+          verdict: r.verdict,
+          reasons: publicReasons(r.reasons),
+          ...(r.brand ? { brand: r.brand } : {}),
+          summary: r.summary,
+        }
+      })
+      return { results, listsLoadedAt: loadedAt?.toISOString() ?? null }
+    },
+  )
+
+  app.post(
+    '/api/guard/address',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Check a destination against the addresses the user knows (address-poisoning lookalikes)',
+        body: addressInputSchema,
+        response: { 200: addressOutputSchema },
+      },
+    },
+    async (request) => {
+      const b = request.body
+      const r = checkDestination(
+        b.chain === undefined ? { to: b.to, known: b.known } : { to: b.to, known: b.known, chain: b.chain },
+      )
+      return {
+        to: r.to,
+        verdict: r.verdict,
+        ...(r.lookalikeOf ? { lookalikeOf: r.lookalikeOf } : {}),
+        reasons: publicReasons(r.reasons),
+        summary: r.summary,
+      }
+    },
+  )
+
+  app.post(
+    '/api/guard/transfers',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Classify up to 1000 transfers from a wallet history as address poisoning',
+        body: z.object({ transfers: z.array(transferInputSchema).min(1).max(1000) }),
+        response: { 200: z.object({ results: z.array(transferOutputSchema) }) },
+      },
+    },
+    async (request) => {
+      const { tokens } = service.engines()
+      const results = request.body.transfers.map((t) => {
+        const input = {
+          chainId: t.chainId,
+          token: t.token,
+          symbol: t.symbol,
+          from: t.from,
+          to: t.to,
+          value: t.value,
+          known: t.known,
+        }
+        const r = classifyTransfer(
+          t.decimals === undefined ? input : { ...input, decimals: t.decimals },
+          tokens,
+        )
+        return {
+          verdict: r.verdict,
+          poisoning: r.poisoning,
+          ...(r.lookalikeOf ? { lookalikeOf: r.lookalikeOf } : {}),
+          reasons: publicReasons(r.reasons),
+          summary: r.summary,
+        }
+      })
+      return { results }
+    },
+  )
+
+  app.post(
+    '/api/guard/tokens',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Detect counterfeit tokens (look-alike symbol or name at a non-canonical contract)',
+        body: z.object({ tokens: z.array(tokenInputSchema).min(1).max(1000) }),
+        response: { 200: z.object({ results: z.array(tokenOutputSchema) }) },
+      },
+    },
+    async (request) => {
+      const { tokens } = service.engines()
+      const results = request.body.tokens.map((t) => {
+        const r = tokens.check(
+          t.name === undefined
+            ? { chainId: t.chainId, address: t.address, symbol: t.symbol }
+            : { chainId: t.chainId, address: t.address, symbol: t.symbol, name: t.name },
+        )
+        return {
+          verdict: r.verdict,
+          ...(r.impersonates ? { impersonates: r.impersonates } : {}),
+          reasons: publicReasons(r.reasons),
+          summary: r.summary,
+        }
+      })
+      return { results }
+    },
+  )
+
+  app.post(
+    '/api/guard/bytecode',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Risk flags from contract bytecode (mint, blacklist, pause, fees, proxy, selfdestruct)',
+        body: bytecodeInputSchema,
+        response: { 200: bytecodeOutputSchema },
+      },
+    },
+    async (request) => {
+      const r = analyzeBytecode(request.body.code)
+      return {
+        verdict: r.verdict,
+        summary: r.summary,
+        reasons: publicReasons(r.reasons),
+        selectors: r.selectors,
+      }
+    },
+  )
+
+  app.post(
+    '/api/guard/tx',
+    {
+      config,
+      schema: {
+        tags,
+        summary:
+          'Explain a transaction or signature request (calldata, EIP-712 typed data, eth_sign) and flag dangerous ones',
+        body: txInputSchema,
+        response: { 200: txOutputSchema },
+      },
+    },
+    async (request) => {
+      const { tokens, screener } = service.engines()
+      const r = analyzeTx(request.body as TxInput, { tokens, screener })
+      return { verdict: r.verdict, summary: r.summary, reasons: publicReasons(r.reasons) }
+    },
+  )
+
+  app.post(
+    '/api/guard/sanctions',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Screen up to 1000 addresses against sanctions and drainer lists',
+        body: z.object({ addresses: z.array(z.string().min(1).max(200)).min(1).max(1000) }),
+        response: {
+          200: z.object({
+            results: z.array(
+              z.union([sanctionsOutputSchema, z.object({ address: z.string(), error: z.string() })]),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { screener } = service.engines()
+      return {
+        results: request.body.addresses.map((a) => {
+          const r = screener.screen(a)
+          return r.error
+            ? { address: a, error: r.error }
+            : { address: r.address, verdict: r.verdict, lists: r.lists, reasons: publicReasons(r.reasons) }
+        }),
+      }
+    },
+  )
+}
