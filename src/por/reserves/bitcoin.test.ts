@@ -173,3 +173,13 @@ describe('multisig', () => {
     })
   })
 })
+
+describe('BIP-322 legacy', () => {
+  it('verifies a P2PKH address with the signmessage format, as the BIP prescribes', () => {
+    const k = key(21)
+    expect(verifyBip322Simple(p2pkh(k.pk), 'legacy', signMessage(k.sk, 'legacy'))).toMatchObject({ ok: true })
+    expect(verifyBip322Simple(p2pkh(k.pk), 'legacy', signMessage(key(22).sk, 'legacy'))).toMatchObject({
+      ok: false,
+    })
+  })
+})

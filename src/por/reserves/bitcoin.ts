@@ -204,10 +204,15 @@ export function verifyBip322Simple(address: string, message: string, signature: 
   const target = outputScript(address)
   if (!target) return { ok: false, reason: `"${address}" is not a Bitcoin address` }
   const raw = base64(signature)
-  const witness = raw ? readWitness(raw) : null
-  if (!witness)
-    return { ok: false, reason: 'signature is not a base64-encoded witness stack (BIP-322 simple)' }
   const spk = target.script
+  // BIP-322 "legacy": P2PKH addresses keep the signmessage format.
+  if (spk.length === 25 && spk[0] === opcodes.OP_DUP && raw?.length === 65) {
+    return verifyBitcoinMessage(address, message, signature)
+  }
+  const witness = raw ? readWitness(raw) : null
+  if (!witness) {
+    return { ok: false, reason: 'signature is not a base64-encoded witness stack (BIP-322 simple)' }
+  }
   const { toSign } = bip322Transactions(spk, message)
   // P2WPKH: OP_0 <20 bytes>
   if (spk.length === 22 && spk[0] === 0x00 && spk[1] === 0x14) {
