@@ -5,6 +5,7 @@
  * users, and browser-verifier (noble) verification; prints the phases, peak RSS, proof sizes and disk use.
  */
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
+import os from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildRound } from '../src/por/build.ts'
@@ -89,10 +90,11 @@ const rows: [string, string][] = [
   ['tree depth', String(result.summary.depth)],
   ['sha-256 backend (build)', hash],
   ['worker threads', values.workers],
-  ['import (parse, validate, bucket)', ms(result.phasesMs.import)],
-  ['leaf hashing', ms(result.phasesMs.leaves)],
-  ['tree build', ms(result.phasesMs.tree)],
-  ['end to end (build)', ms(total)],
+  ['import (parse, validate, bucket) wall / cpu', `${ms(result.phasesMs.import)} / ${ms(result.phasesCpuMs.import)}`],
+  ['leaf hashing wall / cpu', `${ms(result.phasesMs.leaves)} / ${ms(result.phasesCpuMs.leaves)}`],
+  ['tree build wall / cpu', `${ms(result.phasesMs.tree)} / ${ms(result.phasesCpuMs.tree)}`],
+  ['end to end (build) wall', ms(total)],
+  ['machine load average at end', os.loadavg().map((x) => x.toFixed(1)).join(' ')],
   ['proof extraction avg / p99', `${ms(avg(extract))} / ${ms(pct(extract, 0.99))}`],
   ['proof size avg / max', `${Math.round(avg(sizes))} B / ${Math.max(...sizes)} B`],
   ['verification (noble) avg / p99', `${ms(avg(verify))} / ${ms(pct(verify, 0.99))}`],

@@ -65,6 +65,8 @@ export interface BuildResult {
   leaves: number
   exemptedUndercollateralised: string[]
   phasesMs: { import: number; leaves: number; tree: number }
+  /** CPU time of the whole process (all threads) per phase: independent of other load on the machine. */
+  phasesCpuMs: { import: number; leaves: number; tree: number }
 }
 
 /** An undercollateralised user found at import. */
@@ -177,6 +179,11 @@ export async function buildRound(params: BuildParameters): Promise<BuildResult> 
   mkdirSync(tmp)
 
   // Phase 1: import.
+  const cpu = () => {
+    const u = process.cpuUsage()
+    return (u.user + u.system) / 1000
+  }
+  const c0 = cpu()
   const t0 = performance.now()
   const imported = importLiabilities(params, sha256, split, shuffle, tmp)
   const { assets, buckets, users } = imported
@@ -187,6 +194,7 @@ export async function buildRound(params: BuildParameters): Promise<BuildResult> 
   }
   const k = assets.length
   const t1 = performance.now()
+  const c1 = cpu()
 
   // Phase 2: leaves.
   const pool = new Pool(params.workers ?? 2)
@@ -225,6 +233,7 @@ export async function buildRound(params: BuildParameters): Promise<BuildResult> 
     rmSync(tmp, { recursive: true, force: true })
     writeFileSync(join(params.outDir, files.index), index.slots)
     const t2 = performance.now()
+    const c2 = cpu()
 
     // Phase 3: tree.
     const key = derivePadKey(sha256, params.roundSecret)
@@ -284,6 +293,7 @@ export async function buildRound(params: BuildParameters): Promise<BuildResult> 
     const top = level.slice(0, size)
     const root = rootCommitment(sha256, params.roundId, depth, assets, top)
     const t3 = performance.now()
+    const c3 = cpu()
 
     const exemptions = [...new Set(params.exemptions ?? [])].sort()
     const summary: RoundSummary = {
@@ -330,6 +340,7 @@ export async function buildRound(params: BuildParameters): Promise<BuildResult> 
       leaves: leafCount,
       exemptedUndercollateralised: imported.exempted,
       phasesMs: { import: t1 - t0, leaves: t2 - t1, tree: t3 - t2 },
+      phasesCpuMs: { import: c1 - c0, leaves: c2 - c1, tree: c3 - c2 },
     }
   } finally {
     await pool.close()

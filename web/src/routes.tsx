@@ -5,6 +5,8 @@
 import type { ReactNode } from 'react'
 import { HomePage } from './home/HomePage.tsx'
 import { SignInPage } from './platform/SignInPage.tsx'
+import { ProofOfReservesPage } from './por/ProofOfReservesPage.tsx'
+import { StaffRoundsPage } from './por/StaffRoundsPage.tsx'
 import { AuditPage } from './staff/AuditPage.tsx'
 import { InviteAcceptPage } from './staff/InviteAcceptPage.tsx'
 import { StaffPage } from './staff/StaffPage.tsx'
@@ -21,6 +23,14 @@ export type AppRoute = {
 export const routes: AppRoute[] = [
   { path: '/', render: () => <HomePage />, audience: 'public' },
   { path: '/signin', render: () => <SignInPage />, audience: 'public' },
+  { path: '/proof-of-reserves', render: () => <ProofOfReservesPage />, audience: 'public', nav: 'Proof of reserves' },
+  {
+    path: '/staff/por/rounds',
+    render: () => <StaffRoundsPage />,
+    audience: 'staff',
+    permission: 'por.rounds.read',
+    nav: 'PoR rounds',
+  },
   { path: '/staff/invite', render: () => <InviteAcceptPage />, audience: 'public' },
   {
     path: '/staff/members',

@@ -1,0 +1,175 @@
+/**
+ * @module Staff page to run proof-of-reserves rounds: create, upload the input files (with upload progress),
+ * build, review (someone other than the builder), publish, and download the auditor package.
+ */
+import { type FormEvent, useCallback, useEffect, useState } from 'react'
+import { ApiError, get, post } from '../platform/api.ts'
+import { can, useSession } from '../platform/session.tsx'
+import { ErrorNote, formatTime, Page } from '../platform/ui.tsx'
+
+type Round = {
+  id: string
+  status: 'created' | 'imported' | 'built' | 'reviewed' | 'published'
+  createdAt: string
+  publishedAt: string | null
+  root: string | null
+  depth: number | null
+  users: number | null
+}
+
+const KINDS = ['assets', 'liabilities', 'reserves', 'exemptions'] as const
+
+function csrf(): string {
+  const match = document.cookie.match(/(?:^|;\s*)bulwark_csrf=([^;]+)/)
+  return match ? decodeURIComponent(match[1]!) : ''
+}
+
+/** Uploads a file as text/csv with progress (XMLHttpRequest: fetch has no upload progress). */
+function upload(url: string, file: File, onProgress: (pct: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('PUT', url)
+    xhr.setRequestHeader('content-type', 'text/csv')
+    xhr.setRequestHeader('x-csrf-token', csrf())
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(Math.round((100 * e.loaded) / e.total))
+    xhr.onload = () => {
+      if (xhr.status < 300) resolve()
+      else {
+        const body = JSON.parse(xhr.responseText || '{}')
+        reject(new ApiError(xhr.status, body.code ?? 'ERROR', body.message ?? xhr.statusText))
+      }
+    }
+    xhr.onerror = () => reject(new Error('upload failed'))
+    xhr.send(file)
+  })
+}
+
+export function StaffRoundsPage() {
+  const { me } = useSession()
+  const [rounds, setRounds] = useState<Round[]>([])
+  const [error, setError] = useState<unknown>(null)
+  const [newId, setNewId] = useState(new Date().toISOString().slice(0, 7))
+  const [progress, setProgress] = useState<Record<string, number>>({})
+  const [busy, setBusy] = useState<string | null>(null)
+
+  const load = useCallback(async () => {
+    try {
+      setRounds((await get<{ rounds: Round[] }>('/api/por/staff/rounds')).rounds)
+    } catch (e) {
+      setError(e)
+    }
+  }, [])
+  useEffect(() => {
+    void load()
+  }, [load])
+
+  async function run(label: string, action: () => Promise<unknown>) {
+    setError(null)
+    setBusy(label)
+    try {
+      await action()
+      await load()
+    } catch (e) {
+      setError(e)
+    } finally {
+      setBusy(null)
+    }
+  }
+
+  function create(event: FormEvent) {
+    event.preventDefault()
+    void run('create', () => post('/api/por/staff/rounds', { id: newId }))
+  }
+
+  return (
+    <Page title="Proof-of-reserves rounds" intro="create → import files → build → review → publish">
+      <ErrorNote error={error} />
+      {can(me, 'por.rounds.manage') ? (
+        <form onSubmit={create} className="row">
+          <label>
+            Round id <input value={newId} onChange={(e) => setNewId(e.target.value)} />
+          </label>
+          <button type="submit" disabled={busy !== null}>
+            Create round
+          </button>
+        </form>
+      ) : null}
+      <table>
+        <thead>
+          <tr>
+            <th>Round</th>
+            <th>Status</th>
+            <th>Users</th>
+            <th>Root</th>
+            <th>Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rounds.map((r) => (
+            <tr key={r.id} data-round={r.id}>
+              <td>
+                {r.id}
+                <br />
+                <small>{formatTime(r.publishedAt ?? r.createdAt)}</small>
+              </td>
+              <td>{r.status}</td>
+              <td>{r.users ?? ''}</td>
+              <td>
+                <code className="break">{r.root ? `${r.root.slice(0, 16)}…` : ''}</code>
+              </td>
+              <td className="stack">
+                {can(me, 'por.rounds.manage') && ['created', 'imported', 'built'].includes(r.status)
+                  ? KINDS.map((kind) => (
+                      <label key={kind}>
+                        {kind}
+                        {progress[`${r.id}/${kind}`] !== undefined ? ` (${progress[`${r.id}/${kind}`]}%)` : ''}{' '}
+                        <input
+                          type="file"
+                          accept=".csv,text/csv,text/plain"
+                          onChange={(e) => {
+                            const file = e.target.files?.[0]
+                            if (!file) return
+                            void run(`upload ${kind}`, () =>
+                              upload(`/api/por/staff/rounds/${r.id}/files/${kind}`, file, (pct) =>
+                                setProgress((p) => ({ ...p, [`${r.id}/${kind}`]: pct })),
+                              ),
+                            )
+                          }}
+                        />
+                      </label>
+                    ))
+                  : null}
+                {can(me, 'por.rounds.manage') && ['imported', 'built'].includes(r.status) ? (
+                  <button type="button" disabled={busy !== null} onClick={() => void run('build', () => post(`/api/por/staff/rounds/${r.id}/build`))}>
+                    {busy === 'build' ? 'Building…' : 'Build'}
+                  </button>
+                ) : null}
+                {can(me, 'por.rounds.review') && r.status === 'built' ? (
+                  <button type="button" disabled={busy !== null} onClick={() => void run('review', () => post(`/api/por/staff/rounds/${r.id}/review`))}>
+                    Mark reviewed
+                  </button>
+                ) : null}
+                {can(me, 'por.rounds.publish') && r.status === 'reviewed' ? (
+                  <button type="button" className="danger" disabled={busy !== null} onClick={() => void run('publish', () => post(`/api/por/staff/rounds/${r.id}/publish`))}>
+                    Publish (irreversible)
+                  </button>
+                ) : null}
+                {['built', 'reviewed', 'published'].includes(r.status) && r.depth !== null ? (
+                  <span>
+                    Auditor package:{' '}
+                    {['round.json', 'auditor.json', 'leaves.bin'].map((f) => (
+                      <a key={f} href={`/api/por/staff/rounds/${r.id}/auditor-package/${f}`}>
+                        {f}{' '}
+                      </a>
+                    ))}
+                    + level-NN.bin for levels 4…{r.depth}
+                  </span>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Page>
+  )
+}
