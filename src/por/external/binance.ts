@@ -15,6 +15,7 @@ import { Field } from '@noble/curves/abstract/modular.js'
 import { grainGenConstants, poseidon } from '@noble/curves/abstract/poseidon.js'
 import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { base64 } from '@scure/base'
 import { GUARANTEES } from './guarantees.ts'
 import { CheckList, type ExternalResult } from './types.ts'
 
@@ -59,7 +60,7 @@ function field(bytes: Uint8Array | null, what: string): bigint | { error: string
 function decode(text: string): Uint8Array | null {
   const t = text.trim().replace(/^0x/, '')
   if (/^[0-9a-fA-F]{64}$/.test(t)) return hexToBytes(t)
-  if (/^[A-Za-z0-9+/]{43}=$/.test(text.trim())) return Uint8Array.from(Buffer.from(text.trim(), 'base64'))
+  if (/^[A-Za-z0-9+/]{43}=$/.test(text.trim())) return base64.decode(text.trim())
   return null
 }
 

@@ -3,7 +3,6 @@
  * each file: OKX v1 proofs, OKX v2 user info + full tree, Binance zkmerkle user proofs (Merkle part),
  * Bybit and Bitget Merkle paths, and OKX's reserve CSV with address signatures.
  */
-import { readFile } from 'node:fs/promises'
 import { isBinance, verifyBinance } from './binance.ts'
 import { isBitget, verifyBitget } from './bitget.ts'
 import { isBybit, verifyBybit } from './bybit.ts'
@@ -126,6 +125,8 @@ export async function verifyExternal(files: ExternalFile[]): Promise<ExternalRes
 
 /** Reads the files from disk and verifies them. */
 export async function verifyExternalFiles(paths: string[]): Promise<ExternalResult[]> {
+  // Imported lazily so the verifiers above stay usable in the browser.
+  const { readFile } = await import('node:fs/promises')
   const files = await Promise.all(paths.map(async (path) => ({ path, text: await readFile(path, 'utf8') })))
   return verifyExternal(files)
 }

@@ -11,7 +11,8 @@ import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
 import { equalBytes } from '@noble/curves/utils.js'
 import { ripemd160 } from '@noble/hashes/legacy.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
+import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
+import { base64 as b64 } from '@scure/base'
 import type { Network } from 'bitcoinjs-lib'
 import { address as btcAddress, script as btcScript, networks, opcodes, Transaction } from 'bitcoinjs-lib'
 
@@ -66,7 +67,11 @@ export function outputScript(address: string): { script: Uint8Array; network: Ne
 function base64(text: string): Uint8Array | null {
   const t = text.trim()
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(t)) return null
-  return Uint8Array.from(Buffer.from(t, 'base64'))
+  try {
+    return b64.decode(t)
+  } catch {
+    return null
+  }
 }
 
 /** Recovers the signer's public key from a 65-byte `signmessage` signature, or a reason. */
@@ -300,7 +305,7 @@ export function verifyBitcoinMultisig(
   const target = outputScript(address)
   if (!target) return { ok: false, reason: `"${address}" is not a Bitcoin address` }
   if (!/^([0-9a-fA-F]{2})+$/.test(redeemScriptHex)) return { ok: false, reason: 'script is not hex' }
-  const redeem = Uint8Array.from(Buffer.from(redeemScriptHex, 'hex'))
+  const redeem = hexToBytes(redeemScriptHex.toLowerCase())
   const p2sh = btcScript.compile([opcodes.OP_HASH160, hash160(redeem), opcodes.OP_EQUAL])
   const p2wsh = btcScript.compile([opcodes.OP_0, sha256(redeem)])
   const p2shP2wsh = btcScript.compile([opcodes.OP_HASH160, hash160(p2wsh), opcodes.OP_EQUAL])

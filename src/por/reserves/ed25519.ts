@@ -7,7 +7,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { blake2b } from '@noble/hashes/blake2.js'
 import { sha3_256 } from '@noble/hashes/sha3.js'
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
-import { base58 } from '@scure/base'
+import { base58, base64 } from '@scure/base'
 import type { OwnershipResult } from './bitcoin.ts'
 
 /** Addresses a public key owns on a chain (all accepted spellings). */
@@ -26,8 +26,11 @@ export function ed25519Addresses(chain: string, publicKey: Uint8Array): string[]
 function decode(text: string): Uint8Array | null {
   const t = text.trim().replace(/^0x/, '')
   if (/^([0-9a-fA-F]{2})+$/.test(t)) return hexToBytes(t)
-  if (/^[A-Za-z0-9+/]+={0,2}$/.test(text.trim())) return Uint8Array.from(Buffer.from(text.trim(), 'base64'))
-  return null
+  try {
+    return /^[A-Za-z0-9+/]+={0,2}$/.test(text.trim()) ? base64.decode(text.trim()) : null
+  } catch {
+    return null
+  }
 }
 
 /**
