@@ -3,8 +3,14 @@
  * `audience` decides who sees it: public, any signed-in customer, or staff with `permission`.
  */
 import type { ReactNode } from 'react'
+import { FrozenAccountsPage } from './accounts/FrozenAccountsPage.tsx'
+import { LearnPage, LessonPage } from './accounts/LearnPages.tsx'
+import * as accountPages from './accounts/PublicPages.tsx'
+import { SecurityCenterPage } from './accounts/SecurityCenterPage.tsx'
+import * as security from './accounts/SettingsPages.tsx'
 import { CheckBeforeYouSignPage } from './guard/CheckBeforeYouSignPage.tsx'
 import { HomePage } from './home/HomePage.tsx'
+import { p2pRoutes } from './p2p/routes.tsx'
 import { SignInPage } from './platform/SignInPage.tsx'
 import { ProofOfReservesPage } from './por/ProofOfReservesPage.tsx'
 import { StaffRoundsPage } from './por/StaffRoundsPage.tsx'
@@ -30,7 +36,12 @@ export const routes: AppRoute[] = [
     audience: 'public',
     nav: 'Check before you sign',
   },
-  { path: '/proof-of-reserves', render: () => <ProofOfReservesPage />, audience: 'public', nav: 'Proof of reserves' },
+  {
+    path: '/proof-of-reserves',
+    render: () => <ProofOfReservesPage />,
+    audience: 'public',
+    nav: 'Proof of reserves',
+  },
   {
     path: '/staff/por/rounds',
     render: () => <StaffRoundsPage />,
@@ -39,6 +50,36 @@ export const routes: AppRoute[] = [
     nav: 'PoR rounds',
   },
   { path: '/staff/invite', render: () => <InviteAcceptPage />, audience: 'public' },
+  { path: '/signup', render: () => <accountPages.SignUpPage />, audience: 'public' },
+  { path: '/signup/confirm', render: () => <accountPages.ConfirmEmailPage />, audience: 'public' },
+  { path: '/password-reset', render: () => <accountPages.PasswordResetPage />, audience: 'public' },
+  { path: '/devices/approve', render: () => <accountPages.DeviceApprovePage />, audience: 'public' },
+  { path: '/security/wasnt-me', render: () => <accountPages.WasntMePage />, audience: 'public' },
+  { path: '/outbox', render: () => <accountPages.OutboxPage />, audience: 'public' },
+  { path: '/security', render: () => <SecurityCenterPage />, audience: 'customer', nav: 'Security' },
+  { path: '/security/password', render: () => <security.PasswordPage />, audience: 'customer' },
+  { path: '/security/two-factor', render: () => <security.TwoFactorPage />, audience: 'customer' },
+  { path: '/security/passkeys', render: () => <security.PasskeysPage />, audience: 'customer' },
+  { path: '/security/anti-phishing', render: () => <security.AntiPhishingPage />, audience: 'customer' },
+  { path: '/security/devices', render: () => <security.DevicesPage />, audience: 'customer' },
+  { path: '/security/whitelist', render: () => <security.WhitelistPage />, audience: 'customer' },
+  { path: '/security/api-keys', render: () => <security.ApiKeysPage />, audience: 'customer' },
+  { path: '/security/learn', render: () => <LearnPage />, audience: 'public' },
+  { path: '/security/learn/:slug', render: (p) => <LessonPage slug={p.slug ?? ''} />, audience: 'public' },
+  {
+    path: '/staff/frozen',
+    render: () => <FrozenAccountsPage />,
+    audience: 'staff',
+    permission: 'accounts.frozen.read',
+    nav: 'Frozen accounts',
+  },
+  {
+    path: '/staff/outbox',
+    render: () => <accountPages.OutboxPage staff />,
+    audience: 'staff',
+    permission: 'mail.outbox.read',
+    nav: 'Outbox',
+  },
   {
     path: '/staff/members',
     render: () => <StaffPage />,
@@ -53,4 +94,5 @@ export const routes: AppRoute[] = [
     permission: 'audit.read',
     nav: 'Audit log',
   },
+  ...p2pRoutes,
 ]

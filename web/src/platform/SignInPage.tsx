@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from 'react'
+import { isPending, type PendingSignIn, SignInSteps } from '../accounts/SignInSteps.tsx'
 import { post } from './api.ts'
 import { navigate } from './router.tsx'
 import { type Me, useSession } from './session.tsx'
@@ -10,22 +11,35 @@ export function SignInPage() {
   const [password, setPassword] = useState('')
   const [error, setError] = useState<unknown>(null)
   const [busy, setBusy] = useState(false)
+  const [pending, setPending] = useState<PendingSignIn | null>(null)
+
+  function signedIn(me: Me) {
+    setMe(me)
+    navigate(me.user.kind === 'staff' ? (me.permissions.includes('audit.read') ? '/staff/audit' : '/') : '/')
+  }
 
   async function submit(event: FormEvent) {
     event.preventDefault()
     setBusy(true)
     setError(null)
     try {
-      const me = await post<Me>('/api/auth/signin', { email, password })
-      setMe(me)
-      navigate(
-        me.user.kind === 'staff' ? (me.permissions.includes('audit.read') ? '/staff/audit' : '/') : '/',
-      )
+      const result = await post<Me | PendingSignIn>('/api/auth/signin', { email, password })
+      // Account protection may ask for a second factor or a new-device approval first.
+      if (isPending(result)) setPending(result)
+      else signedIn(result)
     } catch (e) {
       setError(e)
     } finally {
       setBusy(false)
     }
+  }
+
+  if (pending) {
+    return (
+      <Page title="Sign in">
+        <SignInSteps pending={pending} onSignedIn={signedIn} />
+      </Page>
+    )
   }
 
   return (
@@ -55,6 +69,9 @@ export function SignInPage() {
         <button type="submit" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
+        <p>
+          <a href="/signup">Open an account</a> · <a href="/password-reset">Forgot your password?</a>
+        </p>
       </form>
     </Page>
   )
