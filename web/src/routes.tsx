@@ -10,7 +10,6 @@ import { SecurityCenterPage } from './accounts/SecurityCenterPage.tsx'
 import * as security from './accounts/SettingsPages.tsx'
 import { CheckBeforeYouSignPage } from './guard/CheckBeforeYouSignPage.tsx'
 import { HomePage } from './home/HomePage.tsx'
-import { p2pRoutes } from './p2p/routes.tsx'
 import { SignInPage } from './platform/SignInPage.tsx'
 import { ProofOfReservesPage } from './por/ProofOfReservesPage.tsx'
 import { StaffRoundsPage } from './por/StaffRoundsPage.tsx'
@@ -94,5 +93,4 @@ export const routes: AppRoute[] = [
     permission: 'audit.read',
     nav: 'Audit log',
   },
-  ...p2pRoutes,
 ]
