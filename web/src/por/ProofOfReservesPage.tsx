@@ -26,8 +26,18 @@ type AssetView = {
   ratioPercent: string | null
   belowFullReserve: boolean | null
 }
-type RoundView = { id: string; publishedAt: string | null; root: string | null; depth: number | null; assets: AssetView[] }
-type Commitment = { root: string; roundId: string; totals: { symbol: string; equity: string; debt: string }[] }
+type RoundView = {
+  id: string
+  publishedAt: string | null
+  root: string | null
+  depth: number | null
+  assets: AssetView[]
+}
+type Commitment = {
+  root: string
+  roundId: string
+  totals: { symbol: string; equity: string; debt: string }[]
+}
 
 function formatUnits(units: bigint, decimals: number): string {
   const s = units.toString().padStart(decimals + 1, '0')
@@ -40,7 +50,10 @@ const short = (hex: string) => `${hex.slice(0, 10)}…${hex.slice(-6)}`
 function RatioChart({ rounds, symbol }: { rounds: RoundView[]; symbol: string }) {
   const points = [...rounds]
     .reverse()
-    .map((r) => ({ id: r.id, ratio: Number(r.assets.find((a) => a.symbol === symbol)?.ratioPercent ?? Number.NaN) }))
+    .map((r) => ({
+      id: r.id,
+      ratio: Number(r.assets.find((a) => a.symbol === symbol)?.ratioPercent ?? Number.NaN),
+    }))
     .filter((p) => Number.isFinite(p.ratio))
   if (points.length === 0) return <p className="intro">No reserve figures for {symbol} yet.</p>
   const w = 640
@@ -48,11 +61,25 @@ function RatioChart({ rounds, symbol }: { rounds: RoundView[]; symbol: string })
   const pad = 40
   const max = Math.max(110, ...points.map((p) => p.ratio))
   const min = Math.min(90, ...points.map((p) => p.ratio))
-  const x = (i: number) => pad + (points.length === 1 ? (w - 2 * pad) / 2 : (i * (w - 2 * pad)) / (points.length - 1))
+  const x = (i: number) =>
+    pad + (points.length === 1 ? (w - 2 * pad) / 2 : (i * (w - 2 * pad)) / (points.length - 1))
   const y = (v: number) => h - pad - ((v - min) / (max - min)) * (h - 2 * pad)
   return (
-    <svg viewBox={`0 0 ${w} ${h}`} role="img" aria-label={`Reserve ratio history for ${symbol}`} style={{ maxWidth: w }}>
-      <line x1={pad} x2={w - pad} y1={y(100)} y2={y(100)} stroke="currentColor" strokeDasharray="4 4" opacity={0.5} />
+    <svg
+      viewBox={`0 0 ${w} ${h}`}
+      role="img"
+      aria-label={`Reserve ratio history for ${symbol}`}
+      style={{ maxWidth: w }}
+    >
+      <line
+        x1={pad}
+        x2={w - pad}
+        y1={y(100)}
+        y2={y(100)}
+        stroke="currentColor"
+        strokeDasharray="4 4"
+        opacity={0.5}
+      />
       <text x={w - pad + 4} y={y(100) + 4} fontSize="11">
         100%
       </text>
@@ -80,8 +107,13 @@ function RatioChart({ rounds, symbol }: { rounds: RoundView[]; symbol: string })
 function CheckList({ checks }: { checks: Check[] }) {
   return (
     <ul className="stack" aria-label="Verification checks">
-      {checks.map((c, i) => (
-        <li key={`${c.name}-${i}`} className={c.ok ? 'ok' : 'error'} data-check={c.name} data-ok={c.ok}>
+      {checks.map((c) => (
+        <li
+          key={`${c.name}/${c.piece ?? ''}/${c.asset ?? ''}/${c.detail}`}
+          className={c.ok ? 'ok' : 'error'}
+          data-check={c.name}
+          data-ok={c.ok}
+        >
           {c.ok ? '✓' : '✗'} <strong>{c.name}</strong>: {c.detail}
         </li>
       ))}
@@ -193,7 +225,9 @@ export function ProofOfReservesPage() {
     let root = rootOverride.trim().toLowerCase()
     let totals: Commitment['totals'] | undefined
     if (!root) {
-      const commitment = await get<Commitment>(`/api/por/rounds/${encodeURIComponent(proof.roundId)}/commitment`)
+      const commitment = await get<Commitment>(
+        `/api/por/rounds/${encodeURIComponent(proof.roundId)}/commitment`,
+      )
       root = commitment.root
       totals = commitment.totals
     }
@@ -201,7 +235,11 @@ export function ProofOfReservesPage() {
       expectedRoot: fromHex(root),
       ...(totals
         ? {
-            publishedTotals: totals.map((t) => ({ symbol: t.symbol, equity: BigInt(t.equity), debt: BigInt(t.debt) })),
+            publishedTotals: totals.map((t) => ({
+              symbol: t.symbol,
+              equity: BigInt(t.equity),
+              debt: BigInt(t.debt),
+            })),
           }
         : {}),
     })
@@ -304,8 +342,8 @@ export function ProofOfReservesPage() {
       <section aria-labelledby="verify">
         <h2 id="verify">Verify my assets</h2>
         <p className="intro">
-          The check runs in this page with an open-source verifier; the server only provides the proof. You can
-          also drop a proof file you downloaded, and paste the root from an independent source.
+          The check runs in this page with an open-source verifier; the server only provides the proof. You
+          can also drop a proof file you downloaded, and paste the root from an independent source.
         </p>
         <div className="row">
           {me?.user.kind === 'customer' ? (
@@ -322,11 +360,11 @@ export function ProofOfReservesPage() {
           Root to check against (optional, 64 hex digits; default: the published commitment)
           <input value={rootOverride} onChange={(e) => setRootOverride(e.target.value)} spellCheck={false} />
         </label>
+        {/* biome-ignore lint/a11y/noStaticElementInteractions: dropping is a shortcut; the file input inside is the accessible way */}
         <div
           className="card"
           onDragOver={(e) => e.preventDefault()}
           onDrop={onDrop}
-          aria-label="Drop a proof file here"
           style={{ padding: '1.5rem', border: '2px dashed currentColor' }}
         >
           Drop a proof file (.proof or .json) here, or{' '}

@@ -122,7 +122,9 @@ export function StaffRoundsPage() {
                   ? KINDS.map((kind) => (
                       <label key={kind}>
                         {kind}
-                        {progress[`${r.id}/${kind}`] !== undefined ? ` (${progress[`${r.id}/${kind}`]}%)` : ''}{' '}
+                        {progress[`${r.id}/${kind}`] !== undefined
+                          ? ` (${progress[`${r.id}/${kind}`]}%)`
+                          : ''}{' '}
                         <input
                           type="file"
                           accept=".csv,text/csv,text/plain"
@@ -140,17 +142,30 @@ export function StaffRoundsPage() {
                     ))
                   : null}
                 {can(me, 'por.rounds.manage') && ['imported', 'built'].includes(r.status) ? (
-                  <button type="button" disabled={busy !== null} onClick={() => void run('build', () => post(`/api/por/staff/rounds/${r.id}/build`))}>
+                  <button
+                    type="button"
+                    disabled={busy !== null}
+                    onClick={() => void run('build', () => post(`/api/por/staff/rounds/${r.id}/build`))}
+                  >
                     {busy === 'build' ? 'Building…' : 'Build'}
                   </button>
                 ) : null}
                 {can(me, 'por.rounds.review') && r.status === 'built' ? (
-                  <button type="button" disabled={busy !== null} onClick={() => void run('review', () => post(`/api/por/staff/rounds/${r.id}/review`))}>
+                  <button
+                    type="button"
+                    disabled={busy !== null}
+                    onClick={() => void run('review', () => post(`/api/por/staff/rounds/${r.id}/review`))}
+                  >
                     Mark reviewed
                   </button>
                 ) : null}
                 {can(me, 'por.rounds.publish') && r.status === 'reviewed' ? (
-                  <button type="button" className="danger" disabled={busy !== null} onClick={() => void run('publish', () => post(`/api/por/staff/rounds/${r.id}/publish`))}>
+                  <button
+                    type="button"
+                    className="danger"
+                    disabled={busy !== null}
+                    onClick={() => void run('publish', () => post(`/api/por/staff/rounds/${r.id}/publish`))}
+                  >
                     Publish (irreversible)
                   </button>
                 ) : null}
