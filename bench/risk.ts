@@ -172,7 +172,6 @@ if (!isMainThread) {
                     events: Math.ceil(events / workers),
                     seed: w + 1,
                   },
-                  execArgv: ['--expose-gc'],
                 })
                 worker.once('message', res)
                 worker.once('error', rej)

@@ -18,6 +18,7 @@ import type { Mailer } from './platform/mail.ts'
 import { p2pRoutes } from './p2p/routes.ts'
 import { platformRoutes } from './platform/routes.ts'
 import { porRoutes } from './por/routes.ts'
+import { riskRoutes } from './risk/routes.ts'
 
 export type AppDeps = {
   config: Config
@@ -61,6 +62,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(platformRoutes, domain)
   await app.register(accountsRoutes, domain)
   await app.register(porRoutes, domain)
+  await app.register(riskRoutes, domain)
   await app.register(p2pRoutes, domain)
   await app.register(guardRoutes, domain)
 

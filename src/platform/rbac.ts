@@ -50,6 +50,12 @@ export const permissionMatrix = {
   'p2p.disputes.resolve': ['support'],
   /** Run the P2P order-expiry job by hand. */
   'p2p.jobs.run': ['support', 'security_admin'],
+  /** Send batches of risk events to the engine (POST /api/risk/events). */
+  'risk.events.ingest': ['risk_analyst', 'security_admin'],
+  /** Read risk alerts, account timelines, counterparty graphs, cases and labels. */
+  'risk.alerts.read': ['risk_analyst', 'compliance_officer', 'auditor'],
+  /** Open, assign, annotate and resolve risk cases (resolutions become training labels). */
+  'risk.cases.manage': ['risk_analyst'],
 } as const satisfies Record<string, readonly StaffRole[]>
 
 export type Permission = keyof typeof permissionMatrix

@@ -7,6 +7,7 @@ import type { Migration } from 'kysely'
 import { migrations as accounts } from '../../accounts/migrations.ts'
 import { migrations as p2p } from '../../p2p/migrations.ts'
 import { migrations as por } from '../../por/migrations.ts'
+import { migrations as risk } from '../../risk/migrations.ts'
 import { migrations as platform } from '../migrations.ts'
 
 export function allMigrations(): Record<string, Migration> {
@@ -15,5 +16,6 @@ export function allMigrations(): Record<string, Migration> {
     ...accounts,
     ...p2p,
     ...por,
+    ...risk,
   }
 }

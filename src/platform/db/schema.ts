@@ -5,6 +5,7 @@
 import type { AccountsTables } from '../../accounts/tables.ts'
 import type { P2pTables } from '../../p2p/tables.ts'
 import type { PorTables } from '../../por/tables.ts'
+import type { RiskTables } from '../../risk/tables.ts'
 import type { PlatformTables } from '../tables.ts'
 
-export interface Database extends PlatformTables, AccountsTables, P2pTables, PorTables {}
+export interface Database extends PlatformTables, AccountsTables, P2pTables, PorTables, RiskTables {}

@@ -1,0 +1,64 @@
+/**
+ * @module Risk tables: the stored event history (timelines, backtests, training), the alerts the
+ * engine raises, and analyst cases with notes. A case resolution (fraud / not_fraud) is the label
+ * the next training run reads.
+ */
+import type { ColumnType, Generated } from 'kysely'
+
+type Json<T> = ColumnType<T, string, string>
+
+export interface RiskEventsTable {
+  id: string
+  at: Date
+  account: string | null
+  type: string
+  body: Json<Record<string, unknown>>
+  received_at: Generated<Date>
+}
+
+export type AlertStatus = 'open' | 'in_case' | 'closed'
+export interface RiskAlertsTable {
+  id: Generated<string>
+  created_at: Date
+  event_id: string
+  account: string | null
+  event_type: string
+  decision: 'allow' | 'review' | 'block'
+  score: number
+  reasons: Json<{ code: string; text: string; score: number }[]>
+  sources: Json<string[]>
+  rules_version: string
+  models: Json<Record<string, string>>
+  status: Generated<AlertStatus>
+  case_id: string | null
+}
+
+export type CaseStatus = 'open' | 'resolved'
+export type CaseResolution = 'fraud' | 'not_fraud'
+export interface RiskCasesTable {
+  id: Generated<string>
+  account: string
+  status: Generated<CaseStatus>
+  assignee: string | null
+  resolution: CaseResolution | null
+  created_at: Date
+  created_by: string
+  updated_at: Date
+  resolved_at: Date | null
+  resolved_by: string | null
+}
+
+export interface RiskCaseNotesTable {
+  id: Generated<string>
+  case_id: string
+  author: string
+  body: string
+  created_at: Date
+}
+
+export interface RiskTables {
+  risk_events: RiskEventsTable
+  risk_alerts: RiskAlertsTable
+  risk_cases: RiskCasesTable
+  risk_case_notes: RiskCaseNotesTable
+}
