@@ -208,6 +208,20 @@ describe('OKX reserve CSV', () => {
     )
   })
 
+  it('warns when a contract row reuses the signature of an EOA row', async () => {
+    const csv = (await okxReservesFixture()).split('\n')
+    const eoaRow = csv[5]!.split(',')
+    const contractRow = csv[6]!.split(',')
+    contractRow[6] = eoaRow[6]!
+    contractRow[9] = eoaRow[3]!
+    csv[6] = contractRow.join(',')
+    const r = await one('okx_por.csv', csv.join('\n'))
+    expect(r.ok).toBe(true)
+    expect(r.warnings).toContain(
+      `line 7 (ETH ${contractRow[3]}): reuses the signature of line 6 (one signature proves one key, counted twice?)`,
+    )
+  })
+
   it('rejects a multisig row with one signature', async () => {
     const csv = (await okxReservesFixture()).split('\n')
     const row = csv[8]!.split(',')

@@ -64,6 +64,7 @@ export async function verifyOkxReserves(text: string, file: string): Promise<Ext
   )
   const totals = new Map<string, Dec>()
   let verified = 0
+  const signatureLines = new Map<string, number>()
   for (let i = headerAt + 1; i < lines.length; i++) {
     const raw = lines[i] ?? ''
     if (raw.trim() === '') continue
@@ -82,6 +83,14 @@ export async function verifyOkxReserves(text: string, file: string): Promise<Ext
       eoa2 = '',
     ] = f
     const label = `line ${i + 1} (${coin} ${address})`
+    for (const sig of [sig1, sig2].filter((x) => x.length > 20)) {
+      const first = signatureLines.get(sig)
+      if (first === undefined) signatureLines.set(sig, i + 1)
+      else
+        checks.warn(
+          `${label}: reuses the signature of line ${first} (one signature proves one key, counted twice?)`,
+        )
+    }
     const value = parseDec(amount)
     if (!value) {
       checks.check(label, false, `amount "${amount}" is not a decimal number`)
