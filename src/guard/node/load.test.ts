@@ -1,0 +1,80 @@
+import { join } from 'node:path'
+import { describe, expect, it, vi } from 'vitest'
+import { createGuardService } from '../service.ts'
+import {
+  loadAddressLists,
+  loadDomainLists,
+  loadText,
+  loadTokenLists,
+  parseTokenCsv,
+  scheduleRefresh,
+} from './load.ts'
+
+const fixtures = join(import.meta.dirname, '../fixtures')
+
+describe('list loading', () => {
+  it('reads files and URLs', async () => {
+    const fakeFetch = (async (url: string) =>
+      new Response(url.endsWith('/block.txt') ? 'evil.xyz\n' : 'nope', {
+        status: url.endsWith('/block.txt') ? 200 : 404,
+      })) as typeof fetch
+    expect(await loadText('https://lists.example/block.txt', fakeFetch)).toBe('evil.xyz\n')
+    await expect(loadText('https://lists.example/missing', fakeFetch)).rejects.toThrow('HTTP 404')
+    expect(await loadText(join(fixtures, 'blocklist.txt'))).toContain('listed-drainer.xyz')
+  })
+
+  it('turns list files into guard options, names OFAC files by asset and reads token CSV', async () => {
+    const d = await loadDomainLists({ blocklists: [join(fixtures, 'blocklist.txt')] })
+    expect(d.blocklist).toEqual(['listed-drainer.xyz', 'evil-claims.example'])
+    const a = await loadAddressLists([join(fixtures, 'sanctioned_addresses_ETH.txt')])
+    expect(a[0]).toMatchObject({ name: 'OFAC SDN (ETH)', kind: 'sanctions' })
+    expect((await loadTokenLists([join(fixtures, 'tokens.tokenlist.json')])).map((t) => t.symbol)).toEqual([
+      'USDT',
+      'USDC',
+      'BNB',
+      'WETH',
+    ])
+    expect(
+      parseTokenCsv(
+        'symbol,address,chainId,decimals\nUSDT,0xdac17f958d2ee523a2206206994597c13d831ec7,1,6\nbad,0x12,1,6\n',
+      ),
+    ).toEqual([
+      {
+        chainId: 1,
+        address: '0xdac17f958d2ee523a2206206994597c13d831ec7',
+        symbol: 'USDT',
+        name: 'USDT',
+        decimals: 6,
+      },
+    ])
+  })
+
+  it('refreshes on a schedule and swaps the engines at once, keeping old lists when a load fails', async () => {
+    vi.useFakeTimers()
+    try {
+      const service = createGuardService()
+      expect(service.engines().domains.check('listed-drainer.xyz').verdict).toBe('allow')
+      let fail = false
+      const errors: unknown[] = []
+      const stop = scheduleRefresh(
+        async () => {
+          if (fail) throw new Error('list server down')
+          return { domains: { blocklist: ['listed-drainer.xyz'] } }
+        },
+        (lists) => service.replace(lists, new Date('2026-01-01T00:00:00Z')),
+        60_000,
+        (e) => errors.push(e),
+      )
+      await vi.advanceTimersByTimeAsync(60_000)
+      expect(service.engines().domains.check('listed-drainer.xyz').verdict).toBe('block')
+      fail = true
+      await vi.advanceTimersByTimeAsync(60_000)
+      expect(errors).toHaveLength(1)
+      expect(service.engines()).toMatchObject({ loadedAt: new Date('2026-01-01T00:00:00Z') })
+      expect(service.engines().domains.check('listed-drainer.xyz').verdict).toBe('block')
+      stop()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
