@@ -10,9 +10,12 @@ import { SecurityCenterPage } from './accounts/SecurityCenterPage.tsx'
 import * as security from './accounts/SettingsPages.tsx'
 import { CheckBeforeYouSignPage } from './guard/CheckBeforeYouSignPage.tsx'
 import { HomePage } from './home/HomePage.tsx'
+import { p2pRoutes } from './p2p/routes.tsx'
 import { SignInPage } from './platform/SignInPage.tsx'
 import { ProofOfReservesPage } from './por/ProofOfReservesPage.tsx'
 import { StaffRoundsPage } from './por/StaffRoundsPage.tsx'
+import { RiskCasePage, RiskCasesPage } from './risk/RiskCasesPage.tsx'
+import { RiskConsolePage } from './risk/RiskConsolePage.tsx'
 import { AuditPage } from './staff/AuditPage.tsx'
 import { InviteAcceptPage } from './staff/InviteAcceptPage.tsx'
 import { StaffPage } from './staff/StaffPage.tsx'
@@ -93,4 +96,24 @@ export const routes: AppRoute[] = [
     permission: 'audit.read',
     nav: 'Audit log',
   },
+  {
+    path: '/staff/risk',
+    render: () => <RiskConsolePage />,
+    audience: 'staff',
+    permission: 'risk.alerts.read',
+    nav: 'Risk alerts',
+  },
+  {
+    path: '/staff/risk/cases',
+    render: () => <RiskCasesPage />,
+    audience: 'staff',
+    permission: 'risk.alerts.read',
+  },
+  {
+    path: '/staff/risk/cases/:id',
+    render: (p) => <RiskCasePage id={p.id ?? ''} />,
+    audience: 'staff',
+    permission: 'risk.alerts.read',
+  },
+  ...p2pRoutes,
 ]

@@ -1,0 +1,334 @@
+/**
+ * @module The risk analyst console: the alert queue with filters, and for the selected account its
+ * timeline (events with the decisions they got), its counterparty graph (exposure to listed
+ * addresses in red) and a button to open a case from the selected alerts.
+ */
+import { type FormEvent, useCallback, useEffect, useState } from 'react'
+import { get, post } from '../platform/api.ts'
+import { navigate } from '../platform/router.tsx'
+import { can, useSession } from '../platform/session.tsx'
+import { ErrorNote, formatTime, Page } from '../platform/ui.tsx'
+
+type Reason = { code: string; text: string; score: number }
+type Alert = {
+  id: string
+  createdAt: string
+  eventId: string
+  account: string | null
+  eventType: string
+  decision: 'allow' | 'review' | 'block'
+  score: number
+  reasons: Reason[]
+  status: 'open' | 'in_case' | 'closed'
+  caseId: string | null
+}
+type TimelineEvent = {
+  id: string
+  at: string
+  type: string
+  event: Record<string, unknown>
+  alert: { id: string; decision: string; score: number; reasons: Reason[] } | null
+}
+type Counterparty = {
+  id: string
+  kind: string
+  in: number
+  out: number
+  count: number
+  lastAt: string
+  exposure: number
+  label?: string
+}
+type Engine = { rulesVersion: string; models: Record<string, string>; stats: Record<string, number> }
+
+export function RiskConsolePage() {
+  const { me } = useSession()
+  const [filter, setFilter] = useState({ status: 'open', decision: '', account: '', minScore: '' })
+  const [alerts, setAlerts] = useState<Alert[]>([])
+  const [engine, setEngine] = useState<Engine | null>(null)
+  const [account, setAccount] = useState<string | null>(null)
+  const [timeline, setTimeline] = useState<TimelineEvent[]>([])
+  const [graph, setGraph] = useState<Counterparty[]>([])
+  const [selected, setSelected] = useState<Set<string>>(new Set())
+  const [error, setError] = useState<unknown>(null)
+
+  const load = useCallback(async () => {
+    setError(null)
+    try {
+      const params = new URLSearchParams()
+      for (const [k, v] of Object.entries(filter)) if (v.trim()) params.set(k, v.trim())
+      setAlerts((await get<{ alerts: Alert[] }>(`/api/risk/alerts?${params}`)).alerts)
+      setEngine(await get<Engine>('/api/risk/engine'))
+    } catch (e) {
+      setError(e)
+    }
+  }, [filter])
+  // biome-ignore lint/correctness/useExhaustiveDependencies: load once on open; filters apply on submit
+  useEffect(() => {
+    void load()
+  }, [])
+
+  async function openAccount(a: string) {
+    setAccount(a)
+    setSelected(new Set())
+    try {
+      const enc = encodeURIComponent(a)
+      setTimeline((await get<{ events: TimelineEvent[] }>(`/api/risk/accounts/${enc}/timeline`)).events)
+      setGraph(
+        (await get<{ counterparties: Counterparty[] }>(`/api/risk/accounts/${enc}/graph`)).counterparties,
+      )
+    } catch (e) {
+      setError(e)
+    }
+  }
+
+  async function openCase() {
+    if (!account) return
+    try {
+      const c = await post<{ id: string }>('/api/risk/cases', { account, alertIds: [...selected] })
+      navigate(`/staff/risk/cases/${c.id}`)
+    } catch (e) {
+      setError(e)
+    }
+  }
+
+  return (
+    <Page
+      title="Risk alerts"
+      intro={
+        engine
+          ? `Engine: rules ${engine.rulesVersion}; models ${
+              Object.entries(engine.models)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ') || 'none'
+            }; ${engine.stats.events ?? 0} events since start.`
+          : 'Alerts raised by the risk engine, highest score first.'
+      }
+    >
+      <form
+        className="row filters"
+        onSubmit={(e: FormEvent) => {
+          e.preventDefault()
+          void load()
+        }}
+      >
+        <label>
+          Status
+          <select value={filter.status} onChange={(e) => setFilter({ ...filter, status: e.target.value })}>
+            <option value="">any</option>
+            <option value="open">open</option>
+            <option value="in_case">in a case</option>
+            <option value="closed">closed</option>
+          </select>
+        </label>
+        <label>
+          Decision
+          <select
+            value={filter.decision}
+            onChange={(e) => setFilter({ ...filter, decision: e.target.value })}
+          >
+            <option value="">any</option>
+            <option value="block">block</option>
+            <option value="review">review</option>
+            <option value="allow">alert only</option>
+          </select>
+        </label>
+        <label>
+          Account
+          <input value={filter.account} onChange={(e) => setFilter({ ...filter, account: e.target.value })} />
+        </label>
+        <label>
+          Min score
+          <input
+            inputMode="decimal"
+            placeholder="0.5"
+            value={filter.minScore}
+            onChange={(e) => setFilter({ ...filter, minScore: e.target.value })}
+          />
+        </label>
+        <button type="submit">Filter</button>
+        <a className="button" href="/staff/risk/cases">
+          Cases
+        </a>
+      </form>
+      <ErrorNote error={error} />
+      <table className="risk-alerts" data-testid="risk-alerts">
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th>Account</th>
+            <th>Event</th>
+            <th>Decision</th>
+            <th>Score</th>
+            <th>Why</th>
+          </tr>
+        </thead>
+        <tbody>
+          {alerts.map((a) => (
+            <tr key={a.id} className={a.account === account ? 'selected' : undefined}>
+              <td>{formatTime(a.createdAt)}</td>
+              <td>
+                {a.account ? (
+                  <button type="button" className="link" onClick={() => void openAccount(a.account!)}>
+                    {a.account}
+                  </button>
+                ) : (
+                  '—'
+                )}
+              </td>
+              <td>{a.eventType}</td>
+              <td>
+                <span className={`badge ${a.decision}`}>{a.decision}</span>
+              </td>
+              <td>{a.score.toFixed(2)}</td>
+              <td>{a.reasons.map((r) => r.text).join('; ')}</td>
+            </tr>
+          ))}
+          {alerts.length === 0 ? (
+            <tr>
+              <td colSpan={6}>No alerts match.</td>
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+
+      {account ? (
+        <section className="risk-account" data-testid="risk-account">
+          <h2>Account {account}</h2>
+          <div className="row">
+            {can(me, 'risk.cases.manage') ? (
+              <button onClick={() => void openCase()}>
+                Open a case
+                {selected.size ? ` with ${selected.size} alert${selected.size > 1 ? 's' : ''}` : ''}
+              </button>
+            ) : null}
+          </div>
+          <h3>Counterparties</h3>
+          <CounterpartyGraph account={account} nodes={graph} />
+          <h3>Timeline</h3>
+          <table className="risk-timeline">
+            <thead>
+              <tr>
+                <th />
+                <th>Time</th>
+                <th>Event</th>
+                <th>Details</th>
+                <th>Decision</th>
+              </tr>
+            </thead>
+            <tbody>
+              {timeline.map((e) => (
+                <tr key={e.id}>
+                  <td>
+                    {e.alert ? (
+                      <input
+                        type="checkbox"
+                        aria-label={`select alert ${e.id}`}
+                        checked={selected.has(e.alert.id)}
+                        onChange={(ev) => {
+                          const next = new Set(selected)
+                          if (ev.target.checked) next.add(e.alert!.id)
+                          else next.delete(e.alert!.id)
+                          setSelected(next)
+                        }}
+                      />
+                    ) : null}
+                  </td>
+                  <td>{formatTime(e.at)}</td>
+                  <td>{e.type}</td>
+                  <td>
+                    <code className="details">{summarise(e.event)}</code>
+                  </td>
+                  <td>
+                    {e.alert ? (
+                      <>
+                        <span className={`badge ${e.alert.decision}`}>{e.alert.decision}</span>{' '}
+                        {e.alert.reasons.map((r) => r.text).join('; ')}
+                      </>
+                    ) : (
+                      'allow'
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
+    </Page>
+  )
+}
+
+function summarise(e: Record<string, unknown>): string {
+  const keys = [
+    'amount',
+    'valueUsd',
+    'asset',
+    'to',
+    'from',
+    'counterparty',
+    'address',
+    'device',
+    'ip',
+    'country',
+  ]
+  return keys
+    .filter((k) => e[k] !== undefined)
+    .map((k) => `${k}=${String(e[k])}`)
+    .join(' ')
+}
+
+/** A radial view: the account in the middle, counterparties around it, red where exposed to a listed address. */
+export function CounterpartyGraph({ account, nodes }: { account: string; nodes: Counterparty[] }) {
+  const shown = nodes.slice(0, 24)
+  const size = 420
+  const c = size / 2
+  const r = size / 2 - 60
+  const maxCount = Math.max(1, ...shown.map((n) => n.count))
+  return (
+    <svg
+      viewBox={`0 0 ${size} ${size}`}
+      width={size}
+      height={size}
+      role="img"
+      aria-label={`Counterparty graph of ${account}`}
+      data-testid="risk-graph"
+    >
+      {shown.map((n, i) => {
+        const a = (2 * Math.PI * i) / Math.max(shown.length, 1)
+        const x = c + r * Math.cos(a)
+        const y = c + r * Math.sin(a)
+        const risky = n.exposure >= 0.3
+        return (
+          <g key={n.id}>
+            <line
+              x1={c}
+              y1={c}
+              x2={x}
+              y2={y}
+              stroke={risky ? '#c62828' : '#90a4ae'}
+              strokeWidth={1 + (3 * n.count) / maxCount}
+            />
+            <circle
+              cx={x}
+              cy={y}
+              r={8}
+              fill={risky ? '#c62828' : n.kind === 'account' ? '#5c6bc0' : '#26a69a'}
+            >
+              <title>
+                {`${n.id}\nin ${n.in.toFixed(2)} / out ${n.out.toFixed(2)} over ${n.count} transfer(s)${n.label ? `\nexposure ${n.exposure.toFixed(2)}: ${n.label}` : ''}`}
+              </title>
+            </circle>
+            <text x={x} y={y + 20} fontSize="9" textAnchor="middle">
+              {n.id.length > 14 ? `${n.id.slice(0, 8)}…${n.id.slice(-4)}` : n.id}
+            </text>
+          </g>
+        )
+      })}
+      <circle cx={c} cy={c} r={14} fill="#37474f" />
+      <text x={c} y={c + 30} fontSize="11" textAnchor="middle" fontWeight="bold">
+        {account}
+      </text>
+    </svg>
+  )
+}
