@@ -164,6 +164,20 @@ describe('buildRound', () => {
     ])
   })
 
+  it('finds duplicates and errors across the parallel import ranges, with global line numbers', async () => {
+    const lines = Array.from({ length: 80_000 }, (_, i) => `user-number-${i},0.${i % 100},${i % 7},${i % 13}`)
+    lines[50_000] = 'user-number-5,1,1,1' // line 50002 repeats line 7
+    lines[70_000] = 'user-number-70000,1,x,1' // line 70002
+    const error = await buildError(`user_id,BTC,ETH,USDT\n${lines.join('\n')}\n`)
+    const issues = ((error.details?.issues ?? []) as { line: number; message: string }[]).map(
+      (i) => `${i.line}: ${i.message}`,
+    )
+    expect(issues).toEqual([
+      '50002: user user-number-5 already appears on line 7',
+      '70002: ETH amount "x" is not a decimal number',
+    ])
+  })
+
   it('reports an unknown asset column and a bad assets file', async () => {
     expect((await buildError('user_id,BTC,DOGE\n')).message).toMatch(/line 1: column DOGE is not an asset/)
     const bad = await buildError(rows(1), {}, 'symbol,decimals,price_usd,haircut\nBTC,8,65000,1.5\n')

@@ -13,16 +13,13 @@ import {
   readSync,
   rmSync,
   writeFileSync,
-  writeSync,
 } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { AppError } from '../platform/errors.ts'
-import { type ParsedCell, parseAmountBytes } from './amount.ts'
 import { type AssetSpec, collateralWeights, type ImportIssue, parseAssetsCsv } from './assets.ts'
-import { bucketRecordSize } from './chunk.ts'
-import { Drbg } from './drbg.ts'
-import { hash64, KeyTable } from './keytable.ts'
+import { bucketPath, type ImportRangeResult, type ImportRangeTask } from './import-range.ts'
+import { KeyTable } from './keytable.ts'
 import { type HashBackend, sha256For } from './sha.ts'
 import { ROUND_FILES, type RoundAuditor, type RoundPrivate, type RoundSummary } from './store.ts'
 import {
@@ -79,7 +76,6 @@ const MAX_ISSUES = 100
 const CHUNK_LEVELS = 16
 const STORE_FROM = 4
 const BUCKET_BYTES = 16 << 20
-const READ_BYTES = 8 << 20
 
 /** Default depth for a leaf count: a multiple of 4, at least 20, so the height reveals only the magnitude. */
 export function defaultDepth(leaves: number): number {
@@ -87,41 +83,11 @@ export function defaultDepth(leaves: number): number {
   return Math.ceil(need / 4) * 4
 }
 
-class BucketWriter {
-  readonly path: string
-  count = 0
-  private readonly fd: number
-  private buf = Buffer.allocUnsafe(1 << 20)
-  private n = 0
-  constructor(path: string) {
-    this.path = path
-    this.fd = openSync(path, 'w')
-  }
-  reserve(k: number): Buffer {
-    if (this.n + k > this.buf.length) this.flush()
-    if (k > this.buf.length) this.buf = Buffer.allocUnsafe(k)
-    return this.buf
-  }
-  get offset() {
-    return this.n
-  }
-  advance(k: number) {
-    this.n += k
-    this.count++
-  }
-  flush() {
-    let done = 0
-    while (done < this.n) done += writeSync(this.fd, this.buf, done, this.n - done)
-    this.n = 0
-  }
-  close() {
-    this.flush()
-    closeSync(this.fd)
-  }
-}
-
 class Pool {
   private readonly workers: Worker[] = []
+  get size() {
+    return Math.max(1, this.workers.length)
+  }
   constructor(size: number) {
     for (let i = 0; i < size; i++) this.workers.push(new Worker(new URL('./worker.ts', import.meta.url)))
   }
@@ -185,7 +151,14 @@ export async function buildRound(params: BuildParameters): Promise<BuildResult> 
   }
   const c0 = cpu()
   const t0 = performance.now()
-  const imported = importLiabilities(params, sha256, split, shuffle, tmp)
+  const pool = new Pool(params.workers ?? 2)
+  let imported: Imported
+  try {
+    imported = await importLiabilities(params, pool, split, shuffle, tmp)
+  } catch (e) {
+    await pool.close()
+    throw e
+  }
   const { assets, buckets, users } = imported
   const leafCount = users * split
   const depth = params.depth ?? defaultDepth(leafCount)
@@ -197,7 +170,6 @@ export async function buildRound(params: BuildParameters): Promise<BuildResult> 
   const c1 = cpu()
 
   // Phase 2: leaves.
-  const pool = new Pool(params.workers ?? 2)
   const files = ROUND_FILES
   const leavesPath = join(params.outDir, files.leaves)
   closeSync(openSync(leavesPath, 'w'))
@@ -208,7 +180,7 @@ export async function buildRound(params: BuildParameters): Promise<BuildResult> 
       const task: WorkerTask & { kind: 'leaves' } = {
         kind: 'leaves',
         hash: params.hash ?? 'openssl',
-        bucketPath: b.path,
+        bucketPaths: b.paths,
         count: b.count,
         assetCount: k,
         roundSecret: params.roundSecret,
@@ -354,19 +326,24 @@ function formatDecimal(d: { units: bigint; scale: number }): string {
 
 interface Imported {
   assets: AssetSpec[]
-  buckets: BucketWriter[]
+  /** Per bucket: its files (one per import range) and total record count. */
+  buckets: { paths: string[]; count: number }[]
   users: number
   exempted: string[]
 }
 
-/** Streams the liabilities CSV once: validates every row, checks collateral, writes bucket records. */
-function importLiabilities(
+/**
+ * Imports the liabilities CSV: reads the header, cuts the rest into line-aligned ranges parsed in parallel by the
+ * workers (one range when not shuffling, to keep input order), then merges: duplicate users across the whole file,
+ * issues and undercollateralised users with their global line numbers.
+ */
+async function importLiabilities(
   params: BuildParameters,
-  sha256: ReturnType<typeof sha256For>,
+  pool: Pool,
   split: number,
   shuffle: boolean,
   tmp: string,
-): Imported {
+): Promise<Imported> {
   const assetsFile = params.assetsPath.split('/').pop() ?? 'assets.csv'
   const liabFile = params.liabilitiesPath.split('/').pop() ?? 'liabilities.csv'
   const parsedAssets = parseAssetsCsv(readFileSync(params.assetsPath, 'utf8'), assetsFile)
@@ -374,283 +351,184 @@ function importLiabilities(
   const bySymbol = new Map(parsedAssets.assets.map((a) => [a.symbol, a]))
 
   const fd = openSync(params.liabilitiesPath, 'r')
-  const fileSize = fstatSync(fd).size
-  const issues: ImportIssue[] = []
-  let issueCount = 0
-  const issue = (line: number, message: string) => {
-    issueCount++
-    if (issues.length < MAX_ISSUES) issues.push({ file: liabFile, line, message })
-  }
-  let buf = Buffer.allocUnsafe(READ_BYTES)
-  let filled = 0
-  let fileOffset = 0 // file offset of buf[0]
-  let eof = false
-  const fill = () => {
-    while (!eof && filled < buf.length) {
-      const n = readSync(fd, buf, filled, buf.length - filled, fileOffset + filled)
-      if (n === 0) eof = true
-      filled += n
+  try {
+    const fileSize = fstatSync(fd).size
+    const head = Buffer.allocUnsafe(Math.min(fileSize, 1 << 20))
+    const headLen = readSync(fd, head, 0, head.length, 0)
+    let nl = head.indexOf(10)
+    if (nl < 0 || nl >= headLen) nl = headLen
+    const header = head
+      .subarray(0, nl)
+      .toString('utf8')
+      .replace(/\r$/, '')
+      .split(',')
+      .map((h) => h.trim())
+    const headerIssues: ImportIssue[] = []
+    const assets: AssetSpec[] = []
+    if (header[0] !== 'user_id')
+      headerIssues.push({ file: liabFile, line: 1, message: 'header must start with user_id' })
+    const seenCols = new Set<string>()
+    for (const sym of header.slice(1)) {
+      const a = bySymbol.get(sym)
+      if (!a)
+        headerIssues.push({
+          file: liabFile,
+          line: 1,
+          message: `column ${sym} is not an asset in ${assetsFile}`,
+        })
+      else if (seenCols.has(sym))
+        headerIssues.push({ file: liabFile, line: 1, message: `column ${sym} appears twice` })
+      else assets.push(a)
+      seenCols.add(sym)
     }
-  }
-  fill()
+    if (header.length < 2)
+      headerIssues.push({ file: liabFile, line: 1, message: 'header has no asset columns' })
+    if (headerIssues.length > 0) throw importError(headerIssues, headerIssues.length)
 
-  // Header.
-  let nl = buf.indexOf(10)
-  if (nl < 0 || nl > filled) nl = filled
-  const header = buf
-    .subarray(0, nl)
-    .toString('utf8')
-    .replace(/\r$/, '')
-    .split(',')
-    .map((h) => h.trim())
-  const assets: AssetSpec[] = []
-  if (header[0] !== 'user_id') issue(1, 'header must start with user_id')
-  const seenCols = new Set<string>()
-  for (const sym of header.slice(1)) {
-    const a = bySymbol.get(sym)
-    if (!a) issue(1, `column ${sym} is not an asset in ${assetsFile}`)
-    else if (seenCols.has(sym)) issue(1, `column ${sym} appears twice`)
-    else assets.push(a)
-    seenCols.add(sym)
-  }
-  if (header.length < 2) issue(1, 'header has no asset columns')
-  if (issueCount > 0) {
-    closeSync(fd)
-    throw importError(issues, issueCount)
-  }
-  const k = assets.length
-  const decimals = assets.map((a) => a.decimals)
-  const weights = collateralWeights(assets)
-  const exempt = new Set(params.exemptions ?? [])
-  const exempted: string[] = []
-  const under: Undercollateralised[] = []
-  let underCount = 0
-
-  const bucketCount = shuffle ? Math.min(4096, Math.max(1, Math.ceil((fileSize * split) / BUCKET_BYTES))) : 0
-  const buckets: BucketWriter[] = []
-  const bucketAt = (i: number) => {
-    while (buckets.length <= i) buckets.push(new BucketWriter(join(tmp, `bucket-${buckets.length}.bin`)))
-    return buckets[i]!
-  }
-  const rng = new Drbg(sha256, params.roundSecret, 'bulwark-por buckets')
-  const seqCap = 1 << 17
-  let seqCount = 0
-
-  // Size the duplicate table from the average row length of the first chunk, not from a worst case.
-  let sampleLines = 0
-  for (let i = buf.indexOf(10); i >= 0 && i < filled; i = buf.indexOf(10, i + 1)) sampleLines++
-  const expectedRows = Math.ceil((fileSize / Math.max(1, filled)) * Math.max(1, sampleLines) * 1.05)
-  const seen = new KeyTable(Math.max(1024, expectedRows), true)
-  const hi = new Float64Array(2 * k)
-  const lo = new Float64Array(2 * k)
-  const cell: ParsedCell = { hi: 0, lo: 0, negative: false, error: undefined }
-  const dec = new TextDecoder()
-  let users = 0
-  let line = 1
-  let pos = nl + 1
-  const idBuf = Buffer.allocUnsafe(256)
-
-  const idAtOffset = (offset: number): string => {
-    const n = readSync(fd, idBuf, 0, 256, offset)
-    const b = idBuf.subarray(0, n)
-    const comma = b.indexOf(44)
-    return b.subarray(0, comma < 0 ? n : comma).toString('utf8')
-  }
-
-  const writeRecord = (
-    idStart: number,
-    idLen: number,
-    piece: number,
-    his: Float64Array,
-    los: Float64Array,
-  ) => {
-    const b = shuffle
-      ? bucketAt(bucketCount === 1 ? 0 : rng.below(bucketCount))
-      : bucketAt(Math.floor(seqCount++ / seqCap))
-    const size = bucketRecordSize(idLen, k)
-    const out = b.reserve(size)
-    let o = b.offset
-    out[o] = idLen >> 8
-    out[o + 1] = idLen & 255
-    buf.copy(out, o + 2, idStart, idStart + idLen)
-    out[o + 2 + idLen] = piece
-    o += 3 + idLen
-    for (let c = 0; c < 2 * k; c++, o += 8) {
-      const h = his[c]!
-      const l = los[c]!
-      out[o] = h >>> 24
-      out[o + 1] = (h >>> 16) & 255
-      out[o + 2] = (h >>> 8) & 255
-      out[o + 3] = h & 255
-      out[o + 4] = l >>> 24
-      out[o + 5] = (l >>> 16) & 255
-      out[o + 6] = (l >>> 8) & 255
-      out[o + 7] = l & 255
-    }
-    b.advance(size)
-  }
-  const pieceRng = new Drbg(sha256, params.roundSecret, 'bulwark-por split')
-
-  for (;;) {
-    let end = buf.indexOf(10, pos)
-    if (end < 0 || end >= filled) {
-      if (eof) {
-        if (pos >= filled) break
-        end = filled
-      } else {
-        // Move the partial line to the front and read more.
-        buf.copy(buf, 0, pos, filled)
-        fileOffset += pos
-        filled -= pos
-        pos = 0
-        if (filled === buf.length) {
-          const bigger = Buffer.allocUnsafe(buf.length * 2)
-          buf.copy(bigger, 0, 0, filled)
-          buf = bigger
+    // Line-aligned ranges after the header.
+    const bodyStart = Math.min(nl + 1, fileSize)
+    const rangeCount = shuffle
+      ? Math.max(1, Math.min(pool.size, Math.floor((fileSize - bodyStart) / (1 << 20)) || 1))
+      : 1
+    const cuts = [bodyStart]
+    const probe = Buffer.allocUnsafe(64 << 10)
+    for (let r = 1; r < rangeCount; r++) {
+      let at = Math.max(cuts[r - 1]!, bodyStart + Math.floor(((fileSize - bodyStart) * r) / rangeCount))
+      for (;;) {
+        const n = readSync(fd, probe, 0, probe.length, at)
+        if (n === 0) {
+          at = fileSize
+          break
         }
-        fill()
-        continue
-      }
-    }
-    line++
-    let stop = end
-    if (stop > pos && buf[stop - 1] === 13) stop--
-    const lineStart = pos
-    pos = end + 1
-    if (stop === lineStart) continue // blank line
-    // user id
-    let c = buf.indexOf(44, lineStart)
-    if (c < 0 || c > stop) c = stop
-    const idLen = c - lineStart
-    if (idLen === 0 || idLen > 255) {
-      issue(line, idLen === 0 ? 'user_id is empty' : 'user_id is longer than 255 bytes')
-      continue
-    }
-    let quoted = false
-    for (let i = lineStart; i < c; i++) if (buf[i] === 34) quoted = true
-    if (quoted) {
-      issue(line, 'user_id must not contain quotes (fields are never quoted)')
-      continue
-    }
-    let col = 0
-    let bad = false
-    let hasDebt = false
-    let start = c + 1
-    while (col < k && start <= stop) {
-      let e = buf.indexOf(44, start)
-      if (e < 0 || e > stop) e = stop
-      parseAmountBytes(buf, start, e, decimals[col]!, cell)
-      if (cell.error) {
-        issue(line, `${assets[col]!.symbol} amount "${buf.toString('utf8', start, e)}" ${cell.error}`)
-        bad = true
-        break
-      }
-      const eqi = 2 * col
-      if (cell.negative) {
-        hasDebt = true
-        hi[eqi] = 0
-        lo[eqi] = 0
-        hi[eqi + 1] = cell.hi
-        lo[eqi + 1] = cell.lo
-      } else {
-        hi[eqi] = cell.hi
-        lo[eqi] = cell.lo
-        hi[eqi + 1] = 0
-        lo[eqi + 1] = 0
-      }
-      col++
-      start = e + 1
-      if (e === stop) break
-    }
-    if (bad) continue
-    if (col !== k || start <= stop) {
-      const found = buf.subarray(lineStart, stop).toString('utf8').split(',').length
-      issue(line, `expected ${k + 1} columns, found ${found}`)
-      continue
-    }
-    // duplicates
-    const [klo, khi] = hash64(buf, lineStart, c, 0)
-    const rowOffset = fileOffset + lineStart
-    let dup = -1
-    const matches = seen.find(klo, khi)
-    if (matches.length > 0) {
-      const id = buf.toString('utf8', lineStart, c)
-      for (const s of matches) {
-        if (idAtOffset(seen.extra![s]!) === id) dup = seen.value(s)
-      }
-    }
-    if (dup >= 0) {
-      issue(line, `user ${buf.toString('utf8', lineStart, c)} already appears on line ${dup}`)
-      continue
-    }
-    seen.insert(klo, khi, line, rowOffset)
-    users++
-    if (hasDebt) {
-      let collateral = 0n
-      let debt = 0n
-      for (let a = 0; a < k; a++) {
-        const eq = BigInt(hi[2 * a]!) * 4294967296n + BigInt(lo[2 * a]!)
-        const d = BigInt(hi[2 * a + 1]!) * 4294967296n + BigInt(lo[2 * a + 1]!)
-        collateral += eq * weights.collateral[a]!
-        debt += d * weights.debt[a]!
-      }
-      if (collateral < debt) {
-        const id = dec.decode(buf.subarray(lineStart, c))
-        if (exempt.has(id)) exempted.push(id)
-        else {
-          underCount++
-          if (under.length < MAX_ISSUES) under.push({ userId: id, line })
+        const i = probe.indexOf(10)
+        if (i >= 0 && i < n) {
+          at += i + 1
+          break
         }
+        at += n
       }
+      cuts.push(at)
     }
-    if (issueCount > 0 || underCount > 0) continue // keep validating, stop writing
-    if (split === 1) {
-      writeRecord(lineStart, idLen, 0, hi, lo)
-    } else {
-      const shares = splitShares(pieceRng, hi, lo, split)
-      for (let p = 0; p < split; p++) writeRecord(lineStart, idLen, p, shares[p]!.hi, shares[p]!.lo)
+    cuts.push(fileSize)
+    const weights = collateralWeights(assets)
+    const bucketCount = shuffle
+      ? Math.min(4096, Math.max(1, Math.ceil((fileSize * split) / BUCKET_BYTES)))
+      : 0
+    const tasks: ImportRangeTask[] = []
+    for (let r = 0; r < rangeCount; r++) {
+      tasks.push({
+        kind: 'import',
+        hash: params.hash ?? 'openssl',
+        path: params.liabilitiesPath,
+        start: cuts[r]!,
+        end: cuts[r + 1]!,
+        rangeIndex: r,
+        symbols: assets.map((a) => a.symbol),
+        decimals: assets.map((a) => a.decimals),
+        collateralWeights: weights.collateral.map(String),
+        debtWeights: weights.debt.map(String),
+        exemptions: [...(params.exemptions ?? [])],
+        split,
+        shuffle,
+        bucketCount,
+        roundSecret: params.roundSecret,
+        tmpDir: tmp,
+        maxIssues: MAX_ISSUES,
+      })
     }
-    if ((users & 0xffff) === 0) params.onProgress?.('import', fileOffset + pos, fileSize)
-  }
-  closeSync(fd)
-  for (const b of buckets) b.close()
-  params.onProgress?.('import', fileSize, fileSize)
-  if (issueCount > 0) throw importError(issues, issueCount)
-  if (underCount > 0) {
-    throw new AppError(
-      'POR_UNDERCOLLATERALISED',
-      422,
-      `${underCount} user(s) have debts not covered by their haircut collateral: ` +
-        `${under
-          .slice(0, 10)
-          .map((u) => `${u.userId} (line ${u.line})`)
-          .join(', ')}${underCount > 10 ? ', …' : ''}. Fix the snapshot or pass them as recorded exemptions.`,
-      { details: { count: underCount, users: under } },
+    const results: ImportRangeResult[] = []
+    let doneBytes = 0
+    await pool.run(tasks, (task, result) => {
+      if (result.kind !== 'import') return
+      results[task.rangeIndex] = result
+      doneBytes += task.end - task.start
+      params.onProgress?.('import', doneBytes, fileSize)
+    })
+
+    // Merge: global line numbers, duplicates across ranges, issue and collateral lists.
+    const issues: ImportIssue[] = []
+    let issueCount = 0
+    const under: Undercollateralised[] = []
+    let underCount = 0
+    const exempted: string[] = []
+    let users = 0
+    let firstLine = 2
+    const seen = new KeyTable(
+      results.reduce((s, r) => s + r.rows, 0),
+      true,
     )
-  }
-  if (users === 0) throw importError([{ file: liabFile, line: 2, message: 'no users in the snapshot' }], 1)
-  return { assets, buckets: buckets.filter((b) => b.count > 0), users, exempted }
-}
-
-/** Splits each component into `split` random shares summing exactly to it. */
-function splitShares(rng: Drbg, hi: Float64Array, lo: Float64Array, split: number) {
-  const out = Array.from({ length: split }, () => ({
-    hi: new Float64Array(hi.length),
-    lo: new Float64Array(hi.length),
-  }))
-  for (let x = 0; x < hi.length; x++) {
-    const v = BigInt(hi[x]!) * 4294967296n + BigInt(lo[x]!)
-    const w = Array.from({ length: split }, () => BigInt(rng.nextU32()) + 1n)
-    const total = w.reduce((a, b) => a + b, 0n)
-    let rest = v
-    for (let p = 0; p < split; p++) {
-      const share = p === split - 1 ? rest : (v * w[p]!) / total
-      rest -= share
-      out[p]!.hi[x] = Number(share >> 32n)
-      out[p]!.lo[x] = Number(share & 0xffffffffn)
+    const idBuf = Buffer.allocUnsafe(256)
+    const idAt = (offset: number) => {
+      const n = readSync(fd, idBuf, 0, 256, offset)
+      const comma = idBuf.subarray(0, n).indexOf(44)
+      return idBuf.subarray(0, comma < 0 ? n : comma).toString('utf8')
     }
+    for (const r of results) {
+      for (const i of r.issues)
+        issues.push({ file: liabFile, line: firstLine + i.localLine, message: i.message })
+      issueCount += r.issueCount
+      for (const u of r.under) under.push({ userId: u.userId, line: firstLine + u.localLine })
+      underCount += r.underCount
+      exempted.push(...r.exempted)
+      for (let i = 0; i < r.rows; i++) {
+        const lo = r.keys[2 * i]!
+        const hi = r.keys[2 * i + 1]!
+        const line = firstLine + r.localLines[i]!
+        const matches = seen.find(lo, hi)
+        if (matches.length > 0) {
+          const id = idAt(r.offsets[i]!)
+          const dup = matches.find((s) => idAt(seen.extra![s]!) === id)
+          if (dup !== undefined) {
+            issueCount++
+            issues.push({
+              file: liabFile,
+              line,
+              message: `user ${id} already appears on line ${seen.value(dup)}`,
+            })
+            continue
+          }
+        }
+        seen.insert(lo, hi, line, r.offsets[i]!)
+        users++
+      }
+      firstLine += r.lines
+    }
+    issues.sort((x, y) => x.line - y.line)
+    under.sort((x, y) => x.line - y.line)
+    if (issueCount > 0) throw importError(issues.slice(0, MAX_ISSUES), issueCount)
+    if (underCount > 0) {
+      throw new AppError(
+        'POR_UNDERCOLLATERALISED',
+        422,
+        `${underCount} user(s) have debts not covered by their haircut collateral: ` +
+          `${under
+            .slice(0, 10)
+            .map((u) => `${u.userId} (line ${u.line})`)
+            .join(
+              ', ',
+            )}${underCount > 10 ? ', …' : ''}. Fix the snapshot or pass them as recorded exemptions.`,
+        { details: { count: underCount, users: under.slice(0, MAX_ISSUES) } },
+      )
+    }
+    if (users === 0) throw importError([{ file: liabFile, line: 2, message: 'no users in the snapshot' }], 1)
+    const bucketTotal = Math.max(...results.map((r) => r.bucketCounts.length))
+    const buckets: Imported['buckets'] = []
+    for (let b = 0; b < bucketTotal; b++) {
+      const paths: string[] = []
+      let count = 0
+      for (const r of results) {
+        const n = r.bucketCounts[b] ?? 0
+        if (n > 0) {
+          paths.push(bucketPath(tmp, b, r.rangeIndex))
+          count += n
+        }
+      }
+      if (count > 0) buckets.push({ paths, count })
+    }
+    return { assets, buckets, users, exempted: exempted.sort() }
+  } finally {
+    closeSync(fd)
   }
-  return out
 }
 
 function importError(issues: ImportIssue[], count: number): AppError {

@@ -5,6 +5,7 @@
 import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import { foldChunk, hashBucket, leafRecordSize } from './chunk.ts'
+import { type ImportRangeResult, type ImportRangeTask, importRange } from './import-range.ts'
 import { type HashBackend, sha256For } from './sha.ts'
 import { nodeSize } from './verify/layout.ts'
 
@@ -12,7 +13,7 @@ export type WorkerTask =
   | {
       kind: 'leaves'
       hash: HashBackend
-      bucketPath: string
+      bucketPaths: string[]
       count: number
       assetCount: number
       roundSecret: Uint8Array
@@ -32,8 +33,12 @@ export type WorkerTask =
       chunkIndex: number
       padKey: Uint8Array
     }
+  | ImportRangeTask
 
-export type WorkerResult = { kind: 'leaves'; keys: Uint32Array } | { kind: 'chunk'; top: Uint8Array }
+export type WorkerResult =
+  | { kind: 'leaves'; keys: Uint32Array }
+  | { kind: 'chunk'; top: Uint8Array }
+  | ImportRangeResult
 
 function writeAt(path: string, data: Uint8Array, position: number) {
   const fd = openSync(path, 'r+')
@@ -63,9 +68,11 @@ function readAt(path: string, length: number, position: number): Uint8Array {
 
 /** Runs one task (exported for in-thread use when workers = 0). */
 export function runTask(task: WorkerTask): WorkerResult {
+  if (task.kind === 'import') return importRange(task)
   const sha256 = sha256For(task.hash)
   if (task.kind === 'leaves') {
-    const bucket = readFileSync(task.bucketPath)
+    const parts = task.bucketPaths.map((p) => readFileSync(p))
+    const bucket = parts.length === 1 ? parts[0]! : Buffer.concat(parts)
     const batch = hashBucket(sha256, bucket, task.count, task.assetCount, task.roundSecret, task.shuffleSeed)
     writeAt(task.leavesPath, batch.leaves, task.firstPosition * leafRecordSize(task.assetCount))
     return { kind: 'leaves', keys: batch.keys }
@@ -92,7 +99,12 @@ export function runTask(task: WorkerTask): WorkerResult {
 parentPort?.on('message', (task: WorkerTask) => {
   try {
     const result = runTask(task)
-    const transfer = result.kind === 'leaves' ? [result.keys.buffer] : [result.top.buffer]
+    const transfer =
+      result.kind === 'leaves'
+        ? [result.keys.buffer]
+        : result.kind === 'chunk'
+          ? [result.top.buffer]
+          : [result.keys.buffer, result.offsets.buffer, result.localLines.buffer]
     parentPort!.postMessage({ ok: true, result }, transfer as ArrayBuffer[])
   } catch (e) {
     parentPort!.postMessage({ ok: false, error: (e as Error).stack ?? String(e) })
