@@ -22,6 +22,6 @@ describe('countries and regions', () => {
 
   it('names lists the way a sentence does', () => {
     expect(listNames(['DE'])).toBe('Germany')
-    expect(listNames(['DE', 'AT', 'FR'])).toBe('Germany, Austria and France')
+    expect(listNames(['DE', 'AT', 'FR'])).toBe('Austria, France and Germany')
   })
 })

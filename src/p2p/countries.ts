@@ -47,7 +47,7 @@ export function country(code: CountryCode): Country {
 
 /** "Germany and Austria", "Germany, Austria and France": for messages people read. */
 export function listNames(codes: readonly CountryCode[]): string {
-  const list = codes.map((c) => byCode.get(c)?.name ?? c)
+  const list = codes.map((c) => byCode.get(c)?.name ?? c).sort((a, b) => a.localeCompare(b, 'en'))
   if (list.length <= 1) return list.join('')
   return `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`
 }

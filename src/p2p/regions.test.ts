@@ -16,7 +16,7 @@ describe('the country/region rule of an ad', () => {
     expect(decision.ok).toBe(false)
     if (decision.ok) return
     expect(decision.reason).toBe('country_not_allowed')
-    expect(decision.message).toContain('Germany and Austria')
+    expect(decision.message).toContain('Austria and Germany')
     expect(decision.message).toContain('France')
     expect(decision.message).toMatch(/choose another ad, or show local ads only/i)
     const error = regionError(['DE', 'AT'], decision)

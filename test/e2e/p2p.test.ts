@@ -1,0 +1,169 @@
+/**
+ * The P2P restriction scenario of issue 6, in real Chromium against a real server with the demo
+ * market: Bruno (verified in Germany) posts a sell ad restricted to Germany and Austria; Chloé
+ * (verified in France) opens it and sees the blocked prompt; "Show local ads only" hides it; Alice
+ * (verified in Austria) places an order and marks it paid; Bruno releases with his authenticator
+ * code and the balances move; Bruno adds France to the allowlist and Chloé can now order. The
+ * server runs on a manual clock so TOTP steps advance without waiting.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { totpCodeAt } from '../../src/accounts/totp.ts'
+import { DEMO_PASSWORD } from '../../src/demo/seed.ts'
+import { createManualClock } from '../../src/platform/clock.ts'
+import { launchBrowser } from '../support/browser.ts'
+import { startTestServer, type TestServer } from '../support/server.ts'
+
+const clock = createManualClock(new Date())
+let server: TestServer
+let browser: Browser
+const contexts: BrowserContext[] = []
+
+beforeAll(async () => {
+  server = await startTestServer({ clock })
+  browser = await launchBrowser()
+})
+afterAll(async () => {
+  for (const c of contexts) await c.close()
+  await browser?.close()
+  await server?.close()
+})
+
+async function signIn(email: string): Promise<Page> {
+  const context = await browser.newContext()
+  contexts.push(context)
+  const page = await context.newPage()
+  page.on('dialog', (dialog) => void dialog.accept())
+  await page.goto(`${server.url}/signin`)
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(DEMO_PASSWORD)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('button', { name: 'Sign out' }).waitFor()
+  return page
+}
+
+/** Calls the API from the page, the way the web app does (session cookie + CSRF header). */
+async function apiFromPage<T>(page: Page, method: string, url: string, body?: unknown): Promise<T> {
+  return page.evaluate(
+    async ({ method, url, body }) => {
+      const csrf = decodeURIComponent(/(?:^|;\s*)bulwark_csrf=([^;]+)/.exec(document.cookie)?.[1] ?? '')
+      const response = await fetch(url, {
+        method,
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify(body ?? {}),
+      })
+      return response.json()
+    },
+    { method, url, body },
+  ) as Promise<T>
+}
+
+async function usdtBalance(page: Page) {
+  const row = page.locator('table.p2p-balances tr[data-asset="USDT"]')
+  return {
+    available: (await row.locator('.p2p-available').textContent())?.trim(),
+    escrow: (await row.locator('.p2p-escrow').textContent())?.trim(),
+  }
+}
+
+describe('P2P ads restricted by country or region, in the browser', () => {
+  it('blocks a buyer from France, serves a buyer from Austria, and opens to France after an edit', async () => {
+    // Bruno, verified in Germany, turns on an authenticator app (needed to post ads and release).
+    const bruno = await signIn('bruno@demo.bulwark')
+    const { secret } = await apiFromPage<{ secret: string }>(bruno, 'POST', '/api/accounts/totp/setup')
+    await apiFromPage(bruno, 'POST', '/api/accounts/totp/confirm', { code: totpCodeAt(secret, clock.now()) })
+    clock.advance(30_000)
+
+    // He posts a sell ad restricted to Germany and Austria, picking both with the search box.
+    await bruno.goto(`${server.url}/p2p/ads/new`)
+    await bruno.locator('input[name=price]').fill('0.92')
+    await bruno.locator('input[name=availableAmount]').fill('300')
+    await bruno.locator('input[name=minOrder]').fill('10')
+    await bruno.locator('input[name=maxOrder]').fill('500')
+    await bruno.getByRole('checkbox', { name: 'SEPA', exact: true }).check()
+    await bruno.locator('textarea[name=terms]').fill('SEPA from an account in your own name.')
+    const search = bruno.getByPlaceholder('Search countries and regions')
+    await search.fill('germ')
+    await bruno.getByRole('checkbox', { name: 'Germany' }).check()
+    await search.fill('austria')
+    await bruno.getByRole('checkbox', { name: 'Austria' }).check()
+    expect(await bruno.getByLabel('Selected countries and regions').textContent()).toMatch(/Austria.*Germany/)
+    await bruno.getByRole('button', { name: 'Post ad' }).click()
+    const myAd = bruno.locator('article.p2p-myad').first()
+    await myAd.waitFor()
+    const adId = (await myAd.getAttribute('data-ad-id'))!
+    expect(await myAd.textContent()).toContain('Austria, Germany')
+
+    // Chloé, verified in France, opens the ad and is told why she cannot take it and what to do.
+    const chloe = await signIn('chloe@demo.bulwark')
+    await chloe.goto(`${server.url}/p2p/ads/${adId}`)
+    const prompt = chloe.getByRole('alert')
+    await prompt.waitFor()
+    expect(await prompt.textContent()).toMatch(/only for users verified in Austria and Germany.*France/)
+    expect(await chloe.getByRole('button', { name: 'Buy USDT' }).count()).toBe(0)
+    // The server refuses too (not only the page).
+    const refused = await apiFromPage<{ code: string }>(chloe, 'POST', `/api/p2p/ads/${adId}/orders`, {
+      amount: '20',
+    })
+    expect(refused.code).toBe('P2P_REGION_NOT_ALLOWED')
+
+    // In the market the ad is shown disabled with the reason; "Show local ads only" hides it.
+    await prompt.getByRole('button', { name: 'Show local ads only' }).click()
+    await chloe.waitForURL(/\/p2p\?local=1/)
+    const localOnly = chloe.getByRole('checkbox', { name: 'Show local ads only' })
+    expect(await localOnly.isChecked()).toBe(true)
+    await chloe.locator('table.p2p-ads tbody tr').first().waitFor()
+    expect(await chloe.locator(`tr[data-ad-id="${adId}"]`).count()).toBe(0)
+    await localOnly.uncheck()
+    const disabledRow = chloe.locator(`tr[data-ad-id="${adId}"]`)
+    await disabledRow.waitFor()
+    expect(await disabledRow.getByRole('button', { name: 'Buy USDT' }).isDisabled()).toBe(true)
+    expect(await disabledRow.locator('.p2p-reason').textContent()).toMatch(/France/)
+
+    // Alice, verified in Austria, orders 100 USDT and marks it paid.
+    const alice = await signIn('alice@demo.bulwark')
+    await alice.goto(`${server.url}/p2p/ads/${adId}`)
+    await alice.locator('input[name=amount]').fill('100')
+    await alice.getByRole('button', { name: 'Buy USDT' }).click()
+    await alice.waitForURL(/\/p2p\/orders\/[0-9a-f-]{36}$/)
+    const orderUrl = alice.url()
+    await alice.getByText('Waiting for payment').waitFor()
+    expect(await alice.getByText('92 EUR').count()).toBeGreaterThan(0)
+    await alice.getByRole('button', { name: 'I have paid' }).click()
+    await alice.getByText('Paid, waiting for release').waitFor()
+
+    // Bruno sees 100 USDT in escrow and releases with his authenticator code.
+    await bruno.goto(orderUrl)
+    await bruno.locator('table.p2p-balances').waitFor()
+    expect(await usdtBalance(bruno)).toEqual({ available: '4900', escrow: '100' })
+    await bruno.getByLabel('Authenticator code').fill(totpCodeAt(secret, clock.now()))
+    await bruno.getByRole('button', { name: 'Release USDT' }).click()
+    await bruno.getByText('Completed', { exact: true }).waitFor()
+    await bruno.waitForFunction(
+      () => document.querySelector('tr[data-asset="USDT"] .p2p-escrow')?.textContent === '0',
+    )
+    expect(await usdtBalance(bruno)).toEqual({ available: '4900', escrow: '0' })
+    await alice.reload()
+    await alice.getByText('Completed', { exact: true }).waitFor()
+    await alice.locator('table.p2p-balances').waitFor()
+    expect(await usdtBalance(alice)).toEqual({ available: '600', escrow: '0' })
+
+    // Bruno adds France to the allowlist.
+    await bruno.goto(`${server.url}/p2p/ads/${adId}/edit`)
+    await bruno.getByPlaceholder('Search countries and regions').fill('fran')
+    await bruno.getByRole('checkbox', { name: 'France' }).check()
+    await bruno.getByRole('button', { name: 'Save changes' }).click()
+    await bruno.locator('article.p2p-myad').first().waitFor()
+    expect(await bruno.locator('article.p2p-myad').first().textContent()).toContain(
+      'Austria, France, Germany',
+    )
+
+    // Chloé can now order.
+    await chloe.goto(`${server.url}/p2p/ads/${adId}`)
+    await chloe.locator('input[name=amount]').fill('50')
+    await chloe.getByRole('button', { name: 'Buy USDT' }).click()
+    await chloe.waitForURL(/\/p2p\/orders\/[0-9a-f-]{36}$/)
+    await chloe.getByText('Waiting for payment').waitFor()
+    expect(await chloe.getByRole('alert').count()).toBe(0)
+  })
+})
