@@ -1,6 +1,7 @@
 /**
  * @module Every CLI group, by name. Add one line per group.
  */
+import { accountsCommands } from './accounts.ts'
 import { auditCommands } from './audit.ts'
 import { dbCommands } from './db.ts'
 import { p2pCommands } from './p2p.ts'
@@ -15,6 +16,7 @@ export const commands: Record<string, CliGroup> = {
   serve: serveCommand,
   db: dbCommands,
   audit: auditCommands,
+  accounts: accountsCommands,
   staff: staffCommands,
   risk: riskCommands,
   guard: guardCommands,
