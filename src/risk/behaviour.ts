@@ -143,6 +143,8 @@ export function fisherStat(
   return { stat, parts }
 }
 
+const ago = (h: number) => (h < 1 ? `${Math.round(h * 60)} min` : `${h.toFixed(1)} h`)
+
 function describe(name: string, v: number, f: Features): string {
   switch (name) {
     case 'surprise':
@@ -154,9 +156,9 @@ function describe(name: string, v: number, f: Features): string {
     case 'counterparty_new':
       return 'first payment to this destination'
     case 'security_recency':
-      return `security settings changed ${f.hours_since_security_change.toFixed(1)} h earlier`
+      return `security settings changed ${ago(f.hours_since_security_change)} earlier`
     case 'device_recency':
-      return `a new device appeared ${f.hours_since_new_device.toFixed(1)} h earlier`
+      return `a new device appeared ${ago(f.hours_since_new_device)} earlier`
     case 'fanin_7d':
       return `${v.toFixed(0)} new counterparties in 7 days (mule-like fan-in)`
     case 'passthrough_1d':

@@ -8,7 +8,7 @@
 import { readFileSync, watch } from 'node:fs'
 import { z } from 'zod'
 import { AppError } from '../platform/errors.ts'
-import { FEATURE_NAMES, type FeatureName, type Features } from './features.ts'
+import { FEATURE_NAMES, type FeatureName, type Features, NEVER_HOURS } from './features.ts'
 import { RISK_EVENT_TYPES, type RiskEvent, type RiskEventType } from './schema.ts'
 
 const featureName = z.enum(FEATURE_NAMES)
@@ -96,9 +96,16 @@ function formatNumber(n: number): string {
 
 /** Fills `{feature}` placeholders of a reason template. */
 export function renderReason(template: string, features: Features): string {
-  return template.replace(/\{([a-z0-9_.]+)\}/g, (m, name: string) =>
-    (FEATURE_NAMES as readonly string[]).includes(name) ? formatNumber(features[name as FeatureName]) : m,
-  )
+  return template.replace(/\{([a-z0-9_.]+)\}/g, (m, name: string) => {
+    if (!(FEATURE_NAMES as readonly string[]).includes(name)) return m
+    const v = features[name as FeatureName]
+    // durations render with their unit: "{hours_since_x}" → "4 min" / "3.5 h" / "never"
+    if (name.startsWith('hours_since_')) {
+      if (v >= NEVER_HOURS) return 'never'
+      return v < 1 ? `${Math.round(v * 60)} min` : `${formatNumber(v)} h`
+    }
+    return formatNumber(v)
+  })
 }
 
 /**

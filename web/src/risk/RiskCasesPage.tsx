@@ -7,6 +7,7 @@ import { get, post } from '../platform/api.ts'
 import { Link } from '../platform/router.tsx'
 import { can, useSession } from '../platform/session.tsx'
 import { ErrorNote, formatTime, Page } from '../platform/ui.tsx'
+import { Badge } from './RiskConsolePage.tsx'
 
 type Case = {
   id: string
@@ -122,8 +123,7 @@ export function RiskCasePage({ id }: { id: string }) {
       <ul>
         {c.alerts.map((a) => (
           <li key={a.id}>
-            {formatTime(a.createdAt)} {a.eventType}:{' '}
-            <span className={`badge ${a.decision}`}>{a.decision}</span> {a.score.toFixed(2)} —{' '}
+            {formatTime(a.createdAt)} {a.eventType}: <Badge decision={a.decision} /> {a.score.toFixed(2)} —{' '}
             {a.reasons.map((r) => r.text).join('; ')}
           </li>
         ))}

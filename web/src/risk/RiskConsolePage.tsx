@@ -169,7 +169,12 @@ export function RiskConsolePage() {
               <td>{formatTime(a.createdAt)}</td>
               <td>
                 {a.account ? (
-                  <button type="button" className="link" onClick={() => void openAccount(a.account!)}>
+                  <button
+                    type="button"
+                    className="link"
+                    style={{ color: '#1a56db' }}
+                    onClick={() => void openAccount(a.account!)}
+                  >
                     {a.account}
                   </button>
                 ) : (
@@ -178,7 +183,7 @@ export function RiskConsolePage() {
               </td>
               <td>{a.eventType}</td>
               <td>
-                <span className={`badge ${a.decision}`}>{a.decision}</span>
+                <Badge decision={a.decision} />
               </td>
               <td>{a.score.toFixed(2)}</td>
               <td>{a.reasons.map((r) => r.text).join('; ')}</td>
@@ -242,8 +247,7 @@ export function RiskConsolePage() {
                   <td>
                     {e.alert ? (
                       <>
-                        <span className={`badge ${e.alert.decision}`}>{e.alert.decision}</span>{' '}
-                        {e.alert.reasons.map((r) => r.text).join('; ')}
+                        <Badge decision={e.alert.decision} /> {e.alert.reasons.map((r) => r.text).join('; ')}
                       </>
                     ) : (
                       'allow'
@@ -256,6 +260,18 @@ export function RiskConsolePage() {
         </section>
       ) : null}
     </Page>
+  )
+}
+
+const BADGE: Record<string, string> = { block: '#c62828', review: '#ef6c00', allow: '#546e7a' }
+
+export function Badge({ decision }: { decision: string }) {
+  return (
+    <strong
+      style={{ color: '#fff', background: BADGE[decision] ?? '#546e7a', borderRadius: 4, padding: '1px 6px' }}
+    >
+      {decision}
+    </strong>
   )
 }
 
