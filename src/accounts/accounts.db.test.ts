@@ -67,7 +67,7 @@ async function registeredCustomer() {
   expect(
     (await b.post('/api/accounts/signup', { email, displayName: 'Cust', password: PASSWORD })).statusCode,
   ).toBe(202)
-  const token = linkToken(smtp.last(email, /Confirm your email/).text, '/signup/confirm')
+  const token = linkToken((await smtp.last(email, /Confirm your email/)).text, '/signup/confirm')
   expect((await b.post('/api/accounts/confirm-email', { token })).statusCode).toBe(200)
   const signin = await b.post('/api/auth/signin', { email, password: PASSWORD })
   expect(signin.statusCode).toBe(200)
@@ -105,7 +105,9 @@ describe('sign-up, confirmation and enumeration safety', () => {
     })
     expect(again.statusCode).toBe(202)
     expect(again.json()).toEqual(fresh.json())
-    expect(smtp.last(email, /tried to open a Bulwark account/).text).toContain('already have an account')
+    expect((await smtp.last(email, /tried to open a Bulwark account/)).text).toContain(
+      'already have an account',
+    )
   })
 
   it('answers a reset request the same for known and unknown emails', async () => {
@@ -114,6 +116,7 @@ describe('sign-up, confirmation and enumeration safety', () => {
     const unknown = await browser().post('/api/accounts/password-reset', { email: 'nobody-here@example.org' })
     expect([known.statusCode, unknown.statusCode]).toEqual([202, 202])
     expect(known.json()).toEqual(unknown.json())
+    await smtp.last(email, /Reset your Bulwark password/)
     expect(smtp.to('nobody-here@example.org')).toHaveLength(0)
   })
 
@@ -134,9 +137,11 @@ describe('sign-up, confirmation and enumeration safety', () => {
 
   it('puts the anti-phishing code in every email once set', async () => {
     const { email, b } = await registeredCustomer()
-    expect(smtp.last(email, /Confirm your email/).text).toContain('Anti-phishing code: not set')
+    expect((await smtp.last(email, /Confirm your email/)).text).toContain('Anti-phishing code: not set')
     expect((await b.post('/api/accounts/anti-phishing', { code: 'Lynx2026' })).statusCode).toBe(200)
-    expect(smtp.last(email, /Security alert/).text).toMatch(/^Your Bulwark anti-phishing code: Lynx2026/)
+    expect((await smtp.last(email, /Security alert/)).text).toMatch(
+      /^Your Bulwark anti-phishing code: Lynx2026/,
+    )
   })
 })
 
@@ -171,7 +176,7 @@ describe('two-factor authentication', () => {
     expect(codes).toEqual([...Array(4).fill('SECOND_FACTOR_INVALID'), 'TWO_FACTOR_LOCKED'])
     const right = await b.post('/api/auth/signin/second-factor', { ticket, totpCode: nextCode(secret) })
     expect(right.json().code).toBe('TWO_FACTOR_LOCKED')
-    expect(smtp.last(email, /Several wrong two-factor codes/).text).toContain('wasnt-me#')
+    expect((await smtp.last(email, /Several wrong two-factor codes/)).text).toContain('wasnt-me#')
     t.clock.advance(15 * 60_000)
     const fresh = (await b.post('/api/auth/signin', { email, password: PASSWORD })).json().ticket
     expect(
@@ -198,7 +203,7 @@ describe('two-factor authentication', () => {
     const { email, b, id } = await registeredCustomer()
     const { secret } = await enableTotp(b)
     await browser().post('/api/accounts/password-reset', { email })
-    const token = linkToken(smtp.last(email, /Reset your Bulwark password/).text, '/password-reset')
+    const token = linkToken((await smtp.last(email, /Reset your Bulwark password/)).text, '/password-reset')
     const newPassword = 'another long phrase of mine 7'
     const without = await browser().post('/api/accounts/password-reset/complete', {
       token,
@@ -256,14 +261,14 @@ describe('devices', () => {
     expect((await browser().post('/api/auth/signin/continue', { ticket })).json().code).toBe(
       'SIGNIN_TICKET_INVALID',
     )
-    const token = linkToken(smtp.last(email, /Approve a sign-in/).text, '/devices/approve')
+    const token = linkToken((await smtp.last(email, /Approve a sign-in/)).text, '/devices/approve')
     expect((await browser().post('/api/accounts/devices/approve', { token })).statusCode).toBe(200)
     expect((await browser().post('/api/accounts/devices/approve', { token })).json().code).toBe(
       'LINK_INVALID',
     )
     const done = await other.post('/api/auth/signin/continue', { ticket })
     expect(done.statusCode).toBe(200)
-    expect(smtp.last(email, /New sign-in from a device/).text).toContain('Firefox on macOS')
+    expect((await smtp.last(email, /New sign-in from a device/)).text).toContain('Firefox on macOS')
     // Revoking the device ends its session at once.
     const devices = (await b.get('/api/accounts/devices')).json().devices
     const firefox = devices.find((d: { description: string }) => d.description === 'Firefox on macOS')
@@ -274,7 +279,7 @@ describe('devices', () => {
   it('refuses an approval link after 10 minutes', async () => {
     const { email } = await registeredCustomer()
     await browser('curl/8').post('/api/auth/signin', { email, password: PASSWORD })
-    const token = linkToken(smtp.last(email, /Approve a sign-in/).text, '/devices/approve')
+    const token = linkToken((await smtp.last(email, /Approve a sign-in/)).text, '/devices/approve')
     t.clock.advance(10 * 60_000)
     expect((await browser().post('/api/accounts/devices/approve', { token })).json().code).toBe(
       'LINK_INVALID',
@@ -563,7 +568,10 @@ describe('alerts and "This wasn\'t me"', () => {
   it('freezes from the single-use link in an alert email', async () => {
     const { email, b } = await registeredCustomer()
     await b.post('/api/accounts/anti-phishing', { code: 'Mail1234' })
-    const token = linkToken(smtp.last(email, /anti-phishing code was changed/).text, '/security/wasnt-me')
+    const token = linkToken(
+      (await smtp.last(email, /anti-phishing code was changed/)).text,
+      '/security/wasnt-me',
+    )
     expect((await browser().post('/api/accounts/wasnt-me', { token })).statusCode).toBe(200)
     expect((await browser().post('/api/accounts/wasnt-me', { token })).json().code).toBe('LINK_INVALID')
     expect((await b.get('/api/accounts/security')).json().frozen).toBe(true)

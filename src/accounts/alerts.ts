@@ -7,7 +7,7 @@ import { appendAudit } from '../platform/audit.ts'
 import { AppError, errors } from '../platform/errors.ts'
 import { randomToken, tokenDigest } from '../platform/identity/tokens.ts'
 import type { LiveAlert } from './alert-hub.ts'
-import { type AccountsDeps, HOUR_MS, publicUrl } from './context.ts'
+import { type AccountsDeps, HOUR_MS, publicUrl, sendInBackground } from './context.ts'
 import { securityRow, userRow } from './repo.ts'
 
 export const alertTitles = {
@@ -31,7 +31,7 @@ const WASNT_ME_LINK_MS = 7 * 24 * HOUR_MS
 
 /**
  * Records an alert, pushes it to the customer's open pages and emails it (with the anti-phishing
- * code and a single-use "This wasn't me" link). Email failures are logged by the caller's logger,
+ * code and a single-use "This wasn't me" link). Email failures are recorded in the audit log,
  * never thrown: the change the alert reports has already happened.
  */
 export async function raiseAlert(
@@ -72,7 +72,8 @@ export async function raiseAlert(
     })
     .execute()
   const lines = Object.entries(details).map(([k, v]) => `  ${k}: ${String(v)}`)
-  await deps.mailer.send({
+  // The change the alert reports has happened; a mail failure must not turn it into an error.
+  sendInBackground(deps, {
     to: user.email,
     subject: `Security alert: ${alertTitles[kind]}`,
     text: [

@@ -10,7 +10,7 @@ import { randomToken, tokenDigest } from '../platform/identity/tokens.ts'
 import { findUserByEmail, normaliseEmail } from '../platform/identity/users.ts'
 import { raiseAlert } from './alerts.ts'
 import { assertAntiPhishingCode } from './anti-phishing.ts'
-import { type AccountsDeps, HOUR_MS, MINUTE_MS, publicUrl } from './context.ts'
+import { type AccountsDeps, HOUR_MS, MINUTE_MS, publicUrl, sendInBackground } from './context.ts'
 import { assertPasswordAcceptable } from './password-policy.ts'
 import { assertNotFrozen, securityRow, userRow } from './repo.ts'
 import { passwordScore } from './strength.ts'
@@ -80,7 +80,7 @@ export async function signUp(deps: AccountsDeps, { email, displayName, password,
       details: { ip },
       at,
     })
-    await deps.mailer.send({
+    sendInBackground(deps, {
       to: normal,
       subject: 'Someone tried to open a Bulwark account with your email',
       text: `Someone (IP ${ip}) tried to sign up with this email at ${at.toISOString()}, but you already have an account.\n\nIf it was you, sign in or reset your password: ${publicUrl(deps.config)}/password-reset\nIf not, you can ignore this message.`,
@@ -102,7 +102,7 @@ export async function signUp(deps: AccountsDeps, { email, displayName, password,
   })
   deps.events.publish({ type: 'signup', at: at.toISOString(), account: created.id, ip })
   const token = await issueEmailToken(deps, created.id, 'confirm_email', CONFIRM_MS)
-  await deps.mailer.send({
+  sendInBackground(deps, {
     to: normal,
     subject: 'Confirm your email for Bulwark',
     text: `Welcome to Bulwark, ${displayName}.\n\nConfirm your email to finish opening your account (link valid 24 hours):\n${publicUrl(deps.config)}/signup/confirm#${token}`,
@@ -158,7 +158,7 @@ export async function requestPasswordReset(deps: AccountsDeps, email: string, ip
     details: { ip },
     at,
   })
-  await deps.mailer.send({
+  sendInBackground(deps, {
     to: user.email,
     subject: 'Reset your Bulwark password',
     text: `Someone (IP ${ip}) asked to reset your password at ${at.toISOString()}.\n\nIf it was you, choose a new password within 30 minutes: ${publicUrl(deps.config)}/password-reset#${token}\nYou will also need your two-factor code or passkey if you set one up. Withdrawals stay locked for 72 hours after a reset.\n\nIf it was not you, ignore this email: your password has not changed.`,

@@ -52,14 +52,22 @@ export async function startSmtpServer() {
     to(to: string) {
       return received.filter((m) => m.to.includes(to))
     },
-    /** The latest mail to `to` whose subject matches. Mail is sent before the API answers, so no waiting. */
-    last(to: string, subject: RegExp): ReceivedMail {
-      const found = received.filter((m) => m.to.includes(to) && subject.test(m.subject)).at(-1)
-      if (!found)
-        throw new Error(
-          `no mail to ${to} matching ${subject}; got: ${received.map((m) => `${m.to} ${m.subject}`).join(' | ')}`,
-        )
-      return found
+    /**
+     * The latest mail to `to` whose subject matches, waiting up to 5 s for it: some mail is sent
+     * after the API has answered (so that answers do not reveal whether an account exists).
+     */
+    async last(to: string, subject: RegExp): Promise<ReceivedMail> {
+      const deadline = Date.now() + 5000
+      for (;;) {
+        const found = received.filter((m) => m.to.includes(to) && subject.test(m.subject)).at(-1)
+        if (found) return found
+        if (Date.now() > deadline) {
+          throw new Error(
+            `no mail to ${to} matching ${subject}; got: ${received.map((m) => `${m.to} ${m.subject}`).join(' | ')}`,
+          )
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
