@@ -337,7 +337,8 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     const freeHost = FREE_HOSTING.has(n.suffix)
     const all = [...tokens, ...subTokens]
     const strongInName = tokens.some((t) => STRONG_LURES.has(t)) || hasLureInside(flat)
-    const strong = strongInName || subTokens.some((t) => STRONG_LURES.has(t))
+    // `dapp.example.com` is how many genuine apps name their front end: not a lure in a subdomain.
+    const strong = strongInName || subTokens.some((t) => STRONG_LURES.has(t) && t !== 'dapp' && t !== 'dapps')
     const lure = strong || all.some((t) => keywords.has(t))
     const riskyHost = freeHost || RISKY_TLDS.has(n.suffix)
     // 0. `jupiter.org-p.pro`, `app.com-claim.xyz`: the real-looking name ends at a fake TLD label.
@@ -425,8 +426,9 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     if (subTokens.length > 0) {
       const sb = brandIn(subTokens.join(''), subTokens, false)
       if (sb) {
+        // The brand's full official domain in front (`pendle.finance.claims.xyz`), not just its name.
         const officialInSub = sb.domains.some(
-          (d) => n.subdomain.includes(d.split('.')[0] ?? d) && n.subdomain.includes('.'),
+          (d) => n.subdomain === d || n.subdomain.endsWith(`.${d}`) || n.subdomain.includes(`${d}.`),
         )
         reasons.push(
           reason(
@@ -531,7 +533,6 @@ const STRONG_LURES = new Set([
   'wallet-connect',
   'dapps',
   'dapp',
-  'sync',
   'validate',
   'validation',
   'withdraw',
