@@ -102,7 +102,7 @@ describe('OKX v2 (user info + full tree)', () => {
     lines[1] = `${hash},${height},${JSON.stringify(bal)}`
     const [r] = await verifyExternal([file('user.json', userInfo), file('tree.txt', `${lines.join('\n')}\n`)])
     expect(r!.ok).toBe(false)
-    expect(r!.reason).toMatch(/^height \d: node \d \(tree line 2\): USDT sum is .* but the file says 1$/)
+    expect(r!.reason).toMatch(/^height \d: tree line 2: USDT sum is .* but the file says 1$/)
   })
 
   it('rejects a user leaf missing from the tree', async () => {
@@ -114,6 +114,32 @@ describe('OKX v2 (user info + full tree)', () => {
     expect(r!.ok).toBe(false)
     expect(r!.reason).toContain('is not a leaf of the tree')
     expect(tree).toContain(u.nodes[0].hash)
+  })
+
+  it('streams a tree file from disk and names the tampered line', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { verifyExternalFiles } = await import('./index.ts')
+    const dir = mkdtempSync(join(tmpdir(), 'okx-v2-'))
+    try {
+      const { userInfo, tree } = okxV2Fixture()
+      writeFileSync(join(dir, 'user.json'), JSON.stringify(userInfo))
+      writeFileSync(join(dir, 'tree.txt'), tree)
+      const [good] = await verifyExternalFiles([join(dir, 'user.json'), join(dir, 'tree.txt')])
+      expect(good!.reason).toBeUndefined()
+      // Swap two leaves of another user: their parent's hash no longer matches.
+      const lines = tree.trim().split('\n')
+      const last = lines.length - 1
+      ;[lines[last], lines[last - 1]] = [lines[last - 1]!, lines[last]!]
+      writeFileSync(join(dir, 'tree.txt'), `${lines.join('\n')}\n`)
+      const [bad] = await verifyExternalFiles([join(dir, 'user.json'), join(dir, 'tree.txt')])
+      expect(bad!.reason).toMatch(
+        /^height 2: tree line \d+: hash should be [0-9a-f]{64}, file has [0-9a-f]{64}$/,
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('needs both files', async () => {

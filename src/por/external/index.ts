@@ -9,14 +9,20 @@ import { isBybit, verifyBybit } from './bybit.ts'
 import { GUARANTEES } from './guarantees.ts'
 import { isOkxReserves, verifyOkxReserves } from './okx-reserves.ts'
 import { isOkxV1, verifyOkxV1 } from './okx-v1.ts'
-import { isOkxV2Tree, isOkxV2UserInfo, verifyOkxV2 } from './okx-v2.ts'
+import { isOkxV2Tree, isOkxV2UserInfo, type TreeSource, verifyOkxV2 } from './okx-v2.ts'
 import type { ExternalFormat, ExternalResult } from './types.ts'
 
 export { poseidonHash } from './binance.ts'
 export { GUARANTEES } from './guarantees.ts'
 export type { ExternalCheck, ExternalFormat, ExternalResult } from './types.ts'
 
-export type ExternalFile = { path: string; text: string }
+export type ExternalFile = {
+  path: string
+  /** The whole file, or for a streamed OKX v2 tree just its beginning (enough to detect the format). */
+  text: string
+  /** Streamed tree lines for big OKX v2 tree files. */
+  source?: TreeSource
+}
 
 type Detected = {
   file: ExternalFile
@@ -102,7 +108,7 @@ export async function verifyExternal(files: ExternalFile[]): Promise<ExternalRes
         const tree = trees[users.indexOf(d)]
         results.push(
           tree
-            ? verifyOkxV2(d.json, tree.file.text, [path, tree.file.path])
+            ? await verifyOkxV2(d.json, tree.file.source ?? tree.file.text, [path, tree.file.path])
             : failure(
                 'okx-v2',
                 [path],
@@ -123,11 +129,23 @@ export async function verifyExternal(files: ExternalFile[]): Promise<ExternalRes
   return results
 }
 
-/** Reads the files from disk and verifies them. */
+/**
+ * Reads the files from disk and verifies them. OKX v2 tree files are streamed, never loaded whole.
+ */
 export async function verifyExternalFiles(paths: string[]): Promise<ExternalResult[]> {
   // Imported lazily so the verifiers above stay usable in the browser.
-  const { readFile } = await import('node:fs/promises')
-  const files = await Promise.all(paths.map(async (path) => ({ path, text: await readFile(path, 'utf8') })))
+  const { open, readFile } = await import('node:fs/promises')
+  const { fileTreeSource } = await import('./tree-file.ts')
+  const files: ExternalFile[] = []
+  for (const path of paths) {
+    const handle = await open(path, 'r')
+    const head = Buffer.alloc(64 * 1024)
+    const { bytesRead } = await handle.read(head, 0, head.length, 0)
+    await handle.close()
+    const start = head.toString('utf8', 0, bytesRead)
+    if (isOkxV2Tree(start)) files.push({ path, text: start, source: fileTreeSource(path) })
+    else files.push({ path, text: await readFile(path, 'utf8') })
+  }
   return verifyExternal(files)
 }
 

@@ -10,20 +10,31 @@
  * OKX's own tool only looks for the user's leaves; Bulwark recomputes every parent of the tree, which
  * is what makes the full-tree format immune to the sum-max attack.
  */
-import {
-  addVectors,
-  hasNegative,
-  readVector,
-  sha256Hex,
-  type Vector,
-  vectorDifference,
-  vectorRecord,
-} from './balances.ts'
+import { addVectors, readVector, sha256Hex, type Vector, vectorDifference, vectorRecord } from './balances.ts'
 import { GUARANTEES } from './guarantees.ts'
 import { okxParentHash, okxTruncate } from './okx-v1.ts'
 import { CheckList, type ExternalResult } from './types.ts'
 
 type TreeLine = { hash: string; height: number; vector: Vector; line: number }
+
+/**
+ * Where the tree's lines come from: an in-memory text (tests, the browser) or a file streamed from
+ * disk (real OKX trees run to gigabytes). `lines(from)` yields lines starting at a position returned
+ * earlier as `pos` (a line index for text, a byte offset for files).
+ */
+export type TreeSource = {
+  lines(from?: number): AsyncIterable<{ text: string; line: number; pos: number }>
+}
+
+/** A tree held in memory. */
+export function textTreeSource(text: string): TreeSource {
+  const all = text.split(/\r?\n/)
+  return {
+    async *lines(from = 0) {
+      for (let i = from; i < all.length; i++) yield { text: all[i] ?? '', line: i + 1, pos: i }
+    },
+  }
+}
 
 export function isOkxV2UserInfo(json: unknown): boolean {
   const j = json as { hash?: unknown; nodes?: unknown; nonce?: unknown; totalBalances?: unknown }
@@ -37,6 +48,7 @@ export function isOkxV2UserInfo(json: unknown): boolean {
 }
 
 const LINE_RE = /^([0-9a-fA-F]{64}),(\d+),(\{.*\})$/
+const HEAD_RE = /^([0-9a-fA-F]{64}),(\d+),\{/
 
 export function isOkxV2Tree(text: string): boolean {
   const first = text.split('\n', 1)[0]?.trim() ?? ''
@@ -51,12 +63,17 @@ export function okxV2LeafHash(userHash: string, balances: Vector): string {
   return sha256Hex(userHash + balances.raw.join(''))
 }
 
-function zeroLike(v: Vector): Vector {
-  return { keys: v.keys, values: v.values.map(() => ({ units: 0n, scale: 0 })), raw: v.keys.map(() => '0') }
-}
-
-/** Verifies the user-info file against the full tree, recomputing the whole tree. */
-export function verifyOkxV2(userJson: unknown, treeText: string, files: [string, string]): ExternalResult {
+/**
+ * Verifies the user-info file against the full tree, recomputing every parent of the tree. Memory
+ * stays constant in the tree size: each level is checked against its parent level with two cursors
+ * reading the source side by side (both levels are listed right to left, so they line up).
+ */
+export async function verifyOkxV2(
+  userJson: unknown,
+  tree: string | TreeSource,
+  files: [string, string],
+): Promise<ExternalResult> {
+  const source = typeof tree === 'string' ? textTreeSource(tree) : tree
   const checks = new CheckList()
   const u = userJson as {
     hash: string
@@ -83,154 +100,182 @@ export function verifyOkxV2(userJson: unknown, treeText: string, files: [string,
   }
   // 1. The user-info file is self-consistent.
   const total = readVector(u.totalBalances, 'totalBalances')
-  if ('error' in total) {
-    checks.check('user info', false, total.error)
-    return finish()
-  }
+  if ('error' in total) return fail('user info', total.error)
   balancesOut = vectorRecord(total)
   const userHash = okxV2UserHash(u.nonce, vectorRecord(total))
-  if (
-    !checks.check(
-      'user hash',
-      userHash === String(u.hash).toLowerCase(),
-      `SHA-256(nonce ‖ totalBalances) = ${userHash}, file says ${u.hash}`,
-    )
-  ) {
-    return finish()
+  if (userHash !== String(u.hash).toLowerCase()) {
+    return fail('user hash', `SHA-256(nonce ‖ totalBalances) = ${userHash}, file says ${u.hash}`)
   }
-  if (!checks.check('user leaves', u.nodes.length > 0, `${u.nodes.length} leaves listed`)) return finish()
+  checks.check('user hash', true, `SHA-256(nonce ‖ totalBalances) = ${userHash}`)
+  if (!Array.isArray(u.nodes) || u.nodes.length === 0) return fail('user leaves', 'no leaves listed')
   const userLeaves: { hash: string; vector: Vector }[] = []
   let sum: Vector | undefined
   for (const [i, n] of u.nodes.entries()) {
     const v = readVector(n.balances, `leaf ${i + 1}`)
-    if ('error' in v) {
-      checks.check(`leaf ${i + 1}`, false, v.error)
-      return finish()
-    }
+    if ('error' in v) return fail(`leaf ${i + 1}`, v.error)
     const h = okxV2LeafHash(userHash, v)
-    if (
-      !checks.check(
-        `leaf ${i + 1} hash`,
-        h === String(n.hash).toLowerCase(),
-        `SHA-256(userHash ‖ balances) = ${h}, file says ${n.hash}`,
-      )
-    ) {
-      return finish()
+    if (h !== String(n.hash).toLowerCase()) {
+      return fail(`leaf ${i + 1} hash`, `SHA-256(userHash ‖ balances) = ${h}, file says ${n.hash}`)
     }
+    checks.check(`leaf ${i + 1} hash`, true, `SHA-256(userHash ‖ balances) = ${h}`)
     userLeaves.push({ hash: h, vector: v })
     const next = sum === undefined ? v : addVectors(sum, v, `leaf ${i + 1}`)
-    if ('error' in next) {
-      checks.check(`leaf ${i + 1}`, false, next.error)
-      return finish()
-    }
+    if ('error' in next) return fail(`leaf ${i + 1}`, next.error)
     sum = okxTruncate(next)
   }
   const diff = vectorDifference(sum!, total)
-  if (!checks.check('user total', diff === null, diff ?? 'leaves add up to totalBalances')) return finish()
+  if (diff) return fail('user total', diff)
+  checks.check('user total', true, 'leaves add up to totalBalances')
 
-  // 2. Parse the tree, level by level.
-  const levels = new Map<number, TreeLine[]>()
-  for (const [i, raw] of treeText.split(/\r?\n/).entries()) {
-    if (raw.trim() === '') continue
-    const m = LINE_RE.exec(raw.trim())
-    if (!m) return fail('tree file', `line ${i + 1} is not "hash,height,{balances}"`)
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(m[3]!)
-    } catch {
-      return fail('tree file', `line ${i + 1}: balances are not JSON`)
-    }
-    const v = readVector(parsed, `tree line ${i + 1}`)
-    if ('error' in v) {
-      checks.check('tree file', false, v.error)
-      return finish()
-    }
+  // 2. First pass: level boundaries, the root, the user's leaves, negative leaves.
+  const levels = new Map<number, { pos: number; line: number; count: number }>()
+  const found = new Map<string, TreeLine>()
+  const wanted = new Set(userLeaves.map((l) => l.hash))
+  let root: TreeLine | undefined
+  let previous: number | undefined
+  let negatives = 0
+  for await (const { text, line, pos } of source.lines()) {
+    if (text.trim() === '') continue
+    // Cheap scan: hash and height only. Every line is fully parsed later, when its level is checked.
+    const m = HEAD_RE.exec(text)
+    if (!m) return fail('tree file', `line ${line} is not "hash,height,{balances}"`)
     const height = Number(m[2])
-    const list = levels.get(height) ?? []
-    list.push({ hash: m[1]!.toLowerCase(), height, vector: v, line: i + 1 })
-    levels.set(height, list)
-  }
-  const top = Math.max(...levels.keys())
-  for (let h = 1; h <= top; h++) {
-    if (!levels.has(h)) {
-      checks.check('tree file', false, `no nodes at height ${h}`)
-      return finish()
+    if (root === undefined) {
+      const parsed = parseTreeLine(text, line)
+      if ('error' in parsed) return fail('tree file', parsed.error)
+      root = parsed
+    }
+    const level = levels.get(height)
+    if (level) level.count++
+    else {
+      if (previous !== undefined && height !== previous - 1) {
+        return fail(
+          'tree file',
+          `line ${line}: height ${height} follows height ${previous}; levels must descend by one`,
+        )
+      }
+      levels.set(height, { pos, line, count: 1 })
+      previous = height
+    }
+    if (height === 1) {
+      const hash = m[1]!.toLowerCase()
+      if (wanted.has(hash) && !found.has(hash)) {
+        const parsed = parseTreeLine(text, line)
+        if ('error' in parsed) return fail('tree file', parsed.error)
+        found.set(hash, parsed)
+      }
+      if (text.includes('"-')) negatives++
     }
   }
-  const rootLevel = levels.get(top)!
-  if (
-    !checks.check(
-      'root',
-      rootLevel.length === 1,
-      `height ${top} has ${rootLevel.length} nodes; the root level has one`,
-    )
-  )
-    return finish()
-  const root = rootLevel[0]!
+  if (!root) return fail('tree file', 'the tree file is empty')
+  const top = root.height
+  if (previous !== 1) return fail('tree file', `the tree stops at height ${previous}; leaves are height 1`)
+  if (levels.get(top)!.count !== 1)
+    return fail('root', `height ${top} has ${levels.get(top)!.count} nodes; the root level has one`)
+  checks.check('root', true, `root ${root.hash} at height ${top}`)
   rootOut = { hash: root.hash, balances: vectorRecord(root.vector) }
 
   // 3. The user's leaves are at height 1 with the same balances.
-  const leaves = levels.get(1)!
   for (const [i, mine] of userLeaves.entries()) {
-    const found = leaves.find((l) => l.hash === mine.hash)
-    if (
-      !checks.check(
-        `leaf ${i + 1} in tree`,
-        found !== undefined,
-        found ? `line ${found.line}` : `${mine.hash} is not a leaf of the tree`,
-      )
-    ) {
-      return finish()
-    }
-    const d = vectorDifference(found!.vector, mine.vector)
-    if (!checks.check(`leaf ${i + 1} balances`, d === null, d ? `tree line ${found!.line}: ${d}` : 'equal'))
-      return finish()
+    const leaf = found.get(mine.hash)
+    if (!leaf) return fail(`leaf ${i + 1} in tree`, `${mine.hash} is not a leaf of the tree`)
+    const d = vectorDifference(leaf.vector, mine.vector)
+    if (d) return fail(`leaf ${i + 1} balances`, `tree line ${leaf.line}: ${d}`)
+    checks.check(`leaf ${i + 1} in tree`, true, `tree line ${leaf.line}, balances equal`)
   }
-  const negatives = leaves.filter((l) => hasNegative(l.vector) !== null).length
   if (negatives > 0) checks.warn(`${negatives} leaves carry a negative balance`)
 
-  // 4. Recompute every parent. Levels are listed right to left; read them left to right.
+  // 4. Every parent, level by level, with one cursor on the children and one on the parents.
   for (let h = 1; h < top; h++) {
-    const children = [...levels.get(h)!].reverse()
-    const label = `height ${h + 1}`
-    if (children.length % 2 !== 0) {
-      return fail(label, `height ${h} has ${children.length} nodes; levels are padded to an even count`)
-    }
-    const computed: { hash: string; vector: Vector }[] = []
-    for (let i = 0; i < children.length; i += 2) {
-      const l = children[i]!
-      const r = children[i + 1]!
-      const s = addVectors(l.vector, r.vector, label)
-      if ('error' in s) {
-        checks.check(label, false, s.error)
-        return finish()
-      }
-      const norm = okxTruncate(s)
-      computed.push({ hash: okxParentHash(l.hash, r.hash, norm, h + 1), vector: norm })
-    }
-    const stated = [...levels.get(h + 1)!].reverse()
-    if (computed.length % 2 === 1 && h + 1 < top) {
-      const last = computed[computed.length - 1]!
-      computed.push({ hash: last.hash, vector: zeroLike(last.vector) })
-    }
-    if (stated.length !== computed.length) {
-      return fail(label, `height ${h + 1} lists ${stated.length} nodes; its children make ${computed.length}`)
-    }
-    for (const [i, c] of computed.entries()) {
-      const s = stated[i]!
-      if (c.hash !== s.hash) {
-        return fail(
-          label,
-          `node ${i + 1} (tree line ${s.line}): hash should be ${c.hash}, file has ${s.hash}`,
-        )
-      }
-      const d = vectorDifference(c.vector, s.vector)
-      if (d) {
-        checks.check(label, false, `node ${i + 1} (tree line ${s.line}): ${d}`)
-        return finish()
-      }
-    }
-    checks.check(label, true, `${computed.length} parents recomputed from their children`)
+    const error = await checkLevel(source, levels.get(h)!, levels.get(h + 1)!, h, top)
+    if (error) return fail(`height ${h + 1}`, error)
+    checks.check(
+      `height ${h + 1}`,
+      true,
+      `${levels.get(h + 1)!.count} nodes recomputed from their ${levels.get(h)!.count} children`,
+    )
   }
   return finish()
+}
+
+function parseTreeLine(text: string, line: number): TreeLine | { error: string } {
+  const m = LINE_RE.exec(text.trim())
+  if (!m) return { error: `line ${line} is not "hash,height,{balances}"` }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(m[3]!)
+  } catch {
+    return { error: `line ${line}: balances are not JSON` }
+  }
+  const v = readVector(parsed, `tree line ${line}`)
+  if ('error' in v) return v
+  return { hash: m[1]!.toLowerCase(), height: Number(m[2]), vector: v, line }
+}
+
+async function* take(
+  source: TreeSource,
+  at: { pos: number; count: number },
+): AsyncGenerator<TreeLine | { error: string }> {
+  let n = 0
+  for await (const { text, line } of source.lines(at.pos)) {
+    if (n === at.count) return
+    if (text.trim() === '') continue
+    n++
+    yield parseTreeLine(text, line)
+  }
+}
+
+/**
+ * Checks one level against its parents. Both are listed right to left, so children arrive as
+ * (right, left) pairs in the order their parents are listed; a padded parent level starts with the
+ * pad (a zero-balance copy of the rightmost real parent).
+ */
+async function checkLevel(
+  source: TreeSource,
+  childLevel: { pos: number; count: number },
+  parentLevel: { pos: number; count: number },
+  h: number,
+  top: number,
+): Promise<string | null> {
+  if (childLevel.count % 2 !== 0)
+    return `height ${h} has ${childLevel.count} nodes; levels are padded to an even count`
+  const computedCount = childLevel.count / 2
+  const padded = computedCount % 2 === 1 && h + 1 < top
+  if (parentLevel.count !== computedCount + (padded ? 1 : 0)) {
+    return `height ${h + 1} lists ${parentLevel.count} nodes; its children make ${computedCount}${padded ? ' plus a pad' : ''}`
+  }
+  const children = take(source, childLevel)
+  const parents = take(source, parentLevel)
+  let pad: TreeLine | undefined
+  if (padded) {
+    const first = (await parents.next()).value as TreeLine | { error: string } | undefined
+    if (!first || 'error' in first) return first?.error ?? 'missing pad node'
+    pad = first
+  }
+  for (let i = 0; i < computedCount; i++) {
+    const right = (await children.next()).value as TreeLine | { error: string } | undefined
+    const left = (await children.next()).value as TreeLine | { error: string } | undefined
+    const stated = (await parents.next()).value as TreeLine | { error: string } | undefined
+    if (!right || !left || !stated) return 'the level ends early'
+    if ('error' in right) return right.error
+    if ('error' in left) return left.error
+    if ('error' in stated) return stated.error
+    const s = addVectors(left.vector, right.vector, `tree line ${left.line}`)
+    if ('error' in s) return s.error
+    const norm = okxTruncate(s)
+    const hash = okxParentHash(left.hash, right.hash, norm, h + 1)
+    if (hash !== stated.hash)
+      return `tree line ${stated.line}: hash should be ${hash}, file has ${stated.hash}`
+    const d = vectorDifference(norm, stated.vector)
+    if (d) return `tree line ${stated.line}: ${d}`
+    if (pad && i === 0) {
+      if (pad.hash !== hash) return `tree line ${pad.line}: the pad must copy hash ${hash}`
+      if (hasNonZero(pad.vector)) return `tree line ${pad.line}: the pad must carry zero balances`
+    }
+  }
+  return null
+}
+
+function hasNonZero(v: Vector): boolean {
+  return v.values.some((d) => d.units !== 0n)
 }
