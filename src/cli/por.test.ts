@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -58,6 +58,18 @@ describe('bulwark por', () => {
     const result = await cli('por', 'verify', '--proof', tampered, '--round', round, '--json')
     expect(result.code).toBe(1)
     expect(JSON.parse(result.stdout).failed).toMatchObject({ name: 'round-node', level: 4, asset: 'USDT' })
+    // The same diagnosis from the auditor package alone (no round secret, no user index).
+    const pkg = join(dir, 'auditor-package')
+    cpSync(round, pkg, { recursive: true })
+    rmSync(join(pkg, 'private.json'))
+    rmSync(join(pkg, 'index.bin'))
+    const fromPackage = await cli('por', 'verify', '--proof', tampered, '--round', pkg, '--json')
+    expect(JSON.parse(fromPackage.stdout).failed).toMatchObject({
+      name: 'round-node',
+      level: 4,
+      asset: 'USDT',
+    })
+    expect((await cli('por', 'audit', pkg)).code).toBe(0)
   })
 
   it('exits 1 on a truncated proof file, naming where it ends', async () => {

@@ -2,7 +2,7 @@
  * @module `bulwark por …`: build a round's liabilities tree from CSV files, extract a user's proof, verify a proof
  * (naming the exact check that failed), and audit a round from its auditor package. Exit 0 ok, 1 a check failed.
  */
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { isAppError } from '../platform/errors.ts'
@@ -14,6 +14,7 @@ import {
   openRound,
   parseProofFile,
   proofToJson,
+  ROUND_FILES,
   readSummary,
   type VerifyResult,
   verifyProof,
@@ -202,12 +203,11 @@ export const porCommands: CliGroup = {
         let result: VerifyResult
         if (values.round) {
           const summary = readSummary(values.round)
-          let round: ReturnType<typeof openRound> | undefined
-          try {
-            round = openRound(values.round)
-          } catch {
-            round = undefined // a published round without private files: compare with round.json only
-          }
+          // With the tree files (operator's round or auditor package) the verifier can name the exact level;
+          // with round.json alone it compares the root and totals.
+          const round = existsSync(join(values.round, ROUND_FILES.leaves))
+            ? openRound(values.round)
+            : undefined
           result = verifyProof(proof, {
             expectedRoot: fromHex(summary.root),
             publishedTotals: summary.totals.map((t) => ({

@@ -76,7 +76,8 @@ export interface RoundAuditor {
 export interface OpenRound {
   dir: string
   summary: RoundSummary
-  priv: RoundPrivate
+  /** Undefined for an auditor package (no private.json): proof() is then unavailable. */
+  priv: RoundPrivate | undefined
   auditor: RoundAuditor
   /** Extracts the proof of `userId`; throws POR_USER_NOT_FOUND if the user has no leaf in this round. */
   proof(userId: string): PorProof
@@ -102,13 +103,14 @@ export function openRound(dir: string, hash: HashBackend = 'openssl'): OpenRound
   if (!existsSync(summaryPath))
     throw new AppError('POR_ROUND_NOT_FOUND', 404, `${dir} is not a round directory`)
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as RoundSummary
-  const priv = JSON.parse(readFileSync(join(dir, ROUND_FILES.private), 'utf8')) as RoundPrivate
+  const privPath = join(dir, ROUND_FILES.private)
+  const priv = existsSync(privPath) ? (JSON.parse(readFileSync(privPath, 'utf8')) as RoundPrivate) : undefined
   const auditor = readAuditor(dir)
   const sha256: Sha256 = sha256For(hash)
   const k = summary.assets.length
   const size = nodeSize(k)
   const leafSize = leafRecordSize(k)
-  const secret = fromHex(priv.roundSecret)
+  const secret = priv ? fromHex(priv.roundSecret) : new Uint8Array(32)
   const key = fromHex(auditor.padKey)
   const fds = new Map<string, number>()
   const fd = (name: string) => {
@@ -134,6 +136,7 @@ export function openRound(dir: string, hash: HashBackend = 'openssl'): OpenRound
   const findPositions = (userId: string, piece: number): number[] => {
     const id = new TextEncoder().encode(userId)
     const [lo, hi] = hash64(id, 0, id.length, piece)
+    if (!priv) throw new AppError('POR_ROUND_PRIVATE_MISSING', 409, `${dir} has no ${ROUND_FILES.private}`)
     const mask = priv.indexSlots - 1
     const out: number[] = []
     const batch = 64
