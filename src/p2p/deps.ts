@@ -17,10 +17,28 @@ export type SecondFactor = {
   confirm(input: SecondFactorInput): Promise<void>
 }
 
+/** The risk engine's synchronous decision, consulted when an order is placed (optional). */
+export type RiskCheck = {
+  assess(event: {
+    v: 1
+    type: 'p2p_order'
+    id: string
+    at: number
+    account: string
+    asset: string
+    amount: bigint
+    side: 'buy' | 'sell'
+    counterparty: string
+    paymentMethod?: string
+  }): { decision: 'allow' | 'review' | 'block'; reasons: Array<{ code: string; text: string }> }
+}
+
 export type P2pDeps = {
   db: Db
   clock: Clock
   events: Pick<EventBus, 'publish'>
   ledger: EscrowLedger
   secondFactor: SecondFactor
+  /** When given, a `block` decision refuses the order (P2P_RISK_BLOCKED). */
+  risk?: RiskCheck
 }

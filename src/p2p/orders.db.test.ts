@@ -6,6 +6,7 @@ import type { Db } from '../platform/db/index.ts'
 import { AppError } from '../platform/errors.ts'
 import { createEventBus, type PlatformEvent } from '../platform/events.ts'
 import { createUser } from '../platform/identity/users.ts'
+import { compileRules, createRiskEngine, parseRiskEvent } from '../risk/index.ts'
 import type { AdInput } from './ads.ts'
 import type { SecondFactor } from './deps.ts'
 import { createP2p, type P2p } from './index.ts'
@@ -137,9 +138,51 @@ describe('P2P orders and escrow', () => {
     expect(await balance(seller)).toMatchObject({ available: 900_000_000n, escrow: 0n })
     expect(await balance(buyer)).toMatchObject({ available: 100_000_000n, escrow: 0n })
     expect(
-      events.filter((e) => e.type === 'p2p_order' && e.orderId === order.id).map((e) => e.action),
+      events.filter((e) => e.type === 'p2p_order_status' && e.orderId === order.id).map((e) => e.action),
     ).toEqual(['placed', 'paid', 'released'])
+    // The risk engine hears of the order once per party, in its own event schema.
+    const risk = events.filter((e) => e.type === 'p2p_order' && e.orderId === order.id)
+    expect(risk.map((e) => [e.account, e.side, e.counterparty, e.amount])).toEqual([
+      [buyer, 'buy', seller, '100000000'],
+      [seller, 'sell', buyer, '100000000'],
+    ])
+    expect(risk.map((e) => parseRiskEvent(e).type)).toEqual(['p2p_order', 'p2p_order'])
     expect(await createLedger().unbalancedTransactions(db)).toEqual([])
+  })
+
+  it('refuses an order the risk engine blocks, leaving the ad and the escrow untouched', async () => {
+    const engine = createRiskEngine({
+      rules: compileRules({
+        version: 'test',
+        rules: [
+          {
+            id: 'p2p-burst',
+            events: ['p2p_order'],
+            when: { feature: 'p2p.count.1h', op: '>=', value: 3 },
+            action: 'block',
+            score: 0.95,
+            reason: '{p2p.count.1h} P2P orders in an hour',
+          },
+        ],
+      }),
+    })
+    const guarded = createP2p({
+      db,
+      clock,
+      events: createEventBus(),
+      ledger,
+      secondFactor: secondFactorFor(codes),
+      risk: engine,
+    })
+    const seller = await person('DE', { twoFactor: true, usdt: 100_000_000n })
+    const buyer = await person('AT')
+    const adId = await guarded.ads.create(seller, sellAd({ availableAmount: '100' }))
+    await guarded.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'r1' })
+    await guarded.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'r2' })
+    const error = await refusal(guarded.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'r3' }))
+    expect(error.code).toBe('P2P_RISK_BLOCKED')
+    expect(error.details).toEqual({ reasons: ['rule.p2p-burst'] })
+    expect(await balance(seller)).toMatchObject({ available: 60_000_000n, escrow: 40_000_000n })
   })
 
   it('refuses a buyer verified outside the allowlist with P2P_REGION_NOT_ALLOWED and counts the attempt', async () => {
@@ -333,6 +376,62 @@ describe('P2P orders and escrow', () => {
     ])
       expect(actions).toContain(action)
     expect((await verifyAuditChain(db)).intact).toBe(true)
+  })
+
+  it('on a buy ad, escrows the taker’s crypto and releases it to the advertiser', async () => {
+    const advertiser = await person('DE', { twoFactor: true })
+    const taker = await person('FR', { twoFactor: true, usdt: 80_000_000n })
+    const adId = await p2p.ads.create(
+      advertiser,
+      sellAd({ side: 'buy', fixedPrice: '0.91', allowedCountries: ['FR', 'DE'], availableAmount: '200' }),
+    )
+    const order = await p2p.orders.place(taker, adId, { fiatAmount: '45.5', idempotencyKey: 'sell-1' })
+    expect([order.buyer_id, order.seller_id, String(order.amount)]).toEqual([advertiser, taker, '50000000'])
+    expect(await balance(taker)).toMatchObject({ available: 30_000_000n, escrow: 50_000_000n })
+    expect((await refusal(p2p.orders.markPaid(taker, order.id))).code).toBe('P2P_NOT_THE_BUYER')
+    await p2p.orders.markPaid(advertiser, order.id)
+    await p2p.orders.release(taker, order.id, { totpCode: codes.get(taker)! })
+    expect(await balance(advertiser)).toMatchObject({ available: 50_000_000n })
+    expect(await balance(taker)).toMatchObject({ available: 30_000_000n, escrow: 0n })
+  })
+
+  it('refuses an order on a buy ad when the taker has too little to escrow', async () => {
+    const advertiser = await person('DE', { twoFactor: true })
+    const taker = await person('DE', { usdt: 5_000_000n })
+    const adId = await p2p.ads.create(
+      advertiser,
+      sellAd({ side: 'buy', allowedCountries: [], availableAmount: '200' }),
+    )
+    const error = await refusal(p2p.orders.place(taker, adId, { amount: '20', idempotencyKey: 'poor' }))
+    expect(error.code).toBe('P2P_INSUFFICIENT_BALANCE')
+    const ad = await db
+      .selectFrom('p2p_ads')
+      .select('available_amount')
+      .where('id', '=', adId)
+      .executeTakeFirstOrThrow()
+    expect(String(ad.available_amount)).toBe('200000000')
+  })
+
+  it('prices floating ads from the reference price and refuses them when there is none', async () => {
+    const seller = await person('DE', { twoFactor: true, usdt: 100_000_000n })
+    const buyer = await person('AT')
+    const adId = await p2p.ads.create(
+      seller,
+      sellAd({
+        fiat: 'CHF',
+        priceType: 'floating',
+        fixedPrice: null,
+        marginBps: 150,
+        availableAmount: '100',
+      }),
+    )
+    expect((await refusal(p2p.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'f0' }))).code).toBe(
+      'P2P_PRICE_UNAVAILABLE',
+    )
+    await p2p.ads.setReferencePrice('USDT', 'CHF', '0.88')
+    const order = await p2p.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'f1' })
+    expect(order.terms.price).toBe('0.8932')
+    expect(String(order.fiat_amount)).toBe('1787')
   })
 
   it('pauses and closes ads: no new orders, open orders carry on', async () => {

@@ -8,7 +8,8 @@
  * Life of an order: pending_payment → (buyer marks paid) paid → (seller releases with a second
  * factor) released. Before paying the buyer may cancel; an unpaid order expires at the end of its
  * payment window. From 15 minutes after "paid" either side may appeal; support then releases or
- * refunds. Every step is audit-logged and published as a `p2p_order` event.
+ * refunds. Every step is audit-logged and published as a `p2p_order_status` event; a new order is
+ * also published as one `p2p_order` event per party in the risk engine's schema (docs/risk.md).
  */
 import { type Selectable, sql, type Transaction } from 'kysely'
 import { appendAudit } from '../platform/audit.ts'
@@ -74,9 +75,10 @@ export function createOrders(deps: P2pDeps) {
   const { db, clock, ledger, events } = deps
   const identities = createIdentities(deps)
 
+  /** Every transition, for whoever follows orders (notifications, dashboards). */
   function publish(order: OrderRow, action: string, actor: string) {
     events.publish({
-      type: 'p2p_order',
+      type: 'p2p_order_status',
       at: clock.now().toISOString(),
       account: order.taker_id,
       action,
@@ -91,6 +93,11 @@ export function createOrders(deps: P2pDeps) {
       fiat: order.fiat,
       fiatAmount: String(order.fiat_amount),
     })
+  }
+
+  /** A new order as the risk engine reads it (risk event schema v1), once per party. */
+  function publishPlaced(order: OrderRow) {
+    for (const event of riskEvents(order, clock.now())) events.publish(event)
   }
 
   async function lockOrder(tx: Tx, orderId: string) {
@@ -221,6 +228,29 @@ export function createOrders(deps: P2pDeps) {
               { details: { available: formatUnits(left, assets[asset]) } },
             )
           }
+          if (deps.risk) {
+            const side = ad.side === 'sell' ? 'buy' : 'sell'
+            const decision = deps.risk.assess({
+              v: 1,
+              type: 'p2p_order',
+              id: `p2p:attempt:${takerId}:${input.idempotencyKey}`,
+              at: now.getTime(),
+              account: takerId,
+              asset,
+              amount,
+              side,
+              counterparty: ad.advertiser_id,
+              ...(ad.payment_methods[0] ? { paymentMethod: ad.payment_methods[0] } : {}),
+            })
+            if (decision.decision === 'block') {
+              throw new AppError(
+                'P2P_RISK_BLOCKED',
+                403,
+                'This order was stopped by our risk checks. Contact support if you think this is a mistake.',
+                { details: { reasons: decision.reasons.map((r) => r.code) } },
+              )
+            }
+          }
           await tx
             .updateTable('p2p_ads')
             .set({ available_amount: sql`available_amount - ${amount.toString()}::numeric` })
@@ -304,6 +334,7 @@ export function createOrders(deps: P2pDeps) {
         }
         throw error
       }
+      publishPlaced(order)
       publish(order, 'placed', `user:${takerId}`)
       return order
     },
@@ -672,4 +703,28 @@ export function presentOrder(r: OrderRow, viewerId: string | null, names: Map<st
       : null,
     resolution: r.resolution,
   }
+}
+
+/**
+ * The `p2p_order` events of a new order for the risk engine (docs/risk.md): one per party, with
+ * the side from that party's point of view and the other party as counterparty.
+ */
+export function riskEvents(order: OrderRow, at: Date) {
+  const paymentMethod = order.terms.paymentMethods[0]
+  return (['buyer', 'seller'] as const).map((role) => ({
+    type: 'p2p_order',
+    v: 1,
+    id: `p2p:${order.id}:${role}`,
+    at: at.toISOString(),
+    account: role === 'buyer' ? order.buyer_id : order.seller_id,
+    asset: order.asset,
+    amount: String(order.amount),
+    side: role === 'buyer' ? ('buy' as const) : ('sell' as const),
+    counterparty: role === 'buyer' ? order.seller_id : order.buyer_id,
+    ...(paymentMethod ? { paymentMethod } : {}),
+    orderId: order.id,
+    adId: order.ad_id,
+    fiat: order.fiat,
+    fiatAmount: String(order.fiat_amount),
+  }))
 }

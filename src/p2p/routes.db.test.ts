@@ -152,7 +152,7 @@ describe('P2P over HTTP', () => {
       available: '900',
       escrow: '0',
     })
-    expect(t.events.filter((e) => e.type === 'p2p_order').map((e) => e.action)).toEqual(
+    expect(t.events.filter((e) => e.type === 'p2p_order_status').map((e) => e.action)).toEqual(
       expect.arrayContaining(['placed', 'paid', 'released']),
     )
   })

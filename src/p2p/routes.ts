@@ -9,7 +9,7 @@ import type { DomainDeps } from '../app.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
 import { paymentMethods } from './ads.ts'
 import { countries } from './countries.ts'
-import type { SecondFactor } from './deps.ts'
+import type { RiskCheck, SecondFactor } from './deps.ts'
 import { createP2pWithLedger, type P2p } from './index.ts'
 import { assets, fiats, formatUnits } from './money.ts'
 import {
@@ -25,7 +25,8 @@ import {
 } from './schema.ts'
 import { accountsSecondFactor } from './second-factor.ts'
 
-export type P2pRouteDeps = DomainDeps & { p2pSecondFactor?: SecondFactor }
+/** The app's DomainDeps, plus optional P2P-specific overrides (a shared risk engine, another 2FA). */
+export type P2pRouteDeps = DomainDeps & { p2pSecondFactor?: SecondFactor; p2pRisk?: RiskCheck }
 
 const tags = ['p2p']
 const balanceSchema = z.object({ asset: z.string(), available: z.string(), escrow: z.string() })
@@ -37,6 +38,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
     clock: deps.clock,
     events: deps.events,
     secondFactor: deps.p2pSecondFactor ?? accountsSecondFactor(deps),
+    ...(deps.p2pRisk ? { risk: deps.p2pRisk } : {}),
   })
   const me = (request: { user: { id: string } | null }) => request.user!.id
 
