@@ -23,6 +23,8 @@ const { values } = parseArgs({
     dir: { type: 'string', default: '/tmp/bulwark-bench-por' },
     samples: { type: 'string', default: '1000' },
     keep: { type: 'boolean', default: false },
+    /** Only measure proof extraction and verification on a round kept by an earlier --keep run. */
+    'proofs-only': { type: 'boolean', default: false },
   },
 })
 const users = Number(values.users)
@@ -47,6 +49,31 @@ if (!existsSync(liabilities)) {
   )
 }
 writeDemoAssets(assetsPath, assets)
+
+if (values['proofs-only']) {
+  const round = openRound(outDir)
+  const extract: number[] = []
+  const verify: number[] = []
+  const root = fromHex(round.summary.root)
+  let failures = 0
+  for (let i = 0; i < Number(values.samples); i++) {
+    const id = `user-${Math.floor(Math.random() * users)}`
+    const a = performance.now()
+    const proof = round.proof(id)
+    extract.push(performance.now() - a)
+    const b = performance.now()
+    if (!verifyProof(proof, { expectedRoot: root }).ok) failures++
+    verify.push(performance.now() - b)
+  }
+  round.close()
+  const sorted = (xs: number[]) => [...xs].sort((x, y) => x - y)
+  const stat = (xs: number[]) =>
+    `avg ${ms(xs.reduce((s, x) => s + x, 0) / xs.length)} / p50 ${ms(sorted(xs)[xs.length >> 1]!)} / p99 ${ms(sorted(xs)[Math.floor(xs.length * 0.99)]!)}`
+  console.log(`proof extraction ${stat(extract)}`)
+  console.log(`verification     ${stat(verify)}`)
+  console.log(`failures ${failures}, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`)
+  process.exit(0)
+}
 
 const t0 = performance.now()
 const result = await buildRound({
