@@ -28,6 +28,7 @@ import {
   type RiskEvent,
   trainBehaviour,
 } from '../risk/index.ts'
+import { ensureStreams, publishEvents, runWorker } from '../risk/scaleout.ts'
 import { loadSeedLists } from '../risk/seeds.ts'
 import { type CliGroup, type CliIo, UsageError } from './types.ts'
 
@@ -142,6 +143,77 @@ export const riskCommands: CliGroup = {
           `replayed ${st.events} events, ${st.accounts} accounts: ${st.blocked} block, ${st.reviewed} review; rules ${engine.rulesVersion}; models ${JSON.stringify(engine.models)}${bad ? `; ${bad} invalid lines` : ''}\n`,
         )
         return bad ? 1 : 0
+      },
+    },
+
+    publish: {
+      summary: 'Publish a JSON Lines event log to NATS JetStream, partitioned by account',
+      usage: '--in events.jsonl --nats URL [--partitions N]',
+      async run(args, io) {
+        const { values } = parseArgs({
+          args,
+          options: { in: { type: 'string' }, nats: { type: 'string' }, partitions: { type: 'string' } },
+        })
+        if (!values.in || !values.nats) throw new UsageError('--in and --nats are required')
+        const { connect } = await import('@nats-io/transport-node')
+        const nc = await connect({ servers: values.nats })
+        try {
+          await ensureStreams(nc)
+          const events: RiskEvent[] = []
+          for await (const { event } of readEvents(values.in, (line, m) => io.stderr(`line ${line}: ${m}\n`)))
+            events.push(event)
+          const n = await publishEvents(nc, events, Number(values.partitions ?? 4))
+          io.stdout(`published ${n} events\n`)
+          return 0
+        } finally {
+          await nc.close()
+        }
+      },
+    },
+
+    worker: {
+      summary:
+        'Run a scale-out worker: consume partitions from NATS JetStream, checkpoint state, publish decisions',
+      usage: '--nats URL --partitions 0,2 --checkpoint DIR [--every N] [--behaviour M.json|none]',
+      async run(args, io) {
+        const { values } = parseArgs({
+          args,
+          options: {
+            nats: { type: 'string' },
+            partitions: { type: 'string' },
+            checkpoint: { type: 'string' },
+            every: { type: 'string' },
+            behaviour: { type: 'string' },
+          },
+        })
+        if (!values.nats || !values.partitions || !values.checkpoint)
+          throw new UsageError('--nats, --partitions and --checkpoint are required')
+        const partitions = values.partitions.split(',').map((p) => Number(p))
+        if (partitions.some((p) => !Number.isInteger(p) || p < 0))
+          throw new UsageError('--partitions takes numbers, e.g. 0,2')
+        const rules = loadRuleFile(defaultRulesPath)
+        const bPath = values.behaviour ?? DEFAULT_BEHAVIOUR_MODEL
+        const behaviour =
+          bPath !== 'none' && existsSync(bPath) ? loadBehaviourModel(readJson(bPath)) : undefined
+        const { connect } = await import('@nats-io/transport-node')
+        const nc = await connect({ servers: values.nats })
+        await ensureStreams(nc)
+        const stop = new Promise<void>((resolve) => {
+          process.once('SIGTERM', () => resolve())
+          process.once('SIGINT', () => resolve())
+        })
+        io.stderr(`worker on partitions ${partitions.join(',')}\n`)
+        await runWorker({
+          nc,
+          partitions,
+          checkpointDir: values.checkpoint,
+          checkpointEvery: Number(values.every ?? 1000),
+          createEngine: (restore) =>
+            createRiskEngine({ rules, ...(behaviour ? { behaviour } : {}), ...(restore ? { restore } : {}) }),
+          stop,
+        })
+        await nc.close()
+        return 0
       },
     },
 

@@ -17,7 +17,7 @@ import {
 } from './propagation.ts'
 import { type CompiledRuleSet, compileRules, type RuleHit } from './rules.ts'
 import type { Decision, Reason, RiskEvent } from './schema.ts'
-import { createAccountStore } from './state.ts'
+import { type AccountStoreSnapshot, createAccountStore } from './state.ts'
 
 export type Alert = {
   event: RiskEvent
@@ -40,6 +40,13 @@ export type RiskEngineOptions = {
   onFeatures?: (event: RiskEvent, features: Features, decision: Decision) => void
   /** Initial capacity of the account store. */
   capacity?: number
+  /** Account state from a checkpoint (`engine.snapshot()`), to resume where a worker stopped. */
+  restore?: EngineSnapshot
+}
+
+export type EngineSnapshot = {
+  store: AccountStoreSnapshot
+  counters: { events: number; alerts: number; blocked: number; reviewed: number }
 }
 
 export type RiskEngine = ReturnType<typeof createRiskEngine>
@@ -54,7 +61,7 @@ const EMPTY_RULES = compileRules({ version: 'none', rules: [] })
  * if (d.decision === 'block') throw new AppError('RISK_BLOCKED', 403, d.reasons[0]?.text ?? 'Blocked.')
  */
 export function createRiskEngine(options: RiskEngineOptions = {}) {
-  const store = createAccountStore(options.capacity ?? 1024)
+  const store = createAccountStore(options.capacity ?? 1024, options.restore?.store)
   let rules = options.rules ?? EMPTY_RULES
   const behaviour = options.behaviour
   const reviewAt = options.thresholds?.review ?? 0.5
@@ -63,7 +70,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}) {
   const seeds = new Map<string, SeedLabel>()
   for (const [a, s] of options.seeds ?? []) seeds.set(normaliseAddress(a), s)
   let propagated = new Map<string, AddressExposure>()
-  const counters = { events: 0, alerts: 0, blocked: 0, reviewed: 0 }
+  const counters = { events: 0, alerts: 0, blocked: 0, reviewed: 0, ...options.restore?.counters }
   const modelVersions: Record<string, string> = {}
   if (behaviour) modelVersions.behaviour = behaviour.version
 
@@ -188,6 +195,10 @@ export function createRiskEngine(options: RiskEngineOptions = {}) {
       return propagated.size
     },
     exposureOf: exposure,
+    /** Account state and counters for a checkpoint (the transaction graph is rebuilt from chain_tx events). */
+    snapshot(): EngineSnapshot {
+      return { store: store.snapshot(), counters: { ...counters } }
+    },
     graph,
     store,
     stats: () => ({ ...counters, accounts: store.size }),

@@ -48,4 +48,25 @@ describe('account state', () => {
     expect(s.amountBaseline(i).max).toBe(1000)
     expect(Math.exp(s.amountBaseline(i).logMean)).toBeGreaterThan(100)
   })
+
+  it('restores a snapshot to the same windows, novelty and baselines, through JSON', () => {
+    const s = createAccountStore(4)
+    for (let k = 0; k < 40; k++) {
+      const i = s.slot(`a${k % 7}`)
+      s.add(i, 'withdrawals', k * MINUTE, k)
+      s.remember(i, 'device', `d${k % 3}`)
+      s.observeAmount(i, 10 + k)
+    }
+    const copy = createAccountStore(0, JSON.parse(JSON.stringify(s.snapshot())))
+    expect(copy.size).toBe(7)
+    for (let k = 0; k < 7; k++) {
+      const a = s.find(`a${k}`)!
+      const b = copy.find(`a${k}`)!
+      expect(copy.window(b, 'withdrawals', '1h', 40 * MINUTE, 'sum')).toBe(
+        s.window(a, 'withdrawals', '1h', 40 * MINUTE, 'sum'),
+      )
+      expect(copy.amountBaseline(b)).toEqual(s.amountBaseline(a))
+      expect(copy.remember(b, 'device', 'd1')).toBe(false)
+    }
+  })
 })

@@ -84,14 +84,30 @@ export function hash32(s: string): number {
 
 export type AccountStore = ReturnType<typeof createAccountStore>
 
+type TypedArrayCtor = new (buffer: ArrayBuffer) => Float64Array | Uint32Array | Uint16Array | Uint8Array
+/** Column layout fingerprint: a checkpoint only restores into a build with the same layout. */
+const LAYOUT = `w${windowWidth}-s${SCALARS}-n${NOVELTY_WIDTH}-r${RING}-t${TYPE_SLOTS}`
+export type AccountStoreSnapshot = {
+  layout: string
+  ids: string[]
+  win: string
+  sc: string
+  nov: string
+  novPos: string
+  ring: string
+  ringPos: string
+  types: string
+  prevType: string
+}
+
 /**
  * Creates an empty store. `capacity` is a hint; columns grow by doubling.
  * @example const store = createAccountStore(); const i = store.slot('acct-1')
  */
-export function createAccountStore(capacity = 1024) {
+export function createAccountStore(capacity = 1024, from?: AccountStoreSnapshot) {
   const index = new Map<string, number>()
   const ids: string[] = []
-  let cap = Math.max(16, capacity)
+  let cap = Math.max(16, capacity, from?.ids.length ?? 0)
   let win = new Float64Array(cap * windowWidth)
   let sc = new Float64Array(cap * SCALARS)
   let nov = new Uint32Array(cap * NOVELTY_WIDTH)
@@ -100,6 +116,27 @@ export function createAccountStore(capacity = 1024) {
   let ringPos = new Uint32Array(cap)
   let types = new Uint16Array(cap * TYPE_SLOTS)
   let prevType = new Uint8Array(cap)
+  if (from) {
+    if (from.layout !== LAYOUT)
+      throw new Error(`checkpoint layout ${from.layout} does not match this build (${LAYOUT})`)
+    const n = from.ids.length
+    const put = (dst: { set(a: ArrayLike<number>): void }, b64: string, Ctor: TypedArrayCtor) => {
+      const buf = Buffer.from(b64, 'base64')
+      dst.set(new Ctor(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)))
+    }
+    put(win, from.win, Float64Array)
+    put(sc, from.sc, Float64Array)
+    put(nov, from.nov, Uint32Array)
+    put(novPos, from.novPos, Uint8Array)
+    put(ring, from.ring, Float64Array)
+    put(ringPos, from.ringPos, Uint32Array)
+    put(types, from.types, Uint16Array)
+    put(prevType, from.prevType, Uint8Array)
+    for (let i = 0; i < n; i++) {
+      index.set(from.ids[i]!, i)
+      ids.push(from.ids[i]!)
+    }
+  }
 
   function grow() {
     const next = cap * 2
@@ -131,6 +168,24 @@ export function createAccountStore(capacity = 1024) {
   }
 
   const store = {
+    /** A copy of the whole state, JSON-safe, for checkpoints (`createAccountStore(0, snapshot)` restores it). */
+    snapshot(): AccountStoreSnapshot {
+      const n = ids.length
+      const b64 = (a: Float64Array | Uint32Array | Uint16Array | Uint8Array, width: number) =>
+        Buffer.from(a.buffer, a.byteOffset, n * width * a.BYTES_PER_ELEMENT).toString('base64')
+      return {
+        layout: LAYOUT,
+        ids: [...ids],
+        win: b64(win, windowWidth),
+        sc: b64(sc, SCALARS),
+        nov: b64(nov, NOVELTY_WIDTH),
+        novPos: b64(novPos, 4),
+        ring: b64(ring, RING),
+        ringPos: b64(ringPos, 1),
+        types: b64(types, TYPE_SLOTS),
+        prevType: b64(prevType, 1),
+      }
+    },
     /** Number of accounts with state. */
     get size() {
       return ids.length
