@@ -14,7 +14,9 @@ export const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
 export async function serve(config: Config) {
   const started = performance.now()
   const handle = await openConfiguredDatabase(config)
-  const seeded = config.SEED_DEMO ? await seedDemoIfEmpty({ db: handle.db, clock: systemClock }) : false
+  const seeded = config.SEED_DEMO
+    ? await seedDemoIfEmpty({ db: handle.db, clock: systemClock, dataDir: config.DATA_DIR })
+    : false
   const app = await buildApp({ config, db: handle.db, webDir })
   const address = await app.listen({ port: config.PORT, host: config.HOST })
   const shown = address.replace('127.0.0.1', 'localhost')

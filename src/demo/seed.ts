@@ -9,11 +9,18 @@ import type { Clock } from '../platform/clock.ts'
 import type { Db } from '../platform/db/index.ts'
 import { countUsers, createUser } from '../platform/identity/users.ts'
 import { type StaffRole, staffRoles } from '../platform/rbac.ts'
+import { seedPorDemo } from '../por/demo-rounds.ts'
 
 export const DEMO_PASSWORD = 'correct-horse-bulwark-demo'
 
 export type DemoLogin = { email: string; kind: 'customer' | 'staff'; role: string | null }
-export type DemoSeeder = (ctx: { db: Db; clock: Clock; users: Record<string, string> }) => Promise<void>
+export type DemoSeeder = (ctx: {
+  db: Db
+  clock: Clock
+  users: Record<string, string>
+  /** DATA_DIR, for seeders that write files (proof-of-reserves trees); absent: they skip that part. */
+  dataDir?: string
+}) => Promise<void>
 
 export const demoCustomers = [
   { key: 'alice', email: 'alice@demo.bulwark', displayName: 'Alice Martin' },
@@ -35,6 +42,7 @@ export const demoStaff = staffRoles.map((role: StaffRole) => ({
 /** Seeders other domains register (P2P ads, PoR rounds, risk alerts…), run after people exist. */
 export const domainSeeders: DemoSeeder[] = []
 domainSeeders.push(seedP2pDemo)
+domainSeeders.push(seedPorDemo)
 
 export function demoLogins(): DemoLogin[] {
   return [
@@ -44,7 +52,15 @@ export function demoLogins(): DemoLogin[] {
 }
 
 /** Seeds the demo exchange when the database has no people yet. Returns whether it seeded. */
-export async function seedDemoIfEmpty({ db, clock }: { db: Db; clock: Clock }): Promise<boolean> {
+export async function seedDemoIfEmpty({
+  db,
+  clock,
+  dataDir,
+}: {
+  db: Db
+  clock: Clock
+  dataDir?: string
+}): Promise<boolean> {
   if ((await countUsers(db)) > 0) return false
   const users: Record<string, string> = {}
   for (const s of demoStaff) {
@@ -78,6 +94,6 @@ export async function seedDemoIfEmpty({ db, clock }: { db: Db; clock: Clock }): 
     target: `user:${users.support}`,
     details: { from: 'auditor', to: 'support', note: 'demo history' },
   })
-  for (const seeder of domainSeeders) await seeder({ db, clock, users })
+  for (const seeder of domainSeeders) await seeder({ db, clock, users, ...(dataDir ? { dataDir } : {}) })
   return true
 }

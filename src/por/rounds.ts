@@ -368,6 +368,7 @@ export function createRounds(deps: RoundsDeps) {
           .select('id')
           .where('status', '=', 'published')
           .orderBy('published_at', 'desc')
+          .orderBy('id', 'desc')
           .executeTakeFirst()
         if (!latest) throw errors.notFound('A published round')
         roundId = latest.id

@@ -31,8 +31,8 @@ beforeAll(async () => {
   const publisher = await userId('compliance.officer@staff.bulwark')
   const file = (text: string) => Readable.from([Buffer.from(text)])
   for (const [id, btcReserves, usdtReserves] of [
-    ['2026-10', '1.2', '1000'],
-    ['2026-11', '0.9', '600'],
+    ['e2e-1', '1.2', '1000'],
+    ['e2e-2', '0.9', '600'],
   ] as const) {
     await rounds.create(id, builder)
     await rounds.importFile(
@@ -72,7 +72,7 @@ async function signInAsAlice() {
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.getByRole('heading', { name: /Welcome, Alice/ }).waitFor()
   await page.goto(`${server.url}/proof-of-reserves`)
-  await page.getByRole('heading', { name: /Latest round 2026-11/ }).waitFor()
+  await page.getByRole('heading', { name: /Latest round e2e-2/ }).waitFor()
   return page
 }
 
@@ -84,7 +84,7 @@ describe('Proof of reserves page', () => {
     expect(await page.locator('tr[data-asset="USDT"]').textContent()).toBe('USDT685.7560087.49% (below 100%)')
     expect(
       await page.getByRole('img', { name: 'Reserve ratio history for BTC' }).locator('circle').count(),
-    ).toBe(2)
+    ).toBe(8) // six seeded demo months and the two rounds of this test
     await page.close()
   })
 
@@ -119,13 +119,13 @@ describe('Proof of reserves page', () => {
 
   it('verifies a dropped proof file and rejects a truncated one', async () => {
     const page = await signInAsAlice()
-    const proof = await page.evaluate(async () => (await fetch('/api/por/rounds/2026-10/my-proof')).text())
+    const proof = await page.evaluate(async () => (await fetch('/api/por/rounds/e2e-1/my-proof')).text())
     await page
       .getByLabel('Proof file', { exact: true })
       .setInputFiles({ name: 'p.json', mimeType: 'application/json', buffer: Buffer.from(proof) })
     const status = page.getByTestId('verification').getByRole('status')
     await status.waitFor()
-    expect(await status.textContent()).toContain('included in round 2026-10')
+    expect(await status.textContent()).toContain('included in round e2e-1')
     await page.getByLabel('Proof file', { exact: true }).setInputFiles({
       name: 'bad.json',
       mimeType: 'application/json',

@@ -31,7 +31,7 @@ export async function startTestServer(options: StartTestServerOptions = {}) {
   const handle = await openDatabase({ dataDir })
   await migrateToLatest(handle.db as never)
   const clock = options.clock ?? systemClock
-  if (options.seed ?? true) await seedDemoIfEmpty({ db: handle.db, clock })
+  if (options.seed ?? true) await seedDemoIfEmpty({ db: handle.db, clock, dataDir })
   const app = await buildApp({ config, db: handle.db, clock, webDir, logger: false })
   const address = await app.listen({ port: 0, host: '127.0.0.1' })
   return {
