@@ -577,3 +577,28 @@ describe('alerts and "This wasn\'t me"', () => {
     expect((await b.get('/api/accounts/security')).json().frozen).toBe(true)
   })
 })
+
+describe('email change', () => {
+  it('moves the account to a confirmed new address, tells the old one and locks withdrawals for 72 h', async () => {
+    const { email, b, id } = await registeredCustomer()
+    const newEmail = `moved-${++counter}@example.org`
+    const wrong = await b.post('/api/accounts/email', { newEmail, currentPassword: 'not my password at all' })
+    expect(wrong.json().code).toBe('PASSWORD_INCORRECT')
+    expect((await b.post('/api/accounts/email', { newEmail, currentPassword: PASSWORD })).statusCode).toBe(
+      202,
+    )
+    const token = linkToken(
+      (await smtp.last(newEmail, /Confirm your new email/)).text,
+      '/security/email/confirm',
+    )
+    expect((await browser().post('/api/accounts/email/confirm', { token })).statusCode).toBe(200)
+    expect((await browser().post('/api/accounts/email/confirm', { token })).json().code).toBe('LINK_INVALID')
+    expect((await smtp.last(email, /email address of your account was changed/)).text).toContain(newEmail)
+    const lock = await withdrawalLock({ db: t.db }, id, t.clock.now())
+    expect(lock).toMatchObject({ locked: true, reason: 'email_changed' })
+    expect(lock.until!.getTime() - t.clock.now().getTime()).toBe(72 * HOUR)
+    expect(
+      (await browser().post('/api/auth/signin', { email: newEmail, password: PASSWORD })).statusCode,
+    ).toBe(202)
+  })
+})

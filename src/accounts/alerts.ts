@@ -23,6 +23,7 @@ export const alertTitles = {
   anti_phishing_changed: 'Your anti-phishing code was changed',
   whitelist_changed: 'Your withdrawal whitelist was changed',
   api_key_created: 'An API key was created',
+  email_changed: 'The email address of your account was changed',
 } as const
 export type AlertKind = keyof typeof alertTitles
 
@@ -39,6 +40,8 @@ export async function raiseAlert(
   userId: string,
   kind: AlertKind,
   details: Record<string, unknown> = {},
+  /** Another mailbox that must hear of it too (the old address after an email change). */
+  alsoTo?: string,
 ): Promise<LiveAlert> {
   const at = deps.clock.now()
   const row = await deps.db
@@ -73,8 +76,7 @@ export async function raiseAlert(
     .execute()
   const lines = Object.entries(details).map(([k, v]) => `  ${k}: ${String(v)}`)
   // The change the alert reports has happened; a mail failure must not turn it into an error.
-  sendInBackground(deps, {
-    to: user.email,
+  const mail = {
     subject: `Security alert: ${alertTitles[kind]}`,
     text: [
       `${alertTitles[kind]} (${at.toISOString()}).`,
@@ -83,7 +85,8 @@ export async function raiseAlert(
       'If this was you, there is nothing to do.',
       `If this wasn't you, freeze your account now: ${publicUrl(deps.config)}/security/wasnt-me#${token}`,
     ].join('\n'),
-  })
+  }
+  for (const to of new Set([user.email, ...(alsoTo ? [alsoTo] : [])])) sendInBackground(deps, { to, ...mail })
   return alert
 }
 

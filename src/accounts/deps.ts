@@ -1,7 +1,7 @@
 /**
  * @module Builds the full AccountsDeps from what a caller has (a domain's DomainDeps, or just
- * db + clock + config), once per database handle, so every service of one app shares one alert hub,
- * one mailer and one sealer.
+ * db + clock + config), once per app (keyed by its sessions service, which buildApp creates once;
+ * else by the database handle), so every service of one app shares one alert hub, mailer and sealer.
  */
 import type { Clock } from '../platform/clock.ts'
 import type { Config } from '../platform/config.ts'
@@ -23,7 +23,7 @@ export type BaseDeps = {
   sessions?: Sessions
 }
 
-const cache = new WeakMap<Db, AccountsDeps>()
+const cache = new WeakMap<object, AccountsDeps>()
 
 /** The anti-phishing lookup the mailer needs, for buildApp's default mailer. */
 export function mailerFor(db: Db, clock: Clock, config: Config): Mailer {
@@ -36,7 +36,8 @@ export function mailerFor(db: Db, clock: Clock, config: Config): Mailer {
 }
 
 export function accountsDeps(base: BaseDeps): AccountsDeps {
-  const known = cache.get(base.db)
+  const key: object = base.sessions ?? base.db
+  const known = cache.get(key)
   if (known) return known
   const deps: AccountsDeps = {
     db: base.db,
@@ -57,6 +58,6 @@ export function accountsDeps(base: BaseDeps): AccountsDeps {
     sealer: createSealer(base.config.ACCOUNTS_SEALING_KEY, base.config.EXCHANGE_ID),
     hub: createAlertHub(),
   }
-  cache.set(base.db, deps)
+  cache.set(key, deps)
   return deps
 }

@@ -4,7 +4,7 @@
  * answer the same whether or not the email has an account, and do the same work either way.
  */
 import { appendAudit } from '../platform/audit.ts'
-import { AppError } from '../platform/errors.ts'
+import { AppError, errors } from '../platform/errors.ts'
 import { hashPassword, verifyPassword } from '../platform/identity/passwords.ts'
 import { randomToken, tokenDigest } from '../platform/identity/tokens.ts'
 import { findUserByEmail, normaliseEmail } from '../platform/identity/users.ts'
@@ -309,4 +309,110 @@ export async function setAntiPhishingCode(
   })
   deps.events.publish({ type: 'anti_phishing_changed', at: at.toISOString(), account: userId })
   await raiseAlert(deps, userId, 'anti_phishing_changed')
+}
+
+const EMAIL_CHANGE_MS = 24 * HOUR_MS
+
+/**
+ * Starts an email change: after the current password (and second factor when on), a link goes to
+ * the new address. The answer is the same whether or not the new address is taken.
+ */
+export async function requestEmailChange(
+  deps: AccountsDeps,
+  userId: string,
+  { newEmail, currentPassword, ...factor }: { newEmail: string; currentPassword: string } & SecondFactorInput,
+) {
+  const user = await userRow(deps.db, userId)
+  assertNotFrozen(user)
+  if (!(await verifyPassword(user.password_hash, currentPassword))) {
+    throw new AppError('PASSWORD_INCORRECT', 403, 'Your current password is not correct.')
+  }
+  const factors = await secondFactors(deps, userId)
+  if (factors.any) await verifySecondFactor(deps, userId, factor)
+  const normal = normaliseEmail(newEmail)
+  if (normal === user.email)
+    throw errors.invalidInput('This is already your email address.', { field: 'newEmail' })
+  const taken = await findUserByEmail(deps.db, normal)
+  const at = deps.clock.now()
+  await appendAudit(deps.db, {
+    actor: `user:${userId}`,
+    action: 'accounts.email_change_requested',
+    target: `user:${userId}`,
+    at,
+  })
+  if (taken) {
+    sendInBackground(deps, {
+      to: normal,
+      subject: 'Someone tried to move a Bulwark account to your email',
+      text: 'Someone tried to change the email of a Bulwark account to this address, which already has an account. Nothing was changed.',
+    })
+    return
+  }
+  const token = randomToken(32)
+  await deps.db
+    .insertInto('email_tokens')
+    .values({
+      token_digest: tokenDigest(token),
+      user_id: userId,
+      purpose: 'email_change',
+      device_id: null,
+      alert_id: null,
+      new_email: normal,
+      created_at: at,
+      expires_at: new Date(at.getTime() + EMAIL_CHANGE_MS),
+      used_at: null,
+    })
+    .execute()
+  sendInBackground(deps, {
+    to: normal,
+    subject: 'Confirm your new email for Bulwark',
+    text: `Confirm that this is the new email of your Bulwark account (link valid 24 hours):\n${publicUrl(deps.config)}/security/email/confirm#${token}\n\nWithdrawals are locked for 72 hours after the change.`,
+  })
+}
+
+/** Confirms an email change from the link sent to the new address; locks withdrawals for 72 h. */
+export async function confirmEmailChange(deps: AccountsDeps, token: string) {
+  const at = deps.clock.now()
+  const { userId, oldEmail, newEmail } = await deps.db.transaction().execute(async (tx) => {
+    const row = await tx
+      .updateTable('email_tokens')
+      .set({ used_at: at })
+      .where('token_digest', '=', tokenDigest(token))
+      .where('purpose', '=', 'email_change')
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', at)
+      .returning(['user_id', 'new_email'])
+      .executeTakeFirst()
+    if (!row?.new_email) throw linkInvalid()
+    const user = await userRow(tx, row.user_id)
+    assertNotFrozen(user)
+    const changed = await tx
+      .updateTable('users')
+      .set({ email: row.new_email, updated_at: at })
+      .where('id', '=', row.user_id)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(selectFrom('users as other').select('other.id').where('other.email', '=', row.new_email!)),
+        ),
+      )
+      .executeTakeFirst()
+    if (Number(changed.numUpdatedRows) !== 1)
+      throw errors.conflict('EMAIL_TAKEN', 'This email now belongs to another account.')
+    await tx
+      .updateTable('account_security')
+      .set({ email_confirmed_at: at })
+      .where('user_id', '=', row.user_id)
+      .execute()
+    await startWithdrawalLock(tx, row.user_id, 'email_changed', at)
+    await appendAudit(tx, {
+      actor: `user:${row.user_id}`,
+      action: 'accounts.email_changed',
+      target: `user:${row.user_id}`,
+      details: { from: user.email, to: row.new_email },
+      at,
+    })
+    return { userId: row.user_id, oldEmail: user.email, newEmail: row.new_email }
+  })
+  deps.events.publish({ type: 'email_changed', at: at.toISOString(), account: userId })
+  await raiseAlert(deps, userId, 'email_changed', { from: oldEmail, to: newEmail }, oldEmail)
 }

@@ -147,4 +147,15 @@ export const migrations: Record<string, Migration> = {
       `.execute(db)
     },
   },
+  '0101_accounts_email_change': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        alter table email_tokens add column new_email text;
+        alter table email_tokens drop constraint email_tokens_purpose_check;
+        alter table email_tokens add constraint email_tokens_purpose_check check (
+          purpose in ('confirm_email', 'password_reset', 'device_approval', 'wasnt_me', 'email_change')
+        );
+      `.execute(db)
+    },
+  },
 }

@@ -37,6 +37,8 @@ import {
   changePassword,
   completePasswordReset,
   confirmEmail,
+  confirmEmailChange,
+  requestEmailChange,
   requestPasswordReset,
   setAntiPhishingCode,
   signUp,
@@ -369,6 +371,42 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
     async (request) => {
       await changePassword(deps, request.user!.id, request.user!.sessionId, request.body)
       return { message: 'Password changed. Withdrawals are locked for 24 hours.' }
+    },
+  )
+
+  app.post(
+    '/api/accounts/email',
+    {
+      preHandler: requireCustomer,
+      schema: {
+        tags: ['accounts'],
+        summary:
+          'Change the email: a confirmation link goes to the new address (72 h withdrawal lock once confirmed)',
+        body: z.object({ newEmail: emailSchema, currentPassword: passwordSchema, ...factorFields }),
+        response: { 202: messageSchema },
+      },
+    },
+    async (request, reply) => {
+      await requestEmailChange(deps, request.user!.id, request.body)
+      return reply
+        .status(202)
+        .send({ message: 'Open the link we sent to the new address to finish the change.' })
+    },
+  )
+
+  app.post(
+    '/api/accounts/email/confirm',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Confirm an email change from the emailed link',
+        body: z.object({ token: tokenSchema }),
+        response: { 200: messageSchema },
+      },
+    },
+    async (request) => {
+      await confirmEmailChange(deps, request.body.token)
+      return { message: 'Email changed. Withdrawals are locked for 72 hours.' }
     },
   )
 

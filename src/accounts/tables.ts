@@ -39,8 +39,10 @@ export interface RecoveryCodesTable {
 export interface EmailTokensTable {
   token_digest: string
   user_id: string
-  purpose: 'confirm_email' | 'password_reset' | 'device_approval' | 'wasnt_me'
+  purpose: 'confirm_email' | 'password_reset' | 'device_approval' | 'wasnt_me' | 'email_change'
   device_id: string | null
+  /** For 'email_change': the address being confirmed. */
+  new_email: ColumnType<string | null, string | null | undefined, string | null>
   alert_id: string | null
   created_at: Date
   expires_at: Date

@@ -60,6 +60,12 @@ export const routes: AppRoute[] = [
   { path: '/outbox', render: () => <accountPages.OutboxPage />, audience: 'public' },
   { path: '/security', render: () => <SecurityCenterPage />, audience: 'customer', nav: 'Security' },
   { path: '/security/password', render: () => <security.PasswordPage />, audience: 'customer' },
+  { path: '/security/email', render: () => <security.EmailPage />, audience: 'customer' },
+  {
+    path: '/security/email/confirm',
+    render: () => <accountPages.EmailChangeConfirmPage />,
+    audience: 'public',
+  },
   { path: '/security/two-factor', render: () => <security.TwoFactorPage />, audience: 'customer' },
   { path: '/security/passkeys', render: () => <security.PasskeysPage />, audience: 'customer' },
   { path: '/security/anti-phishing', render: () => <security.AntiPhishingPage />, audience: 'customer' },

@@ -143,6 +143,15 @@ export const ConfirmEmailPage = () => (
   />
 )
 
+export const EmailChangeConfirmPage = () => (
+  <TokenAction
+    title="Confirm your new email"
+    intro="Confirm that this address should receive everything about your Bulwark account."
+    url="/api/accounts/email/confirm"
+    button="Confirm the new email"
+  />
+)
+
 export const DeviceApprovePage = () => (
   <TokenAction
     title="Approve a new device"

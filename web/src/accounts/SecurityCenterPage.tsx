@@ -155,6 +155,9 @@ export function SecurityCenterPage() {
               <Link to="/security/password">Password</Link>
             </li>
             <li>
+              <Link to="/security/email">Email address</Link>
+            </li>
+            <li>
               <Link to="/security/two-factor">Authenticator app and recovery codes</Link>
             </li>
             <li>

@@ -790,3 +790,55 @@ export function ApiKeysPage() {
     </Page>
   )
 }
+
+export function EmailPage() {
+  const { overview } = useOverview()
+  const [newEmail, setNewEmail] = useState('')
+  const [currentPassword, setCurrent] = useState('')
+  const f = useFactor()
+  const { run, busy, status } = useAction()
+  return (
+    <Page
+      title="Email address"
+      intro="We send a link to the new address; the change happens when you open it. Your old address is told, and withdrawals are locked for 72 hours."
+    >
+      {back}
+      <form
+        className="stack narrow"
+        onSubmit={(e) => {
+          e.preventDefault()
+          void run(
+            async () =>
+              (
+                await post<{ message: string }>('/api/accounts/email', {
+                  newEmail,
+                  currentPassword,
+                  ...(await f.factor(false)),
+                })
+              ).message,
+          )
+        }}
+      >
+        <label>
+          New email
+          <input type="email" required value={newEmail} onChange={(e) => setNewEmail(e.target.value)} />
+        </label>
+        <label>
+          Current password
+          <input
+            type="password"
+            autoComplete="current-password"
+            required
+            value={currentPassword}
+            onChange={(e) => setCurrent(e.target.value)}
+          />
+        </label>
+        {overview?.twoFactor.totp ? f.field : null}
+        {status}
+        <button type="submit" disabled={busy}>
+          Send confirmation link
+        </button>
+      </form>
+    </Page>
+  )
+}
