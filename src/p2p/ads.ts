@@ -193,6 +193,20 @@ export function createAds(deps: Pick<P2pDeps, 'db' | 'clock' | 'ledger' | 'secon
     }
   }
 
+  /** A sell ad may not offer more than the advertiser holds now (orders re-check at escrow time). */
+  async function assertCanFund(advertiserId: string, asset: Asset, amount: bigint) {
+    const held =
+      (await deps.ledger.balances(db, advertiserId)).find((b) => b.asset === asset)?.available ?? 0n
+    if (held < amount) {
+      throw new AppError(
+        'P2P_INSUFFICIENT_BALANCE',
+        409,
+        `You hold ${formatUnits(held, assets[asset])} ${asset} available for P2P, less than the ${formatUnits(amount, assets[asset])} ${asset} this ad offers.`,
+        { details: { field: 'availableAmount' } },
+      )
+    }
+  }
+
   async function lockOwnAd(tx: Tx, advertiserId: string, adId: string) {
     const ad = await tx
       .selectFrom('p2p_ads')
@@ -210,6 +224,8 @@ export function createAds(deps: Pick<P2pDeps, 'db' | 'clock' | 'ledger' | 'secon
     async create(advertiserId: string, input: AdInput): Promise<string> {
       const values = normaliseAd(input)
       await assertAdvertiserEligible(advertiserId)
+      if (values.side === 'sell')
+        await assertCanFund(advertiserId, values.asset, BigInt(values.available_amount))
       const now = clock.now()
       return db.transaction().execute(async (tx) => {
         const { id } = await tx

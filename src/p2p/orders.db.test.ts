@@ -434,6 +434,40 @@ describe('P2P orders and escrow', () => {
     expect(String(order.fiat_amount)).toBe('1787')
   })
 
+  it('refuses a sell ad larger than the balance, and never tells a buyer the seller’s balance', async () => {
+    const seller = await person('DE', { twoFactor: true, usdt: 50_000_000n })
+    expect((await refusal(p2p.ads.create(seller, sellAd({ availableAmount: '60' })))).code).toBe(
+      'P2P_INSUFFICIENT_BALANCE',
+    )
+    const adId = await p2p.ads.create(seller, sellAd({ availableAmount: '50' }))
+    const other = await p2p.ads.create(seller, sellAd({ availableAmount: '50' }))
+    const buyer = await person('AT')
+    await p2p.orders.place(buyer, other, { amount: '40', idempotencyKey: 'u1' })
+    const error = await refusal(p2p.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'u2' }))
+    expect(error.code).toBe('P2P_AD_UNFUNDED')
+    expect(error.message).not.toMatch(/\d/)
+  })
+
+  it('shows local ads only: ads open to my verified country, advertisers from my country first', async () => {
+    const viewerId = await person('FR')
+    const viewer = await p2p.identities.forRules(viewerId)
+    const german = await person('DE', { twoFactor: true, usdt: 1_000_000_000n })
+    const french = await person('FR', { twoFactor: true, usdt: 1_000_000_000n })
+    const open = await p2p.ads.create(german, sellAd({ fiat: 'PLN', allowedCountries: [] }))
+    const forFrance = await p2p.ads.create(french, sellAd({ fiat: 'PLN', allowedCountries: ['FR'] }))
+    const forGermany = await p2p.ads.create(german, sellAd({ fiat: 'PLN', allowedCountries: ['DE'] }))
+    const ids = [open, forFrance, forGermany]
+    const all = (await p2p.ads.list(viewerId, viewer, { fiat: 'PLN' })).filter((a) => ids.includes(a.id))
+    expect(all.find((a) => a.id === forGermany)?.eligibility).toMatchObject({
+      ok: false,
+      code: 'P2P_REGION_NOT_ALLOWED',
+    })
+    const local = (await p2p.ads.list(viewerId, viewer, { fiat: 'PLN', localOnly: true })).filter((a) =>
+      ids.includes(a.id),
+    )
+    expect(local.map((a) => a.id)).toEqual([forFrance, open])
+  })
+
   it('pauses and closes ads: no new orders, open orders carry on', async () => {
     const seller = await person('DE', { twoFactor: true, usdt: 100_000_000n })
     const buyer = await person('AT')

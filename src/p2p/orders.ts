@@ -292,7 +292,23 @@ export function createOrders(deps: P2pDeps) {
             })
             .returningAll()
             .executeTakeFirstOrThrow()
-          await ledger.hold(tx, { owner: seller, asset, amount, ref: `order:${created.id}`, at: now })
+          try {
+            await ledger.hold(tx, { owner: seller, asset, amount, ref: `order:${created.id}`, at: now })
+          } catch (error) {
+            // The taker may learn that the advertiser cannot fund the order, never their balance.
+            if (
+              error instanceof AppError &&
+              error.code === 'P2P_INSUFFICIENT_BALANCE' &&
+              seller !== takerId
+            ) {
+              throw new AppError(
+                'P2P_AD_UNFUNDED',
+                409,
+                'The advertiser cannot fund this order right now. Choose another ad or try a smaller amount.',
+              )
+            }
+            throw error
+          }
           await appendAudit(tx, {
             actor: `user:${takerId}`,
             action: 'p2p.order_placed',
