@@ -1,9 +1,23 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { ripemd160 } from '@noble/hashes/legacy.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
+import { address as btcAddress, networks } from 'bitcoinjs-lib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bitcoinMessageHash } from './bitcoin.ts'
+import { challengeMessage, createChallenge } from './challenge.ts'
+import { parseReservesCsv } from './csv.ts'
 import { esploraBalanceAt, esploraBlockHash } from './esplora.ts'
+import { verifyReserves } from './verify.ts'
 
-const ADDR = 'bc1qreserveaddress'
+// A real P2PKH address of a test key, so the same history serves the end-to-end reserve check.
+const SK = sha256(utf8ToBytes('esplora reserve key'))
+const ADDR = btcAddress.toBase58Check(
+  ripemd160(sha256(secp256k1.getPublicKey(SK, true))),
+  networks.bitcoin.pubKeyHash,
+)
 const OTHER = 'bc1qsomeoneelse'
 
 type Tx = {
@@ -92,5 +106,26 @@ describe('Esplora balances at a snapshot height', () => {
     await expect(esploraBalanceAt({ baseUrl: `${baseUrl}/nope` }, ADDR, 1)).rejects.toMatchObject({
       code: 'POR_ESPLORA_FAILED',
     })
+  })
+})
+
+describe('verifyReserves with an Esplora reader', () => {
+  it('counts the balance at the snapshot height, not the declared amount', async () => {
+    const challenge = createChallenge({ exchange: 'x', round: 'r', snapshots: { bitcoin: 135 } })
+    const message = challengeMessage(challenge)
+    const rec = secp256k1.sign(bitcoinMessageHash(message), SK, { prehash: false, format: 'recovered' })
+    const sig = Buffer.from(concatBytes(Uint8Array.of(31 + (rec[0] ?? 0)), rec.subarray(1))).toString(
+      'base64',
+    )
+    const csv = `chain,address,asset,token,amount,scheme,signature,public_key,script\nbitcoin,${ADDR},BTC,,0.001,btc-message,${sig},,`
+    const v = await verifyReserves({
+      entries: parseReservesCsv(csv, () => 8),
+      challenge,
+      esplora: { bitcoin: { baseUrl } },
+      balances: 'chain',
+    })
+    expect(v.rows[0]).toMatchObject({ balanceSource: 'chain', onChain: 30_000n, counted: 30_000n })
+    expect(v.rows[0]!.notes).toEqual(['declared 100000 but the chain shows 30000 at height 135'])
+    expect(v.totals).toEqual({ BTC: 30_000n })
   })
 })
