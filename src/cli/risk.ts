@@ -247,7 +247,7 @@ export const riskCommands: CliGroup = {
     train: {
       summary: 'Train the address-risk and behaviour models; prints the training report',
       usage:
-        '[--fraud-csv F.csv] [--all-rows] [--history events.jsonl] [--out DIR] [--version V] [--trees N] [--only address|behaviour]',
+        '[--fraud-csv F.csv] [--all-rows] [--history events.jsonl] [--labels labels.json] [--out DIR] [--version V] [--trees N] [--only address|behaviour]',
       async run(args, io) {
         const { values } = parseArgs({
           args,
@@ -255,6 +255,7 @@ export const riskCommands: CliGroup = {
             'fraud-csv': { type: 'string' },
             'all-rows': { type: 'boolean' },
             history: { type: 'string' },
+            labels: { type: 'string' },
             out: { type: 'string' },
             version: { type: 'string' },
             trees: { type: 'string' },
@@ -310,8 +311,17 @@ export const riskCommands: CliGroup = {
             }).events
             source = 'synthetic scenario seed 1 (eval/scenarios/generate.ts): 3000 normal accounts, 60 days'
           }
+          // analyst resolutions (GET /api/risk/labels): accounts resolved as fraud are not "normal" history
+          let excluded = 0
+          if (values.labels) {
+            const doc = readJson(values.labels) as { labels?: { account: string; label: string }[] }
+            const fraud = new Set((doc.labels ?? []).filter((l) => l.label === 'fraud').map((l) => l.account))
+            const before = history.length
+            history = history.filter((e) => e.account === undefined || !fraud.has(e.account))
+            excluded = before - history.length
+          }
           const file = trainBehaviour(history, { version: `behaviour-${version}` })
-          file.report.data = { source }
+          file.report.data = { source, eventsExcludedAsFraud: excluded }
           writeFileSync(join(out, 'behaviour.json'), JSON.stringify(file))
           report.behaviour = { version: file.version, ...file.report }
         }

@@ -70,6 +70,8 @@ export function createRiskEngine(options: RiskEngineOptions = {}) {
   const seeds = new Map<string, SeedLabel>()
   for (const [a, s] of options.seeds ?? []) seeds.set(normaliseAddress(a), s)
   let propagated = new Map<string, AddressExposure>()
+  // one features object reused for every event: consumers (rules, model, onFeatures) read it synchronously
+  const scratch = {} as Features
   const counters = { events: 0, alerts: 0, blocked: 0, reviewed: 0, ...options.restore?.counters }
   const modelVersions: Record<string, string> = {}
   if (behaviour) modelVersions.behaviour = behaviour.version
@@ -89,7 +91,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}) {
     if (account === undefined) return accountless(event)
     const i = store.slot(account)
     const surprise = behaviour ? behaviour.observe(store, i, event) : 0
-    const features = extractFeatures(store, i, event, exposure)
+    const features = extractFeatures(store, i, event, exposure, scratch)
     features['behaviour.surprise'] = surprise
     let b: BehaviourScore | undefined
     if (behaviour) {

@@ -114,12 +114,14 @@ export function counterpartyOf(event: RiskEvent): string | undefined {
 /**
  * Applies `event` to the account at slot `i` and returns its features (computed after the update,
  * so "withdrawals.count.1h" includes this withdrawal; amount baselines are those before it).
+ * With `out`, the features are written into that object (valid until the next call).
  */
 export function extractFeatures(
   store: AccountStore,
   i: number,
   event: RiskEvent,
   exposure: ExposureLookup | undefined,
+  out?: Features,
 ): Features {
   const at = event.at
   const type = event.type
@@ -195,50 +197,51 @@ export function extractFeatures(
   const wd1d = store.read(i, W_WITHDRAWALS_1D, at, 'sum')
   const dep1d = store.read(i, W_DEPOSITS_1D, at, 'sum')
   const logStd = Math.max(base.logStd, 0.5)
-  return {
-    amount: value,
-    'events.1m': store.read(i, W_EVENTS_1M, at),
-    'events.1h': store.read(i, W_EVENTS_1H, at),
-    'events.1d': store.read(i, W_EVENTS_1D, at),
-    'auth_failed.1h': store.read(i, W_AUTH_FAILED_1H, at),
-    'auth_failed.1d': store.read(i, W_AUTH_FAILED_1D, at),
-    'withdrawals.count.1h': store.read(i, W_WITHDRAWALS_1H, at),
-    'withdrawals.count.1d': store.read(i, W_WITHDRAWALS_1D, at),
-    'withdrawals.sum.1h': store.read(i, W_WITHDRAWALS_1H, at, 'sum'),
-    'withdrawals.sum.1d': wd1d,
-    'withdrawals.sum.7d': store.read(i, W_WITHDRAWALS_7D, at, 'sum'),
-    'withdrawals.sum.30d': store.read(i, W_WITHDRAWALS_30D, at, 'sum'),
-    'deposits.count.1h': store.read(i, W_DEPOSITS_1H, at),
-    'deposits.count.1d': store.read(i, W_DEPOSITS_1D, at),
-    'deposits.sum.1d': dep1d,
-    'deposits.sum.30d': store.read(i, W_DEPOSITS_30D, at, 'sum'),
-    'p2p.count.1h': store.read(i, W_P2P_1H, at),
-    'p2p.sum.1d': store.read(i, W_P2P_1D, at, 'sum'),
-    'security_changes.1d': store.read(i, W_SECURITY_CHANGES_1D, at),
-    'security_changes.7d': store.read(i, W_SECURITY_CHANGES_7D, at),
-    'new_counterparties.1d': store.read(i, W_NEW_COUNTERPARTIES_1D, at),
-    'new_counterparties.7d': store.read(i, W_NEW_COUNTERPARTIES_7D, at),
-    'new_devices.1d': store.read(i, W_NEW_DEVICES_1D, at),
-    'new_devices.30d': store.read(i, W_NEW_DEVICES_30D, at),
-    'device.new': deviceNew,
-    'ip.new': ipNew,
-    'country.new': countryNew,
-    'counterparty.new': counterpartyNew,
-    hours_since_security_change: Number.isNaN(secAt) ? NEVER_HOURS : (at - secAt) / HOUR,
-    hours_since_new_device: Number.isNaN(devAt) ? NEVER_HOURS : (at - devAt) / HOUR,
-    account_age_days: Number.isNaN(firstAt) ? 0 : (at - firstAt) / DAY,
-    'amount.ewma': base.n > 0 ? Math.exp(base.logMean) : 0,
-    'amount.p50': Number.isNaN(p50) ? 0 : p50,
-    'amount.p95': Number.isNaN(p95) ? 0 : p95,
-    'amount.ratio_p95': isOut && p95 > 0 ? value / p95 : 0,
-    'amount.z': isOut && base.n > 0 && value > 0 ? (Math.log(value) - base.logMean) / logStd : 0,
-    'amount.ratio_max': isOut && base.max > 0 ? value / base.max : 0,
-    'passthrough.1d': dep1d > 0 ? wd1d / dep1d : 0,
-    'exposure.direct': direct,
-    'exposure.indirect': indirect,
-    'exposure.hops': hops,
-    'exposure.account': store.exposure(i),
-    'behaviour.score': 0,
-    'behaviour.surprise': 0,
-  }
+  // written into `out` when given: the engine reuses one object per event instead of allocating
+  const f = out ?? ({} as Features)
+  f.amount = value
+  f['events.1m'] = store.read(i, W_EVENTS_1M, at)
+  f['events.1h'] = store.read(i, W_EVENTS_1H, at)
+  f['events.1d'] = store.read(i, W_EVENTS_1D, at)
+  f['auth_failed.1h'] = store.read(i, W_AUTH_FAILED_1H, at)
+  f['auth_failed.1d'] = store.read(i, W_AUTH_FAILED_1D, at)
+  f['withdrawals.count.1h'] = store.read(i, W_WITHDRAWALS_1H, at)
+  f['withdrawals.count.1d'] = store.read(i, W_WITHDRAWALS_1D, at)
+  f['withdrawals.sum.1h'] = store.read(i, W_WITHDRAWALS_1H, at, 'sum')
+  f['withdrawals.sum.1d'] = wd1d
+  f['withdrawals.sum.7d'] = store.read(i, W_WITHDRAWALS_7D, at, 'sum')
+  f['withdrawals.sum.30d'] = store.read(i, W_WITHDRAWALS_30D, at, 'sum')
+  f['deposits.count.1h'] = store.read(i, W_DEPOSITS_1H, at)
+  f['deposits.count.1d'] = store.read(i, W_DEPOSITS_1D, at)
+  f['deposits.sum.1d'] = dep1d
+  f['deposits.sum.30d'] = store.read(i, W_DEPOSITS_30D, at, 'sum')
+  f['p2p.count.1h'] = store.read(i, W_P2P_1H, at)
+  f['p2p.sum.1d'] = store.read(i, W_P2P_1D, at, 'sum')
+  f['security_changes.1d'] = store.read(i, W_SECURITY_CHANGES_1D, at)
+  f['security_changes.7d'] = store.read(i, W_SECURITY_CHANGES_7D, at)
+  f['new_counterparties.1d'] = store.read(i, W_NEW_COUNTERPARTIES_1D, at)
+  f['new_counterparties.7d'] = store.read(i, W_NEW_COUNTERPARTIES_7D, at)
+  f['new_devices.1d'] = store.read(i, W_NEW_DEVICES_1D, at)
+  f['new_devices.30d'] = store.read(i, W_NEW_DEVICES_30D, at)
+  f['device.new'] = deviceNew
+  f['ip.new'] = ipNew
+  f['country.new'] = countryNew
+  f['counterparty.new'] = counterpartyNew
+  f.hours_since_security_change = Number.isNaN(secAt) ? NEVER_HOURS : (at - secAt) / HOUR
+  f.hours_since_new_device = Number.isNaN(devAt) ? NEVER_HOURS : (at - devAt) / HOUR
+  f.account_age_days = Number.isNaN(firstAt) ? 0 : (at - firstAt) / DAY
+  f['amount.ewma'] = base.n > 0 ? Math.exp(base.logMean) : 0
+  f['amount.p50'] = Number.isNaN(p50) ? 0 : p50
+  f['amount.p95'] = Number.isNaN(p95) ? 0 : p95
+  f['amount.ratio_p95'] = isOut && p95 > 0 ? value / p95 : 0
+  f['amount.z'] = isOut && base.n > 0 && value > 0 ? (Math.log(value) - base.logMean) / logStd : 0
+  f['amount.ratio_max'] = isOut && base.max > 0 ? value / base.max : 0
+  f['passthrough.1d'] = dep1d > 0 ? wd1d / dep1d : 0
+  f['exposure.direct'] = direct
+  f['exposure.indirect'] = indirect
+  f['exposure.hops'] = hops
+  f['exposure.account'] = store.exposure(i)
+  f['behaviour.score'] = 0
+  f['behaviour.surprise'] = 0
+  return f
 }

@@ -7,6 +7,7 @@ export { type BacktestResult, backtestRules } from './backtest.ts'
 export { type BehaviourModel, loadBehaviourModel } from './behaviour.ts'
 export { trainBehaviour } from './behaviour-train.ts'
 export { type Alert, createRiskEngine, type RiskEngine, type RiskEngineOptions } from './engine.ts'
+export { createEvmBlockSource, type EvmBlockSourceOptions } from './evm-source.ts'
 export { FEATURE_NAMES, type FeatureName, type Features } from './features.ts'
 export { type AddressExposure, createTransactionGraph, propagateRisk, type SeedLabel } from './propagation.ts'
 export {
@@ -16,6 +17,7 @@ export {
   type RuleSetDocument,
   watchRuleFile,
 } from './rules.ts'
+export { ensureStreams, partitionOf, publishEvents, runWorker, type WorkerOptions } from './scaleout.ts'
 export {
   type Decision,
   EVENT_SCHEMA_VERSION,
@@ -26,6 +28,8 @@ export {
   type RiskEventType,
   riskEventSchema,
 } from './schema.ts'
+
+export { loadSeedLists } from './seeds.ts'
 
 /** The bundled default rule file (JSON), for `loadRuleFile(defaultRulesPath)`. */
 export const defaultRulesPath = new URL('./default-rules.json', import.meta.url).pathname
