@@ -1,7 +1,12 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { base58 } from '@scure/base'
 import { afterAll, describe, expect, it } from 'vitest'
+import { challengeMessage, createChallenge } from '../por/reserves/index.ts'
 import { runCli } from './main.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'por-cli-'))
@@ -100,6 +105,55 @@ describe('bulwark por', () => {
       code: 'POR_UNDERCOLLATERALISED',
       details: { users: [{ userId: 'short', line: 3 }] },
     })
+  })
+
+  it('re-verifies the reserve signatures of the package in the audit, catching one from another round', async () => {
+    const sk = sha256(new TextEncoder().encode('sol reserve key'))
+    const pk = ed25519.getPublicKey(sk)
+    const sk2 = sha256(new TextEncoder().encode('second sol reserve key'))
+    const pk2 = ed25519.getPublicKey(sk2)
+    const challenge = (round: string) =>
+      createChallenge({
+        exchange: 'bulwark-test',
+        round,
+        snapshots: { solana: 300_000_000 },
+        random: () => new Uint8Array(32).fill(7),
+      })
+    const sign = (round: string, key = sk) =>
+      bytesToHex(ed25519.sign(new TextEncoder().encode(challengeMessage(challenge(round))), key))
+    const pkg = join(dir, 'reserves-round')
+    const solAssets = join(dir, 'sol-assets.csv')
+    writeFileSync(solAssets, 'symbol,decimals,price_usd,haircut\nSOL,9,150,0.8\n')
+    const solLiabilities = join(dir, 'sol.csv')
+    writeFileSync(solLiabilities, 'user_id,SOL\na,10\nb,5\n')
+    const built = await cli(
+      'por',
+      'build',
+      '--liabilities',
+      solLiabilities,
+      '--assets',
+      solAssets,
+      '--out',
+      pkg,
+      '--round-id',
+      '2026-11',
+    )
+    expect(built.code).toBe(0)
+    writeFileSync(join(pkg, 'challenge.json'), JSON.stringify(challenge('2026-11')))
+    writeFileSync(
+      join(pkg, 'reserves.csv'),
+      [
+        'chain,address,asset,token,amount,scheme,signature,public_key,script',
+        `solana,${base58.encode(pk)},SOL,,10,ed25519,${sign('2026-11')},${bytesToHex(pk)},`,
+        `solana,${base58.encode(pk2)},SOL,,10,ed25519,${sign('2026-10', sk2)},${bytesToHex(pk2)},`,
+      ].join('\n'),
+    )
+    const audit = await cli('por', 'audit', pkg)
+    expect(audit.code).toBe(1)
+    expect(audit.stdout).toContain('ok   root')
+    expect(audit.stdout).toMatch(/ok {3}reserve line 2 solana/)
+    expect(audit.stdout).toMatch(/FAIL reserve line 3 solana \S+ SOL: .*(round|challenge|signature)/i)
+    expect(audit.stdout).toContain('AUDIT FAILED')
   })
 
   it('reports a missing argument as a usage error (exit 2)', async () => {

@@ -5,6 +5,7 @@
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { createPublicClient, http } from 'viem'
 import { isAppError } from '../platform/errors.ts'
 import {
   auditRound,
@@ -19,11 +20,28 @@ import {
   type VerifyResult,
   verifyProof,
 } from '../por/index.ts'
+import {
+  type EsploraClient,
+  type EvmReader,
+  formatReserveReport,
+  verifyRoundReserves,
+} from '../por/reserves/index.ts'
 import { challengeVerb, reservesVerb, verifyExternalVerb } from './por-reserves.ts'
 import { type CliGroup, type CliIo, UsageError } from './types.ts'
 
 const json = (io: CliIo, value: unknown) =>
   io.stdout(`${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`)
+
+/** Parses repeated `name=value` flags (`--rpc ethereum=http://…`). */
+function pairs(values: string[] | undefined, flag: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const v of values ?? []) {
+    const i = v.indexOf('=')
+    if (i <= 0) throw new UsageError(`${flag} takes chain=value (got "${v}")`)
+    out[v.slice(0, i)] = v.slice(i + 1)
+  }
+  return out
+}
 
 function need(value: string | undefined, flag: string): string {
   if (!value) throw new UsageError(`${flag} is required`)
@@ -229,26 +247,78 @@ export const porCommands: CliGroup = {
       },
     },
     audit: {
-      summary: 'Recompute a round from its auditor package and compare with what was published',
-      usage: 'DIR [--json]',
+      summary:
+        'Recompute a round from its auditor package and, given its reserves file and challenge, re-verify every ' +
+        'reserve signature and balance on chain',
+      usage: 'DIR [--reserves R.csv --challenge C.json] [--rpc CHAIN=URL …] [--esplora CHAIN=URL …] [--json]',
       async run(args, io) {
         const { values, positionals } = parseArgs({
           args,
           allowPositionals: true,
-          options: { json: { type: 'boolean' } },
+          options: {
+            json: { type: 'boolean' },
+            reserves: { type: 'string' },
+            challenge: { type: 'string' },
+            rpc: { type: 'string', multiple: true },
+            esplora: { type: 'string', multiple: true },
+          },
         })
-        const report = auditRound(need(positionals[0], 'DIR'))
-        if (values.json) json(io, report)
-        else {
+        const dir = need(positionals[0], 'DIR')
+        const report = auditRound(dir)
+        // Reserves: explicit flags, else the files of the package when present.
+        const reservesFile =
+          values.reserves ?? (existsSync(join(dir, 'reserves.csv')) ? join(dir, 'reserves.csv') : '')
+        const challengeFile =
+          values.challenge ?? (existsSync(join(dir, 'challenge.json')) ? join(dir, 'challenge.json') : '')
+        let reserves: Awaited<ReturnType<typeof verifyRoundReserves>> | undefined
+        if (reservesFile && challengeFile) {
+          const evm: Record<string, EvmReader> = {}
+          for (const [chain, url] of Object.entries(pairs(values.rpc, '--rpc'))) {
+            evm[chain] = createPublicClient({ transport: http(url) })
+          }
+          const esplora: Record<string, EsploraClient> = {}
+          for (const [chain, baseUrl] of Object.entries(pairs(values.esplora, '--esplora')))
+            esplora[chain] = { baseUrl }
+          reserves = await verifyRoundReserves({
+            roundDir: dir,
+            reservesFile,
+            challengeFile,
+            evm,
+            esplora,
+            auditor: true,
+          })
+        } else if (reservesFile || challengeFile) {
+          throw new UsageError('reserves need both a reserves file and its challenge')
+        }
+        const ok = report.ok && (reserves?.ok ?? true)
+        if (values.json) {
+          json(io, {
+            ok,
+            liabilities: report,
+            ...(reserves
+              ? { reserves: { ok: reserves.ok, rows: reserves.verification.rows, report: reserves.report } }
+              : {}),
+          })
+        } else {
           for (const c of report.checks)
             io.stdout(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(16)} ${c.detail}\n`)
+          if (reserves) {
+            for (const r of reserves.verification.rows) {
+              const why = r.ownership.ok ? r.ownership.detail : r.ownership.reason
+              io.stdout(
+                `${r.ownership.ok ? 'ok  ' : 'FAIL'} reserve line ${r.line} ${r.chain} ${r.address} ${r.asset}: ${why} ` +
+                  `[balance: ${r.balanceSource}]\n`,
+              )
+            }
+            io.stdout(`\n${formatReserveReport(reserves.report)}\n`)
+          } else {
+            io.stdout('(no reserves file and challenge in the package: liabilities only)\n')
+          }
           io.stdout(
-            report.ok
-              ? `\nround ${report.roundId}: audit passed\n`
-              : `\nround ${report.roundId}: AUDIT FAILED\n`,
+            ok ? `\nround ${report.roundId}: audit passed\n` : `\nround ${report.roundId}: AUDIT FAILED\n`,
           )
         }
-        return report.ok ? 0 : 1
+        return ok ? 0 : 1
       },
     },
   },
