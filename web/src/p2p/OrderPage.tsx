@@ -2,6 +2,7 @@
  * @module One order: its terms as placed, and the next step for me. Buyer: mark paid or cancel;
  * seller: release with the authenticator code; either side: appeal from 15 minutes after "paid".
  */
+import { startAuthentication } from '@simplewebauthn/browser'
 import { type FormEvent, useCallback, useEffect, useState } from 'react'
 import { get, post } from '../platform/api.ts'
 import { Link } from '../platform/router.tsx'
@@ -30,12 +31,13 @@ export function OrderPage({ id }: { id: string }) {
     void load()
   }, [load])
 
-  async function act(path: string, body: unknown, done: string) {
+  async function act(path: string, body: unknown | (() => Promise<unknown>), done: string) {
     setError(null)
     setNotice('')
     setBusy(true)
     try {
-      setOrder((await post<{ order: Order }>(`/api/p2p/orders/${id}/${path}`, body)).order)
+      const payload = typeof body === 'function' ? await (body as () => Promise<unknown>)() : body
+      setOrder((await post<{ order: Order }>(`/api/p2p/orders/${id}/${path}`, payload)).order)
       setNotice(done)
       setBalancesKey((k) => k + 1)
     } catch (e) {
@@ -143,9 +145,30 @@ export function OrderPage({ id }: { id: string }) {
               onChange={(e) => setCode(e.target.value)}
             />
           </label>
-          <button type="submit" disabled={busy}>
-            Release {order.asset}
-          </button>
+          <div className="row">
+            <button type="submit" disabled={busy}>
+              Release {order.asset}
+            </button>
+            <button
+              type="button"
+              className="secondary"
+              disabled={busy}
+              onClick={() =>
+                void act(
+                  'release',
+                  async () => {
+                    const options = await post<Parameters<typeof startAuthentication>[0]['optionsJSON']>(
+                      '/api/accounts/passkeys/authentication-options',
+                    )
+                    return { passkeyResponse: await startAuthentication({ optionsJSON: options }) }
+                  },
+                  `Released ${order.amount} ${order.asset} to ${other}.`,
+                )
+              }
+            >
+              Release with a passkey
+            </button>
+          </div>
         </form>
       ) : null}
 
