@@ -37,7 +37,7 @@ const csv = (p: string): Record<string, string>[] => {
   })
 }
 const pct = (a: number, b: number): string =>
-  b === 0 ? 'n/a' : `${((100 * a) / b).toFixed(a === b || a === 0 ? 0 : 1)}%`
+  b === 0 ? 'n/a' : `${((100 * a) / b).toFixed(a === b || a === 0 ? 0 : (100 * a) / b < 1 ? 2 : 1)}%`
 
 type Row = { area: string; metric: string; system: string; value: string; n: string; goal: string }
 const rows: Row[] = []

@@ -80,6 +80,9 @@ const INVISIBLE = new RegExp(
   'gu',
 )
 
+// Printable ASCII has no confusables to map and no invisibles to strip.
+const ASCII_ONLY = /^[\x20-\x7e]*$/
+
 /** Removes invisible and bidi-control characters. */
 export function stripInvisible(value: string): string {
   return value.replace(INVISIBLE, '')
@@ -98,6 +101,7 @@ export function hasInvisible(value: string): boolean {
  * (lowercased), so two different scripts never collapse unless they really look alike.
  */
 export function skeleton(value: string): string {
+  if (ASCII_ONLY.test(value)) return value.toLowerCase()
   let out = ''
   for (const ch of stripInvisible(value)) {
     const mapped = TABLE[ch]

@@ -243,6 +243,12 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
       if (!brand.generic) specific.push({ brand, token: t })
     }
   }
+  // Specific brand tokens found anywhere inside a name, with one regular expression (longest first).
+  const specificTokens = specific.map((h) => h.token).filter((t) => t.length >= 5 && /^[a-z0-9]+$/.test(t))
+  const specificRe =
+    specificTokens.length > 0
+      ? new RegExp(specificTokens.sort((a, b) => b.length - a.length).join('|'))
+      : null
   const typoIndex = new NearIndex<Brand>(
     specific.filter((h) => h.token.length >= 5).map((h) => [h.token, h.brand]),
     (w) => (w.length >= 9 ? 2 : 1),
@@ -388,7 +394,7 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
         return hit.value
       }
     }
-    const misspelled = findInside(flat, MISSPELLINGS, 4)
+    const misspelled = MISSPELLING_RE.exec(flat)?.[0]
     if (misspelled) {
       reasons.push(
         reason(
@@ -479,7 +485,8 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
       const b = brandByToken.get(t)
       if (b && (includeGeneric || !b.generic || tokens.length > 1)) return b
     }
-    for (const { brand, token } of specific) if (token.length >= 5 && flat.includes(token)) return brand
+    const hit = specificRe?.exec(flat)
+    if (hit) return brandByToken.get(hit[0])
     if (includeGeneric)
       for (const [token, b] of brandByToken) if (token.length >= 4 && flat.includes(token)) return b
     return undefined
@@ -581,6 +588,8 @@ for (const word of MISSPELL_BASE) {
     }
   }
 }
+// One regular expression over every misspelling, longest first, instead of a substring scan.
+const MISSPELLING_RE = new RegExp([...MISSPELLINGS.keys()].sort((a, b) => b.length - a.length).join('|'))
 
 /** TLDs that dominate throwaway phishing registrations (cheap, little verification). */
 const RISKY_TLDS = new Set([

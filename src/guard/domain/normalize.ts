@@ -33,12 +33,14 @@ const HOST_CHARS = /^[a-z0-9.-]+$/
  */
 export function normalizeHost(input: string): NormalizedHost | null {
   const tricks: string[] = []
+  // Fast path: most inputs are already a bare ASCII host.
+  if (PLAIN_HOST.test(input)) return finish(input.toLowerCase().replace(TRAILING_DOTS, ''), tricks)
   let s = input.trim()
   if (s === '') return null
   s = s.replace(/^hxxp/i, 'http').replace(/\[\.\]/g, '.')
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(s)
   if (scheme) s = s.slice(scheme[0].length)
-  s = s.replace(/\\/g, '/')
+  if (s.includes('\\')) s = s.replace(/\\/g, '/')
   const end = s.search(/[/?#]/)
   if (end >= 0) s = s.slice(0, end)
   const at = s.lastIndexOf('@')
@@ -53,31 +55,52 @@ export function normalizeHost(input: string): NormalizedHost | null {
   }
   const colon = s.lastIndexOf(':')
   if (colon >= 0 && /^\d*$/.test(s.slice(colon + 1))) s = s.slice(0, colon)
-  try {
-    s = decodeURIComponent(s)
-  } catch {
-    // a malformed %-escape stays literal
+  if (s.includes('%')) {
+    try {
+      s = decodeURIComponent(s)
+    } catch {
+      // a malformed %-escape stays literal
+    }
   }
   s = s
     .replace(/[。．｡]/g, '.')
-    .replace(/\.+$/, '')
+    .replace(TRAILING_DOTS, '')
     .toLowerCase()
   if (s === '') return null
-  let host: string
-  try {
-    host = toASCII(s.normalize('NFC'))
-  } catch {
-    return null
+  let host = s
+  if (/[^\u0000-\u007f]/.test(s)) {
+    try {
+      host = toASCII(s.normalize('NFC'))
+    } catch {
+      return null
+    }
   }
-  if (!HOST_CHARS.test(host) || host.includes('..') || host.startsWith('.') || host.length > 253) return null
+  return finish(host, tricks)
+}
+
+const PARSE_OPTIONS = { allowPrivateDomains: true, extractHostname: false }
+const PLAIN_HOST = /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\.?$/
+const TRAILING_DOTS = /\.+$/
+
+function finish(host: string, tricks: string[]): NormalizedHost | null {
+  if (
+    host === '' ||
+    !HOST_CHARS.test(host) ||
+    host.includes('..') ||
+    host.startsWith('.') ||
+    host.length > 253
+  )
+    return null
   let unicodeHost = host
-  try {
-    unicodeHost = toUnicode(host)
-  } catch {
-    // keep the ASCII form when a label is malformed punycode
+  if (host.includes('xn--')) {
+    try {
+      unicodeHost = toUnicode(host)
+    } catch {
+      // keep the ASCII form when a label is malformed punycode
+    }
   }
   if (unicodeHost !== host) tricks.push(`internationalised name shown as "${unicodeHost}"`)
-  const p = parse(host, { allowPrivateDomains: true, extractHostname: false })
+  const p = parse(host, PARSE_OPTIONS)
   if (p.isIp) return ipHost(host, tricks)
   const suffix = p.publicSuffix ?? ''
   const registrable = p.domain && p.domain !== suffix ? p.domain : null
