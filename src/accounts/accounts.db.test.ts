@@ -269,6 +269,7 @@ describe('devices', () => {
     const done = await other.post('/api/auth/signin/continue', { ticket })
     expect(done.statusCode).toBe(200)
     expect((await smtp.last(email, /New sign-in from a device/)).text).toContain('Firefox on macOS')
+    expect(t.events.filter((e) => e.type === 'device_new').map((e) => e.account)).toContain(done.json().user.id)
     // Revoking the device ends its session at once.
     const devices = (await b.get('/api/accounts/devices')).json().devices
     const firefox = devices.find((d: { description: string }) => d.description === 'Firefox on macOS')

@@ -222,7 +222,7 @@ export async function completePasswordReset(
       at,
     })
   })
-  deps.events.publish({ type: 'password_reset', at: at.toISOString(), account: user.id })
+  deps.events.publish({ type: 'password_changed', at: at.toISOString(), account: user.id, reason: 'reset' })
   await raiseAlert(deps, user.id, 'password_reset')
 }
 

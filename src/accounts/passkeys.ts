@@ -108,7 +108,12 @@ export async function registerPasskey(
       at,
     })
   })
-  deps.events.publish({ type: 'passkey_added', at: at.toISOString(), account: userId })
+  deps.events.publish({
+    type: 'second_factor_changed',
+    at: at.toISOString(),
+    account: userId,
+    change: 'passkey_added',
+  })
   await raiseAlert(deps, userId, 'passkey_added', { name })
   return { id: credential.id, name, createdAt: at.toISOString() }
 }

@@ -183,9 +183,10 @@ export function createSignInGate(deps: AccountsDeps) {
         await startWithdrawalLock(deps.db, userId, 'new_device_after_password_change', at)
       }
       deps.events.publish({
-        type: 'new_device_signin',
+        type: 'device_new',
         at: at.toISOString(),
         account: userId,
+        device: allowed.deviceId,
         ip: context.ip,
       })
       await raiseAlert(deps, userId, 'new_device_signin', {

@@ -71,7 +71,7 @@ export async function verifySecondFactor(deps: AccountsDeps, userId: string, inp
     try {
       await verifyPasskeyAssertion(deps, userId, input.passkeyResponse)
     } catch (error) {
-      await recordFailure(deps, userId)
+      await recordFailure(deps, userId, false, 'passkey')
       throw error
     }
     await resetFailures(deps, userId)
@@ -115,7 +115,7 @@ export async function verifySecondFactor(deps: AccountsDeps, userId: string, inp
       })
       return { method: 'recovery_code' as const }
     }
-    await recordFailure(deps, userId)
+    await recordFailure(deps, userId, false, 'recovery_code')
     throw secondFactorInvalid()
   }
   if (totpCode || recovery) {
@@ -142,7 +142,7 @@ async function resetFailures(deps: AccountsDeps, userId: string) {
     .execute()
 }
 
-async function recordFailure(deps: AccountsDeps, userId: string, replay = false) {
+async function recordFailure(deps: AccountsDeps, userId: string, replay = false, method = 'totp') {
   const now = deps.clock.now()
   const row = await deps.db
     .updateTable('account_security')
@@ -157,7 +157,13 @@ async function recordFailure(deps: AccountsDeps, userId: string, replay = false)
     details: { failures: row.totp_failures, replay },
     at: now,
   })
-  deps.events.publish({ type: 'second_factor_failed', at: now.toISOString(), account: userId, replay })
+  deps.events.publish({
+    type: 'second_factor_failed',
+    at: now.toISOString(),
+    account: userId,
+    method,
+    replay,
+  })
   if (row.totp_failures >= TOTP_MAX_FAILURES) {
     const until = new Date(now.getTime() + TOTP_LOCK_MS)
     await deps.db
@@ -250,7 +256,12 @@ export async function confirmTotpEnrolment(deps: AccountsDeps, userId: string, c
       at: now,
     })
   })
-  deps.events.publish({ type: 'two_factor_enabled', at: now.toISOString(), account: userId })
+  deps.events.publish({
+    type: 'second_factor_changed',
+    at: now.toISOString(),
+    account: userId,
+    change: 'totp_enabled',
+  })
   await raiseAlert(deps, userId, 'two_factor_enabled')
   return { recoveryCodes: codes }
 }
@@ -275,7 +286,12 @@ export async function disableTotp(deps: AccountsDeps, userId: string, input: Sec
       at: now,
     })
   })
-  deps.events.publish({ type: 'two_factor_disabled', at: now.toISOString(), account: userId })
+  deps.events.publish({
+    type: 'second_factor_changed',
+    at: now.toISOString(),
+    account: userId,
+    change: 'totp_disabled',
+  })
   await raiseAlert(deps, userId, 'two_factor_disabled')
 }
 

@@ -145,6 +145,7 @@ export async function removeWhitelistEntry(
       at,
     })
   })
+  deps.events.publish({ type: 'whitelist_changed', at: at.toISOString(), account: userId, change: 'removed' })
   await raiseAlert(deps, userId, 'whitelist_changed', { change: 'address removed' })
 }
 
