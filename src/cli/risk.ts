@@ -28,7 +28,6 @@ import {
   type RiskEvent,
   trainBehaviour,
 } from '../risk/index.ts'
-import { ensureStreams, publishEvents, runWorker } from '../risk/scaleout.ts'
 import { loadSeedLists } from '../risk/seeds.ts'
 import { type CliGroup, type CliIo, UsageError } from './types.ts'
 
@@ -156,6 +155,7 @@ export const riskCommands: CliGroup = {
         })
         if (!values.in || !values.nats) throw new UsageError('--in and --nats are required')
         const { connect } = await import('@nats-io/transport-node')
+        const { ensureStreams, publishEvents } = await import('../risk/scaleout.ts')
         const nc = await connect({ servers: values.nats })
         try {
           await ensureStreams(nc)
@@ -196,6 +196,7 @@ export const riskCommands: CliGroup = {
         const behaviour =
           bPath !== 'none' && existsSync(bPath) ? loadBehaviourModel(readJson(bPath)) : undefined
         const { connect } = await import('@nats-io/transport-node')
+        const { ensureStreams, runWorker } = await import('../risk/scaleout.ts')
         const nc = await connect({ servers: values.nats })
         await ensureStreams(nc)
         const stop = new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@
  * @module Public surface of the risk monitoring engine. Other domains call `createRiskEngine(...)`
  * once and then `assess(event)` on sign-in, withdrawal request and P2P order placement (decision
  * allow | review | block with reasons), and `ingest(event)` for everything else (alerts only).
+ * The NATS scale-out lives in `./scaleout.ts` (imported on its own: it loads the NATS client).
  */
 export { type BacktestResult, backtestRules } from './backtest.ts'
 export { type BehaviourModel, loadBehaviourModel } from './behaviour.ts'
@@ -17,7 +18,6 @@ export {
   type RuleSetDocument,
   watchRuleFile,
 } from './rules.ts'
-export { ensureStreams, partitionOf, publishEvents, runWorker, type WorkerOptions } from './scaleout.ts'
 export {
   type Decision,
   EVENT_SCHEMA_VERSION,
