@@ -87,7 +87,7 @@ export const porCommands: CliGroup = {
     build: {
       summary: 'Build a round from a liabilities snapshot and an assets file',
       usage:
-        '--liabilities L.csv --assets A.csv --out DIR [--round-id ID] [--reserves R.csv] [--depth N] [--split N] ' +
+        '--liabilities L.csv --assets A.csv --out DIR [--round-id ID] [--reserves R.csv --challenge C.json] [--depth N] [--split N] ' +
         '[--no-shuffle] [--exempt FILE] [--workers N] [--json]',
       async run(args, io) {
         const { values } = parseArgs({
@@ -96,6 +96,7 @@ export const porCommands: CliGroup = {
             liabilities: { type: 'string' },
             assets: { type: 'string' },
             reserves: { type: 'string' },
+            challenge: { type: 'string' },
             out: { type: 'string' },
             'round-id': { type: 'string' },
             depth: { type: 'string' },
@@ -136,7 +137,9 @@ export const porCommands: CliGroup = {
               lastShown = shown
             },
           })
+          // Reserves travel with the round so the auditor package is complete (`bulwark por audit DIR`).
           if (values.reserves) copyFileSync(values.reserves, join(outDir, 'reserves.csv'))
+          if (values.challenge) copyFileSync(values.challenge, join(outDir, 'challenge.json'))
           if (!values.json) io.stderr('\n')
           if (values.json) json(io, { ok: true, ...result })
           else {
