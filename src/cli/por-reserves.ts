@@ -134,7 +134,13 @@ export const reservesVerb: CliVerb = {
     }
     const ok = verification.failed === 0 && report.every((r) => !r.below100)
     if (values.json) {
-      json(io, { ok, message: verification.message, rows: verification.rows, report })
+      json(io, {
+        ok,
+        message: verification.message,
+        snapshotBlocks: verification.snapshotBlocks,
+        rows: verification.rows,
+        report,
+      })
       return ok ? 0 : 1
     }
     for (const r of verification.rows) {
@@ -144,6 +150,9 @@ export const reservesVerb: CliVerb = {
         `${status} line ${r.line} ${r.chain} ${r.address} ${r.asset}: ${why} [balance: ${r.balanceSource}]\n`,
       )
       for (const n of r.notes) io.stdout(`       note: ${n}\n`)
+    }
+    for (const [chain, b] of Object.entries(verification.snapshotBlocks)) {
+      io.stdout(`snapshot ${chain} block ${b.height}: ${b.hash}\n`)
     }
     io.stdout(`\n${formatReserveReport(report)}\n`)
     if (!values.round) io.stdout('\n(no --round given: liabilities unknown, ratios not judged)\n')

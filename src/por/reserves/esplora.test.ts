@@ -127,5 +127,6 @@ describe('verifyReserves with an Esplora reader', () => {
     expect(v.rows[0]).toMatchObject({ balanceSource: 'chain', onChain: 30_000n, counted: 30_000n })
     expect(v.rows[0]!.notes).toEqual(['declared 100000 but the chain shows 30000 at height 135'])
     expect(v.totals).toEqual({ BTC: 30_000n })
+    expect(v.snapshotBlocks).toEqual({ bitcoin: { height: 135, hash: `${'0'.repeat(56)}00000087` } })
   })
 })

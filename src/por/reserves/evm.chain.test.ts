@@ -173,6 +173,8 @@ describe('EVM reserves against a local dev chain', () => {
     })
     expect(verification.rows.map((r) => r.ownership.ok)).toEqual([true, true, true, true])
     expect(verification.totals).toEqual({ ETH: parseEther('112.5'), USDT: 12_000_000n })
+    const block = await client.getBlock({ blockNumber: snapshot })
+    expect(verification.snapshotBlocks).toEqual({ ethereum: { height: Number(snapshot), hash: block.hash } })
     const report = reserveReport({
       reserves: verification.totals,
       liabilities: { ETH: parseEther('100'), USDT: 12_000_001n },

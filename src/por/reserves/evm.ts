@@ -20,7 +20,7 @@ const ERC20_ABI = parseAbi(['function balanceOf(address owner) view returns (uin
 const ERC1271_MAGIC = '0x1626ba7e'
 
 /** The slice of a viem client these checks need (easy to satisfy with any transport). */
-export type EvmReader = Pick<PublicClient, 'readContract' | 'getBalance' | 'getCode'>
+export type EvmReader = Pick<PublicClient, 'readContract' | 'getBalance' | 'getCode' | 'getBlock'>
 
 function asHex(signature: string): Hex | null {
   return /^0x[0-9a-fA-F]+$/.test(signature) ? (signature as Hex) : null

@@ -13,7 +13,7 @@ import {
 import { challengeMessage, type ReserveChallenge, snapshotHeight } from './challenge.ts'
 import type { ReserveEntry } from './csv.ts'
 import { verifyEd25519 } from './ed25519.ts'
-import { type EsploraClient, esploraBalanceAt } from './esplora.ts'
+import { type EsploraClient, esploraBalanceAt, esploraBlockHash } from './esplora.ts'
 import { type EvmReader, evmBalanceAt, verifyEip191, verifyErc1271, verifySafeOwners } from './evm.ts'
 
 export type VerifyReservesParams = {
@@ -56,6 +56,11 @@ export type ReservesVerification = {
   totals: Record<string, bigint>
   /** Rows whose ownership or balance check failed. */
   failed: number
+  /**
+   * Hash of the snapshot block of every chain read, so the report pins exactly which chain state was
+   * counted (a reorg after the snapshot shows up as a different hash on re-audit).
+   */
+  snapshotBlocks: Record<string, { height: number; hash: string }>
 }
 
 function dedupeKey(e: ReserveEntry): string {
@@ -171,7 +176,22 @@ export async function verifyReserves(params: VerifyReservesParams): Promise<Rese
   const totals: Record<string, bigint> = {}
   for (const r of rows) totals[r.asset] = (totals[r.asset] ?? 0n) + r.counted
   const failed = rows.filter((r) => !r.ownership.ok || r.balanceSource === 'none').length
-  return { message, rows, totals, failed }
+  const snapshotBlocks: ReservesVerification['snapshotBlocks'] = {}
+  const chains = new Set([...Object.keys(params.evm ?? {}), ...Object.keys(params.esplora ?? {})])
+  for (const chain of chains) {
+    const height = params.challenge.snapshots[chain]
+    if (height === undefined || !params.entries.some((e) => e.chain === chain)) continue
+    try {
+      const evm = params.evm?.[chain]
+      const hash = evm
+        ? (await evm.getBlock({ blockNumber: BigInt(height) })).hash
+        : await esploraBlockHash(params.esplora![chain]!, height)
+      if (hash) snapshotBlocks[chain] = { height, hash }
+    } catch {
+      // The rows of this chain already carry the lookup failure.
+    }
+  }
+  return { message, rows, totals, failed, snapshotBlocks }
 }
 
 /** Maps with at most `limit` calls in flight; results keep the input order. */
