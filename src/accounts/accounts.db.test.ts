@@ -269,7 +269,9 @@ describe('devices', () => {
     const done = await other.post('/api/auth/signin/continue', { ticket })
     expect(done.statusCode).toBe(200)
     expect((await smtp.last(email, /New sign-in from a device/)).text).toContain('Firefox on macOS')
-    expect(t.events.filter((e) => e.type === 'device_new').map((e) => e.account)).toContain(done.json().user.id)
+    expect(t.events.filter((e) => e.type === 'device_new').map((e) => e.account)).toContain(
+      done.json().user.id,
+    )
     // Revoking the device ends its session at once.
     const devices = (await b.get('/api/accounts/devices')).json().devices
     const firefox = devices.find((d: { description: string }) => d.description === 'Firefox on macOS')
@@ -535,6 +537,8 @@ describe('alerts and "This wasn\'t me"', () => {
     })
     expect(apiCall.json().code).toBe('API_KEY_SUSPENDED')
 
+    const lockBefore = await withdrawalLock({ db: t.db }, id, t.clock.now())
+    expect(lockBefore.locked).toBe(false)
     const analyst = await t.createStaff('risk_analyst')
     const denied = await t.app.inject({
       method: 'POST',
@@ -555,6 +559,7 @@ describe('alerts and "This wasn\'t me"', () => {
       payload: { note: 'called the customer, it was them' },
     })
     expect(lifted.statusCode).toBe(200)
+    expect(await withdrawalLock({ db: t.db }, id, t.clock.now())).toEqual(lockBefore)
     expect((await b.post('/api/accounts/anti-phishing', { code: 'Back1234' })).statusCode).toBe(200)
     const audit = await t.db
       .selectFrom('audit_log')
