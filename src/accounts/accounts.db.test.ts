@@ -495,6 +495,7 @@ describe('API keys', () => {
 describe('alerts and "This wasn\'t me"', () => {
   it('freezes the account: it can look, not act, withdraw or use API keys, until support unfreezes it', async () => {
     const { b, id } = await registeredCustomer()
+    await b.post('/api/accounts/anti-phishing', { code: 'Locked24' })
     const key = (
       await b.post('/api/accounts/api-keys', {
         label: 'k',
@@ -538,7 +539,7 @@ describe('alerts and "This wasn\'t me"', () => {
     expect(apiCall.json().code).toBe('API_KEY_SUSPENDED')
 
     const lockBefore = await withdrawalLock({ db: t.db }, id, t.clock.now())
-    expect(lockBefore.locked).toBe(false)
+    expect(lockBefore.locked).toBe(true)
     const analyst = await t.createStaff('risk_analyst')
     const denied = await t.app.inject({
       method: 'POST',
