@@ -47,11 +47,15 @@ export class NearIndex<T> {
   readonly #index = new Map<string, Set<string>>()
   readonly #payload = new Map<string, T>()
   readonly #maxFor: (word: string) => number
+  #minLen = Number.POSITIVE_INFINITY
+  #maxLen = 0
 
   constructor(entries: Iterable<[string, T]>, maxFor: (word: string) => number) {
     this.#maxFor = maxFor
     for (const [word, value] of entries) {
       this.#payload.set(word, value)
+      this.#minLen = Math.min(this.#minLen, word.length)
+      this.#maxLen = Math.max(this.#maxLen, word.length)
       for (const key of [word, ...deletions1(word)]) {
         const set = this.#index.get(key) ?? new Set<string>()
         this.#index.set(key, set)
@@ -62,8 +66,10 @@ export class NearIndex<T> {
 
   /** Words within their allowed distance of `query`, excluding an exact match, with the distance. */
   near(query: string): { word: string; value: T; distance: number }[] {
-    const seen = new Set<string>()
     const out: { word: string; value: T; distance: number }[] = []
+    // No word can be within two edits of a query whose length differs by more than two.
+    if (query.length < this.#minLen - 2 || query.length > this.#maxLen + 2) return out
+    const seen = new Set<string>()
     for (const key of [query, ...deletions1(query)]) {
       const hits = this.#index.get(key)
       if (!hits) continue
