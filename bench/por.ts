@@ -71,7 +71,12 @@ if (values['proofs-only']) {
     `avg ${ms(xs.reduce((s, x) => s + x, 0) / xs.length)} / p50 ${ms(sorted(xs)[xs.length >> 1]!)} / p99 ${ms(sorted(xs)[Math.floor(xs.length * 0.99)]!)}`
   console.log(`proof extraction ${stat(extract)}`)
   console.log(`verification     ${stat(verify)}`)
-  console.log(`failures ${failures}, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`)
+  console.log(
+    `failures ${failures}, load ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  )
   process.exit(0)
 }
 
@@ -117,11 +122,20 @@ const rows: [string, string][] = [
   ['tree depth', String(result.summary.depth)],
   ['sha-256 backend (build)', hash],
   ['worker threads', values.workers],
-  ['import (parse, validate, bucket) wall / cpu', `${ms(result.phasesMs.import)} / ${ms(result.phasesCpuMs.import)}`],
+  [
+    'import (parse, validate, bucket) wall / cpu',
+    `${ms(result.phasesMs.import)} / ${ms(result.phasesCpuMs.import)}`,
+  ],
   ['leaf hashing wall / cpu', `${ms(result.phasesMs.leaves)} / ${ms(result.phasesCpuMs.leaves)}`],
   ['tree build wall / cpu', `${ms(result.phasesMs.tree)} / ${ms(result.phasesCpuMs.tree)}`],
   ['end to end (build) wall', ms(total)],
-  ['machine load average at end', os.loadavg().map((x) => x.toFixed(1)).join(' ')],
+  [
+    'machine load average at end',
+    os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' '),
+  ],
   ['proof extraction avg / p99', `${ms(avg(extract))} / ${ms(pct(extract, 0.99))}`],
   ['proof size avg / max', `${Math.round(avg(sizes))} B / ${Math.max(...sizes)} B`],
   ['verification (noble) avg / p99', `${ms(avg(verify))} / ${ms(pct(verify, 0.99))}`],
