@@ -222,11 +222,16 @@ export function loadBehaviourModel(raw: unknown): BehaviourModel {
       const th = file.thresholds[group]
       if (!tables || !statTable || !th) return undefined
       const values = componentValues(group, features, file.amountPrior)
-      const { stat, parts } = fisherStat(group, values, tables)
+      // hot path: the statistic alone; the per-component breakdown only when there is something to explain
+      const names = COMPONENTS[group]
+      let stat = 0
+      for (let k = 0; k < names.length; k++)
+        stat -= 2 * Math.log(survival(tables[names[k]!] ?? [], values[k]!))
       const score = 1 - survival(statTable, stat)
       const action = stat >= th.block ? 'block' : stat >= th.review ? 'review' : 'allow'
       const reasons: Reason[] = []
       if (action !== 'allow') {
+        const { parts } = fisherStat(group, values, tables)
         const top = parts
           .filter((p) => p.p < 0.05)
           .sort((a, b) => a.p - b.p)

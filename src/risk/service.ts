@@ -15,7 +15,7 @@ import { loadBehaviourModel } from './behaviour.ts'
 import { type Alert, createRiskEngine, type RiskEngine } from './engine.ts'
 import { counterpartyOf, eventValue } from './features.ts'
 import { loadRuleFile } from './rules.ts'
-import { type Decision, type RiskEvent, riskEventToJson } from './schema.ts'
+import { type Decision, parseRiskEvent, type RiskEvent, riskEventToJson } from './schema.ts'
 import type { CaseResolution } from './tables.ts'
 
 const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url))
@@ -385,7 +385,6 @@ export function createRiskService(deps: { db: Db; clock: Clock; engine?: RiskEng
         .where('at', '>=', since)
         .orderBy('at')
         .execute()
-      const { parseRiskEvent } = await import('./schema.ts')
       const before = pending
       for (const r of rows) engine.ingest(parseRiskEvent(r.body))
       pending = before
