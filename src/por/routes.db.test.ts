@@ -149,6 +149,17 @@ describe('proof-of-reserves rounds over HTTP', () => {
     await expect(sql`delete from por_rounds where id = '2026-11'`.execute(t.db)).rejects.toThrow(/published/)
   })
 
+  it('refuses an upload that is not a text/csv body', async () => {
+    const response = await t.app.inject({
+      method: 'PUT',
+      url: '/api/por/staff/rounds/2026-11/files/assets',
+      headers: builder.session.headers,
+      payload: { csv: 'symbol,decimals' },
+    })
+    expect(response.statusCode).toBe(415)
+    expect(response.json().code).toBe('POR_UPLOAD_TYPE')
+  })
+
   it('fails a build with undercollateralised users and names them', async () => {
     await t.app.inject({
       method: 'POST',

@@ -4,11 +4,12 @@
  * rounds (create, upload files, build, review, publish) and download the auditor package.
  */
 import { createReadStream, statSync } from 'node:fs'
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { DomainDeps } from '../app.ts'
+import { AppError } from '../platform/errors.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
 import { createRounds, INPUT_KINDS } from './rounds.ts'
 import { roundIdSchema, roundSchema } from './schema.ts'
@@ -114,13 +115,21 @@ export async function porRoutes(base: FastifyInstance, deps: DomainDeps) {
         response: { 200: roundSchema },
       },
     },
-    async (request) =>
-      rounds.importFile(
+    async (request) => {
+      if (!(request.body instanceof Readable)) {
+        throw new AppError(
+          'POR_UPLOAD_TYPE',
+          415,
+          'Send the file as the request body with content-type text/csv.',
+        )
+      }
+      return rounds.importFile(
         request.params.id,
         request.params.kind as (typeof INPUT_KINDS)[number],
-        request.body as Readable,
+        request.body,
         request.user!.id,
-      ),
+      )
+    },
   )
 
   for (const [step, permission] of [
