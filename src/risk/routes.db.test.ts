@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp, type TestSession } from '../../test/support/app.ts'
+import { createRiskService } from './service.ts'
 
 let t: TestApp
 let analyst: { user: { id: string }; session: TestSession }
@@ -212,5 +213,16 @@ describe('risk HTTP API', () => {
     const r = await t.app.inject({ method: 'GET', url: '/api/risk/engine', headers: auditor.headers })
     expect(r.json().rulesVersion).toMatch(/^default-/)
     expect(r.json().models.behaviour).toMatch(/^behaviour-/)
+  })
+
+  it('rebuilds engine state from stored history after a restart', async () => {
+    const restarted = createRiskService({ db: t.db, clock: t.clock })
+    expect(await restarted.warmUp(3650)).toBe(6)
+    expect(restarted.engine.stats().accounts).toBe(1)
+    // the restored history knows carol's destinations and devices again
+    const slot = restarted.engine.store.find('carol')!
+    expect(restarted.engine.store.remember(slot, 'counterparty', '0xdrop')).toBe(false)
+    expect(restarted.engine.store.remember(slot, 'device', 'evil')).toBe(false)
+    expect(restarted.engine.store.remember(slot, 'device', 'never-seen')).toBe(true)
   })
 })
