@@ -14,8 +14,9 @@ import { classifyTransfer } from '../guard/address/poisoning.ts'
 import { createDomainGuard } from '../guard/domain/guard.ts'
 import { loadAddressLists, loadDomainLists, loadTokenLists } from '../guard/node/load.ts'
 import { addressInputSchema, tokenInputSchema, transferInputSchema, txInputSchema } from '../guard/schema.ts'
+import { fetchCode } from '../guard/token/bytecode.ts'
 import { createTokenGuard } from '../guard/token/counterfeit.ts'
-import { analyzeTx, type TxInput } from '../guard/tx/analyze.ts'
+import { analyzeTx, analyzeTxWithCode, type TxInput } from '../guard/tx/analyze.ts'
 import { publicReasons } from '../guard/verdict.ts'
 import type { CliGroup, CliIo, CliVerb } from './types.ts'
 import { UsageError } from './types.ts'
@@ -36,11 +37,12 @@ async function pump(
     else io.stdout(text)
   }
   let n = 0
-  const each = (raw: string): void => {
+  // Lines are handled one after another (awaiting async handlers) so output order is input order.
+  const each = async (raw: string): Promise<void> => {
     n++
     const line = raw.replace(/\r$/, '')
     try {
-      write(handle(line))
+      write(await handle(line))
     } catch (e) {
       write({
         line: n,
@@ -53,13 +55,13 @@ async function pump(
     const text = await io.readStdin()
     const lines = text.split('\n')
     if (lines.at(-1) === '') lines.pop()
-    for (const l of lines) each(l)
+    for (const l of lines) await each(l)
   } else {
     const rl = createInterface({
       input: inPath ? createReadStream(inPath) : process.stdin,
       crlfDelay: Number.POSITIVE_INFINITY,
     })
-    for await (const l of rl) each(l)
+    for await (const l of rl) await each(l)
   }
   if (out)
     await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())))
@@ -239,7 +241,7 @@ const tokensVerb: CliVerb = {
 const tx: CliVerb = {
   summary:
     'Explain and flag transactions or signature requests ({"chainId","from","to","data","value"} or {"typedData"})',
-  usage: '[--token-list F]… [--list F]… [--in F] [--out F]',
+  usage: '[--token-list F]… [--list F]… [--rpc URL] [--in F] [--out F]',
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -247,17 +249,21 @@ const tx: CliVerb = {
         ...io2,
         'token-list': { type: 'string', multiple: true },
         list: { type: 'string', multiple: true },
+        rpc: { type: 'string' },
       },
     })
+    const rpc = values.rpc
     const tokens = createTokenGuard(
       await loading('token lists', () => loadTokenLists(values['token-list'] ?? [])),
     )
     const screener = createAddressScreener(
       await loading('address lists', () => loadAddressLists(values.list ?? [], 'drainer')),
     )
-    return pump(io, values.in, values.out, (line) => {
+    return pump(io, values.in, values.out, async (line) => {
       const input = parseLine(line, txInputSchema) as TxInput
-      const r = analyzeTx(input, { tokens, screener })
+      const r = rpc
+        ? await analyzeTxWithCode(input, { tokens, screener }, (a) => fetchCode(rpc, a))
+        : analyzeTx(input, { tokens, screener })
       return { verdict: r.verdict, summary: r.summary, reasons: publicReasons(r.reasons) }
     })
   },

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createAddressScreener } from '../address/lists.ts'
 import tokenListJson from '../fixtures/tokens.tokenlist.json' with { type: 'json' }
 import { createTokenGuard, parseTokenList } from '../token/counterfeit.ts'
-import { analyzeTx } from './analyze.ts'
+import { analyzeTx, analyzeTxWithCode } from './analyze.ts'
 
 const abi = parseAbi([
   'function approve(address spender, uint256 amount)',
@@ -175,5 +175,24 @@ describe('signatures', () => {
   it('never throws on garbage', () => {
     expect(analyzeTx({ typedData: '{not json' }).reasons[0]?.code).toBe('UNDECODABLE')
     expect(analyzeTx({ to: USDC, data: '0x095ea7b3zz' }).verdict).toBe('warn')
+  })
+})
+
+describe('account lookups', () => {
+  it('looks up whether spenders have code, then flags approvals to plain accounts', async () => {
+    const data = encodeFunctionData({ abi, functionName: 'approve', args: [USER, 5_000_000n] })
+    const asked: string[] = []
+    const getCode = async (a: string) => {
+      asked.push(a)
+      return a === USER ? '0x' : '0x6080'
+    }
+    const { accountKind: _ignored, ...noKinds } = ctx
+    const r = await analyzeTxWithCode({ chainId: 1, to: USDC, data }, noKinds, getCode)
+    expect(asked).toEqual([USER])
+    expect(codes(r)).toEqual(['APPROVAL_TO_EOA'])
+    const toContract = encodeFunctionData({ abi, functionName: 'approve', args: [ROUTER, 5_000_000n] })
+    expect(
+      (await analyzeTxWithCode({ chainId: 1, to: USDC, data: toContract }, noKinds, getCode)).verdict,
+    ).toBe('allow')
   })
 })

@@ -92,6 +92,38 @@ export function analyzeTx(input: TxInput, ctx: TxContext = {}): TxCheck {
   return { verdict: verdictOf(reasons), summary: lines.join(' '), reasons }
 }
 
+/**
+ * Like `analyzeTx`, but first looks up (with `getCode`, e.g. JSON-RPC `eth_getCode`) whether each
+ * spender, operator or recipient has code, so approvals to plain accounts (EOAs) are caught. An
+ * address whose lookup fails stays unknown.
+ */
+export async function analyzeTxWithCode(
+  input: TxInput,
+  ctx: Omit<TxContext, 'accountKind'>,
+  getCode: (address: string) => Promise<string>,
+): Promise<TxCheck> {
+  const asked = new Set<string>()
+  analyzeTx(input, {
+    ...ctx,
+    accountKind: (a) => {
+      asked.add(a.toLowerCase())
+      return undefined
+    },
+  })
+  const kinds = new Map<string, 'eoa' | 'contract'>()
+  await Promise.all(
+    [...asked].map(async (a) => {
+      try {
+        const code = await getCode(a)
+        kinds.set(a, code === '0x' || code === '' ? 'eoa' : 'contract')
+      } catch {
+        // unknown: no flag rather than a wrong one
+      }
+    }),
+  )
+  return analyzeTx(input, { ...ctx, accountKind: (a) => kinds.get(a.toLowerCase()) })
+}
+
 function tokenLabel(ctx: TxContext, chainId: number, token: string): { label: string; decimals?: number } {
   const t = ctx.tokens?.canonical(chainId, token)
   if (!t) return { label: `token ${short(token)}` }
