@@ -67,6 +67,8 @@ export type OrderView = {
   paidAt: string | null
   completedAt: string | null
   appealableAt: string | null
+  /** Whether an appeal can be opened now (by the server's clock). */
+  appealOpen: boolean
   appeal: { at: string; by: string; reason: string } | null
   resolution: 'release' | 'refund' | null
 }
@@ -616,7 +618,7 @@ export function createOrders(deps: P2pDeps) {
               await db.selectFrom('users').select(['id', 'display_name']).where('id', 'in', ids).execute()
             ).map((u) => [u.id, u.display_name]),
       )
-      return rows.map((r) => presentOrder(r, viewerId, names))
+      return rows.map((r) => presentOrder(r, viewerId, names, clock.now()))
     },
   }
 
@@ -692,7 +694,12 @@ function wrongStatus(order: OrderRow, what: string) {
   )
 }
 
-export function presentOrder(r: OrderRow, viewerId: string | null, names: Map<string, string>): OrderView {
+export function presentOrder(
+  r: OrderRow,
+  viewerId: string | null,
+  names: Map<string, string>,
+  now: Date,
+): OrderView {
   const asset = r.asset as Asset
   const fiat = r.fiat as Fiat
   return {
@@ -714,6 +721,11 @@ export function presentOrder(r: OrderRow, viewerId: string | null, names: Map<st
     paidAt: r.paid_at?.toISOString() ?? null,
     completedAt: r.completed_at?.toISOString() ?? null,
     appealableAt: r.paid_at ? new Date(r.paid_at.getTime() + APPEAL_AFTER_MS).toISOString() : null,
+    appealOpen:
+      r.status === 'paid' &&
+      !r.appealed_at &&
+      r.paid_at !== null &&
+      now.getTime() >= r.paid_at.getTime() + APPEAL_AFTER_MS,
     appeal: r.appealed_at
       ? { at: r.appealed_at.toISOString(), by: r.appealed_by ?? '', reason: r.appeal_reason ?? '' }
       : null,

@@ -117,6 +117,7 @@ export const orderSchema = z.object({
   paidAt: z.string().nullable(),
   completedAt: z.string().nullable(),
   appealableAt: z.string().nullable(),
+  appealOpen: z.boolean(),
   appeal: z.object({ at: z.string(), by: z.string(), reason: z.string() }).nullable(),
   resolution: z.enum(['release', 'refund']).nullable(),
 })

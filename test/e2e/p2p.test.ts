@@ -50,7 +50,7 @@ async function apiFromPage<T>(page: Page, method: string, url: string, body?: un
       const response = await fetch(url, {
         method,
         headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
-        body: JSON.stringify(body ?? {}),
+        ...(method === 'GET' ? {} : { body: JSON.stringify(body ?? {}) }),
       })
       return response.json()
     },
@@ -165,5 +165,47 @@ describe('P2P ads restricted by country or region, in the browser', () => {
     await chloe.waitForURL(/\/p2p\/orders\/[0-9a-f-]{36}$/)
     await chloe.getByText('Waiting for payment').waitFor()
     expect(await chloe.getByRole('alert').count()).toBe(0)
+  })
+
+  it('lets compliance verify a customer’s country and support resolve a dispute from the staff pages', async () => {
+    // Compliance verifies Dmitri, who submitted Czechia in the demo.
+    const officer = await signIn('compliance.officer@staff.bulwark')
+    await officer.goto(`${server.url}/staff/p2p/identities`)
+    const row = officer.locator('tr[data-email="dmitri@demo.bulwark"]')
+    await row.waitFor()
+    expect(await row.textContent()).toContain('Czechia')
+    await row.getByRole('button', { name: 'Verify' }).click()
+    await officer
+      .getByRole('status')
+      .filter({ hasText: 'dmitri@demo.bulwark: verified in Czechia' })
+      .waitFor()
+
+    // Alice's demo order on Lukas's ad: she pays, waits 15 minutes, appeals.
+    const alice = await signIn('alice@demo.bulwark')
+    const { orders } = await apiFromPage<{ orders: Array<{ id: string; status: string; role: string }> }>(
+      alice,
+      'GET',
+      '/api/p2p/orders',
+    )
+    const order = orders.find((o) => o.status === 'pending_payment' && o.role === 'buyer')!
+    await alice.goto(`${server.url}/p2p/orders/${order.id}`)
+    await alice.getByRole('button', { name: 'I have paid' }).click()
+    await alice.getByText('Paid, waiting for release').waitFor()
+    clock.advance(15 * 60_000)
+    await alice.reload()
+    await alice
+      .getByLabel('Something wrong? Describe it for support')
+      .fill('Paid 36.80 EUR by SEPA, no release.')
+    await alice.getByRole('button', { name: 'Appeal' }).click()
+    await alice.getByText('under appeal').waitFor()
+
+    // Support releases it to Alice.
+    const support = await signIn('support@staff.bulwark')
+    await support.goto(`${server.url}/staff/p2p/disputes`)
+    const card = support.locator('article.card').filter({ hasText: 'no release' })
+    await card.waitFor()
+    await card.getByLabel('Resolution note').fill('SEPA statement shows the payment')
+    await card.getByRole('button', { name: 'Release to buyer' }).click()
+    await support.getByRole('status').filter({ hasText: 'Released 40 USDT to Alice Martin' }).waitFor()
   })
 })

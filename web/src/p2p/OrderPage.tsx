@@ -173,7 +173,7 @@ export function OrderPage({ id }: { id: string }) {
       ) : null}
 
       {appealable ? (
-        new Date(order.appealableAt!) <= new Date() ? (
+        order.appealOpen ? (
           <form
             className="stack narrow"
             onSubmit={(e: FormEvent) => {

@@ -76,6 +76,7 @@ export type Order = {
   paidAt: string | null
   completedAt: string | null
   appealableAt: string | null
+  appealOpen: boolean
   appeal: { at: string; by: string; reason: string } | null
   resolution: 'release' | 'refund' | null
 }
