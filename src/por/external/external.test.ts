@@ -213,12 +213,13 @@ describe('Binance (Merkle part)', () => {
 })
 
 describe('OKX reserve CSV', () => {
-  it('verifies EVM, contract-wallet and Bitcoin rows and warns about the static message', async () => {
+  it('verifies EVM, contract-wallet, Bitcoin and TRON rows and warns about the static message', async () => {
     const r = await one('okx_por.csv', await okxReservesFixture())
     expect(r.reason).toBeUndefined()
-    expect(r.balances).toEqual({ ETH: '3', BTC: '1.5' })
+    expect(r.balances).toEqual({ ETH: '3', BTC: '1.5', 'USDT-TRC20': '100' })
     expect(r.warnings.some((w) => w.includes('static message'))).toBe(true)
-    expect(r.warnings.some((w) => w.includes('network TRX is not verified'))).toBe(true)
+    expect(r.checks.find((c) => c.name.startsWith('line 10'))?.detail).toMatch(/^TRON v1 signature by T/)
+    expect(r.warnings.some((w) => w.includes('network SOL is not verified'))).toBe(true)
   })
 
   it('rejects a row whose signature belongs to another address', async () => {

@@ -8,12 +8,14 @@
  *   whose signatures are signature1 and signature2.
  * - BTC: Bitcoin `signmessage` (base64); P2SH / P2WSH addresses carry the redeem script and two
  *   signatures of keys in it.
- * Other networks (TRON, Ed25519 chains with OKX-specific message framing…) are reported as not
- * verified rather than passed.
+ * - TRX: secp256k1 over TRON's signed-message digest (TIP-191 or OKX's 32-byte framing), recovered to
+ *   the T-address.
+ * Other networks (Ed25519 chains with OKX-specific message framing…) are reported as not verified
+ * rather than passed.
  */
 import { type Hex, isAddress, isAddressEqual, keccak256, recoverMessageAddress, toBytes } from 'viem'
 import { splitCsvLine } from '../reserves/csv.ts'
-import { verifyBitcoinMessage, verifyBitcoinMultisig } from '../reserves/index.ts'
+import { verifyBitcoinMessage, verifyBitcoinMultisig, verifyTronMessage } from '../reserves/index.ts'
 import { addDec, type Dec, formatDecStripped, parseDec } from './decimal.ts'
 import { GUARANTEES } from './guarantees.ts'
 import { CheckList, type ExternalResult } from './types.ts'
@@ -130,6 +132,10 @@ export async function verifyOkxReserves(text: string, file: string): Promise<Ext
               script,
             )
           : verifyBitcoinMessage(address, message, sig1)
+      ok = r.ok
+      detail = r.ok ? r.detail : r.reason
+    } else if (network.toUpperCase() === 'TRX' || network.toUpperCase() === 'TRON') {
+      const r = verifyTronMessage(address, message, sig1)
       ok = r.ok
       detail = r.ok ? r.detail : r.reason
     } else {

@@ -16,6 +16,7 @@ export const RESERVE_SCHEMES = [
   'bip322',
   'btc-multisig',
   'ed25519',
+  'tron-message',
 ] as const
 export type ReserveScheme = (typeof RESERVE_SCHEMES)[number]
 

@@ -31,6 +31,7 @@ export { type EsploraClient, esploraBalanceAt, esploraBlockHash } from './esplor
 export { type EvmReader, evmBalanceAt, verifyEip191, verifyErc1271, verifySafeOwners } from './evm.ts'
 export { formatReserveReport, type ReserveReportRow, reserveReport } from './report.ts'
 export { type RoundReserves, verifyRoundReserves } from './round.ts'
+export { tronAddress, verifyTronMessage } from './tron.ts'
 export {
   type ReserveRowResult,
   type ReservesVerification,

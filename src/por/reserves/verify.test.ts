@@ -142,6 +142,34 @@ describe('verifyReserves', () => {
     expect(v.rows[1]!.ownership.ok).toBe(true)
   })
 
+  it('accepts a TRON reserve signed with TIP-191 and rejects it for another round', async () => {
+    const { tronAddress, tronMessageDigests } = await import('./tron.ts')
+    const sk = sha256(utf8ToBytes('tron reserve'))
+    const addr = tronAddress(secp256k1.getPublicKey(sk, false))
+    const signFor = (c: ReserveChallenge) => {
+      const rec = secp256k1.sign(tronMessageDigests(challengeMessage(c)).v2, sk, {
+        prehash: false,
+        format: 'recovered',
+      })
+      return bytesToHex(concatBytes(rec.subarray(1), Uint8Array.of(27 + (rec[0] ?? 0))))
+    }
+    const november = parseChallenge({ ...round('2026-11', 10), snapshots: { tron: 70_000_000 } })
+    const october = parseChallenge({ ...round('2026-10', 11), snapshots: { tron: 69_000_000 } })
+    const csv = (sig: string) =>
+      `chain,address,asset,token,amount,scheme,signature,public_key,script\ntron,${addr},USDT,,5,tron-message,${sig},,`
+    const dec = () => 6
+    const ok = await verifyReserves({
+      entries: parseReservesCsv(csv(signFor(november)), dec),
+      challenge: november,
+    })
+    expect(ok.rows[0]!.ownership).toEqual({ ok: true, detail: `TRON v2 signature by ${addr}` })
+    const replayed = await verifyReserves({
+      entries: parseReservesCsv(csv(signFor(october)), dec),
+      challenge: november,
+    })
+    expect(replayed.rows[0]!.ownership.ok).toBe(false)
+  })
+
   it('counts an address only once per asset', async () => {
     const challenge = round('2026-11', 7)
     const csv = await reservesCsv(challenge)

@@ -15,6 +15,7 @@ import type { ReserveEntry } from './csv.ts'
 import { verifyEd25519 } from './ed25519.ts'
 import { type EsploraClient, esploraBalanceAt, esploraBlockHash } from './esplora.ts'
 import { type EvmReader, evmBalanceAt, verifyEip191, verifyErc1271, verifySafeOwners } from './evm.ts'
+import { verifyTronMessage } from './tron.ts'
 
 export type VerifyReservesParams = {
   entries: ReserveEntry[]
@@ -99,6 +100,8 @@ async function checkOwnership(
       return verifyBitcoinMultisig(e.address, message, e.signatures, e.script ?? '')
     case 'ed25519':
       return verifyEd25519(e.chain, e.address, message, first, e.publicKey ?? '')
+    case 'tron-message':
+      return verifyTronMessage(e.address, message, first)
   }
 }
 

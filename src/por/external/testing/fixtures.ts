@@ -12,6 +12,7 @@ import { address as btcAddress, script as btcScript, networks, opcodes } from 'b
 import { keccak256, toBytes } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { bitcoinMessageHash } from '../../reserves/bitcoin.ts'
+import { tronAddress, tronMessageDigests } from '../../reserves/tron.ts'
 import { addVectors, readVector, sha256Hex, type Vector, vectorRecord } from '../balances.ts'
 import { poseidonHash } from '../binance.ts'
 import { bitgetLeafHash, bitgetNormalise, bitgetParentHash } from '../bitget.ts'
@@ -240,7 +241,7 @@ function btcSign(sk: Uint8Array, message: string): string {
   return Buffer.from(concatBytes(Uint8Array.of(31 + (sig[0] ?? 0)), sig.subarray(1))).toString('base64')
 }
 
-/** OKX reserve CSV: EVM EOA, EVM contract wallet with two owner EOAs, BTC P2PKH, BTC 2-of-3 P2WSH, TRX. */
+/** OKX reserve CSV: EVM EOA, EVM contract wallet with two owner EOAs, BTC P2PKH, BTC 2-of-3 P2WSH, TRX, SOL. */
 export async function okxReservesFixture(): Promise<string> {
   const message = 'I am an OKX address'
   const okxEvmSign = (a: ReturnType<typeof privateKeyToAccount>) =>
@@ -260,6 +261,13 @@ export async function okxReservesFixture(): Promise<string> {
     opcodes.OP_CHECKMULTISIG,
   ])
   const p2wsh = btcAddress.toBech32(sha256(redeem), 0, 'bc')
+  // TRON rows as OKX's verifier hashes them: keccak("\x19TRON Signed Message:\n32" ‖ keccak(message)).
+  const trxSk = sha256(utf8ToBytes('okx fixture trx'))
+  const trxRec = secp256k1.sign(tronMessageDigests(message).v1, trxSk, {
+    prehash: false,
+    format: 'recovered',
+  })
+  const trxSig = `0x${bytesToHex(concatBytes(trxRec.subarray(1), Uint8Array.of(27 + (trxRec[0] ?? 0))))}`
   return [
     'coin,snapshot height,amount',
     'ETH(ALL),-,3',
@@ -270,6 +278,7 @@ export async function okxReservesFixture(): Promise<string> {
     `ETH,ETH,20914735,${contract},1.75,${message},${await okxEvmSign(owner1)},${await okxEvmSign(owner2)},,${owner1.address},${owner2.address}`,
     `BTC,BTC,870000,${p2pkh},0.5,${message},${btcSign(btcSk, message)},,,,`,
     `BTC,BTC,870000,${p2wsh},1,${message},${btcSign(msKeys[0]!, message)},${btcSign(msKeys[2]!, message)},${bytesToHex(redeem)},,`,
-    `USDT-TRC20,TRX,46095694,TXYZexampleAddress,100,${message},0xabcdef,,,,`,
+    `USDT-TRC20,TRX,46095694,${tronAddress(secp256k1.getPublicKey(trxSk, false))},100,${message},${trxSig},,,,`,
+    `SOL,SOL,300000000,5oNDL3swdJJF1g9DzJiZ4ynHXgszjAEpUkxVYejchzrY,10,${message},0xabcdef,,,,`,
   ].join('\n')
 }
