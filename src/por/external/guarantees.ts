@@ -60,7 +60,7 @@ export const GUARANTEES: Record<ExternalFormat, { can: string[]; cannot: string[
   },
   'okx-reserves': {
     can: [
-      'Each signed address signed OKX’s message with the key that owns it (EVM, Bitcoin P2PKH/P2SH/P2WSH multisig).',
+      'Each signed address signed OKX’s message with the key that owns it (EVM, Bitcoin P2PKH/P2SH/P2WSH multisig, TRON).',
     ],
     cannot: [
       'The signed message is static ("I am an OKX address"): it is not bound to a round, a date or a snapshot, so an old signature can be replayed, and a key that signed once proves nothing about today.',
