@@ -10,7 +10,7 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts', 'bench/**/*.test.ts', 'eval/**/*.test.ts'],
           exclude: ['src/**/*.db.test.ts', 'node_modules/**'],
-          pool: 'threads',
+          pool: 'forks',
           sequence: { groupOrder: 0 },
           testTimeout: 30_000,
         },

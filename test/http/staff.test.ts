@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { permissionsOf } from '../../src/platform/rbac.ts'
 import { createTestApp, type TestApp } from '../support/app.ts'
 
 let t: TestApp
@@ -43,7 +44,8 @@ describe('staff management', () => {
     expect(again.json().code).toBe('INVITE_INVALID')
     const session = await t.signIn(member.email, 'a long new passphrase')
     const me = await t.app.inject({ url: '/api/auth/me', headers: session.headers })
-    expect(me.json().permissions).toEqual([])
+    expect(me.json().user.role).toBe('risk_analyst')
+    expect(me.json().permissions).toEqual(permissionsOf('risk_analyst'))
   })
 
   it('refuses an invitation link after 72 hours', async () => {
