@@ -30,6 +30,7 @@ export function evaluateBehaviour(opts: {
     const flaggedEvents = new Set<string>()
     const flaggedAccounts = new Set<string>()
     const bySource = new Map<string, number>()
+    const accountsBySource = new Map<string, Set<string>>()
     const engine = createRiskEngine({
       ...(variant !== 'rules only' ? { behaviour: loadBehaviourModel(file) } : {}),
       ...(variant !== 'behaviour only' ? { rules } : {}),
@@ -38,7 +39,11 @@ export function evaluateBehaviour(opts: {
         if (a.event.at < evalFrom) return
         flaggedEvents.add(a.event.id)
         if (a.event.account) flaggedAccounts.add(a.event.account)
-        for (const s of a.sources) bySource.set(s, (bySource.get(s) ?? 0) + 1)
+        for (const s of a.sources) {
+          bySource.set(s, (bySource.get(s) ?? 0) + 1)
+          if (a.event.account)
+            accountsBySource.set(s, (accountsBySource.get(s) ?? new Set()).add(a.event.account))
+        }
       },
     })
     for (const e of test.events) engine.ingest(e)
@@ -57,6 +62,9 @@ export function evaluateBehaviour(opts: {
       normalAccountsAlerted: normalAlerted,
       normalAlertRate: normalAlerted / normals.length,
       alertsBySource: Object.fromEntries(bySource),
+      normalAccountsBySource: Object.fromEntries(
+        [...accountsBySource].map(([k, set]) => [k, normals.filter((a) => set.has(a)).length]),
+      ),
     }
   }
   return {
