@@ -30,7 +30,7 @@ import {
   parsePrice,
   parseUnits,
 } from './money.ts'
-import { regionDecision, regionError } from './regions.ts'
+import { REGION_NOT_ALLOWED, regionDecision, regionError } from './regions.ts'
 import type { OrderTerms, P2pOrdersTable } from './tables.ts'
 
 /** Either side may appeal this long after the buyer marked the order paid. */
@@ -192,6 +192,8 @@ export function createOrders(deps: P2pDeps) {
       )
       const now = clock.now()
       let order: OrderRow
+      // The allowlist version that refused the taker, to count the attempt after the rollback.
+      let refusedUnder: number | null = null
       try {
         order = await db.transaction().execute(async (tx) => {
           const ad = await tx
@@ -202,13 +204,15 @@ export function createOrders(deps: P2pDeps) {
             .executeTakeFirst()
           if (!ad || ad.status === 'closed') throw errors.notFound('The ad')
           const price = currentPrice(ad, prices)
-          const region = regionDecision(ad.allowed_countries, taker)
-          if (!region.ok)
-            throw Object.assign(regionError(ad.allowed_countries, region), {
-              allowlistVersion: ad.allowlist_version,
-            })
           const eligible = takerEligibility(ad, takerId, taker, price)
-          if (!eligible.ok) throw new AppError(eligible.code, 409, eligible.reason)
+          if (!eligible.ok) {
+            const region = regionDecision(ad.allowed_countries, taker)
+            if (eligible.code === REGION_NOT_ALLOWED && !region.ok) {
+              refusedUnder = ad.allowlist_version
+              throw regionError(ad.allowed_countries, region)
+            }
+            throw new AppError(eligible.code, 409, eligible.reason)
+          }
           const asset = ad.asset as Asset
           const fiat = ad.fiat as Fiat
           const { amount, fiatAmount } = sizeOrder(input, price!, asset, fiat)
@@ -342,13 +346,8 @@ export function createOrders(deps: P2pDeps) {
             .executeTakeFirst()
           if (existing) return assertSameRequest(existing, adId)
         }
-        if (error instanceof AppError && error.code === 'P2P_REGION_NOT_ALLOWED') {
-          await recordBlocked(
-            adId,
-            (error as AppError & { allowlistVersion: number }).allowlistVersion,
-            takerId,
-            error,
-          )
+        if (refusedUnder !== null && error instanceof AppError) {
+          await recordBlocked(adId, refusedUnder, takerId, error)
         }
         throw error
       }

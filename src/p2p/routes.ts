@@ -29,6 +29,7 @@ import { accountsSecondFactor } from './second-factor.ts'
 export type P2pRouteDeps = DomainDeps & { p2pSecondFactor?: SecondFactor; p2pRisk?: RiskCheck }
 
 const tags = ['p2p']
+const EXPIRY_SWEEP_MS = 60_000
 const balanceSchema = z.object({ asset: z.string(), available: z.string(), escrow: z.string() })
 
 export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
@@ -41,6 +42,16 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
     ...(deps.p2pRisk ? { risk: deps.p2pRisk } : {}),
   })
   const me = (request: { user: { id: string } | null }) => request.user!.id
+
+  // Unpaid orders past their window are expired by a sweep every minute (and when read), so the
+  // seller's escrow and the ad's amount come back even if nobody looks at the order.
+  const sweep = setInterval(() => {
+    p2p.orders
+      .expireDue()
+      .catch((error: unknown) => base.log.error({ err: error }, 'p2p expiry sweep failed'))
+  }, EXPIRY_SWEEP_MS)
+  sweep.unref()
+  base.addHook('onClose', async () => clearInterval(sweep))
 
   app.get(
     '/api/p2p/reference',
