@@ -609,3 +609,29 @@ describe('email change', () => {
     ).toBe(202)
   })
 })
+
+describe('live alerts', () => {
+  it('streams alerts to an event-stream client and refuses other clients', async () => {
+    const { b } = await registeredCustomer()
+    expect((await b.get('/api/accounts/alerts/stream')).statusCode).toBe(406)
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' })
+    const cookie = [...b.jar].map(([k, v]) => `${k}=${v}`).join('; ')
+    const controller = new AbortController()
+    const response = await fetch(`${address}/api/accounts/alerts/stream`, {
+      headers: { cookie, accept: 'text/event-stream' },
+      signal: controller.signal,
+    })
+    expect(response.headers.get('content-type')).toContain('text/event-stream')
+    const reader = response.body!.getReader()
+    await reader.read() // ": connected"
+    await b.post('/api/accounts/anti-phishing', { code: 'Live2026' })
+    let text = ''
+    while (!text.includes('\n\n') || !text.includes('event: alert')) {
+      const chunk = await reader.read()
+      text += new TextDecoder().decode(chunk.value)
+    }
+    const data = JSON.parse(/data: (.*)/.exec(text)![1]!)
+    expect(data).toMatchObject({ kind: 'anti_phishing_changed', antiPhishingCode: 'Live2026' })
+    controller.abort()
+  })
+})

@@ -754,6 +754,14 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
       schema: { tags: ['accounts'], summary: 'Security alerts pushed live (Server-Sent Events)' },
     },
     async (request, reply) => {
+      // Only an event-stream client (EventSource sends this Accept header) gets the endless stream.
+      if (!String(request.headers.accept ?? '').includes('text/event-stream')) {
+        throw new AppError(
+          'NOT_ACCEPTABLE',
+          406,
+          'This is a Server-Sent Events stream: request it with Accept: text/event-stream.',
+        )
+      }
       reply.hijack()
       const raw = reply.raw
       raw.writeHead(200, {
