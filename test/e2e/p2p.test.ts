@@ -167,7 +167,24 @@ describe('P2P ads restricted by country or region, in the browser', () => {
     expect(await chloe.getByRole('alert').count()).toBe(0)
   })
 
-  it('lets compliance verify a customer’s country and support resolve a dispute from the staff pages', async () => {
+  it('keeps unverified users off restricted ads, and lets compliance verify them and support resolve a dispute', async () => {
+    // Dmitri's country is still under review: restricted ads are closed to him, open ones are not.
+    const dmitri = await signIn('dmitri@demo.bulwark')
+    const market = await apiFromPage<{ ads: Array<{ id: string; allowedCountries: string[] }> }>(
+      dmitri,
+      'GET',
+      '/api/p2p/ads?asset=USDT&fiat=EUR',
+    )
+    const restricted = market.ads.find((a) => a.allowedCountries.length > 0)!
+    const open = market.ads.find((a) => a.allowedCountries.length === 0)!
+    await dmitri.goto(`${server.url}/p2p/ads/${restricted.id}`)
+    const prompt = dmitri.getByRole('alert')
+    await prompt.waitFor()
+    expect(await prompt.textContent()).toMatch(/not verified yet/)
+    await prompt.getByRole('link', { name: 'Verify your country or region' }).waitFor()
+    await dmitri.goto(`${server.url}/p2p/ads/${open.id}`)
+    await dmitri.locator('input[name=amount]').waitFor()
+
     // Compliance verifies Dmitri, who submitted Czechia in the demo.
     const officer = await signIn('compliance.officer@staff.bulwark')
     await officer.goto(`${server.url}/staff/p2p/identities`)

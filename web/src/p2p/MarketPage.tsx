@@ -47,7 +47,12 @@ export function MarketPage() {
           Buy and sell crypto directly with other users; the exchange holds the seller’s crypto in escrow
           until the seller confirms the payment. Your verified country or region:{' '}
           <strong>{countryName(reference, myCountry)}</strong>
-          {myCountry ? null : (
+          {myCountry ? (
+            <>
+              {' '}
+              (<Link to="/p2p/identity">change</Link>)
+            </>
+          ) : (
             <>
               {' '}
               (<Link to="/p2p/identity">verify it</Link> to take ads restricted to certain countries)
