@@ -105,7 +105,7 @@ export const p2pCommands: CliGroup = {
         if (amount <= 0n) throw new UsageError('--amount must be above zero')
         return withP2p(io, async (p2p) => {
           const user = await findUserByEmail(p2p.deps.db, values.email!)
-          if (!user || user.kind !== 'customer') {
+          if (user?.kind !== 'customer') {
             io.stderr(`no customer with the email ${values.email}\n`)
             return 1
           }

@@ -1,0 +1,88 @@
+/**
+ * `bulwark p2p …` against a real PGlite data directory (or DATABASE_URL in CI): reference prices,
+ * a custody stand-in deposit that reaches the ledger and the audit log, metrics, the expiry job.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runCli } from '../cli/main.ts'
+import { openDatabase } from '../platform/db/index.ts'
+import { migrateToLatest } from '../platform/db/migrator.ts'
+import { createUser } from '../platform/identity/users.ts'
+import { createLedger } from './ledger.ts'
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-p2p-cli-'))
+const env = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: process.env.DATABASE_URL }
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+async function run(argv: string[]) {
+  let out = ''
+  let err = ''
+  const code = await runCli(argv, {
+    stdout: (t) => {
+      out += t
+    },
+    stderr: (t) => {
+      err += t
+    },
+    env,
+    readStdin: async () => '',
+  })
+  return { code, out, err }
+}
+
+async function withDb<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
+  const handle = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir })
+  try {
+    await migrateToLatest(handle.db as never)
+    return await fn(handle.db)
+  } finally {
+    await handle.close()
+  }
+}
+
+describe('bulwark p2p', () => {
+  it('credits a customer, sets a reference price, reports metrics and runs the expiry job', async () => {
+    const email = `cli-${crypto.randomUUID()}@test.bulwark`
+    const userId = await withDb(async (db) => {
+      const user = await createUser(db, { email, displayName: 'CLI', kind: 'customer', password: null })
+      return user.id
+    })
+    expect(
+      await run(['p2p', 'deposit', '--email', email, '--asset', 'USDT', '--amount', '12.5']),
+    ).toMatchObject({
+      code: 0,
+    })
+    expect(
+      (await run(['p2p', 'deposit', '--email', email, '--asset', 'USDT', '--amount', '1.0000001'])).code,
+    ).toBe(2)
+    expect(
+      (await run(['p2p', 'deposit', '--email', 'nobody@test.bulwark', '--asset', 'USDT', '--amount', '1']))
+        .code,
+    ).toBe(1)
+    expect((await run(['p2p', 'price', '--asset', 'USDT', '--fiat', 'EUR', '--price', '0.93'])).code).toBe(0)
+    expect((await run(['p2p', 'price', '--asset', 'DOGE', '--fiat', 'EUR', '--price', '1'])).code).toBe(2)
+    const metrics = await run(['p2p', 'metrics', '--json'])
+    expect(JSON.parse(metrics.out).overall).toHaveProperty('conversion')
+    expect(JSON.parse((await run(['p2p', 'expire', '--json'])).out)).toEqual({ expired: 0 })
+
+    await withDb(async (db) => {
+      const [usdt] = await createLedger().balances(db, userId)
+      expect(usdt).toEqual({ asset: 'USDT', available: 12_500_000n, escrow: 0n })
+      const price = await db
+        .selectFrom('p2p_prices')
+        .select('price')
+        .where('asset', '=', 'USDT')
+        .where('fiat', '=', 'EUR')
+        .executeTakeFirstOrThrow()
+      expect(String(price.price)).toBe('0.93000000')
+      const audit = await db
+        .selectFrom('audit_log')
+        .select(['action', 'target'])
+        .where('action', '=', 'p2p.deposit')
+        .execute()
+      expect(audit).toContainEqual({ action: 'p2p.deposit', target: `user:${userId}` })
+    })
+  })
+})
