@@ -225,4 +225,48 @@ describe('risk HTTP API', () => {
     expect(restarted.engine.store.remember(slot, 'device', 'evil')).toBe(false)
     expect(restarted.engine.store.remember(slot, 'device', 'never-seen')).toBe(true)
   })
+
+  it('backtests a candidate rule on stored history without touching the running engine', async () => {
+    const withdrawals = takeover.filter((e) => e.type === 'withdrawal_requested').length
+    const before = (
+      await t.app.inject({ method: 'GET', url: '/api/risk/engine', headers: auditor.headers })
+    ).json()
+    const rules = {
+      version: 'candidate-1',
+      rules: [
+        {
+          id: 'any-withdrawal',
+          events: ['withdrawal_requested'],
+          when: { feature: 'amount', op: '>', value: 0 },
+          action: 'review',
+          score: 0.6,
+          reason: 'withdrawal',
+        },
+      ],
+    }
+    const r = await t.app.inject({
+      method: 'POST',
+      url: '/api/risk/backtest',
+      headers: auditor.headers,
+      payload: { rules, days: 365 },
+    })
+    expect(r.statusCode).toBe(200)
+    expect(r.json().rules[0]).toMatchObject({
+      rule: 'any-withdrawal',
+      hits: withdrawals,
+      accounts: 1,
+      topAccounts: [{ account: 'carol', hits: withdrawals }],
+    })
+    const after = (
+      await t.app.inject({ method: 'GET', url: '/api/risk/engine', headers: auditor.headers })
+    ).json()
+    expect(after.rulesVersion).toBe(before.rulesVersion)
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/api/risk/backtest',
+      headers: auditor.headers,
+      payload: { rules: { version: 'x', rules: [{ id: 'x' }] } },
+    })
+    expect(bad.json().code).toBe('RISK_RULES_INVALID')
+  })
 })

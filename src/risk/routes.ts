@@ -339,6 +339,38 @@ export async function riskRoutes(base: FastifyInstance, deps: DomainDeps & { ris
     }),
   )
 
+  app.post(
+    '/api/risk/backtest',
+    {
+      preHandler: requireStaff('risk.alerts.read'),
+      schema: {
+        tags,
+        summary:
+          'Backtest a rule document on stored history before enabling it: alerts per rule, on which accounts',
+        body: z.object({
+          rules: z.record(z.string(), z.unknown()),
+          days: z.number().int().min(1).max(365).default(30),
+        }),
+        response: {
+          200: z.object({
+            rulesVersion: z.string(),
+            events: z.number(),
+            rules: z.array(
+              z.object({
+                rule: z.string(),
+                hits: z.number(),
+                accounts: z.number(),
+                topAccounts: z.array(z.object({ account: z.string(), hits: z.number() })),
+                decisions: z.object({ block: z.number(), review: z.number(), alert: z.number() }),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => risk.backtest(request.body.rules, request.body.days, `staff:${request.user!.id}`),
+  )
+
   app.get(
     '/api/risk/engine',
     {

@@ -11,10 +11,11 @@ import { appendAudit } from '../platform/audit.ts'
 import type { Clock } from '../platform/clock.ts'
 import type { Db } from '../platform/db/index.ts'
 import { AppError, errors } from '../platform/errors.ts'
+import { backtestRules } from './backtest.ts'
 import { loadBehaviourModel } from './behaviour.ts'
 import { type Alert, createRiskEngine, type RiskEngine } from './engine.ts'
 import { counterpartyOf, eventValue } from './features.ts'
-import { loadRuleFile } from './rules.ts'
+import { compileRules, loadRuleFile } from './rules.ts'
 import { type Decision, parseRiskEvent, type RiskEvent, riskEventToJson } from './schema.ts'
 import type { CaseResolution } from './tables.ts'
 
@@ -374,6 +375,32 @@ export function createRiskService(deps: { db: Db; clock: Clock; engine?: RiskEng
         out.push({ account: r.account, label: r.resolution, resolvedAt: r.resolved_at })
       }
       return out
+    },
+
+    /**
+     * Backtests a candidate rule document on the stored history of the last `days` (a fresh engine,
+     * the running one is untouched): alerts per rule and the accounts with most hits.
+     */
+    async backtest(doc: unknown, days: number, actor: string) {
+      const rules = compileRules(doc)
+      const since = new Date(clock.now().getTime() - days * 86_400_000)
+      const rows = await db
+        .selectFrom('risk_events')
+        .select(['body'])
+        .where('at', '>=', since)
+        .orderBy('at')
+        .execute()
+      const report = backtestRules(
+        rules,
+        rows.map((r) => parseRiskEvent(r.body)),
+      )
+      await appendAudit(db, {
+        actor,
+        action: 'risk.rules_backtested',
+        target: `rules:${rules.version}`,
+        details: { days, events: report.events, hits: report.rules.map((r) => [r.rule, r.hits]) },
+      })
+      return report
     },
 
     /** Rebuilds engine state from the last `days` of stored history (after a restart). */
