@@ -189,3 +189,48 @@ describe('passkeys', () => {
     expect(added.statusCode).toBe(201)
   })
 })
+
+describe('passwordless sign-in with a passkey', () => {
+  it('signs in with a user-verifying passkey and no password, once per challenge', async () => {
+    const { user, authenticator } = await withPasskey()
+    const headers = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0' }
+    const options = (await t.app.inject({ method: 'POST', url: '/api/auth/passkey/options', headers })).json()
+    expect(options.userVerification).toBe('required')
+    const assertion = authenticator.assert(options)
+    const ok = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/passkey',
+      headers,
+      payload: { response: assertion },
+    })
+    expect(ok.statusCode).toBe(200)
+    expect(ok.json().user.id).toBe(user.id)
+    const replay = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/passkey',
+      headers,
+      payload: { response: assertion },
+    })
+    expect(replay.json().code).toBe('PASSKEY_CHALLENGE_INVALID')
+  })
+
+  it('refuses an unknown credential and a signature by another key', async () => {
+    const { authenticator } = await withPasskey()
+    const options = (await t.app.inject({ method: 'POST', url: '/api/auth/passkey/options' })).json()
+    const stranger = softwareAuthenticator().assert(options)
+    expect(
+      (
+        await t.app.inject({ method: 'POST', url: '/api/auth/passkey', payload: { response: stranger } })
+      ).json().code,
+    ).toBe('SECOND_FACTOR_INVALID')
+    const fresh = (await t.app.inject({ method: 'POST', url: '/api/auth/passkey/options' })).json()
+    const forged = { ...softwareAuthenticator().assert(fresh), id: authenticator.id, rawId: authenticator.id }
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/passkey',
+      payload: { response: forged },
+    })
+    expect(refused.statusCode).toBe(403)
+    expect(refused.json().code).toBe('SECOND_FACTOR_INVALID')
+  })
+})

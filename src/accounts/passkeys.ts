@@ -149,10 +149,51 @@ export async function verifyPasskeyAssertion(
 ): Promise<void> {
   const challenge = challengeOf(response.response.clientDataJSON)
   await consumeChallenge(deps, userId, 'authenticate', challenge)
+  await checkAssertion(deps, userId, response, challenge)
+}
+
+/** Options for a passwordless sign-in: any passkey of this site (discoverable credentials). */
+export async function passkeySignInOptions(deps: Pick<AccountsDeps, 'db' | 'clock' | 'config'>) {
+  const options = await generateAuthenticationOptions({
+    rpID: relyingParty(deps.config).rpID,
+    userVerification: 'required',
+  })
+  await storeChallenge(deps, null, 'authenticate', options.challenge)
+  return options
+}
+
+/**
+ * Verifies a passwordless sign-in: the challenge must be one issued by passkeySignInOptions, the
+ * credential a registered passkey, and the authenticator must have verified its user (PIN or
+ * biometric), so the passkey is two factors on its own. Returns the account's id.
+ */
+export async function verifyPasskeySignIn(
+  deps: Pick<AccountsDeps, 'db' | 'clock' | 'config'>,
+  response: AuthenticationResponseJSON,
+): Promise<string> {
+  const challenge = challengeOf(response.response.clientDataJSON)
+  await consumeChallenge(deps, null, 'authenticate', challenge)
+  const owner = await deps.db
+    .selectFrom('passkeys')
+    .select('user_id')
+    .where('id', '=', String(response.id).slice(0, 512))
+    .executeTakeFirst()
+  if (!owner) throw passkeyInvalid()
+  await checkAssertion(deps, owner.user_id, response, challenge, true)
+  return owner.user_id
+}
+
+async function checkAssertion(
+  deps: Pick<AccountsDeps, 'db' | 'clock' | 'config'>,
+  userId: string,
+  response: AuthenticationResponseJSON,
+  challenge: string,
+  requireUserVerification = false,
+) {
   const key = await deps.db
     .selectFrom('passkeys')
     .selectAll()
-    .where('id', '=', response.id)
+    .where('id', '=', String(response.id).slice(0, 512))
     .where('user_id', '=', userId)
     .executeTakeFirst()
   if (!key) throw passkeyInvalid()
@@ -170,7 +211,7 @@ export async function verifyPasskeyAssertion(
         counter: Number(key.counter),
         ...(key.transports ? { transports: key.transports.split(',') } : {}),
       },
-      requireUserVerification: false,
+      requireUserVerification,
     })
   } catch (cause) {
     throw new AppError('SECOND_FACTOR_INVALID', 403, 'The passkey could not be verified. Try again.', {
@@ -225,7 +266,7 @@ export async function removePasskey(deps: AccountsDeps, userId: string, id: stri
 
 async function storeChallenge(
   deps: Pick<AccountsDeps, 'db' | 'clock'>,
-  userId: string,
+  userId: string | null,
   purpose: 'register' | 'authenticate',
   challenge: string,
 ) {
@@ -245,7 +286,7 @@ async function storeChallenge(
 /** Marks the challenge used; refuses an unknown, expired, reused or other user's challenge. */
 async function consumeChallenge(
   deps: Pick<AccountsDeps, 'db' | 'clock'>,
-  userId: string,
+  userId: string | null,
   purpose: 'register' | 'authenticate',
   challenge: string,
 ) {
@@ -254,7 +295,7 @@ async function consumeChallenge(
     .updateTable('webauthn_challenges')
     .set({ used_at: at })
     .where('challenge', '=', challenge)
-    .where('user_id', '=', userId)
+    .where((eb) => (userId === null ? eb('user_id', 'is', null) : eb('user_id', '=', userId)))
     .where('purpose', '=', purpose)
     .where('used_at', 'is', null)
     .where('expires_at', '>', at)

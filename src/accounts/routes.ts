@@ -47,6 +47,7 @@ import {
   listPasskeys,
   passkeyAuthenticationOptions,
   passkeyRegistrationOptions,
+  passkeySignInOptions,
   registerPasskey,
   removePasskey,
 } from './passkeys.ts'
@@ -94,7 +95,7 @@ const ACCESS_KEY = 'bw-access-key'
 /** Paths an API key can never reach: account security, sign-in, staff tools. */
 const API_KEY_FORBIDDEN = /^\/api\/(accounts|auth|staff|audit|mail)(\/|$|\?)/
 /** Requests a frozen account may still make: signing in (to look) and out. */
-const FROZEN_ALLOWED = /^\/api\/auth\/(signout|signout-all|signin|signin\/[a-z-]+)(\?|$)/
+const FROZEN_ALLOWED = /^\/api\/auth\/(signout|signout-all|signin|signin\/[a-z-]+|passkey|passkey\/options)(\?|$)/
 const idParams = z.object({ id: z.uuid({ message: 'expected an id (UUID)' }) })
 const meSchema = z.object({ user: userSchema, permissions: z.array(z.string()), csrfToken: z.string() })
 
@@ -310,6 +311,32 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
     async (request, reply) => {
       const { ticket, ...factor } = request.body
       return signedIn(reply, await flow.secondFactor(ticket, factor, context(request)))
+    },
+  )
+
+  app.post(
+    '/api/auth/passkey/options',
+    {
+      config: { rateLimit: { max: domain.config.AUTH_RATE_LIMIT_MAX, timeWindow: '1 minute' } },
+      schema: { tags: ['auth'], summary: 'WebAuthn options for a passwordless sign-in with a passkey' },
+    },
+    async () => passkeySignInOptions(deps),
+  )
+
+  app.post(
+    '/api/auth/passkey',
+    {
+      config: { rateLimit: { max: domain.config.AUTH_RATE_LIMIT_MAX, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with a passkey (no password); a new device still needs the emailed approval',
+        body: z.object({ response: factorFields.passkeyResponse.unwrap() }),
+        response: { 200: meSchema, 202: pendingSignInSchema },
+      },
+    },
+    async (request, reply) => {
+      if (request.user) await deps.sessions.revoke(request.user.sessionId)
+      return signedIn(reply, await flow.passkeySignIn(request.body.response, context(request)))
     },
   )
 

@@ -6,8 +6,10 @@
  * The first device of an account is trusted on first use; accounts without a confirmed email
  * (made by an operator) have no mailbox to approve with, so their devices are trusted too.
  */
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
 import { AppError } from '../platform/errors.ts'
 import {
+  invalidCredentials,
   type SignInContext,
   type SignInGate,
   type SignInGateAllow,
@@ -26,6 +28,7 @@ import {
   trustedDeviceCount,
 } from './devices.ts'
 import { NEW_DEVICE_AFTER_PASSWORD_WINDOW_MS } from './locks.ts'
+import { verifyPasskeySignIn } from './passkeys.ts'
 import { securityRow, userRow } from './repo.ts'
 import { type SecondFactorInput, secondFactors, verifySecondFactor } from './two-factor.ts'
 import { startWithdrawalLock } from './withdrawal-locks.ts'
@@ -34,6 +37,11 @@ const TICKET_MS = 10 * MINUTE_MS
 
 export const ticketInvalid = () =>
   new AppError('SIGNIN_TICKET_INVALID', 401, 'This sign-in has expired. Sign in again with your password.')
+
+/** The browser's device cookie when well-formed, else a new one. */
+function usableDeviceToken(token: string | undefined): string {
+  return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : randomToken(32)
+}
 
 export function createSignInGate(deps: AccountsDeps) {
   async function issueTicket(
@@ -223,6 +231,32 @@ export function createSignInGate(deps: AccountsDeps) {
       )
       if (decision.outcome === 'pending') return { status: 'pending' as const, pending: decision }
       return finish(row.user_id, decision, context)
+    },
+
+    /**
+     * Passwordless sign-in with a passkey (user-verifying, so two factors by itself); new devices
+     * still wait for the emailed approval.
+     */
+    async passkeySignIn(response: AuthenticationResponseJSON, context: SignInContext) {
+      const userId = await verifyPasskeySignIn(deps, response)
+      const user = await userRow(deps.db, userId)
+      if (user.status === 'disabled') throw invalidCredentials()
+      const security = await securityRow(deps.db, userId)
+      if (security.origin === 'signup' && security.email_confirmed_at === null) {
+        throw new AppError('EMAIL_NOT_CONFIRMED', 403, 'Confirm your email first: open the link we sent you.')
+      }
+      const deviceToken = usableDeviceToken(context.deviceToken)
+      const device = await deviceFor(
+        deps.db,
+        userId,
+        deviceToken,
+        context.userAgent,
+        context.ip,
+        deps.clock.now(),
+      )
+      const decision = await deviceStep(userId, device, deviceToken, { ...context, deviceToken })
+      if (decision.outcome === 'pending') return { status: 'pending' as const, pending: decision }
+      return finish(userId, decision, { ...context, deviceToken })
     },
 
     /** Step 3: once the device was approved by email, the same browser completes its sign-in. */

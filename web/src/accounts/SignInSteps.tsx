@@ -147,3 +147,35 @@ export function SignInSteps({
     </form>
   )
 }
+
+/** "Sign in with a passkey": no password; a new device still waits for the emailed approval. */
+export function PasskeySignInButton({
+  onSignedIn,
+  onPending,
+}: {
+  onSignedIn: (me: Me) => void
+  onPending: (pending: PendingSignIn) => void
+}) {
+  const [error, setError] = useState<unknown>(null)
+  async function signIn() {
+    setError(null)
+    try {
+      const options =
+        await post<Parameters<typeof startAuthentication>[0]['optionsJSON']>('/api/auth/passkey/options')
+      const response = await startAuthentication({ optionsJSON: options })
+      const result = await post<Me | PendingSignIn>('/api/auth/passkey', { response })
+      if (isPending(result)) onPending(result)
+      else onSignedIn(result)
+    } catch (e) {
+      setError(e)
+    }
+  }
+  return (
+    <div className="stack">
+      <button type="button" className="link" onClick={signIn}>
+        Sign in with a passkey
+      </button>
+      <ErrorNote error={error} />
+    </div>
+  )
+}

@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react'
-import { isPending, type PendingSignIn, SignInSteps } from '../accounts/SignInSteps.tsx'
+import { isPending, PasskeySignInButton, type PendingSignIn, SignInSteps } from '../accounts/SignInSteps.tsx'
 import { post } from './api.ts'
 import { navigate } from './router.tsx'
 import { type Me, useSession } from './session.tsx'
@@ -69,6 +69,7 @@ export function SignInPage() {
         <button type="submit" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
+        <PasskeySignInButton onSignedIn={signedIn} onPending={setPending} />
         <p>
           <a href="/signup">Open an account</a> · <a href="/password-reset">Forgot your password?</a>
         </p>
