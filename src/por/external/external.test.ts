@@ -7,6 +7,7 @@ import {
   okxReservesFixture,
   okxV1Fixture,
   okxV2Fixture,
+  serialiseJson,
 } from './testing/fixtures.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: tests poke into fixture JSON
@@ -29,7 +30,7 @@ describe('format detection', () => {
     expect(detectFormat(file('a', okxV1Fixture()))).toBe('okx-v1')
     expect(detectFormat(file('a', bybitFixture()))).toBe('bybit')
     expect(detectFormat(file('a', bitgetFixture()))).toBe('bitget')
-    expect(detectFormat(file('a', binanceFixture()))).toBe('binance')
+    expect(detectFormat({ path: 'a', text: serialiseJson(binanceFixture()) })).toBe('binance')
     expect(detectFormat(file('a', v2.userInfo))).toBe('okx-v2-user')
     expect(detectFormat(file('a', v2.tree))).toBe('okx-v2-tree')
     expect(detectFormat(file('a', await okxReservesFixture()))).toBe('okx-reserves')
@@ -188,27 +189,40 @@ describe('Bitget', () => {
   })
 })
 
-describe('Binance (Merkle part)', () => {
-  it('accepts a genuine Poseidon path', async () => {
-    const r = await one('user_config.json', binanceFixture())
+describe('Binance zkmerkle user proof', () => {
+  const bfile = (value: unknown) => ({ path: 'user_config.json', text: serialiseJson(value) })
+  const run = async (value: unknown) => (await verifyExternal([bfile(value)]))[0]!
+
+  it('recomputes the leaf from the account balances and reaches the root', async () => {
+    const r = await run(binanceFixture())
     expect(r.reason).toBeUndefined()
-    expect(r.ok).toBe(true)
-  })
-
-  it('rejects a proof presented for another account index', async () => {
-    const f = clone(binanceFixture()) as Json
-    f.AccountIndex = 4
-    expect((await one('user_config.json', f)).reason).toMatch(
-      /^root hash: recomputed root [0-9a-f]{64} differs/,
+    expect(r.checks.find((c) => c.name === 'leaf')?.detail).toMatch(
+      /^leaf recomputed from your balances \(5 fields per asset, tiers 50\/350, padded to 50, Poseidon state\[1\]\)/,
     )
   })
 
-  it('rejects a non-canonical field element', async () => {
-    const f = clone(binanceFixture()) as Json
+  it('accepts the Merkle part alone from a LeafHash', async () => {
+    expect((await run(binanceFixture(5, { leafOnly: true }))).ok).toBe(true)
+  })
+
+  it('rejects a changed balance, and a proof presented for another account index', async () => {
+    const f = binanceFixture() as Json
+    f.Assets[1].Debt = 0n
+    expect((await run(f)).reason).toMatch(
+      /^root hash: no leaf reaches the published root [0-9a-f]{64} from account index 5/,
+    )
+    const g = binanceFixture() as Json
+    g.AccountIndex = 4
+    expect((await run(g)).ok).toBe(false)
+  })
+
+  it('rejects a non-canonical field element and an amount beyond uint64', async () => {
+    const f = binanceFixture() as Json
     f.Proof[0] = Buffer.alloc(32, 0xff).toString('base64')
-    expect((await one('user_config.json', f)).reason).toBe(
-      'level 0: Proof[0] is not a canonical BN254 field element',
-    )
+    expect((await run(f)).reason).toBe('level 0: Proof[0] is not a canonical BN254 field element')
+    const g = binanceFixture() as Json
+    g.Assets[0].Equity = 2n ** 64n
+    expect((await run(g)).reason).toBe('account: Assets[0].Equity must be an integer in [0, 2^64)')
   })
 })
 

@@ -51,11 +51,11 @@ export const GUARANTEES: Record<ExternalFormat, { can: string[]; cannot: string[
   },
   binance: {
     can: [
-      'The Merkle part: your account leaf is at your account index under the published account-tree root (Poseidon over BN254).',
+      'Your account leaf, recomputed from your own balances (equity, debt, collateral per asset), is at your account index under the published account-tree root (Poseidon over BN254).',
     ],
     cannot: [
-      'Sums are not in the Merkle tree: solvency (no negative balances, totals) is proved only by the zk-SNARK batch proofs, which this command does not verify.',
-      'The leaf hash formula changes between Binance releases; Bulwark checks the path from the leaf hash the file (or Binance’s own tool) gives.',
+      'The Merkle tree carries no sums: that the totals add up and no account is negative is proved only by the zk-SNARK batch proofs, which this command does not verify.',
+      'The leaf layout and the Poseidon output word changed across Binance releases; Bulwark tries the published layouts and says which one matched.',
     ],
   },
   'okx-reserves': {

@@ -3,7 +3,7 @@
  * each file: OKX v1 proofs, OKX v2 user info + full tree, Binance zkmerkle user proofs (Merkle part),
  * Bybit and Bitget Merkle paths, and OKX's reserve CSV with address signatures.
  */
-import { isBinance, verifyBinance } from './binance.ts'
+import { isBinance, parseBinanceJson, verifyBinance } from './binance.ts'
 import { isBitget, verifyBitget } from './bitget.ts'
 import { isBybit, verifyBybit } from './bybit.ts'
 import { GUARANTEES } from './guarantees.ts'
@@ -48,7 +48,7 @@ function detect(file: ExternalFile): Detected {
     if (isBitget(json)) return { file, format: 'bitget', json }
     if (isOkxV1(json)) return { file, format: 'okx-v1', json }
     if (isOkxV2UserInfo(json)) return { file, format: 'okx-v2-user', json }
-    if (isBinance(json)) return { file, format: 'binance', json }
+    if (isBinance(json)) return { file, format: 'binance', json: parseBinanceJson(text) }
     return { file, format: 'unknown' }
   }
   if (isOkxV2Tree(text)) return { file, format: 'okx-v2-tree' }

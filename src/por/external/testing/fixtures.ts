@@ -8,13 +8,14 @@ import { numberToBytesBE } from '@noble/curves/utils.js'
 import { ripemd160 } from '@noble/hashes/legacy.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
+import { base64 } from '@scure/base'
 import { address as btcAddress, script as btcScript, networks, opcodes } from 'bitcoinjs-lib'
 import { keccak256, toBytes } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { bitcoinMessageHash } from '../../reserves/bitcoin.ts'
 import { tronAddress, tronMessageDigests } from '../../reserves/tron.ts'
 import { addVectors, readVector, sha256Hex, type Vector, vectorRecord } from '../balances.ts'
-import { poseidonHash } from '../binance.ts'
+import { BINANCE_LAYOUTS, binanceAssetCommitment, poseidonHash } from '../binance.ts'
 import { bitgetLeafHash, bitgetNormalise, bitgetParentHash } from '../bitget.ts'
 import { bybitLeafHash, bybitParentHash, bybitScale } from '../bybit.ts'
 import { okxParentHash, okxTruncate, okxV1LeafHash } from '../okx-v1.ts'
@@ -209,31 +210,53 @@ export function okxV2Fixture(): { userInfo: unknown; tree: string } {
   return { userInfo, tree: `${lines.join('\n')}\n` }
 }
 
-/** Binance user proof (Merkle part) for account `index` in a depth-4 Poseidon tree. */
-export function binanceFixture(index = 5): unknown {
-  const leaves = Array.from({ length: 16 }, (_, i) => poseidonHash([BigInt(i + 1), 1000n * BigInt(i), 7n]))
+/**
+ * Binance user proof for account `index` in a depth-4 tree, with the account's balances (leaf
+ * layout "5 fields per asset", padded to 50 assets, Poseidon state[1] as Binance's releases use).
+ */
+export function binanceFixture(index = 5, opts: { leafOnly?: boolean } = {}): unknown {
+  const account = (i: number) => ({
+    AccountIdHash: bytesToHex(numberToBytesBE(BigInt(i + 100), 32)),
+    TotalEquity: 10n ** 22n * BigInt(i + 1),
+    TotalDebt: 10n ** 20n * BigInt(i),
+    TotalCollateral: 10n ** 21n,
+    Assets: [
+      { Index: 0, Equity: 1000n * BigInt(i), Debt: 0n, Loan: 0n, Margin: 0n, PortfolioMargin: 0n },
+      { Index: 3, Equity: 5n, Debt: BigInt(i), Loan: 2n, Margin: 1n, PortfolioMargin: 0n },
+    ],
+  })
+  const leafOf = (i: number) => {
+    const a = account(i)
+    const commitment = binanceAssetCommitment(a.Assets, BINANCE_LAYOUTS[0], 50, 1)
+    return poseidonHash([BigInt(i + 100), a.TotalEquity, a.TotalDebt, a.TotalCollateral, commitment], 1)
+  }
+  const leaves = Array.from({ length: 16 }, (_, i) => leafOf(i))
   const levels: bigint[][] = [leaves]
   while (levels[levels.length - 1]!.length > 1) {
     const l = levels[levels.length - 1]!
     const next: bigint[] = []
-    for (let i = 0; i < l.length; i += 2) next.push(poseidonHash([l[i]!, l[i + 1]!]))
+    for (let i = 0; i < l.length; i += 2) next.push(poseidonHash([l[i]!, l[i + 1]!], 1))
     levels.push(next)
   }
   const proof: string[] = []
   let i = index
   for (let l = 0; l < levels.length - 1; l++) {
-    proof.push(Buffer.from(numberToBytesBE(levels[l]![i ^ 1]!, 32)).toString('base64'))
+    proof.push(base64.encode(numberToBytesBE(levels[l]![i ^ 1]!, 32)))
     i >>= 1
   }
-  return {
-    AccountIndex: index,
-    AccountIdHash: bytesToHex(numberToBytesBE(BigInt(index + 100), 32)),
-    TotalEquity: 1000 * index,
-    TotalDebt: 0,
-    Root: bytesToHex(numberToBytesBE(levels[levels.length - 1]![0]!, 32)),
-    Proof: proof,
-    LeafHash: bytesToHex(numberToBytesBE(leaves[index]!, 32)),
-  }
+  const root = bytesToHex(numberToBytesBE(levels[levels.length - 1]![0]!, 32))
+  const common = { AccountIndex: index, Root: root, Proof: proof }
+  if (opts.leafOnly) return { ...common, LeafHash: bytesToHex(numberToBytesBE(leaves[index]!, 32)) }
+  // Binance writes the totals as bare JSON numbers beyond 2^53; keep them bigints for serialiseJson.
+  return { ...common, ...account(index) }
+}
+
+/** JSON with bigints written as bare numbers, as Binance's files carry them. */
+export function serialiseJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `@@${v}@@` : v)).replace(
+    /"@@(-?\d+)@@"/g,
+    '$1',
+  )
 }
 
 function btcSign(sk: Uint8Array, message: string): string {
