@@ -1,6 +1,6 @@
 /**
  * @module Verifies proof-of-reserves files published by other exchanges, detecting the format of
- * each file: OKX v1 proofs, OKX v2 user info + full tree, Binance zkmerkle user proofs (Merkle part),
+ * each file: OKX v1 proofs, OKX v2 user info + full tree, Binance zkmerkle user proofs (leaf and path),
  * Bybit and Bitget Merkle paths, and OKX's reserve CSV with address signatures.
  */
 import { isBinance, parseBinanceJson, verifyBinance } from './binance.ts'
