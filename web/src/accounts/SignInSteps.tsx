@@ -148,7 +148,7 @@ export function SignInSteps({
   )
 }
 
-/** "Sign in with a passkey": no password; a new device still waits for the emailed approval. */
+/** "Passkey sign-in": no password; a new device still waits for the emailed approval. */
 export function PasskeySignInButton({
   onSignedIn,
   onPending,
@@ -173,7 +173,7 @@ export function PasskeySignInButton({
   return (
     <div className="stack">
       <button type="button" className="link" onClick={signIn}>
-        Sign in with a passkey
+        Passkey sign-in (no password)
       </button>
       <ErrorNote error={error} />
     </div>
