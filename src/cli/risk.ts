@@ -55,7 +55,13 @@ async function* readEvents(path: string, onError: (line: number, message: string
     try {
       yield { line, event: parseRiskEvent(JSON.parse(text)) as RiskEvent }
     } catch (e) {
-      onError(line, e instanceof Error ? e.message.slice(0, 300) : String(e))
+      const issues = (e as { issues?: { path: PropertyKey[]; message: string }[] }).issues
+      const message = issues
+        ? issues.map((i) => `${i.path.map(String).join('.') || 'event'}: ${i.message}`).join('; ')
+        : e instanceof Error
+          ? e.message
+          : String(e)
+      onError(line, message.slice(0, 300))
     }
   }
 }

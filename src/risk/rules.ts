@@ -94,6 +94,8 @@ function formatNumber(n: number): string {
   return n >= 100 ? n.toFixed(0) : n.toPrecision(3)
 }
 
+const COUNT_FEATURE = /^(events|auth_failed|security_changes|new_counterparties|new_devices)\.|\.count\./
+
 /** Fills `{feature}` placeholders of a reason template. */
 export function renderReason(template: string, features: Features): string {
   return template.replace(/\{([a-z0-9_.]+)\}/g, (m, name: string) => {
@@ -104,6 +106,9 @@ export function renderReason(template: string, features: Features): string {
       if (v >= NEVER_HOURS) return 'never'
       return v < 1 ? `${Math.round(v * 60)} min` : `${formatNumber(v)} h`
     }
+    if (name.startsWith('passthrough.')) return `${Math.round(v * 100)}%`
+    // window counts are sliding-window estimates: a person reads whole events
+    if (COUNT_FEATURE.test(name)) return String(Math.round(v))
     return formatNumber(v)
   })
 }

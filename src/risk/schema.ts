@@ -17,10 +17,10 @@ const address = z.string().min(1).max(128)
 const amount = z
   .union([z.bigint(), z.string().regex(/^[0-9]{1,78}$/, 'amount must be a decimal integer string')])
   .transform((v) => (typeof v === 'bigint' ? v : BigInt(v)))
-/** ISO 8601 date-time or epoch milliseconds; normalised to epoch milliseconds. */
+/** ISO 8601 date-time or epoch milliseconds; normalised to whole epoch milliseconds. */
 const at = z
-  .union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()])
-  .transform((v) => (typeof v === 'number' ? v : Date.parse(v)))
+  .union([z.iso.datetime({ offset: true }), z.number().nonnegative().max(8.64e15)])
+  .transform((v) => (typeof v === 'number' ? Math.floor(v) : Date.parse(v)))
 
 const base = {
   v: z.literal(EVENT_SCHEMA_VERSION).default(EVENT_SCHEMA_VERSION),
