@@ -266,6 +266,7 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
       : null
 
   const targets = new Set<string>()
+  let maxTargetLength = 0
   if (options.learnFromBlocklist ?? true) {
     const min = options.learnMinCount ?? 5
     const counts = new Map<string, number>()
@@ -279,6 +280,7 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     for (const [t, c] of counts) {
       if (c >= min && !keywords.has(t) && !NOT_A_TARGET.has(t) && !/^\d+$/.test(t)) targets.add(t)
     }
+    for (const t of targets) maxTargetLength = Math.max(maxTargetLength, Math.min(t.length, 14))
   }
 
   function check(input: string): DomainCheck {
@@ -327,13 +329,16 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
   function lookalikes(n: NormalizedHost, reasons: Reason[]): Brand | undefined {
     if (!n.registrable) return undefined
     const uniLabel =
-      n.unicodeHost
-        .slice(0, n.unicodeHost.length - n.suffix.length - 1)
-        .split('.')
-        .pop() ?? ''
+      n.unicodeHost === n.host
+        ? n.label
+        : (n.unicodeHost
+            .slice(0, n.unicodeHost.length - n.suffix.length - 1)
+            .split('.')
+            .pop() ?? '')
     const skel = skeleton(uniLabel)
-    const flat = skel.replace(/[-_]/g, '')
-    const tokens = skel.split(/[-_]+/).filter((t) => t !== '')
+    const hasSep = skel.includes('-') || skel.includes('_')
+    const flat = hasSep ? skel.replace(/[-_]/g, '') : skel
+    const tokens = hasSep ? skel.split(/[-_]+/).filter((t) => t !== '') : [skel]
     const subTokens =
       n.subdomain === ''
         ? []
@@ -448,7 +453,7 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     }
     // 5. Learned targets next to a strong lure word or on free hosting; a strong lure on a throwaway host.
     if (targets.size > 0 && (strong || (freeHost && lure))) {
-      const t = all.find((x) => targets.has(x)) ?? findInside(flat, targets)
+      const t = all.find((x) => targets.has(x)) ?? findInside(flat, targets, 6, maxTargetLength)
       if (t) {
         reasons.push(
           reason(
@@ -493,8 +498,7 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
   }
 
   function hasLureInside(flat: string): boolean {
-    for (const k of LURES_INSIDE) if (flat.includes(k)) return true
-    return false
+    return LURES_INSIDE_RE.test(flat)
   }
 
   return {
@@ -679,9 +683,10 @@ const LURES_INSIDE = [
   'restake',
   'redeem',
 ]
+const LURES_INSIDE_RE = new RegExp(LURES_INSIDE.join('|'))
 
-function findInside(flat: string, set: { has(k: string): boolean }, min = 6): string | undefined {
-  for (let len = Math.min(14, flat.length); len >= min; len--) {
+function findInside(flat: string, set: { has(k: string): boolean }, min = 6, max = 14): string | undefined {
+  for (let len = Math.min(max, flat.length); len >= min; len--) {
     for (let i = 0; i + len <= flat.length; i++) {
       const s = flat.slice(i, i + len)
       if (set.has(s)) return s

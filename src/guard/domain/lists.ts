@@ -133,6 +133,7 @@ export class DomainSet {
    * `registrable` comes from `normalizeHost`; null (IPs) means only the exact host is tried.
    */
   match(host: string, registrable: string | null): string | null {
+    if (this.#hosts.size === 0) return null
     if (this.#hosts.has(host)) return host
     if (registrable === null) return null
     let h = host
