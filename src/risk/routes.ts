@@ -70,6 +70,8 @@ const presentCase = (c: CaseRow): z.infer<typeof caseSchema> => ({
 export async function riskRoutes(base: FastifyInstance, deps: DomainDeps & { risk?: RiskService }) {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const risk = deps.risk ?? createRiskService({ db: deps.db, clock: deps.clock })
+  // account state lives in memory: rebuild it from the last 30 days of stored events on start
+  if (!deps.risk) await risk.warmUp(30)
   const tags = ['risk']
 
   app.post(
