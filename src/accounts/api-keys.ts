@@ -166,6 +166,7 @@ export type ApiRequest = {
 }
 
 const refused = (code: string, message: string) => new AppError(code, 401, message)
+let acceptedSinceSweep = 0
 
 /**
  * Authenticates a signed API request and returns the key's owner as a request user, or throws
@@ -235,7 +236,11 @@ export async function authenticateApiRequest(deps: AccountsDeps, request: ApiReq
     .executeTakeFirst()
   if (!fresh) throw refused('API_SIGNATURE_REPLAYED', 'This signed request was already used.')
   await deps.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', key.id).execute()
-  if (Math.random() < 0.01) await deps.db.deleteFrom('api_signatures').where('expires_at', '<', now).execute()
+  // Expired replay entries are swept every hundredth accepted request (they can no longer replay).
+  if (++acceptedSinceSweep >= 100) {
+    acceptedSinceSweep = 0
+    await deps.db.deleteFrom('api_signatures').where('expires_at', '<', now).execute()
+  }
   const user: SessionUser = {
     id: key.userId,
     email: key.email,

@@ -95,7 +95,8 @@ const ACCESS_KEY = 'bw-access-key'
 /** Paths an API key can never reach: account security, sign-in, staff tools. */
 const API_KEY_FORBIDDEN = /^\/api\/(accounts|auth|staff|audit|mail)(\/|$|\?)/
 /** Requests a frozen account may still make: signing in (to look) and out. */
-const FROZEN_ALLOWED = /^\/api\/auth\/(signout|signout-all|signin|signin\/[a-z-]+|passkey|passkey\/options)(\?|$)/
+const FROZEN_ALLOWED =
+  /^\/api\/auth\/(signout|signout-all|signin|signin\/[a-z-]+|passkey|passkey\/options)(\?|$)/
 const idParams = z.object({ id: z.uuid({ message: 'expected an id (UUID)' }) })
 const meSchema = z.object({ user: userSchema, permissions: z.array(z.string()), csrfToken: z.string() })
 

@@ -195,6 +195,7 @@ export type WithdrawDecision =
   | {
       allowed: false
       code:
+        | 'ACCOUNT_UNKNOWN'
         | 'ACCOUNT_FROZEN'
         | 'WITHDRAWAL_LOCKED'
         | 'ADDRESS_INVALID'
@@ -224,7 +225,7 @@ export async function canWithdrawTo(
     .select(['status'])
     .where('id', '=', userId)
     .executeTakeFirst()
-  if (!user) return { allowed: false, code: 'ADDRESS_NOT_WHITELISTED', message: 'Unknown account.' }
+  if (!user) return { allowed: false, code: 'ACCOUNT_UNKNOWN', message: 'There is no account with this id.' }
   if (user.status !== 'active')
     return {
       allowed: false,
