@@ -56,6 +56,8 @@ export const permissionMatrix = {
   'risk.alerts.read': ['risk_analyst', 'compliance_officer', 'auditor'],
   /** Open, assign, annotate and resolve risk cases (resolutions become training labels). */
   'risk.cases.manage': ['risk_analyst'],
+  /** Enable a new version of the risk rules (after a backtest); takes effect without a restart. */
+  'risk.rules.manage': ['risk_analyst', 'security_admin'],
 } as const satisfies Record<string, readonly StaffRole[]>
 
 export type Permission = keyof typeof permissionMatrix

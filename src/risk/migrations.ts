@@ -64,4 +64,18 @@ export const migrations: Record<string, Migration> = {
       `.execute(db)
     },
   },
+  '0401_risk_rule_sets': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table risk_rule_sets (
+          id uuid primary key default gen_random_uuid(),
+          version text not null check (length(version) <= 64),
+          document jsonb not null,
+          enabled_at timestamptz not null,
+          enabled_by uuid not null references users (id)
+        );
+        create index risk_rule_sets_enabled_idx on risk_rule_sets (enabled_at desc);
+      `.execute(db)
+    },
+  },
 }

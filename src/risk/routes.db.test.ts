@@ -269,4 +269,73 @@ describe('risk HTTP API', () => {
     })
     expect(bad.json().code).toBe('RISK_RULES_INVALID')
   })
+
+  it('enables a new rule version without a restart, keeps it after one, and audit-logs it', async () => {
+    const current = (
+      await t.app.inject({ method: 'GET', url: '/api/risk/rules', headers: auditor.headers })
+    ).json()
+    expect(current.version).toMatch(/^default-/)
+    const document = {
+      version: 'strict-1',
+      rules: [
+        {
+          id: 'big',
+          events: ['withdrawal_requested'],
+          when: { feature: 'amount', op: '>=', value: 50 },
+          action: 'block',
+          score: 1,
+          reason: 'Over 50',
+        },
+      ],
+    }
+    const denied = await t.app.inject({
+      method: 'PUT',
+      url: '/api/risk/rules',
+      headers: auditor.headers,
+      payload: { document },
+    })
+    expect(denied.statusCode).toBe(403)
+    const r = await t.app.inject({
+      method: 'PUT',
+      url: '/api/risk/rules',
+      headers: analyst.session.headers,
+      payload: { document },
+    })
+    expect(r.json()).toEqual({ version: 'strict-1' })
+    const again = await t.app.inject({
+      method: 'PUT',
+      url: '/api/risk/rules',
+      headers: analyst.session.headers,
+      payload: { document },
+    })
+    expect(again.json().code).toBe('RISK_RULES_VERSION_UNCHANGED')
+    const d = await t.app.inject({
+      method: 'POST',
+      url: '/api/risk/events',
+      headers: analyst.session.headers,
+      payload: {
+        events: [
+          {
+            id: 's1',
+            at: T0 + 3 * 86_400_000,
+            account: 'erin',
+            type: 'withdrawal_requested',
+            asset: 'USDT',
+            amount: '1',
+            valueUsd: 60,
+            to: '0xa',
+          },
+        ],
+      },
+    })
+    expect(d.json().results[0]).toMatchObject({ decision: 'block', rulesVersion: 'strict-1' })
+    const restarted = createRiskService({ db: t.db, clock: t.clock })
+    expect(await restarted.loadEnabledRules()).toBe('strict-1')
+    const audit = await t.db
+      .selectFrom('audit_log')
+      .select('target')
+      .where('action', '=', 'risk.rules_enabled')
+      .execute()
+    expect(audit.map((a) => a.target)).toEqual(['rules:strict-1'])
+  })
 })

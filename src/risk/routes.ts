@@ -71,7 +71,10 @@ export async function riskRoutes(base: FastifyInstance, deps: DomainDeps & { ris
   const app = base.withTypeProvider<ZodTypeProvider>()
   const risk = deps.risk ?? createRiskService({ db: deps.db, clock: deps.clock })
   // account state lives in memory: rebuild it from the last 30 days of stored events on start
-  if (!deps.risk) await risk.warmUp(30)
+  if (!deps.risk) {
+    await risk.loadEnabledRules()
+    await risk.warmUp(30)
+  }
   const tags = ['risk']
 
   app.post(
@@ -371,6 +374,35 @@ export async function riskRoutes(base: FastifyInstance, deps: DomainDeps & { ris
       },
     },
     async (request) => risk.backtest(request.body.rules, request.body.days, `staff:${request.user!.id}`),
+  )
+
+  const ruleSetSchema = z.object({
+    version: z.string(),
+    document: z.record(z.string(), z.unknown()),
+    enabledAt: z.string().nullable(),
+    enabledBy: z.string().nullable(),
+  })
+  app.get(
+    '/api/risk/rules',
+    {
+      preHandler: requireStaff('risk.alerts.read'),
+      schema: { tags, summary: 'The rule document in force', response: { 200: ruleSetSchema } },
+    },
+    async () => risk.currentRules(),
+  )
+
+  app.put(
+    '/api/risk/rules',
+    {
+      preHandler: requireStaff('risk.rules.manage'),
+      schema: {
+        tags,
+        summary: 'Enable a new rule document (new version) without a restart; backtest it first',
+        body: z.object({ document: z.record(z.string(), z.unknown()) }),
+        response: { 200: z.object({ version: z.string() }) },
+      },
+    },
+    async (request) => risk.enableRules(request.body.document, request.user!.id),
   )
 
   app.get(

@@ -403,6 +403,71 @@ export function createRiskService(deps: { db: Db; clock: Clock; engine?: RiskEng
       return report
     },
 
+    /** The rule document in force: the newest enabled one, else the bundled default. */
+    async currentRules() {
+      const row = await db
+        .selectFrom('risk_rule_sets')
+        .select(['version', 'document', 'enabled_at', 'enabled_by'])
+        .orderBy('enabled_at', 'desc')
+        .limit(1)
+        .executeTakeFirst()
+      return row
+        ? {
+            version: row.version,
+            document: row.document,
+            enabledAt: row.enabled_at.toISOString(),
+            enabledBy: row.enabled_by,
+          }
+        : {
+            version: engine.rulesVersion,
+            document: JSON.parse(readFileSync(DEFAULT_RULES, 'utf8')) as Record<string, unknown>,
+            enabledAt: null,
+            enabledBy: null,
+          }
+    },
+
+    /** Validates, stores and swaps in a rule document without a restart (state is kept). */
+    async enableRules(doc: Record<string, unknown>, staffId: string) {
+      const rules = compileRules(doc)
+      if (rules.version === engine.rulesVersion)
+        throw new AppError(
+          'RISK_RULES_VERSION_UNCHANGED',
+          409,
+          `Rules version "${rules.version}" is already in force; give the new document a new version.`,
+        )
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .insertInto('risk_rule_sets')
+          .values({
+            version: rules.version,
+            document: JSON.stringify(doc),
+            enabled_at: clock.now(),
+            enabled_by: staffId,
+          })
+          .execute()
+        await appendAudit(tx, {
+          actor: `staff:${staffId}`,
+          action: 'risk.rules_enabled',
+          target: `rules:${rules.version}`,
+          details: { from: engine.rulesVersion, to: rules.version, rules: rules.rules.length },
+        })
+      })
+      engine.setRules(rules)
+      return { version: rules.version }
+    },
+
+    /** Loads the newest enabled rule document into the engine (on start). */
+    async loadEnabledRules() {
+      const row = await db
+        .selectFrom('risk_rule_sets')
+        .select(['document'])
+        .orderBy('enabled_at', 'desc')
+        .limit(1)
+        .executeTakeFirst()
+      if (row) engine.setRules(compileRules(row.document))
+      return engine.rulesVersion
+    },
+
     /** Rebuilds engine state from the last `days` of stored history (after a restart). */
     async warmUp(days = 30) {
       const since = new Date(clock.now().getTime() - days * 86_400_000)

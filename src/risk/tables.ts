@@ -56,7 +56,17 @@ export interface RiskCaseNotesTable {
   created_at: Date
 }
 
+/** Rule documents enabled over time; the newest is the one in force (survives restarts). */
+export interface RiskRuleSetsTable {
+  id: Generated<string>
+  version: string
+  document: Json<Record<string, unknown>>
+  enabled_at: Date
+  enabled_by: string
+}
+
 export interface RiskTables {
+  risk_rule_sets: RiskRuleSetsTable
   risk_events: RiskEventsTable
   risk_alerts: RiskAlertsTable
   risk_cases: RiskCasesTable
