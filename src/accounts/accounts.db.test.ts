@@ -639,3 +639,35 @@ describe('live alerts', () => {
     controller.abort()
   })
 })
+
+describe('staff members', () => {
+  it('can turn on TOTP for their own account, which sign-in then requires', async () => {
+    const staff = await t.createStaff('security_admin')
+    const setup = await t.app.inject({
+      method: 'POST',
+      url: '/api/accounts/totp/setup',
+      headers: staff.session.headers,
+    })
+    const secret = setup.json().secret as string
+    const confirm = await t.app.inject({
+      method: 'POST',
+      url: '/api/accounts/totp/confirm',
+      headers: staff.session.headers,
+      payload: { code: totpCodeAt(secret, t.clock.now()) },
+    })
+    expect(confirm.statusCode).toBe(200)
+    const b = browser()
+    const pending = await b.post('/api/auth/signin', {
+      email: staff.email,
+      password: 'test-password-long-enough',
+    })
+    expect(pending.json().status).toBe('second_factor_required')
+    const done = await b.post('/api/auth/signin/second-factor', {
+      ticket: pending.json().ticket,
+      totpCode: nextCode(secret),
+    })
+    expect(done.json().permissions).toContain('staff.manage')
+    // Customer-only parts stay closed to staff.
+    expect((await b.get('/api/accounts/whitelist')).json().code).toBe('CUSTOMERS_ONLY')
+  })
+})

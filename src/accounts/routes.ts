@@ -11,7 +11,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { DomainDeps } from '../app.ts'
 import { AppError, errors } from '../platform/errors.ts'
-import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
+import { requireCustomer, requireStaff, requireUser } from '../platform/http/auth.ts'
 import {
   emailSchema,
   pendingSignInSchema,
@@ -359,7 +359,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.get(
     '/api/accounts/security',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: {
         tags: ['accounts'],
         summary: 'Security center: checklist, score, second factors, lock, anti-phishing code',
@@ -388,7 +388,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.post(
     '/api/accounts/password',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: {
         tags: ['accounts'],
         summary: 'Change the password (current password, and second factor when on); ends other sessions',
@@ -441,7 +441,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.post(
     '/api/accounts/anti-phishing',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: {
         tags: ['accounts'],
         summary: 'Set the anti-phishing code (4-20 letters/digits)',
@@ -459,7 +459,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.post(
     '/api/accounts/totp/setup',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: {
         tags: ['accounts'],
         summary: 'Start TOTP enrolment: secret and QR code',
@@ -472,7 +472,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.post(
     '/api/accounts/totp/confirm',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: {
         tags: ['accounts'],
         summary: 'Finish TOTP enrolment with a code; returns 10 recovery codes (shown once)',
@@ -486,7 +486,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.post(
     '/api/accounts/totp/disable',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: {
         tags: ['accounts'],
         summary: 'Turn TOTP off (second factor required)',
@@ -503,7 +503,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.post(
     '/api/accounts/recovery-codes',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: {
         tags: ['accounts'],
         summary: 'Replace the recovery codes (second factor required)',
@@ -523,7 +523,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.get(
     '/api/accounts/passkeys',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: {
         tags: ['accounts'],
         summary: 'List passkeys',
@@ -535,7 +535,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.post(
     '/api/accounts/passkeys/registration-options',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: { tags: ['accounts'], summary: 'WebAuthn options to create a passkey (single-use challenge)' },
     },
     async (request) => passkeyRegistrationOptions(deps, request.user!),
@@ -543,7 +543,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.post(
     '/api/accounts/passkeys',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: {
         tags: ['accounts'],
         summary: 'Register a passkey',
@@ -559,7 +559,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.delete(
     '/api/accounts/passkeys/:id',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: {
         tags: ['accounts'],
         summary: 'Remove a passkey',
@@ -574,7 +574,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.post(
     '/api/accounts/passkeys/authentication-options',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: {
         tags: ['accounts'],
         summary: 'WebAuthn options to confirm a sensitive action with a passkey',
@@ -617,7 +617,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.get(
     '/api/accounts/devices',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: {
         tags: ['accounts'],
         summary: 'Devices with last-seen time',
@@ -629,7 +629,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.delete(
     '/api/accounts/devices/:id',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: {
         tags: ['accounts'],
         summary: 'Remove a device and end its sessions now',
@@ -642,7 +642,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.post(
     '/api/accounts/devices/reviewed',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: {
         tags: ['accounts'],
         summary: 'Mark the device list as reviewed',
@@ -761,7 +761,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.get(
     '/api/accounts/alerts',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: {
         tags: ['accounts'],
         summary: 'Recent security alerts',
@@ -778,7 +778,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.get(
     '/api/accounts/alerts/stream',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: { tags: ['accounts'], summary: 'Security alerts pushed live (Server-Sent Events)' },
     },
     async (request, reply) => {
@@ -812,7 +812,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   app.post(
     '/api/accounts/alerts/:id/wasnt-me',
     {
-      preHandler: requireCustomer,
+      preHandler: requireUser,
       schema: {
         tags: ['accounts'],
         summary: '"This wasn\'t me": freeze the account until support reviews it',
