@@ -21,7 +21,7 @@ export type { AdMetrics, Metrics } from './metrics.ts'
 export { migrations } from './migrations.ts'
 export { assets, fiats, formatUnits, parseUnits } from './money.ts'
 export type { OrderView, PlaceOrderInput } from './orders.ts'
-export { APPEAL_AFTER_MS } from './orders.ts'
+export { APPEAL_AFTER_MS, MAX_UNPAID_ORDERS } from './orders.ts'
 export { REGION_NOT_ALLOWED, regionDecision } from './regions.ts'
 export type { P2pTables } from './tables.ts'
 

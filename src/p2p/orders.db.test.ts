@@ -468,6 +468,26 @@ describe('P2P orders and escrow', () => {
     expect(local.map((a) => a.id)).toEqual([forFrance, open])
   })
 
+  it('caps the unpaid orders one taker can hold, so nobody can lock up sellers’ escrow', async () => {
+    const seller = await person('DE', { twoFactor: true, usdt: 500_000_000n })
+    const buyer = await person('AT')
+    const adId = await p2p.ads.create(seller, sellAd({ availableAmount: '500' }))
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        p2p.orders.place(buyer, adId, { amount: '20', idempotencyKey: `cap${i}` }),
+      ),
+    )
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5)
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult
+    expect((refused.reason as AppError).code).toBe('P2P_TOO_MANY_UNPAID_ORDERS')
+    const first = (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ id: string }>)
+      .value
+    await p2p.orders.cancel(buyer, first.id)
+    expect((await p2p.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'cap-next' })).status).toBe(
+      'pending_payment',
+    )
+  })
+
   it('pauses and closes ads: no new orders, open orders carry on', async () => {
     const seller = await person('DE', { twoFactor: true, usdt: 100_000_000n })
     const buyer = await person('AT')

@@ -35,8 +35,12 @@ import type { OrderTerms, P2pOrdersTable } from './tables.ts'
 
 /** Either side may appeal this long after the buyer marked the order paid. */
 export const APPEAL_AFTER_MS = 15 * 60_000
+/** Unpaid orders one taker may hold at once: an unpaid order locks a seller's crypto in escrow. */
+export const MAX_UNPAID_ORDERS = 5
 
 type Tx = Transaction<Database>
+/** First key of the advisory lock that serialises one taker's order placements. */
+const TAKER_LOCK_KEY = 7_243_500
 export type OrderRow = Selectable<P2pOrdersTable>
 
 export type PlaceOrderInput = {
@@ -212,6 +216,22 @@ export function createOrders(deps: P2pDeps) {
               throw regionError(ad.allowed_countries, region)
             }
             throw new AppError(eligible.code, 409, eligible.reason)
+          }
+          // Serialise one taker's placements so the unpaid-order cap holds under concurrency.
+          await sql`select pg_advisory_xact_lock(${TAKER_LOCK_KEY}, hashtext(${takerId}))`.execute(tx)
+          const unpaid = await tx
+            .selectFrom('p2p_orders')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .where('taker_id', '=', takerId)
+            .where('status', '=', 'pending_payment')
+            .where('expires_at', '>', now)
+            .executeTakeFirstOrThrow()
+          if (Number(unpaid.n) >= MAX_UNPAID_ORDERS) {
+            throw new AppError(
+              'P2P_TOO_MANY_UNPAID_ORDERS',
+              409,
+              `You have ${MAX_UNPAID_ORDERS} orders waiting for your payment. Pay or cancel one before placing another.`,
+            )
           }
           const asset = ad.asset as Asset
           const fiat = ad.fiat as Fiat
