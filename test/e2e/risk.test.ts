@@ -108,4 +108,36 @@ describe('risk analyst console in the browser', () => {
     expect(await page.getByTestId('case-status').textContent()).toContain('fraud')
     await page.close()
   })
+
+  it('backtests a draft rule on stored history and enables it', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${server.url}/signin`)
+    await page.getByLabel('Email').fill('risk.analyst@staff.bulwark')
+    await page.getByLabel('Password').fill(DEMO_PASSWORD)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Risk alerts' }).waitFor()
+    await page.goto(`${server.url}/staff/risk/rules`)
+    await page.getByRole('heading', { name: 'Risk rules' }).waitFor()
+    const draft = {
+      version: 'e2e-2',
+      rules: [
+        {
+          id: 'any-withdrawal',
+          events: ['withdrawal_requested'],
+          when: { feature: 'amount', op: '>', value: 0 },
+          action: 'review',
+          score: 0.6,
+          reason: 'withdrawal',
+        },
+      ],
+    }
+    await page.getByLabel(/Rule document/).fill(JSON.stringify(draft))
+    await page.getByRole('button', { name: 'Backtest' }).click()
+    const row = page.getByTestId('backtest').locator('tbody tr').filter({ hasText: 'any-withdrawal' })
+    await row.waitFor()
+    expect(await row.textContent()).toContain('carol-e2e (2)')
+    await page.getByRole('button', { name: 'Enable this version' }).click()
+    await page.getByRole('status').filter({ hasText: 'Rules e2e-2 are now in force.' }).waitFor()
+    await page.close()
+  })
 })

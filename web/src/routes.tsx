@@ -16,6 +16,7 @@ import { ProofOfReservesPage } from './por/ProofOfReservesPage.tsx'
 import { StaffRoundsPage } from './por/StaffRoundsPage.tsx'
 import { RiskCasePage, RiskCasesPage } from './risk/RiskCasesPage.tsx'
 import { RiskConsolePage } from './risk/RiskConsolePage.tsx'
+import { RiskRulesPage } from './risk/RiskRulesPage.tsx'
 import { AuditPage } from './staff/AuditPage.tsx'
 import { InviteAcceptPage } from './staff/InviteAcceptPage.tsx'
 import { StaffPage } from './staff/StaffPage.tsx'
@@ -112,6 +113,12 @@ export const routes: AppRoute[] = [
   {
     path: '/staff/risk/cases',
     render: () => <RiskCasesPage />,
+    audience: 'staff',
+    permission: 'risk.alerts.read',
+  },
+  {
+    path: '/staff/risk/rules',
+    render: () => <RiskRulesPage />,
     audience: 'staff',
     permission: 'risk.alerts.read',
   },

@@ -150,6 +150,9 @@ export function RiskConsolePage() {
         <a className="button" href="/staff/risk/cases">
           Cases
         </a>
+        <a className="button" href="/staff/risk/rules">
+          Rules
+        </a>
       </form>
       <ErrorNote error={error} />
       <table className="risk-alerts" data-testid="risk-alerts">
