@@ -6,14 +6,33 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { sql } from 'kysely'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../../src/cli/main.ts'
 import { openDatabase } from '../../src/platform/db/index.ts'
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-cli-'))
-// CI runs this file against PostgreSQL too: DATABASE_URL then wins over DATA_DIR.
-const env = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: process.env.DATABASE_URL }
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+const env: Record<string, string | undefined> = { DATA_DIR: dataDir, LOG_LEVEL: 'silent' }
+const serverUrl = process.env.DATABASE_URL
+const freshDatabase = `bulwark_cli_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`
+
+// CI runs this file against PostgreSQL too: the CLI then gets a database of its own on that server
+// (it works in the public schema, and this test tampers with the audit log).
+beforeAll(async () => {
+  if (!serverUrl) return
+  const admin = await openDatabase({ databaseUrl: serverUrl })
+  await sql`create database ${sql.raw(freshDatabase)}`.execute(admin.db)
+  await admin.close()
+  const url = new URL(serverUrl)
+  url.pathname = `/${freshDatabase}`
+  env.DATABASE_URL = url.toString()
+})
+afterAll(async () => {
+  rmSync(dataDir, { recursive: true, force: true })
+  if (!serverUrl) return
+  const admin = await openDatabase({ databaseUrl: serverUrl })
+  await sql`drop database if exists ${sql.raw(freshDatabase)}`.execute(admin.db)
+  await admin.close()
+})
 
 async function run(argv: string[], stdin = '') {
   let out = ''

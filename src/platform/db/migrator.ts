@@ -14,7 +14,9 @@ export async function migrateToLatest(db: Kysely<unknown>, schema?: string): Pro
     db,
     provider: { getMigrations: async () => migrations },
     allowUnorderedMigrations: true,
-    ...(schema ? { migrationTableSchema: schema } : {}),
+    // Always name the schema: without it Kysely looks for its bookkeeping tables in every schema
+    // and, on a server that also holds other schemas (tests), wrongly finds them elsewhere.
+    migrationTableSchema: schema ?? 'public',
   })
   const result: MigrationResultSet = await migrator.migrateToLatest()
   if (result.error) {
