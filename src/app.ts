@@ -6,6 +6,7 @@ import type { FastifyServerOptions } from 'fastify'
 import { accountsDeps, createSignInGate, mailerFor } from './accounts/index.ts'
 import { accountsRoutes } from './accounts/routes.ts'
 import { guardRoutes } from './guard/routes.ts'
+import { p2pRoutes } from './p2p/routes.ts'
 import { type Clock, systemClock } from './platform/clock.ts'
 import type { Config } from './platform/config.ts'
 import type { Db } from './platform/db/index.ts'
@@ -15,10 +16,11 @@ import { installWeb } from './platform/http/web.ts'
 import { createSessions } from './platform/identity/sessions.ts'
 import type { SignInGate } from './platform/identity/sign-in.ts'
 import type { Mailer } from './platform/mail.ts'
-import { p2pRoutes } from './p2p/routes.ts'
 import { platformRoutes } from './platform/routes.ts'
 import { porRoutes } from './por/routes.ts'
+import { connectRiskToEventBus } from './risk/platform-link.ts'
 import { riskRoutes } from './risk/routes.ts'
+import { createRiskService, type RiskService } from './risk/service.ts'
 
 export type AppDeps = {
   config: Config
@@ -30,6 +32,8 @@ export type AppDeps = {
   logger?: FastifyServerOptions['logger']
   /** Directory of the built web app; not served when absent (API-only tests). */
   webDir?: string
+  /** The risk engine service; default: bundled rules and models, warmed up from stored history. */
+  risk?: RiskService
 }
 
 /** Everything a domain's routes plugin receives. */
@@ -37,6 +41,8 @@ export type DomainDeps = Required<Pick<AppDeps, 'config' | 'db' | 'clock' | 'eve
   sessions: ReturnType<typeof createSessions>
   /** Account protection's steps inside sign-in (2FA, device approval). */
   signInGate?: SignInGate
+  /** The risk engine: synchronous decisions at sign-in and P2P order placement, alerts for the rest. */
+  risk: RiskService
 }
 
 export async function buildApp(deps: AppDeps) {
@@ -56,18 +62,33 @@ export async function buildApp(deps: AppDeps) {
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
   })
   const mailer = deps.mailer ?? mailerFor(deps.db, clock, deps.config)
-  const domain: DomainDeps = { config: deps.config, db: deps.db, clock, events, sessions, mailer }
+  const risk = deps.risk ?? (await startRiskService(deps.db, clock))
+  const domain: DomainDeps = { config: deps.config, db: deps.db, clock, events, sessions, mailer, risk }
   domain.signInGate = createSignInGate(accountsDeps(domain)).gate
 
   await app.register(platformRoutes, domain)
   await app.register(accountsRoutes, domain)
   await app.register(porRoutes, domain)
   await app.register(riskRoutes, domain)
-  await app.register(p2pRoutes, domain)
+  await app.register(p2pRoutes, { ...domain, p2pRisk: risk.engine })
   await app.register(guardRoutes, domain)
+
+  const riskLink = connectRiskToEventBus({ risk, events, log: app.log })
+  app.addHook('onClose', async () => {
+    riskLink.unsubscribe()
+    await riskLink.drain()
+  })
 
   await installWeb(app, deps.webDir)
   await app.ready()
   return app
 }
 export type App = Awaited<ReturnType<typeof buildApp>>
+
+/** A risk service with the newest enabled rules and state rebuilt from the last 30 days. */
+async function startRiskService(db: Db, clock: Clock): Promise<RiskService> {
+  const risk = createRiskService({ db, clock })
+  await risk.loadEnabledRules()
+  await risk.warmUp(30)
+  return risk
+}

@@ -9,6 +9,7 @@ import type { Config } from '../platform/config.ts'
 import type { Db } from '../platform/db/index.ts'
 import type { EventBus } from '../platform/events.ts'
 import type { Sessions } from '../platform/identity/sessions.ts'
+import type { SignInRisk } from '../platform/identity/sign-in.ts'
 import type { Mailer } from '../platform/mail.ts'
 import type { AlertHub } from './alert-hub.ts'
 import type { Sealer } from './sealing.ts'
@@ -22,6 +23,8 @@ export type AccountsDeps = {
   sessions: Sessions
   sealer: Sealer
   hub: AlertHub
+  /** The risk engine, consulted when a sign-in completes (see platform/identity/sign-in.ts). */
+  risk?: SignInRisk
 }
 
 /** The base URL links in emails point to. */

@@ -8,6 +8,7 @@ import type { Config } from '../platform/config.ts'
 import type { Db } from '../platform/db/index.ts'
 import { createEventBus, type EventBus } from '../platform/events.ts'
 import { createSessions, type Sessions } from '../platform/identity/sessions.ts'
+import type { SignInRisk } from '../platform/identity/sign-in.ts'
 import { createMailer, type Mailer } from '../platform/mail.ts'
 import { createAlertHub } from './alert-hub.ts'
 import type { AccountsDeps } from './context.ts'
@@ -21,6 +22,7 @@ export type BaseDeps = {
   events?: EventBus
   mailer?: Mailer
   sessions?: Sessions
+  risk?: SignInRisk
 }
 
 const cache = new WeakMap<object, AccountsDeps>()
@@ -57,6 +59,7 @@ export function accountsDeps(base: BaseDeps): AccountsDeps {
       }),
     sealer: createSealer(base.config.ACCOUNTS_SEALING_KEY, base.config.EXCHANGE_ID),
     hub: createAlertHub(),
+    ...(base.risk ? { risk: base.risk } : {}),
   }
   cache.set(key, deps)
   return deps

@@ -217,8 +217,11 @@ describe('risk HTTP API', () => {
 
   it('rebuilds engine state from stored history after a restart', async () => {
     const restarted = createRiskService({ db: t.db, clock: t.clock })
-    expect(await restarted.warmUp(3650)).toBe(6)
-    expect(restarted.engine.stats().accounts).toBe(1)
+    // the six ingested events, plus the staff sign-ins the platform streams to the engine itself
+    const stored = await t.db.selectFrom('risk_events').select(['account']).execute()
+    expect(stored.filter((e) => e.account === 'carol')).toHaveLength(6)
+    expect(await restarted.warmUp(3650)).toBe(stored.length)
+    expect(restarted.engine.stats().accounts).toBe(new Set(stored.map((e) => e.account)).size)
     // the restored history knows carol's destinations and devices again
     const slot = restarted.engine.store.find('carol')!
     expect(restarted.engine.store.remember(slot, 'counterparty', '0xdrop')).toBe(false)

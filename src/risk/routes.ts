@@ -9,7 +9,7 @@ import { z } from 'zod'
 import type { DomainDeps } from '../app.ts'
 import { requireStaff } from '../platform/http/auth.ts'
 import { decisionSchema, riskEventSchema } from './schema.ts'
-import { createRiskService, type RiskService } from './service.ts'
+import type { RiskService } from './service.ts'
 
 const uuid = z.uuid()
 const accountId = z.string().min(1).max(128)
@@ -67,14 +67,11 @@ const presentCase = (c: CaseRow): z.infer<typeof caseSchema> => ({
   resolvedAt: c.resolved_at?.toISOString() ?? null,
 })
 
-export async function riskRoutes(base: FastifyInstance, deps: DomainDeps & { risk?: RiskService }) {
+export async function riskRoutes(base: FastifyInstance, deps: DomainDeps) {
   const app = base.withTypeProvider<ZodTypeProvider>()
-  const risk = deps.risk ?? createRiskService({ db: deps.db, clock: deps.clock })
-  // account state lives in memory: rebuild it from the last 30 days of stored events on start
-  if (!deps.risk) {
-    await risk.loadEnabledRules()
-    await risk.warmUp(30)
-  }
+  // One service for the whole app (built and warmed up in app.ts): the engine's in-memory state
+  // is shared by the routes, the event bus and the synchronous decision points.
+  const risk = deps.risk
   const tags = ['risk']
 
   app.post(

@@ -47,6 +47,13 @@ export type AlertFilters = {
 
 export type RiskService = ReturnType<typeof createRiskService>
 
+export type IngestOptions = {
+  /** Record the batch in the audit log (default true; off for the platform's own event stream). */
+  audit?: boolean
+  /** Score the events (default true; off for events already decided synchronously by `assess`). */
+  score?: boolean
+}
+
 /** @example const risk = createRiskService({ db, clock }); await risk.ingest(events, 'staff:…') */
 export function createRiskService(deps: { db: Db; clock: Clock; engine?: RiskEngine }) {
   const { db, clock } = deps
@@ -67,7 +74,7 @@ export function createRiskService(deps: { db: Db; clock: Clock; engine?: RiskEng
      * Stores and scores a batch. An event id already stored is skipped (not scored twice) and
      * reported as `duplicate`.
      */
-    async ingest(events: RiskEvent[], actor: string) {
+    async ingest(events: RiskEvent[], actor: string, options: IngestOptions = {}) {
       const fresh = new Set<string>()
       if (events.length > 0) {
         const inserted = await db
@@ -94,6 +101,7 @@ export function createRiskService(deps: { db: Db; clock: Clock; engine?: RiskEng
           continue
         }
         fresh.delete(e.id) // the same id twice in one batch is scored once
+        if (options.score === false) continue
         results.push(engine.ingest(e))
       }
       const alerts = pending
@@ -119,6 +127,7 @@ export function createRiskService(deps: { db: Db; clock: Clock; engine?: RiskEng
           .onConflict((oc) => oc.column('event_id').doNothing())
           .execute()
       }
+      if (options.audit === false) return { results, alerts: alerts.length }
       await appendAudit(db, {
         actor,
         action: 'risk.events_ingested',

@@ -5,16 +5,23 @@
 import { buildApp } from '../../src/app.ts'
 import { createManualClock, type ManualClock } from '../../src/platform/clock.ts'
 import { loadConfig } from '../../src/platform/config.ts'
+import type { Db } from '../../src/platform/db/index.ts'
 import { createEventBus, type PlatformEvent } from '../../src/platform/events.ts'
 import { createUser } from '../../src/platform/identity/users.ts'
 import type { StaffRole } from '../../src/platform/rbac.ts'
+import type { RiskService } from '../../src/risk/service.ts'
 import { createTestDatabase } from './db.ts'
 
 export const TEST_PASSWORD = 'test-password-long-enough'
 
 export type TestSession = { cookie: string; csrf: string; headers: Record<string, string> }
 
-export async function createTestApp(env: Record<string, string> = {}) {
+export type TestAppOptions = {
+  /** Build the app's risk service (default: the bundled engine). */
+  risk?: (db: Db, clock: ManualClock) => RiskService
+}
+
+export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}) {
   const database = await createTestDatabase()
   const clock: ManualClock = createManualClock(new Date())
   const config = loadConfig({
@@ -28,7 +35,14 @@ export async function createTestApp(env: Record<string, string> = {}) {
   events.subscribe((e) => {
     published.push(e)
   })
-  const app = await buildApp({ config, db: database.db, clock, events, logger: false })
+  const app = await buildApp({
+    config,
+    db: database.db,
+    clock,
+    events,
+    logger: false,
+    ...(options.risk ? { risk: options.risk(database.db, clock) } : {}),
+  })
   let counter = 0
 
   async function signIn(email: string, password = TEST_PASSWORD): Promise<TestSession> {
