@@ -21,7 +21,7 @@ export type InviteResult = { member: UserView; inviteToken: string; expiresAt: D
 export function createStaffService({ db, clock, sessions }: { db: Db; clock: Clock; sessions: Sessions }) {
   async function loadStaff(id: string) {
     const row = await findUserById(db, id)
-    if (!row || row.kind !== 'staff') throw errors.notFound('Staff member')
+    if (row?.kind !== 'staff') throw errors.notFound('Staff member')
     return row
   }
 
