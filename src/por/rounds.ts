@@ -136,6 +136,9 @@ export function parseReservesCsv(text: string, decimals: Map<string, number>): R
 }
 
 /** The round service. */
+/** Where a build stands: its phase (import, leaves, tree) and that phase's completion. */
+export type BuildProgress = { phase: 'import' | 'leaves' | 'tree'; percent: number; startedAt: string }
+
 export function createRounds(deps: RoundsDeps) {
   const { db, clock } = deps
   const roundDir = (id: string) => join(deps.dataDir, 'por', 'rounds', id)
@@ -148,6 +151,9 @@ export function createRounds(deps: RoundsDeps) {
     return found as Row
   }
 
+  // Builds under way in this process, so staff pages can show a long build's phase and percentage.
+  const building = new Map<string, BuildProgress>()
+
   function expectStatus(r: Row, allowed: RoundStatus[], action: string) {
     if (!allowed.includes(r.status)) {
       throw new AppError(
@@ -159,6 +165,11 @@ export function createRounds(deps: RoundsDeps) {
   }
 
   return {
+    /** The phase and completion of a build under way, or null when none is running. */
+    progress(id: string): BuildProgress | null {
+      return building.get(id) ?? null
+    },
+
     /** Published rounds, newest first (or all rounds for staff). */
     async list(options: { includeUnpublished?: boolean } = {}): Promise<RoundView[]> {
       let q = db.selectFrom('por_rounds').selectAll()
@@ -259,8 +270,17 @@ export function createRounds(deps: RoundsDeps) {
             .map((l) => l.replace(/#.*/, '').trim())
             .filter(Boolean)
         : []
+      if (building.has(id)) {
+        throw new AppError(
+          'POR_ROUND_BUILDING',
+          409,
+          `Round ${id} is being built already; wait for it to finish.`,
+        )
+      }
       const out = `${treeDir(id)}.building`
       rmSync(out, { recursive: true, force: true })
+      const startedAt = clock.now().toISOString()
+      building.set(id, { phase: 'import', percent: 0, startedAt })
       const result = await buildRound({
         liabilitiesPath: inputPath(id, 'liabilities'),
         assetsPath: inputPath(id, 'assets'),
@@ -270,7 +290,14 @@ export function createRounds(deps: RoundsDeps) {
         exemptions,
         workers: deps.workers ?? 2,
         now: () => clock.now(),
-      })
+        onProgress: (phase, done, total) => {
+          building.set(id, {
+            phase,
+            percent: Math.min(100, Math.floor((100 * done) / Math.max(1, total))),
+            startedAt,
+          })
+        },
+      }).finally(() => building.delete(id))
       const reservesPath = inputPath(id, 'reserves')
       const reserves = existsSync(reservesPath)
         ? parseReservesCsv(

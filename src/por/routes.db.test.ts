@@ -95,6 +95,40 @@ describe('proof-of-reserves rounds over HTTP', () => {
     ])
   })
 
+  it('reports a build under way with its phase and percentage, and nothing once it is done', async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/por/staff/rounds',
+      headers: builder.session.headers,
+      payload: { id: '2026-09' },
+    })
+    await upload('2026-09', 'assets', 'symbol,decimals,price_usd,haircut\nBTC,8,65000,0.9\n')
+    const users = Array.from({ length: 3000 }, (_, i) => `u-${i},0.0${(i % 9) + 1}`)
+    await upload('2026-09', 'liabilities', `user_id,BTC\n${users.join('\n')}\n`)
+    const progressOf = async () =>
+      (
+        await t.app.inject({
+          url: '/api/por/staff/rounds/2026-09/progress',
+          headers: reviewer.session.headers,
+        })
+      ).json().progress
+    let done = false
+    const build = step('2026-09', 'build', builder.session).finally(() => {
+      done = true
+    })
+    const seen: Array<{ phase: string; percent: number }> = []
+    while (!done) {
+      const p = await progressOf()
+      if (p) seen.push(p)
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    }
+    expect((await build).json()).toMatchObject({ status: 'built', users: 3000 })
+    expect(seen.length).toBeGreaterThan(0)
+    expect(['import', 'leaves', 'tree']).toContain(seen[0]!.phase)
+    expect(seen.every((p) => p.percent >= 0 && p.percent <= 100)).toBe(true)
+    expect(await progressOf()).toBeNull()
+  })
+
   it('shows the public the ratio per asset and flags an asset below 100%', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/api/por/rounds' })
     const [round] = response.json().rounds

@@ -153,6 +153,31 @@ export async function porRoutes(base: FastifyInstance, deps: DomainDeps) {
   }
 
   app.get(
+    '/api/por/staff/rounds/:id/progress',
+    {
+      preHandler: requireStaff('por.rounds.read'),
+      schema: {
+        tags: ['por'],
+        summary:
+          'Progress of a build under way: phase (import, leaves, tree) and percent; null when none runs',
+        params,
+        response: {
+          200: z.object({
+            progress: z
+              .object({
+                phase: z.enum(['import', 'leaves', 'tree']),
+                percent: z.number(),
+                startedAt: z.string(),
+              })
+              .nullable(),
+          }),
+        },
+      },
+    },
+    async (request) => ({ progress: rounds.progress(request.params.id) }),
+  )
+
+  app.get(
     '/api/por/staff/rounds/:id/auditor-package/:file',
     {
       preHandler: requireStaff('por.rounds.read'),

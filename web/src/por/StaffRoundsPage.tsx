@@ -76,6 +76,33 @@ export function StaffRoundsPage() {
     }
   }
 
+  const [buildState, setBuildState] = useState('')
+
+  /** Starts a build and polls its progress until the build request returns. */
+  async function buildWithProgress(id: string) {
+    let finished = false
+    const poll = async () => {
+      while (!finished) {
+        try {
+          const { progress } = await get<{ progress: { phase: string; percent: number } | null }>(
+            `/api/por/staff/rounds/${id}/progress`,
+          )
+          if (progress && !finished) setBuildState(`${progress.phase} ${progress.percent}%`)
+        } catch {
+          // progress is best effort; the build request reports the outcome
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500))
+      }
+    }
+    void poll()
+    try {
+      await post(`/api/por/staff/rounds/${id}/build`)
+    } finally {
+      finished = true
+      setBuildState('')
+    }
+  }
+
   function create(event: FormEvent) {
     event.preventDefault()
     void run('create', () => post('/api/por/staff/rounds', { id: newId }))
@@ -145,9 +172,9 @@ export function StaffRoundsPage() {
                   <button
                     type="button"
                     disabled={busy !== null}
-                    onClick={() => void run('build', () => post(`/api/por/staff/rounds/${r.id}/build`))}
+                    onClick={() => void run('build', () => buildWithProgress(r.id))}
                   >
-                    {busy === 'build' ? 'Building…' : 'Build'}
+                    {busy === 'build' ? `Building… ${buildState}` : 'Build'}
                   </button>
                 ) : null}
                 {can(me, 'por.rounds.review') && r.status === 'built' ? (
