@@ -9,7 +9,8 @@
 import { readVector, sha256Hex, type Vector, vectorRecord } from './balances.ts'
 import { formatDecFixed, truncDec } from './decimal.ts'
 import { GUARANTEES } from './guarantees.ts'
-import { walkSumPath } from './sumpath.ts'
+import { okxParentHash } from './okx-v1.ts'
+import { verifyTypedPath } from './typed-path.ts'
 import { CheckList, type ExternalResult } from './types.ts'
 
 type Node = { balance?: unknown; hash?: unknown; type?: unknown; height?: unknown; userHash?: unknown }
@@ -28,9 +29,8 @@ export function bybitLeafHash(userHash: string, balance: Vector): string {
   return sha256Hex(userHash + balance.raw.join(''))
 }
 
-export function bybitParentHash(left: string, right: string, sum: Vector, height: number): string {
-  return sha256Hex(left + right + sum.raw.join('') + String(height))
-}
+/** Bybit's parent hash is OKX's rule (only the decimal form of the sums differs, see bybitScale). */
+export const bybitParentHash = okxParentHash
 
 /** Verifies a Bybit proof file. */
 export function verifyBybit(json: unknown, file: string): ExternalResult {
@@ -62,76 +62,14 @@ export function verifyBybit(json: unknown, file: string): ExternalResult {
   ) {
     return finish(selfVec)
   }
-  if (
-    !checks.check(
-      'path length',
-      j.path.length >= 2,
-      `${j.path.length} entries (need at least a sibling and the root)`,
-    )
-  ) {
-    return finish(selfVec)
-  }
-  const rootNode = j.path[j.path.length - 1]!
-  const rootVec = readVector(rootNode.balance, 'root')
-  if ('error' in rootVec) {
-    checks.check('root', false, rootVec.error)
-    return finish(selfVec)
-  }
-  const root = { hash: String(rootNode.hash), vector: rootVec }
-  if (
-    !checks.check(
-      'root type',
-      rootNode.type === 3,
-      `last path entry has type ${String(rootNode.type)}; the root has type 3`,
-    )
-  ) {
-    return finish(selfVec, root)
-  }
-  const siblings = j.path.slice(0, -1)
-  if (
-    !checks.check(
-      'sibling side',
-      siblings[0]?.type !== j.self.type,
-      'the first sibling must sit on the other side of your leaf',
-    )
-  ) {
-    return finish(selfVec, root)
-  }
-  const steps = []
-  for (const [i, s] of siblings.entries()) {
-    const label = `height ${i + 1}`
-    if (s.height !== i + 1) {
-      checks.check(
-        label,
-        false,
-        `path entry ${i + 1} has height ${String(s.height)}; expected ${i + 1} (truncated or reordered path)`,
-      )
-      return finish(selfVec, root)
-    }
-    const vec = readVector(s.balance, label)
-    if ('error' in vec) {
-      checks.check(label, false, vec.error)
-      return finish(selfVec, root)
-    }
-    const siblingIsLeft = i === 0 ? j.self.type !== 1 : s.type === 1
-    steps.push({ hash: String(s.hash), vector: vec, siblingIsLeft, label })
-  }
-  if (
-    !checks.check(
-      'root height',
-      rootNode.height === siblings.length + 1,
-      `root height ${String(rootNode.height)}, expected ${siblings.length + 1}`,
-    )
-  ) {
-    return finish(selfVec, root)
-  }
-  walkSumPath({
+  return verifyTypedPath({
     checks,
+    self: j.self,
+    path: j.path,
+    balancesOf: (node) => node.balance,
     leaf: { hash: leaf, vector: selfVec },
-    steps,
-    root: { ...root, label: 'root' },
     normalise: bybitScale,
-    parentHash: (l, r, sum, i) => bybitParentHash(l, r, sum, i + 2),
+    parentHash: bybitParentHash,
+    finish,
   })
-  return finish(selfVec, root)
 }

@@ -11,7 +11,7 @@
 import { readVector, sha256Hex, type Vector, vectorRecord } from './balances.ts'
 import { formatDecStripped, truncDec } from './decimal.ts'
 import { GUARANTEES } from './guarantees.ts'
-import { walkSumPath } from './sumpath.ts'
+import { verifyTypedPath } from './typed-path.ts'
 import { CheckList, type ExternalResult } from './types.ts'
 
 type Node = { balances?: unknown; hash?: unknown; type?: unknown; height?: unknown; nonce?: unknown }
@@ -74,78 +74,14 @@ export function verifyOkxV1(json: unknown, file: string): ExternalResult {
   ) {
     return finish(selfVec)
   }
-  if (
-    !checks.check(
-      'path length',
-      j.path.length >= 2,
-      `${j.path.length} entries (need at least a sibling and the root)`,
-    )
-  ) {
-    return finish(selfVec)
-  }
-  const rootNode = j.path[j.path.length - 1]!
-  const rootVec = readVector(rootNode.balances, 'root')
-  if ('error' in rootVec) {
-    checks.check('root', false, rootVec.error)
-    return finish(selfVec)
-  }
-  const rootHash = String(rootNode.hash)
-  const root = { hash: rootHash, vector: rootVec }
-  if (
-    !checks.check(
-      'root type',
-      rootNode.type === 3,
-      `last path entry has type ${String(rootNode.type)}; the root has type 3`,
-    )
-  ) {
-    return finish(selfVec, root)
-  }
-  const siblings = j.path.slice(0, -1)
-  if (
-    !checks.check(
-      'sibling side',
-      siblings[0]?.type !== j.self.type,
-      'the first sibling must sit on the other side of your leaf',
-    )
-  ) {
-    return finish(selfVec, root)
-  }
-  const steps = []
-  for (const [i, s] of siblings.entries()) {
-    const label = `height ${i + 1}`
-    if (s.height !== i + 1) {
-      checks.check(
-        label,
-        false,
-        `path entry ${i + 1} has height ${String(s.height)}; expected ${i + 1} (truncated or reordered path)`,
-      )
-      return finish(selfVec, root)
-    }
-    const vec = readVector(s.balances, label)
-    if ('error' in vec) {
-      checks.check(label, false, vec.error)
-      return finish(selfVec, root)
-    }
-    // The first sibling's side is the opposite of self's; later ones say their own side.
-    const siblingIsLeft = i === 0 ? j.self.type !== 1 : s.type === 1
-    steps.push({ hash: String(s.hash), vector: vec, siblingIsLeft, label })
-  }
-  if (
-    !checks.check(
-      'root height',
-      rootNode.height === siblings.length + 1,
-      `root height ${String(rootNode.height)}, expected ${siblings.length + 1}`,
-    )
-  ) {
-    return finish(selfVec, root)
-  }
-  walkSumPath({
+  return verifyTypedPath({
     checks,
+    self: j.self,
+    path: j.path,
+    balancesOf: (node) => node.balances,
     leaf: { hash: leaf, vector: selfVec },
-    steps,
-    root: { ...root, label: 'root' },
     normalise: okxTruncate,
-    parentHash: (l, r, sum, i) => okxParentHash(l, r, sum, i + 2),
+    parentHash: okxParentHash,
+    finish,
   })
-  return finish(selfVec, root)
 }
