@@ -10,6 +10,7 @@ import type { Db } from '../platform/db/index.ts'
 import { countUsers, createUser } from '../platform/identity/users.ts'
 import { type StaffRole, staffRoles } from '../platform/rbac.ts'
 import { seedPorDemo } from '../por/demo-rounds.ts'
+import { seedRiskDemo } from '../risk/demo.ts'
 
 export const DEMO_PASSWORD = 'correct-horse-bulwark-demo'
 
@@ -43,6 +44,7 @@ export const demoStaff = staffRoles.map((role: StaffRole) => ({
 export const domainSeeders: DemoSeeder[] = []
 domainSeeders.push(seedP2pDemo)
 domainSeeders.push(seedPorDemo)
+domainSeeders.push(seedRiskDemo)
 
 export function demoLogins(): DemoLogin[] {
   return [
