@@ -21,22 +21,9 @@ import {
   verifyReserves,
   verifyRoundReserves,
 } from '../por/reserves/index.ts'
+import { namedValues, printJson } from './output.ts'
 import type { CliIo, CliVerb } from './types.ts'
 import { UsageError } from './types.ts'
-
-const json = (io: CliIo, value: unknown) =>
-  io.stdout(`${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`)
-
-/** Parses repeated `name=value` flags (`--rpc ethereum=http://…`). */
-function pairs(values: string[] | undefined, flag: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const v of values ?? []) {
-    const i = v.indexOf('=')
-    if (i <= 0) throw new UsageError(`${flag} takes chain=value (got "${v}")`)
-    out[v.slice(0, i)] = v.slice(i + 1)
-  }
-  return out
-}
 
 export const challengeVerb: CliVerb = {
   summary: 'Draw the reserve challenge of a round (the text every reserve address signs)',
@@ -54,7 +41,7 @@ export const challengeVerb: CliVerb = {
     })
     if (!values.exchange || !values.round) throw new UsageError('--exchange and --round are required')
     const snapshots: Record<string, number> = {}
-    for (const [chain, height] of Object.entries(pairs(values.snapshot, '--snapshot'))) {
+    for (const [chain, height] of Object.entries(namedValues(values.snapshot, '--snapshot'))) {
       if (!/^\d+$/.test(height)) throw new UsageError(`--snapshot ${chain}= needs a block height`)
       snapshots[chain] = Number(height)
     }
@@ -62,7 +49,7 @@ export const challengeVerb: CliVerb = {
       throw new UsageError('at least one --snapshot CHAIN=HEIGHT is required')
     const challenge = createChallenge({ exchange: values.exchange, round: values.round, snapshots })
     if (values.out) writeFileSync(values.out, `${JSON.stringify(challenge, null, 2)}\n`)
-    if (values.json) json(io, { challenge, message: challengeMessage(challenge) })
+    if (values.json) printJson(io, { challenge, message: challengeMessage(challenge) })
     else io.stdout(`${challengeMessage(challenge)}\n`)
     return 0
   },
@@ -93,11 +80,11 @@ export const reservesVerb: CliVerb = {
       throw new UsageError('--round DIR or --assets A.csv is required (asset decimals)')
     }
     const evm: Record<string, EvmReader> = {}
-    for (const [chain, url] of Object.entries(pairs(values.rpc, '--rpc'))) {
+    for (const [chain, url] of Object.entries(namedValues(values.rpc, '--rpc'))) {
       evm[chain] = createPublicClient({ transport: http(url) })
     }
     const esplora: Record<string, EsploraClient> = {}
-    for (const [chain, baseUrl] of Object.entries(pairs(values.esplora, '--esplora')))
+    for (const [chain, baseUrl] of Object.entries(namedValues(values.esplora, '--esplora')))
       esplora[chain] = { baseUrl }
     let verification: ReservesVerification
     let report: ReserveReportRow[]
@@ -134,7 +121,7 @@ export const reservesVerb: CliVerb = {
     }
     const ok = verification.failed === 0 && report.every((r) => !r.below100)
     if (values.json) {
-      json(io, {
+      printJson(io, {
         ok,
         message: verification.message,
         snapshotBlocks: verification.snapshotBlocks,
@@ -181,12 +168,12 @@ export const verifyExternalVerb: CliVerb = {
       results = await verifyExternalFiles(positionals)
     } catch (e) {
       const message = (e as Error).message
-      if (values.json) json(io, { ok: false, error: message })
+      if (values.json) printJson(io, { ok: false, error: message })
       else io.stderr(`${message}\n`)
       return 1
     }
     const ok = results.every((r) => r.ok)
-    if (values.json) json(io, { ok, results })
+    if (values.json) printJson(io, { ok, results })
     else io.stdout(`${results.map(formatExternalResult).join('\n\n')}\n`)
     return ok ? 0 : 1
   },

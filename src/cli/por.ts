@@ -26,22 +26,9 @@ import {
   formatReserveReport,
   verifyRoundReserves,
 } from '../por/reserves/index.ts'
+import { namedValues, printJson } from './output.ts'
 import { challengeVerb, reservesVerb, verifyExternalVerb } from './por-reserves.ts'
 import { type CliGroup, type CliIo, UsageError } from './types.ts'
-
-const json = (io: CliIo, value: unknown) =>
-  io.stdout(`${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`)
-
-/** Parses repeated `name=value` flags (`--rpc ethereum=http://…`). */
-function pairs(values: string[] | undefined, flag: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const v of values ?? []) {
-    const i = v.indexOf('=')
-    if (i <= 0) throw new UsageError(`${flag} takes chain=value (got "${v}")`)
-    out[v.slice(0, i)] = v.slice(i + 1)
-  }
-  return out
-}
 
 function need(value: string | undefined, flag: string): string {
   if (!value) throw new UsageError(`${flag} is required`)
@@ -57,7 +44,7 @@ function int(value: string | undefined, flag: string): number | undefined {
 /** Prints a verification result check by check (or as JSON). */
 function printVerify(io: CliIo, result: VerifyResult, asJson: boolean) {
   if (asJson) {
-    json(io, result)
+    printJson(io, result)
     return
   }
   for (const c of result.checks) io.stdout(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(16)} ${c.detail}\n`)
@@ -141,7 +128,7 @@ export const porCommands: CliGroup = {
           if (values.reserves) copyFileSync(values.reserves, join(outDir, 'reserves.csv'))
           if (values.challenge) copyFileSync(values.challenge, join(outDir, 'challenge.json'))
           if (!values.json) io.stderr('\n')
-          if (values.json) json(io, { ok: true, ...result })
+          if (values.json) printJson(io, { ok: true, ...result })
           else {
             const s = result.summary
             io.stdout(
@@ -160,7 +147,7 @@ export const porCommands: CliGroup = {
           return 0
         } catch (e) {
           if (!isAppError(e) || !values.json) throw e
-          json(io, { ok: false, code: e.code, message: e.message, details: e.details })
+          printJson(io, { ok: false, code: e.code, message: e.message, details: e.details })
           return 1
         }
       },
@@ -185,10 +172,10 @@ export const porCommands: CliGroup = {
             const bytes = encodeProof(proof)
             writeFileSync(values.out, bytes)
             if (values.json)
-              json(io, { ok: true, file: values.out, bytes: bytes.length, root: round.summary.root })
+              printJson(io, { ok: true, file: values.out, bytes: bytes.length, root: round.summary.root })
             else io.stdout(`wrote ${values.out} (${bytes.length} bytes)\n`)
           } else {
-            json(io, proofToJson(proof))
+            printJson(io, proofToJson(proof))
           }
           return 0
         } finally {
@@ -215,7 +202,7 @@ export const porCommands: CliGroup = {
         } catch (e) {
           if (e instanceof UsageError) throw e
           const check = { name: 'format', ok: false, detail: (e as Error).message }
-          if (values.json) json(io, { ok: false, checks: [check], failed: check })
+          if (values.json) printJson(io, { ok: false, checks: [check], failed: check })
           else io.stdout(`FAIL format           ${check.detail}\n`)
           return 1
         }
@@ -276,11 +263,11 @@ export const porCommands: CliGroup = {
         let reserves: Awaited<ReturnType<typeof verifyRoundReserves>> | undefined
         if (reservesFile && challengeFile) {
           const evm: Record<string, EvmReader> = {}
-          for (const [chain, url] of Object.entries(pairs(values.rpc, '--rpc'))) {
+          for (const [chain, url] of Object.entries(namedValues(values.rpc, '--rpc'))) {
             evm[chain] = createPublicClient({ transport: http(url) })
           }
           const esplora: Record<string, EsploraClient> = {}
-          for (const [chain, baseUrl] of Object.entries(pairs(values.esplora, '--esplora')))
+          for (const [chain, baseUrl] of Object.entries(namedValues(values.esplora, '--esplora')))
             esplora[chain] = { baseUrl }
           reserves = await verifyRoundReserves({
             roundDir: dir,
@@ -295,7 +282,7 @@ export const porCommands: CliGroup = {
         }
         const ok = report.ok && (reserves?.ok ?? true)
         if (values.json) {
-          json(io, {
+          printJson(io, {
             ok,
             liabilities: report,
             ...(reserves
