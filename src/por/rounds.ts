@@ -3,7 +3,15 @@
  * step audit-logged and published rounds immutable (also enforced by a database trigger). The tree of a round is
  * in DATA_DIR/por/rounds/<id>/tree; customers' proofs are extracted from it on demand.
  */
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -136,6 +144,16 @@ export function parseReservesCsv(text: string, decimals: Map<string, number>): R
 }
 
 /** The round service. */
+/** Files of a round directory that belong in the auditor package (not the secret, not the index). */
+function isAuditorFile(name: string): boolean {
+  return (
+    name === ROUND_FILES.summary ||
+    name === ROUND_FILES.auditor ||
+    name === ROUND_FILES.leaves ||
+    /^level-\d{2}\.bin$/.test(name)
+  )
+}
+
 /** Where a build stands: its phase (import, leaves, tree) and that phase's completion. */
 export type BuildProgress = { phase: 'import' | 'leaves' | 'tree'; percent: number; startedAt: string }
 
@@ -420,14 +438,20 @@ export function createRounds(deps: RoundsDeps) {
     async auditorFile(id: string, name: string): Promise<string> {
       const r = await row(id)
       expectStatus(r, ['built', 'reviewed', 'published'], 'downloading the auditor package')
-      const allowed =
-        name === ROUND_FILES.summary ||
-        name === ROUND_FILES.auditor ||
-        name === ROUND_FILES.leaves ||
-        /^level-\d{2}\.bin$/.test(name)
       const path = join(treeDir(id), name)
-      if (!allowed || !existsSync(path)) throw errors.notFound(`File ${name}`)
+      if (!isAuditorFile(name) || !existsSync(path)) throw errors.notFound(`File ${name}`)
       return path
+    },
+
+    /**
+     * The whole auditor package of a round: its directory and the files in it an auditor gets
+     * (never the round secret or the user index).
+     */
+    async auditorPackage(id: string): Promise<{ dir: string; files: string[] }> {
+      const r = await row(id)
+      expectStatus(r, ['built', 'reviewed', 'published'], 'downloading the auditor package')
+      const dir = treeDir(id)
+      return { dir, files: readdirSync(dir).filter(isAuditorFile).sort() }
     },
   }
 }

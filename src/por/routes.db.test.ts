@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
+import { extract as extractTar } from 'tar'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../test/support/app.ts'
+import { runCli } from '../cli/main.ts'
 import { fromHex, proofFromJson, verifyProof } from './verify/index.ts'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'por-routes-'))
@@ -229,5 +231,42 @@ describe('proof-of-reserves rounds over HTTP', () => {
       headers: customer.session.headers,
     })
     expect(denied.statusCode).toBe(403)
+  })
+
+  it('hands auditors the whole package as one tar that the independent audit accepts, without the secret', async () => {
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/api/por/staff/rounds/2026-11/auditor-package.tar',
+      headers: reviewer.session.headers,
+    })
+    expect(response.statusCode).toBe(200)
+    expect(response.headers['content-type']).toBe('application/x-tar')
+    const dir = mkdtempSync(join(tmpdir(), 'por-auditor-'))
+    writeFileSync(join(dir, 'package.tar'), response.rawPayload)
+    const unpacked = join(dir, 'round')
+    mkdirSync(unpacked)
+    await extractTar({ file: join(dir, 'package.tar'), cwd: unpacked })
+    const names = readdirSync(unpacked)
+    expect(names).toEqual(expect.arrayContaining(['round.json', 'auditor.json', 'leaves.bin']))
+    expect(names.some((n) => /^level-\d{2}\.bin$/.test(n))).toBe(true)
+    expect(names).not.toContain('private.json')
+    expect(names).not.toContain('index.bin')
+
+    let out = ''
+    const code = await runCli(['por', 'audit', unpacked, '--json'], {
+      stdout: (text) => {
+        out += text
+      },
+      stderr: () => {},
+      env: {},
+    })
+    expect(code, out).toBe(0)
+    rmSync(dir, { recursive: true, force: true })
+    const logged = await t.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('target', '=', 'round:2026-11')
+      .execute()
+    expect(logged.map((r) => r.action)).toContain('por.auditor_package_downloaded')
   })
 })

@@ -7,8 +7,10 @@ import { createReadStream, statSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { create as tarCreate } from 'tar'
 import { z } from 'zod'
 import type { DomainDeps } from '../app.ts'
+import { appendAudit } from '../platform/audit.ts'
 import { AppError } from '../platform/errors.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
 import { createRounds, INPUT_KINDS } from './rounds.ts'
@@ -175,6 +177,35 @@ export async function porRoutes(base: FastifyInstance, deps: DomainDeps) {
       },
     },
     async (request) => ({ progress: rounds.progress(request.params.id) }),
+  )
+
+  app.get(
+    '/api/por/staff/rounds/:id/auditor-package.tar',
+    {
+      preHandler: requireStaff('por.rounds.read'),
+      schema: {
+        tags: ['por'],
+        summary:
+          'Download the whole auditor package as one tar archive (round.json, auditor.json, leaves.bin, level-NN.bin) for `bulwark por audit`',
+        params,
+      },
+    },
+    async (request, reply) => {
+      const { dir, files } = await rounds.auditorPackage(request.params.id)
+      await appendAudit(deps.db, {
+        actor: `staff:${request.user!.id}`,
+        action: 'por.auditor_package_downloaded',
+        target: `round:${request.params.id}`,
+        details: { files: files.length },
+      })
+      reply.header('content-type', 'application/x-tar')
+      reply.header(
+        'content-disposition',
+        `attachment; filename="bulwark-por-${request.params.id}-auditor.tar"`,
+      )
+      // Streamed from disk: a 10M-user round is gigabytes and never sits in memory.
+      return reply.send(tarCreate({ cwd: dir, portable: true }, files))
+    },
   )
 
   app.get(

@@ -199,6 +199,8 @@ export function StaffRoundsPage() {
                 {['built', 'reviewed', 'published'].includes(r.status) && r.depth !== null ? (
                   <span>
                     Auditor package:{' '}
+                    <a href={`/api/por/staff/rounds/${r.id}/auditor-package.tar`}>all files (.tar)</a>
+                    {' · '}
                     {['round.json', 'auditor.json', 'leaves.bin'].map((f) => (
                       <a key={f} href={`/api/por/staff/rounds/${r.id}/auditor-package/${f}`}>
                         {f}{' '}
