@@ -26,11 +26,34 @@ import {
   txOutputSchema,
 } from './schema.ts'
 import type { GuardService } from './service.ts'
-import { analyzeBytecode } from './token/bytecode.ts'
-import { analyzeTx, type TxInput } from './tx/analyze.ts'
+import { analyzeBytecode, fetchCode } from './token/bytecode.ts'
+import { analyzeTx, analyzeTxWithCode, type TxInput } from './tx/analyze.ts'
 import { publicReasons } from './verdict.ts'
 
 const domainResult = z.union([domainOutputSchema, z.object({ input: z.string(), error: z.string() })])
+
+const RPC_TIMEOUT_MS = 3000
+
+const fetchWithTimeout: typeof fetch = (input, init) =>
+  fetch(input, { ...init, signal: AbortSignal.timeout(RPC_TIMEOUT_MS) })
+
+/** `1=https://…,8453=https://…` → chain id → URL (the format is validated by the config schema). */
+export function parseRpcUrls(value: string): Map<number, string> {
+  const urls = new Map<number, string>()
+  for (const pair of value.split(',').filter(Boolean)) {
+    const at = pair.indexOf('=')
+    urls.set(Number(pair.slice(0, at)), pair.slice(at + 1))
+  }
+  return urls
+}
+
+/** The chain a request is for: the transaction's, or the EIP-712 domain's. */
+function txChainId(input: TxInput): number | undefined {
+  if (input.chainId !== undefined) return input.chainId
+  const domain = (input.typedData as { domain?: { chainId?: unknown } } | undefined)?.domain
+  const id = Number(domain?.chainId)
+  return Number.isSafeInteger(id) ? id : undefined
+}
 
 export async function guardRoutes(base: FastifyInstance, deps: DomainDeps & { guard?: GuardService }) {
   const app = base.withTypeProvider<ZodTypeProvider>()
@@ -44,6 +67,7 @@ export async function guardRoutes(base: FastifyInstance, deps: DomainDeps & { gu
     guard = started.service
     app.addHook('onClose', async () => started.stop())
   }
+  const rpcUrls = parseRpcUrls(deps.config.GUARD_RPC_URLS)
   const service = guard
   const tags = ['guard']
   const config = { rateLimit: { max: deps.config.GUARD_RATE_LIMIT_MAX, timeWindow: '1 minute' } }
@@ -208,7 +232,13 @@ export async function guardRoutes(base: FastifyInstance, deps: DomainDeps & { gu
     },
     async (request) => {
       const { tokens, screener } = service.engines()
-      const r = analyzeTx(request.body as TxInput, { tokens, screener })
+      const input = request.body as TxInput
+      const rpc = rpcUrls.get(txChainId(input) ?? -1)
+      // With an RPC endpoint for the chain, spenders are looked up so approvals to plain accounts
+      // (EOAs) are caught; a slow or failing endpoint leaves the kind unknown rather than stalling.
+      const r = rpc
+        ? await analyzeTxWithCode(input, { tokens, screener }, (a) => fetchCode(rpc, a, fetchWithTimeout))
+        : analyzeTx(input, { tokens, screener })
       return { verdict: r.verdict, summary: r.summary, reasons: publicReasons(r.reasons) }
     },
   )

@@ -43,6 +43,13 @@ export const configSchema = z.object({
   GUARD_ALLOWLISTS: z.string().default(''),
   GUARD_TOKEN_LISTS: z.string().default(''),
   GUARD_ADDRESS_LISTS: z.string().default(''),
+  /** JSON-RPC endpoints per chain (`1=https://…,8453=https://…`) so /api/guard/tx can tell plain accounts from contracts. */
+  GUARD_RPC_URLS: z
+    .string()
+    .regex(/^$|^\d+=https?:\/\/[^,\s]+(,\d+=https?:\/\/[^,\s]+)*$/, {
+      message: 'expected chainId=URL pairs separated by commas, e.g. 1=https://rpc.example/eth',
+    })
+    .default(''),
   GUARD_REFRESH_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
   GUARD_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(120),
 })
