@@ -41,12 +41,18 @@ function useAction() {
   return { run, busy, status }
 }
 
-function useOverview() {
-  const [overview, setOverview] = useState<Overview | null>(null)
-  const reload = useCallback(() => get<Overview>('/api/accounts/security').then(setOverview), [])
+/** Loads `url` when the page opens; `reload()` fetches it again after a change. */
+function useLoaded<T>(url: string): { data: T | null; reload: () => Promise<void> } {
+  const [data, setData] = useState<T | null>(null)
+  const reload = useCallback(() => get<T>(url).then(setData), [url])
   useEffect(() => {
     void reload()
   }, [reload])
+  return { data, reload }
+}
+
+function useOverview() {
+  const { data: overview, reload } = useLoaded<Overview>('/api/accounts/security')
   return { overview, reload }
 }
 
@@ -225,16 +231,10 @@ export function TwoFactorPage() {
 type Passkey = { id: string; name: string; createdAt: string; lastUsedAt: string | null }
 
 export function PasskeysPage() {
-  const [keys, setKeys] = useState<Passkey[]>([])
+  const { data, reload: load } = useLoaded<{ passkeys: Passkey[] }>('/api/accounts/passkeys')
+  const keys = data?.passkeys ?? []
   const [name, setName] = useState('My passkey')
   const { run, busy, status } = useAction()
-  const load = useCallback(
-    () => get<{ passkeys: Passkey[] }>('/api/accounts/passkeys').then((r) => setKeys(r.passkeys)),
-    [],
-  )
-  useEffect(() => {
-    void load()
-  }, [load])
   return (
     <Page
       title="Passkeys"
@@ -386,15 +386,9 @@ type Device = {
 }
 
 export function DevicesPage() {
-  const [devices, setDevices] = useState<Device[]>([])
+  const { data, reload: load } = useLoaded<{ devices: Device[] }>('/api/accounts/devices')
+  const devices = data?.devices ?? []
   const { run, busy, status } = useAction()
-  const load = useCallback(
-    () => get<{ devices: Device[] }>('/api/accounts/devices').then((r) => setDevices(r.devices)),
-    [],
-  )
-  useEffect(() => {
-    void load()
-  }, [load])
   return (
     <Page
       title="Devices"
@@ -474,19 +468,15 @@ const networks = ['ethereum', 'polygon', 'bsc', 'arbitrum', 'optimism', 'base', 
 
 export function WhitelistPage() {
   const { overview, reload } = useOverview()
-  const [list, setList] = useState<Whitelist | null>(null)
+  const { data: list, reload: reloadList } = useLoaded<Whitelist>('/api/accounts/whitelist')
   const [network, setNetwork] = useState('ethereum')
   const [address, setAddress] = useState('')
   const [label, setLabel] = useState('')
   const f = useFactor()
   const { run, busy, status } = useAction()
   const load = useCallback(async () => {
-    setList(await get<Whitelist>('/api/accounts/whitelist'))
-    await reload()
-  }, [reload])
-  useEffect(() => {
-    void load()
-  }, [load])
+    await Promise.all([reloadList(), reload()])
+  }, [reloadList, reload])
   const passkeys = (overview?.twoFactor.passkeys ?? 0) > 0
   return (
     <Page
@@ -652,7 +642,8 @@ type ApiKey = {
 
 export function ApiKeysPage() {
   const { overview } = useOverview()
-  const [keys, setKeys] = useState<ApiKey[]>([])
+  const { data, reload: load } = useLoaded<{ keys: ApiKey[] }>('/api/accounts/api-keys')
+  const keys = data?.keys ?? []
   const [label, setLabel] = useState('')
   const [permissions, setPermissions] = useState<string[]>(['read'])
   const [ips, setIps] = useState('')
@@ -660,13 +651,6 @@ export function ApiKeysPage() {
   const [created, setCreated] = useState<{ accessKey: string; secret: string } | null>(null)
   const f = useFactor()
   const { run, busy, status } = useAction()
-  const load = useCallback(
-    () => get<{ keys: ApiKey[] }>('/api/accounts/api-keys').then((r) => setKeys(r.keys)),
-    [],
-  )
-  useEffect(() => {
-    void load()
-  }, [load])
   return (
     <Page
       title="API keys"
