@@ -17,7 +17,7 @@ import { checkDestination } from '../src/guard/address/lookalike.ts'
 import { createDomainGuard } from '../src/guard/domain/guard.ts'
 import { parseDomainList } from '../src/guard/domain/lists.ts'
 import { normalizeHost } from '../src/guard/domain/normalize.ts'
-import { loadAddressLists } from '../src/guard/node/load.ts'
+import { loadAddressLists, sanctionsListFiles } from '../src/guard/node/load.ts'
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '2' }, entries: { type: 'string', default: '350000' } },
@@ -139,26 +139,7 @@ rows.push(['address lookalike checks/s', fmt(addr), `against a ${book.length}-ad
 
 // ---------------------------------------------------------------- sanctions
 const ofacDir = join(DATA, 'addresses/ofac')
-const assets = [
-  'ARB',
-  'BCH',
-  'BSC',
-  'BSV',
-  'BTG',
-  'DASH',
-  'ETC',
-  'ETH',
-  'LTC',
-  'TRX',
-  'USDC',
-  'USDT',
-  'XBT',
-  'XMR',
-  'XRP',
-  'XVG',
-  'ZEC',
-]
-const sources = await loadAddressLists(assets.map((a) => join(ofacDir, `sanctioned_addresses_${a}.txt`)))
+const sources = await loadAddressLists(sanctionsListFiles(ofacDir, 'txt'))
 sources.push({
   name: 'scamsniffer drainers',
   kind: 'drainer',

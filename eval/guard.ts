@@ -27,7 +27,7 @@ import { classifyTransfer } from '../src/guard/address/poisoning.ts'
 import { createDomainGuard } from '../src/guard/domain/guard.ts'
 import { parseDomainList, splitCsvLine } from '../src/guard/domain/lists.ts'
 import { normalizeHost } from '../src/guard/domain/normalize.ts'
-import { loadAddressLists, parseTokenCsv } from '../src/guard/node/load.ts'
+import { loadAddressLists, parseTokenCsv, sanctionsListFiles } from '../src/guard/node/load.ts'
 import { createTokenGuard, type TokenInfo } from '../src/guard/token/counterfeit.ts'
 
 const ROOT = resolve(import.meta.dirname, '..')
@@ -336,29 +336,10 @@ const row = (
 // ---------------------------------------------------------------- sanctions
 {
   const dir = join(DATA, 'addresses/ofac')
-  const assets = [
-    'ARB',
-    'BCH',
-    'BSC',
-    'BSV',
-    'BTG',
-    'DASH',
-    'ETC',
-    'ETH',
-    'LTC',
-    'TRX',
-    'USDC',
-    'USDT',
-    'XBT',
-    'XMR',
-    'XRP',
-    'XVG',
-    'ZEC',
-  ]
-  const screener = createAddressScreener(
-    await loadAddressLists(assets.map((a) => join(dir, `sanctioned_addresses_${a}.txt`))),
+  const screener = createAddressScreener(await loadAddressLists(sanctionsListFiles(dir, 'txt')))
+  const truth = sanctionsListFiles(dir, 'json').flatMap((file) =>
+    parseAddressList(readFileSync(file, 'utf8')),
   )
-  const truth = assets.flatMap((a) => parseAddressList(read(`addresses/ofac/sanctioned_addresses_${a}.json`)))
   const variants = truth.flatMap((a) =>
     /^0x/.test(a)
       ? [a, a.toLowerCase(), `0x${a.slice(2).toUpperCase()}`]

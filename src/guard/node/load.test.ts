@@ -7,6 +7,7 @@ import {
   loadText,
   loadTokenLists,
   parseTokenCsv,
+  sanctionsListFiles,
   scheduleRefresh,
 } from './load.ts'
 
@@ -76,5 +77,29 @@ describe('list loading', () => {
     } finally {
       vi.useRealTimers()
     }
+  })
+})
+
+describe('sanctionsListFiles', () => {
+  it('finds every per-asset list of an OFAC checkout, and only those, in name order', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const dir = mkdtempSync(`${tmpdir()}/ofac-`)
+    for (const name of [
+      'sanctioned_addresses_XBT.txt',
+      'sanctioned_addresses_ETH.txt',
+      'sanctioned_addresses_ETH.json',
+      'README.md',
+      'notes.txt',
+    ]) {
+      writeFileSync(`${dir}/${name}`, '')
+    }
+    expect(sanctionsListFiles(dir, 'txt').map((f) => f.slice(dir.length + 1))).toEqual([
+      'sanctioned_addresses_ETH.txt',
+      'sanctioned_addresses_XBT.txt',
+    ])
+    expect(sanctionsListFiles(dir, 'json').map((f) => f.slice(dir.length + 1))).toEqual([
+      'sanctioned_addresses_ETH.json',
+    ])
   })
 })

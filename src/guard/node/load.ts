@@ -3,8 +3,9 @@
  * them into guard options, and refreshes them on a schedule. Kept out of the isomorphic core so a
  * browser extension can bundle the detectors without `node:fs`.
  */
+import { readdirSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { basename } from 'node:path'
+import { basename, join } from 'node:path'
 import type { AddressListSource, ListKind } from '../address/lists.ts'
 import { parseAddressList } from '../address/lists.ts'
 import type { Brand } from '../domain/brands.ts'
@@ -146,4 +147,18 @@ export function scheduleRefresh<T>(
   }, intervalMs)
   timer.unref?.()
   return () => clearInterval(timer)
+}
+
+/**
+ * The per-asset files of an ofac-sanctioned-digital-currency-addresses checkout
+ * (`sanctioned_addresses_<ASSET>.<ext>`), every asset the directory holds, in name order: new
+ * assets OFAC adds are picked up without a code change.
+ * @example const files = sanctionsListFiles('/srv/ofac/lists', 'txt')
+ */
+export function sanctionsListFiles(dir: string, extension: 'txt' | 'json'): string[] {
+  const pattern = new RegExp(`^sanctioned_addresses_[A-Z0-9]+\\.${extension}$`)
+  return readdirSync(dir)
+    .filter((name) => pattern.test(name))
+    .sort()
+    .map((name) => join(dir, name))
 }
