@@ -33,6 +33,11 @@ import { createTokenGuard, type TokenInfo } from '../src/guard/token/counterfeit
 const ROOT = resolve(import.meta.dirname, '..')
 const DATA = process.env.BULWARK_DATASETS ?? resolve(ROOT, '../shared/datasets')
 const TEST_FROM = process.env.GUARD_TEST_FROM ?? '2024-10'
+// Validation runs end the test window early (GUARD_TEST_FROM=2024-07 GUARD_TEST_UNTIL=2024-10) so
+// changes can be judged on months that are not the reported ones.
+const TEST_UNTIL = process.env.GUARD_TEST_UNTIL ?? '9999'
+const inTestWindow = (r: Record<string, string>): boolean =>
+  (r.first_seen ?? '') >= TEST_FROM && (r.first_seen ?? '') < TEST_UNTIL
 const read = (p: string): string => readFileSync(join(DATA, p), 'utf8')
 const csv = (p: string): Record<string, string>[] => {
   const lines = read(p)
@@ -70,12 +75,10 @@ const row = (
   const blocklist = [...ss.block, ...mmList.block]
   const listedRegistrable = new Set(blocklist.map((d) => normalizeHost(d)?.registrable ?? d))
   const testMonths = [
-    ...new Set(
-      all.filter((r) => (r.first_seen ?? '') >= TEST_FROM).map((r) => (r.first_seen ?? '').slice(0, 7)),
-    ),
+    ...new Set(all.filter(inTestWindow).map((r) => (r.first_seen ?? '').slice(0, 7))),
   ].sort()
   const test = all
-    .filter((r) => (r.first_seen ?? '') >= TEST_FROM)
+    .filter(inTestWindow)
     .map((r) => r.domain ?? '')
     .filter((d) => {
       const reg = normalizeHost(d)?.registrable
