@@ -214,3 +214,40 @@ export const PHISHING_KEYWORDS: readonly string[] = [
   'quest',
   'quests',
 ]
+
+/**
+ * Link shorteners: one registrable domain shared by millions of links, most of them harmless. A feed
+ * that lists the whole shortener is reporting one bad link on it, so such an entry warns instead of
+ * blocking the service, and any bare shortener link warns that its destination is hidden. Operators
+ * add their own through `createDomainGuard({ linkShorteners })`.
+ */
+export const DEFAULT_LINK_SHORTENERS: readonly string[] = [
+  'bit.ly',
+  'bitly.com',
+  'tinyurl.com',
+  't.co',
+  'goo.gl',
+  'ow.ly',
+  'buff.ly',
+  'is.gd',
+  'v.gd',
+  'cutt.ly',
+  'rb.gy',
+  't.ly',
+  'tiny.cc',
+  'shorturl.at',
+  'rebrand.ly',
+  'bl.ink',
+  'short.io',
+  's.id',
+  'lnkd.in',
+  'clck.ru',
+  'qrco.de',
+  'shorte.st',
+  'adf.ly',
+  'tr.im',
+  'x.gd',
+  'surl.li',
+  'tinu.be',
+  'urlz.fr',
+]

@@ -101,6 +101,31 @@ describe('domain guard', () => {
     expect(codes('uniswap.xyz')).toContain('TLD_SWAP')
   })
 
+  it('only warns about near spellings that no typo or look-alike trick explains', () => {
+    // "buffer" is one letter from Puffer, but b→p is neither a neighbouring key nor a look-alike.
+    const r = guard.check('buffer.com')
+    expect(r.verdict).toBe('warn')
+    expect(r.reasons.map((x) => x.code)).toEqual(['SIMILAR_TO_BRAND'])
+    // Common words next to a brand's spelling ("finance" and Binance) are not even worth a warning.
+    expect(guard.check('notional-finance.xyz').reasons.map((x) => x.code)).not.toContain('SIMILAR_TO_BRAND')
+    expect(guard.check('puffear.fi').reasons[0]?.detail).toContain('with an extra letter')
+  })
+
+  it('treats link shorteners as shared: a feed entry for the whole service warns, a listed link blocks', () => {
+    const g = createDomainGuard({ blocklist: ['cutt.ly', 'drain.tiny.cc'] })
+    const whole = g.check('https://cutt.ly/abc')
+    expect(whole.verdict).toBe('warn')
+    expect(whole.reasons.map((x) => [x.code, x.severity])).toEqual([
+      ['BLOCKLISTED', 'warn'],
+      ['LINK_SHORTENER', 'warn'],
+    ])
+    expect(g.check('drain.tiny.cc').verdict).toBe('block')
+    expect(g.check('bit.ly').reasons.map((x) => x.code)).toEqual(['LINK_SHORTENER'])
+    const custom = createDomainGuard({ blocklist: ['sho.rt'], linkShorteners: ['sho.rt'] })
+    expect(custom.check('sho.rt').verdict).toBe('warn')
+    expect(createDomainGuard({ blocklist: ['sho.rt'] }).check('sho.rt').verdict).toBe('block')
+  })
+
   it('blocks combosquats, brands in subdomains and fake-TLD tricks', () => {
     expect(guard.check('blast-airdrop.xyz')).toMatchObject({ verdict: 'block', brand: 'Blast' })
     expect(codes('opensea-rewards.com')).toContain('COMBOSQUAT')

@@ -10,9 +10,10 @@ import { isNonAscii, skeleton } from '../confusables.ts'
 import { NearIndex } from '../levenshtein.ts'
 import type { Reason, Verdict } from '../verdict.ts'
 import { reason, verdictOf } from '../verdict.ts'
-import { type Brand, DEFAULT_BRANDS, PHISHING_KEYWORDS } from './brands.ts'
+import { type Brand, DEFAULT_BRANDS, DEFAULT_LINK_SHORTENERS, PHISHING_KEYWORDS } from './brands.ts'
 import { DomainSet } from './lists.ts'
 import { type NormalizedHost, normalizeHost } from './normalize.ts'
+import { TYPO_WORDS, typoPath } from './typos.ts'
 
 export type DomainCheck = {
   input: string
@@ -41,6 +42,8 @@ export type DomainGuardOptions = {
   learnMinCount?: number
   /** Run the lookalike and lure heuristics (default true); false leaves list matching only. */
   heuristics?: boolean
+  /** Registrable domains of link shorteners (default `DEFAULT_LINK_SHORTENERS`). */
+  linkShorteners?: Iterable<string>
 }
 
 /**
@@ -232,6 +235,9 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
   const official = new DomainSet()
   const officialBrand = new Map<string, Brand>()
   const brandByToken = new Map<string, Brand>()
+  const shorteners = new Set(
+    [...(options.linkShorteners ?? DEFAULT_LINK_SHORTENERS)].map((d) => normalizeHost(d)?.registrable ?? d),
+  )
   const specific: BrandHit[] = []
   for (const brand of brands) {
     for (const d of brand.domains) {
@@ -308,6 +314,28 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
       )
     }
     const listed = block.match(n.host, n.registrable)
+    if (n.registrable && shorteners.has(n.registrable)) {
+      // A listed custom subdomain (`scam.cutt.ly`) is one publisher's; the bare service is everyone's.
+      const wholeService = listed === n.registrable || listed === `www.${n.registrable}`
+      if (listed)
+        reasons.push(
+          wholeService
+            ? reason(
+                'BLOCKLISTED',
+                'warn',
+                `A phishing feed lists all of ${listed}; it is a link shortener shared by many sites, so that means some links on it led to phishing.`,
+              )
+            : reason('BLOCKLISTED', 'block', `${listed} is on a phishing blocklist.`),
+        )
+      reasons.push(
+        reason(
+          'LINK_SHORTENER',
+          'warn',
+          `${n.registrable} is a link shortener: it hides where the link really goes. Open it only if you trust whoever sent it.`,
+        ),
+      )
+      return done(input, n, reasons, undefined)
+    }
     if (listed) reasons.push(reason('BLOCKLISTED', 'block', `${listed} is on a phishing blocklist.`))
     if (n.isIp)
       reasons.push(reason('IP_ADDRESS', 'warn', 'The site is a bare IP address, not a named domain.'))
@@ -374,6 +402,7 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
       }
     }
     // 2. Typosquats and TLD swaps of specific brands.
+    let nearMiss: { cand: string; word: string; value: Brand } | undefined
     for (const cand of new Set([flat, ...tokens])) {
       const exact = brandByToken.get(cand)
       if (exact && !exact.generic && cand === flat) {
@@ -387,18 +416,33 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
         return exact
       }
       if (cand.length < 5) continue
-      const hit = typoIndex.near(cand)[0]
-      if (hit) {
+      const near = typoIndex.near(cand)
+      for (const hit of near) {
+        const path = typoPath(cand, hit.word)
+        if (!path) continue
         reasons.push(
           reason(
             'TYPOSQUAT',
             'block',
-            `"${cand}" is ${hit.distance} letter${hit.distance > 1 ? 's' : ''} away from ${hit.value.name} ("${hit.word}").`,
+            `"${cand}" is ${hit.value.name}'s name ("${hit.word}") with ${path.map((op) => TYPO_WORDS[op]).join(' and ')}.`,
           ),
         )
         return hit.value
       }
+      // Close in spelling but not by any typo or look-alike trick (`buffer` and "puffer"): most such
+      // names are words of their own, so this only warns and the later rules still run.
+      const similar = near[0]
+      if (similar && !nearMiss && !keywords.has(cand) && !NOT_A_TARGET.has(cand))
+        nearMiss = { cand, ...similar }
     }
+    if (nearMiss)
+      reasons.push(
+        reason(
+          'SIMILAR_TO_BRAND',
+          'warn',
+          `"${nearMiss.cand}" is spelled much like ${nearMiss.value.name} ("${nearMiss.word}"); make sure this is the site you meant.`,
+        ),
+      )
     const misspelled = MISSPELLING_RE.exec(flat)?.[0]
     if (misspelled) {
       reasons.push(
