@@ -9,10 +9,10 @@
  * - `role` 1 = the sibling is on the left; anything else puts it on the right.
  */
 import { readVector, sha256Hex, type Vector, vectorRecord } from './balances.ts'
-import { formatDecStripped, truncDec } from './decimal.ts'
-import { GUARANTEES } from './guarantees.ts'
+import { okxTruncate } from './okx-v1.ts'
+import { type FinishSelfPath, type HashedVector, readPathRoot, verifySelfPath } from './self-path.ts'
 import { walkSumPath } from './sumpath.ts'
-import { CheckList, type ExternalResult } from './types.ts'
+import type { CheckList, ExternalResult } from './types.ts'
 
 type Node = {
   balances?: unknown
@@ -30,10 +30,8 @@ export function isBitget(json: unknown): boolean {
   )
 }
 
-export const bitgetNormalise = (v: Vector): Vector => {
-  const values = v.values.map((d) => truncDec(d, 8))
-  return { keys: v.keys, values, raw: values.map(formatDecStripped) }
-}
+/** Bitget writes sums as OKX does: truncated to 8 decimals, without trailing zeros. */
+export const bitgetNormalise = okxTruncate
 
 export function bitgetLeafHash(encryptUid: string, nonce: string, balances: Record<string, string>): string {
   return sha256Hex(`${encryptUid},${nonce},${JSON.stringify(balances)}`).slice(0, 16)
@@ -45,50 +43,35 @@ export function bitgetParentHash(left: string, right: string, sum: Vector, level
 
 /** Verifies a Bitget proof file. */
 export function verifyBitget(json: unknown, file: string): ExternalResult {
-  const checks = new CheckList()
   const j = json as { self: Node; path: Node[] }
-  const finish = (balances?: Vector, root?: { hash: string; vector: Vector }): ExternalResult => ({
+  return verifySelfPath({
     format: 'bitget',
-    files: [file],
-    ok: checks.ok,
-    reason: checks.reason,
-    checks: checks.checks,
-    warnings: checks.warnings,
-    balances: balances ? vectorRecord(balances) : undefined,
-    root: root ? { hash: root.hash, balances: vectorRecord(root.vector) } : undefined,
-    guarantees: GUARANTEES.bitget,
+    file,
+    balances: j.self.balances,
+    leafHash: (balances) =>
+      bitgetLeafHash(String(j.self.encryptUid), String(j.self.nonce), vectorRecord(balances)),
+    leafRule: 'SHA-256(uid,nonce,balances)[0..16]',
+    statedHash: j.self.merkelLeaf,
+    walk: ({ checks, leaf, finish }) => verifyBitgetPath(j, checks, leaf, finish),
   })
-  const selfVec = readVector(j.self.balances, 'self')
-  if ('error' in selfVec) {
-    checks.check('self', false, selfVec.error)
-    return finish()
-  }
-  const leaf = bitgetLeafHash(String(j.self.encryptUid), String(j.self.nonce), vectorRecord(selfVec))
-  if (
-    !checks.check(
-      'leaf',
-      leaf === String(j.self.merkelLeaf),
-      `SHA-256(uid,nonce,balances)[0..16] = ${leaf}, file says ${String(j.self.merkelLeaf)}`,
-    )
-  ) {
-    return finish(selfVec)
-  }
-  if (
-    !checks.check(
-      'path length',
-      j.path.length >= 2,
-      `${j.path.length} entries (need at least a sibling and the root)`,
-    )
-  ) {
-    return finish(selfVec)
-  }
-  const rootNode = j.path[j.path.length - 1]!
-  const rootVec = readVector(rootNode.balances, 'root')
-  if ('error' in rootVec) {
-    checks.check('root', false, rootVec.error)
-    return finish(selfVec)
-  }
-  const root = { hash: String(rootNode.merkelLeaf), vector: rootVec }
+}
+
+/** Bitget's path: levels count down from the leaf to the root at level 1; `role` gives the side. */
+function verifyBitgetPath(
+  j: { self: Node; path: Node[] },
+  checks: CheckList,
+  leaf: HashedVector,
+  finish: FinishSelfPath,
+): ExternalResult {
+  const selfVec = leaf.vector
+  const read = readPathRoot(
+    checks,
+    j.path,
+    (node) => node.balances,
+    (node) => node.merkelLeaf,
+  )
+  if (!read) return finish(selfVec)
+  const { node: rootNode, root } = read
   const selfLevel = Number(j.self.level)
   if (
     !checks.check(
@@ -139,7 +122,7 @@ export function verifyBitget(json: unknown, file: string): ExternalResult {
   }
   walkSumPath({
     checks,
-    leaf: { hash: leaf, vector: selfVec },
+    leaf,
     steps,
     root: { ...root, label: 'root' },
     normalise: bitgetNormalise,

@@ -6,12 +6,12 @@
  *   with exactly 8 decimals (`0.00000000`);
  * - `type` 1 = left, 2 = right, 3 = root; heights start at 1 for the leaf and its sibling.
  */
-import { readVector, sha256Hex, type Vector, vectorRecord } from './balances.ts'
+import { sha256Hex, type Vector } from './balances.ts'
 import { formatDecFixed, truncDec } from './decimal.ts'
-import { GUARANTEES } from './guarantees.ts'
 import { okxParentHash } from './okx-v1.ts'
+import { verifySelfPath } from './self-path.ts'
 import { verifyTypedPath } from './typed-path.ts'
-import { CheckList, type ExternalResult } from './types.ts'
+import type { ExternalResult } from './types.ts'
 
 type Node = { balance?: unknown; hash?: unknown; type?: unknown; height?: unknown; userHash?: unknown }
 
@@ -34,42 +34,25 @@ export const bybitParentHash = okxParentHash
 
 /** Verifies a Bybit proof file. */
 export function verifyBybit(json: unknown, file: string): ExternalResult {
-  const checks = new CheckList()
   const j = json as { self: Node; path: Node[] }
-  const finish = (balances?: Vector, root?: { hash: string; vector: Vector }): ExternalResult => ({
+  return verifySelfPath({
     format: 'bybit',
-    files: [file],
-    ok: checks.ok,
-    reason: checks.reason,
-    checks: checks.checks,
-    warnings: checks.warnings,
-    balances: balances ? vectorRecord(balances) : undefined,
-    root: root ? { hash: root.hash, balances: vectorRecord(root.vector) } : undefined,
-    guarantees: GUARANTEES.bybit,
-  })
-  const selfVec = readVector(j.self.balance, 'self')
-  if ('error' in selfVec) {
-    checks.check('self', false, selfVec.error)
-    return finish()
-  }
-  const leaf = bybitLeafHash(String(j.self.userHash), selfVec)
-  if (
-    !checks.check(
-      'leaf',
-      leaf === String(j.self.hash).toLowerCase(),
-      `SHA-256(userHash ‖ balances) = ${leaf}, file says ${String(j.self.hash)}`,
-    )
-  ) {
-    return finish(selfVec)
-  }
-  return verifyTypedPath({
-    checks,
-    self: j.self,
-    path: j.path,
-    balancesOf: (node) => node.balance,
-    leaf: { hash: leaf, vector: selfVec },
-    normalise: bybitScale,
-    parentHash: bybitParentHash,
-    finish,
+    file,
+    balances: j.self.balance,
+    leafHash: (balances) => bybitLeafHash(String(j.self.userHash), balances),
+    leafRule: 'SHA-256(userHash ‖ balances)',
+    statedHash: j.self.hash,
+    normaliseStated: (stated) => stated.toLowerCase(),
+    walk: ({ checks, leaf, finish }) =>
+      verifyTypedPath({
+        checks,
+        self: j.self,
+        path: j.path,
+        balancesOf: (node) => node.balance,
+        leaf,
+        normalise: bybitScale,
+        parentHash: bybitParentHash,
+        finish,
+      }),
   })
 }

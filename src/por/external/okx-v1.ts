@@ -8,11 +8,11 @@
  * Stricter than OKX's tool: sibling heights must run 1, 2, 3, … (a reordered or truncated path
  * fails) and the last entry must be typed root.
  */
-import { readVector, sha256Hex, type Vector, vectorRecord } from './balances.ts'
+import { sha256Hex, type Vector, vectorRecord } from './balances.ts'
 import { formatDecStripped, truncDec } from './decimal.ts'
-import { GUARANTEES } from './guarantees.ts'
+import { verifySelfPath } from './self-path.ts'
 import { verifyTypedPath } from './typed-path.ts'
-import { CheckList, type ExternalResult } from './types.ts'
+import type { ExternalResult } from './types.ts'
 
 type Node = { balances?: unknown; hash?: unknown; type?: unknown; height?: unknown; nonce?: unknown }
 
@@ -46,42 +46,25 @@ export function okxParentHash(left: string, right: string, sum: Vector, height: 
 
 /** Verifies an OKX v1 proof file. */
 export function verifyOkxV1(json: unknown, file: string): ExternalResult {
-  const checks = new CheckList()
   const j = json as { self: Node; path: Node[] }
-  const finish = (balances?: Vector, root?: { hash: string; vector: Vector }): ExternalResult => ({
+  return verifySelfPath({
     format: 'okx-v1',
-    files: [file],
-    ok: checks.ok,
-    reason: checks.reason,
-    checks: checks.checks,
-    warnings: checks.warnings,
-    balances: balances ? vectorRecord(balances) : undefined,
-    root: root ? { hash: root.hash, balances: vectorRecord(root.vector) } : undefined,
-    guarantees: GUARANTEES['okx-v1'],
-  })
-  const selfVec = readVector(j.self.balances, 'self')
-  if ('error' in selfVec) {
-    checks.check('self', false, selfVec.error)
-    return finish()
-  }
-  const leaf = okxV1LeafHash(String(j.self.nonce), vectorRecord(selfVec))
-  if (
-    !checks.check(
-      'leaf',
-      leaf === String(j.self.hash).toLowerCase().replace(/^0x/, ''),
-      `SHA-256(nonce ‖ balances) = ${leaf}, file says ${String(j.self.hash)}`,
-    )
-  ) {
-    return finish(selfVec)
-  }
-  return verifyTypedPath({
-    checks,
-    self: j.self,
-    path: j.path,
-    balancesOf: (node) => node.balances,
-    leaf: { hash: leaf, vector: selfVec },
-    normalise: okxTruncate,
-    parentHash: okxParentHash,
-    finish,
+    file,
+    balances: j.self.balances,
+    leafHash: (balances) => okxV1LeafHash(String(j.self.nonce), vectorRecord(balances)),
+    leafRule: 'SHA-256(nonce ‖ balances)',
+    statedHash: j.self.hash,
+    normaliseStated: (stated) => stated.toLowerCase().replace(/^0x/, ''),
+    walk: ({ checks, leaf, finish }) =>
+      verifyTypedPath({
+        checks,
+        self: j.self,
+        path: j.path,
+        balancesOf: (node) => node.balances,
+        leaf,
+        normalise: okxTruncate,
+        parentHash: okxParentHash,
+        finish,
+      }),
   })
 }

@@ -6,6 +6,7 @@
  * side as the leaf fails with the step that broke.
  */
 import { readVector, type Vector } from './balances.ts'
+import { type FinishSelfPath, type HashedVector, readPathRoot } from './self-path.ts'
 import { walkSumPath } from './sumpath.ts'
 import type { CheckList, ExternalResult } from './types.ts'
 
@@ -18,33 +19,20 @@ export type VerifyTypedPathParameters<N extends TypedPathNode> = {
   /** Where a node of this format keeps its balances (`balances` for OKX, `balance` for Bybit). */
   balancesOf: (node: N) => unknown
   /** The leaf as recomputed from the file: its hash and balances. */
-  leaf: { hash: string; vector: Vector }
+  leaf: HashedVector
   /** How the format writes sums before hashing (truncation and decimal form). */
   normalise: (v: Vector) => Vector
   parentHash: (left: string, right: string, sum: Vector, height: number) => string
-  finish: (balances?: Vector, root?: { hash: string; vector: Vector }) => ExternalResult
+  finish: FinishSelfPath
 }
 
 /** Checks the path from a verified leaf to the root and returns the format's result. */
 export function verifyTypedPath<N extends TypedPathNode>(p: VerifyTypedPathParameters<N>): ExternalResult {
   const { checks, self, path, leaf, finish } = p
   const selfVec = leaf.vector
-  if (
-    !checks.check(
-      'path length',
-      path.length >= 2,
-      `${path.length} entries (need at least a sibling and the root)`,
-    )
-  ) {
-    return finish(selfVec)
-  }
-  const rootNode = path[path.length - 1]!
-  const rootVec = readVector(p.balancesOf(rootNode), 'root')
-  if ('error' in rootVec) {
-    checks.check('root', false, rootVec.error)
-    return finish(selfVec)
-  }
-  const root = { hash: String(rootNode.hash), vector: rootVec }
+  const read = readPathRoot(checks, path, p.balancesOf, (node) => node.hash)
+  if (!read) return finish(selfVec)
+  const { node: rootNode, root } = read
   if (
     !checks.check(
       'root type',
