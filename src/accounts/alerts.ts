@@ -4,10 +4,10 @@
  * nothing withdrawn and its API keys stop working, until a support staff member unfreezes it.
  */
 import { appendAudit } from '../platform/audit.ts'
-import { AppError, errors } from '../platform/errors.ts'
-import { randomToken, tokenDigest } from '../platform/identity/tokens.ts'
+import { errors } from '../platform/errors.ts'
 import type { LiveAlert } from './alert-hub.ts'
 import { type AccountsDeps, HOUR_MS, publicUrl, sendInBackground } from './context.ts'
+import { issueEmailLink, redeemEmailLink } from './email-links.ts'
 import { securityRow, userRow } from './repo.ts'
 
 export const alertTitles = {
@@ -60,20 +60,13 @@ export async function raiseAlert(
   }
   deps.hub.publish(userId, alert)
   const user = await userRow(deps.db, userId)
-  const token = randomToken(32)
-  await deps.db
-    .insertInto('email_tokens')
-    .values({
-      token_digest: tokenDigest(token),
-      user_id: userId,
-      purpose: 'wasnt_me',
-      device_id: null,
-      alert_id: row.id,
-      created_at: at,
-      expires_at: new Date(at.getTime() + WASNT_ME_LINK_MS),
-      used_at: null,
-    })
-    .execute()
+  const token = await issueEmailLink(deps.db, {
+    userId,
+    purpose: 'wasnt_me',
+    alertId: row.id,
+    at,
+    validForMs: WASNT_ME_LINK_MS,
+  })
   const lines = Object.entries(details).map(([k, v]) => `  ${k}: ${String(v)}`)
   // The change the alert reports has happened; a mail failure must not turn it into an error.
   const mail = {
@@ -144,17 +137,7 @@ export async function reportWasntMe(deps: AccountsDeps, userId: string, alertId:
 
 /** "This wasn't me" from the link in an alert email (works without signing in; single use). */
 export async function reportWasntMeByToken(deps: AccountsDeps, token: string) {
-  const at = deps.clock.now()
-  const row = await deps.db
-    .updateTable('email_tokens')
-    .set({ used_at: at })
-    .where('token_digest', '=', tokenDigest(token))
-    .where('purpose', '=', 'wasnt_me')
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', at)
-    .returning(['user_id', 'alert_id'])
-    .executeTakeFirst()
-  if (!row) throw new AppError('LINK_INVALID', 400, 'This link has expired or was already used.')
+  const row = await redeemEmailLink(deps.db, token, 'wasnt_me', deps.clock.now())
   await freezeAccount(deps, {
     userId: row.user_id,
     actor: `user:${row.user_id}`,

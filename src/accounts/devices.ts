@@ -5,8 +5,9 @@
  */
 import { appendAudit } from '../platform/audit.ts'
 import { AppError, errors } from '../platform/errors.ts'
-import { randomToken, tokenDigest } from '../platform/identity/tokens.ts'
+import { tokenDigest } from '../platform/identity/tokens.ts'
 import { type AccountsDeps, MINUTE_MS, publicUrl } from './context.ts'
+import { issueEmailLink, linkInvalid, redeemEmailLink } from './email-links.ts'
 import type { Executor } from './repo.ts'
 import { userRow } from './repo.ts'
 
@@ -101,20 +102,13 @@ export async function sendDeviceApproval(
   device: { id: string; user_agent: string; ip: string },
 ) {
   const at = deps.clock.now()
-  const token = randomToken(32)
-  await deps.db
-    .insertInto('email_tokens')
-    .values({
-      token_digest: tokenDigest(token),
-      user_id: userId,
-      purpose: 'device_approval',
-      device_id: device.id,
-      alert_id: null,
-      created_at: at,
-      expires_at: new Date(at.getTime() + DEVICE_APPROVAL_MS),
-      used_at: null,
-    })
-    .execute()
+  const token = await issueEmailLink(deps.db, {
+    userId,
+    purpose: 'device_approval',
+    deviceId: device.id,
+    at,
+    validForMs: DEVICE_APPROVAL_MS,
+  })
   const user = await userRow(deps.db, userId)
   await deps.mailer.send({
     to: user.email,
@@ -139,16 +133,8 @@ export async function sendDeviceApproval(
 /** Approves the device named by an emailed link (single use, 10 minutes). */
 export async function approveDevice(deps: AccountsDeps, token: string) {
   const at = deps.clock.now()
-  const row = await deps.db
-    .updateTable('email_tokens')
-    .set({ used_at: at })
-    .where('token_digest', '=', tokenDigest(token))
-    .where('purpose', '=', 'device_approval')
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', at)
-    .returning(['user_id', 'device_id'])
-    .executeTakeFirst()
-  if (!row?.device_id) throw new AppError('LINK_INVALID', 400, 'This link has expired or was already used.')
+  const row = await redeemEmailLink(deps.db, token, 'device_approval', at)
+  if (!row.device_id) throw linkInvalid()
   const device = await deps.db
     .updateTable('devices')
     .set({ status: 'trusted', approved_at: at })

@@ -11,6 +11,7 @@ import { findUserByEmail, normaliseEmail } from '../platform/identity/users.ts'
 import { raiseAlert } from './alerts.ts'
 import { assertAntiPhishingCode } from './anti-phishing.ts'
 import { type AccountsDeps, HOUR_MS, MINUTE_MS, publicUrl, sendInBackground } from './context.ts'
+import { issueEmailLink, linkInvalid, redeemEmailLink } from './email-links.ts'
 import { assertPasswordAcceptable } from './password-policy.ts'
 import { assertNotFrozen, securityRow, userRow } from './repo.ts'
 import { passwordScore } from './strength.ts'
@@ -19,33 +20,6 @@ import { startWithdrawalLock } from './withdrawal-locks.ts'
 
 const CONFIRM_MS = 24 * HOUR_MS
 const RESET_MS = 30 * MINUTE_MS
-
-export const linkInvalid = () =>
-  new AppError('LINK_INVALID', 400, 'This link has expired or was already used.')
-
-async function issueEmailToken(
-  deps: AccountsDeps,
-  userId: string,
-  purpose: 'confirm_email' | 'password_reset',
-  ttlMs: number,
-): Promise<string> {
-  const token = randomToken(32)
-  const at = deps.clock.now()
-  await deps.db
-    .insertInto('email_tokens')
-    .values({
-      token_digest: tokenDigest(token),
-      user_id: userId,
-      purpose,
-      device_id: null,
-      alert_id: null,
-      created_at: at,
-      expires_at: new Date(at.getTime() + ttlMs),
-      used_at: null,
-    })
-    .execute()
-  return token
-}
 
 export type SignUpParameters = { email: string; displayName: string; password: string; ip: string }
 
@@ -101,7 +75,12 @@ export async function signUp(deps: AccountsDeps, { email, displayName, password,
     at,
   })
   deps.events.publish({ type: 'signup', at: at.toISOString(), account: created.id, ip })
-  const token = await issueEmailToken(deps, created.id, 'confirm_email', CONFIRM_MS)
+  const token = await issueEmailLink(deps.db, {
+    userId: created.id,
+    purpose: 'confirm_email',
+    at: deps.clock.now(),
+    validForMs: CONFIRM_MS,
+  })
   sendInBackground(deps, {
     to: normal,
     subject: 'Confirm your email for Bulwark',
@@ -112,16 +91,7 @@ export async function signUp(deps: AccountsDeps, { email, displayName, password,
 /** Confirms the email named by a confirmation link (single use). */
 export async function confirmEmail(deps: AccountsDeps, token: string) {
   const at = deps.clock.now()
-  const row = await deps.db
-    .updateTable('email_tokens')
-    .set({ used_at: at })
-    .where('token_digest', '=', tokenDigest(token))
-    .where('purpose', '=', 'confirm_email')
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', at)
-    .returning(['user_id'])
-    .executeTakeFirst()
-  if (!row) throw linkInvalid()
+  const row = await redeemEmailLink(deps.db, token, 'confirm_email', at)
   await deps.db
     .updateTable('account_security')
     .set({ email_confirmed_at: at })
@@ -150,7 +120,12 @@ export async function requestPasswordReset(deps: AccountsDeps, email: string, ip
     })
     return
   }
-  const token = await issueEmailToken(deps, user.id, 'password_reset', RESET_MS)
+  const token = await issueEmailLink(deps.db, {
+    userId: user.id,
+    purpose: 'password_reset',
+    at: deps.clock.now(),
+    validForMs: RESET_MS,
+  })
   await appendAudit(deps.db, {
     actor: 'anonymous',
     action: 'accounts.password_reset_requested',
@@ -348,21 +323,13 @@ export async function requestEmailChange(
     })
     return
   }
-  const token = randomToken(32)
-  await deps.db
-    .insertInto('email_tokens')
-    .values({
-      token_digest: tokenDigest(token),
-      user_id: userId,
-      purpose: 'email_change',
-      device_id: null,
-      alert_id: null,
-      new_email: normal,
-      created_at: at,
-      expires_at: new Date(at.getTime() + EMAIL_CHANGE_MS),
-      used_at: null,
-    })
-    .execute()
+  const token = await issueEmailLink(deps.db, {
+    userId,
+    purpose: 'email_change',
+    newEmail: normal,
+    at,
+    validForMs: EMAIL_CHANGE_MS,
+  })
   sendInBackground(deps, {
     to: normal,
     subject: 'Confirm your new email for Bulwark',
@@ -374,16 +341,8 @@ export async function requestEmailChange(
 export async function confirmEmailChange(deps: AccountsDeps, token: string) {
   const at = deps.clock.now()
   const { userId, oldEmail, newEmail } = await deps.db.transaction().execute(async (tx) => {
-    const row = await tx
-      .updateTable('email_tokens')
-      .set({ used_at: at })
-      .where('token_digest', '=', tokenDigest(token))
-      .where('purpose', '=', 'email_change')
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', at)
-      .returning(['user_id', 'new_email'])
-      .executeTakeFirst()
-    if (!row?.new_email) throw linkInvalid()
+    const row = await redeemEmailLink(tx, token, 'email_change', at)
+    if (!row.new_email) throw linkInvalid()
     const user = await userRow(tx, row.user_id)
     assertNotFrozen(user)
     const changed = await tx

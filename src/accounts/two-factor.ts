@@ -12,7 +12,7 @@ import type { AccountsDeps } from './context.ts'
 import { accountsDeps, type BaseDeps } from './deps.ts'
 import { verifyPasskeyAssertion } from './passkeys.ts'
 import { looksLikeRecoveryCode, newRecoveryCodes, recoveryCodeDigest } from './recovery-codes.ts'
-import { assertNotFrozen, securityRow, userRow } from './repo.ts'
+import { assertNotFrozen, type Executor, securityRow, userRow } from './repo.ts'
 import { newTotpSecret, TOTP_LOCK_MS, TOTP_MAX_FAILURES, totpUri, verifyTotp } from './totp.ts'
 import { startWithdrawalLock } from './withdrawal-locks.ts'
 
@@ -226,6 +226,15 @@ export async function beginTotpEnrolment(deps: AccountsDeps, userId: string) {
   return { secret, uri, qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 220 }) }
 }
 
+/** Stores `codes` as the user's recovery codes; every earlier code stops working. */
+async function replaceRecoveryCodes(tx: Executor, userId: string, codes: string[]) {
+  await tx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute()
+  await tx
+    .insertInto('recovery_codes')
+    .values(codes.map((c) => ({ user_id: userId, code_digest: recoveryCodeDigest(c), used_at: null })))
+    .execute()
+}
+
 /** Turns TOTP on once the customer proves their app shows the right code; returns 10 recovery codes. */
 export async function confirmTotpEnrolment(deps: AccountsDeps, userId: string, code: string) {
   const security = await securityRow(deps.db, userId)
@@ -243,11 +252,7 @@ export async function confirmTotpEnrolment(deps: AccountsDeps, userId: string, c
       .set({ totp_enabled_at: now, totp_last_step: String(check.step), totp_failures: 0 })
       .where('user_id', '=', userId)
       .execute()
-    await tx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute()
-    await tx
-      .insertInto('recovery_codes')
-      .values(codes.map((c) => ({ user_id: userId, code_digest: recoveryCodeDigest(c), used_at: null })))
-      .execute()
+    await replaceRecoveryCodes(tx, userId, codes)
     await startWithdrawalLock(tx, userId, 'two_factor_changed', now)
     await appendAudit(tx, {
       actor: `user:${userId}`,
@@ -302,11 +307,7 @@ export async function regenerateRecoveryCodes(deps: AccountsDeps, userId: string
   const codes = newRecoveryCodes()
   const now = deps.clock.now()
   await deps.db.transaction().execute(async (tx) => {
-    await tx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute()
-    await tx
-      .insertInto('recovery_codes')
-      .values(codes.map((c) => ({ user_id: userId, code_digest: recoveryCodeDigest(c), used_at: null })))
-      .execute()
+    await replaceRecoveryCodes(tx, userId, codes)
     await appendAudit(tx, {
       actor: `user:${userId}`,
       action: 'accounts.recovery_codes_regenerated',
