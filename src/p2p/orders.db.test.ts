@@ -504,4 +504,118 @@ describe('P2P orders and escrow', () => {
       'released',
     )
   })
+
+  it('audit-logs and publishes every step of an order with its actor and facts', async () => {
+    const seller = await person('DE', { twoFactor: true, usdt: 200_000_000n })
+    const buyer = await person('AT')
+    const adId = await p2p.ads.create(seller, sellAd({ availableAmount: '200' }))
+    const place = (key: string) => p2p.orders.place(buyer, adId, { amount: '20', idempotencyKey: key })
+    const [released, appealed, refunded, cancelled, expired] = [
+      await place('steps-1'),
+      await place('steps-2'),
+      await place('steps-3'),
+      await place('steps-4'),
+      await place('steps-5'),
+    ]
+    for (const o of [released, appealed, refunded]) await p2p.orders.markPaid(buyer, o.id)
+    await p2p.orders.cancel(buyer, cancelled.id)
+    clock.advance(15 * 60_000)
+    await p2p.orders.expireDue()
+    await p2p.orders.release(seller, released.id, { totpCode: codes.get(seller)! })
+    await p2p.orders.appeal(buyer, appealed.id, 'seller silent')
+    await p2p.orders.appeal(seller, refunded.id, 'no money arrived')
+    await p2p.orders.resolve(staffId, appealed.id, 'release', 'paid')
+    await p2p.orders.resolve(staffId, refunded.id, 'refund', 'not paid')
+
+    const ids = [released, appealed, refunded, cancelled, expired].map((o) => o.id)
+    const audit = await db
+      .selectFrom('audit_log')
+      .select(['actor', 'action', 'target', 'details'])
+      .where(
+        'target',
+        'in',
+        ids.map((id) => `order:${id}`),
+      )
+      .where('action', '!=', 'p2p.order_placed')
+      .orderBy('seq')
+      .execute()
+    const eur = { fiat: 'EUR', fiatAmount: '1840' }
+    const coins = { amount: '20000000', asset: 'USDT' }
+    const parties = { buyer, seller, amount: '20000000' }
+    expect(audit).toEqual([
+      { actor: `user:${buyer}`, action: 'p2p.order_paid', target: `order:${released.id}`, details: eur },
+      { actor: `user:${buyer}`, action: 'p2p.order_paid', target: `order:${appealed.id}`, details: eur },
+      { actor: `user:${buyer}`, action: 'p2p.order_paid', target: `order:${refunded.id}`, details: eur },
+      {
+        actor: `user:${buyer}`,
+        action: 'p2p.order_cancelled',
+        target: `order:${cancelled.id}`,
+        details: coins,
+      },
+      {
+        actor: 'system',
+        action: 'p2p.order_expired',
+        target: `order:${expired.id}`,
+        details: { buyer, seller, ...coins },
+      },
+      {
+        actor: `user:${seller}`,
+        action: 'p2p.order_released',
+        target: `order:${released.id}`,
+        details: { to: buyer, ...coins, secondFactor: true },
+      },
+      {
+        actor: `user:${buyer}`,
+        action: 'p2p.order_appealed',
+        target: `order:${appealed.id}`,
+        details: { reason: 'seller silent', by: 'buyer' },
+      },
+      {
+        actor: `user:${seller}`,
+        action: 'p2p.order_appealed',
+        target: `order:${refunded.id}`,
+        details: { reason: 'no money arrived', by: 'seller' },
+      },
+      {
+        actor: `staff:${staffId}`,
+        action: 'p2p.dispute_resolved',
+        target: `order:${appealed.id}`,
+        details: { outcome: 'release', note: 'paid', ...parties },
+      },
+      {
+        actor: `staff:${staffId}`,
+        action: 'p2p.dispute_resolved',
+        target: `order:${refunded.id}`,
+        details: { outcome: 'refund', note: 'not paid', ...parties },
+      },
+    ])
+    const published = events
+      .filter(
+        (e) => e.type === 'p2p_order_status' && ids.includes(e.orderId as string) && e.action !== 'placed',
+      )
+      .map((e) => [e.orderId, e.action, e.actor, e.status])
+    expect(published).toEqual([
+      [released.id, 'paid', `user:${buyer}`, 'paid'],
+      [appealed.id, 'paid', `user:${buyer}`, 'paid'],
+      [refunded.id, 'paid', `user:${buyer}`, 'paid'],
+      [cancelled.id, 'cancelled', `user:${buyer}`, 'cancelled'],
+      [expired.id, 'expired', 'system', 'expired'],
+      [released.id, 'released', `user:${seller}`, 'released'],
+      [appealed.id, 'appealed', `user:${buyer}`, 'paid'],
+      [refunded.id, 'appealed', `user:${seller}`, 'paid'],
+      [appealed.id, 'resolved_release', `staff:${staffId}`, 'released'],
+      [refunded.id, 'resolved_refund', `staff:${staffId}`, 'refunded'],
+    ])
+    const rows = await db
+      .selectFrom('p2p_orders')
+      .select(['id', 'status', 'resolution', 'resolved_by'])
+      .where('id', 'in', [appealed.id, refunded.id])
+      .execute()
+    expect(rows.sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id))).toEqual([
+      { id: appealed.id, status: 'released', resolution: 'release', resolved_by: staffId },
+      { id: refunded.id, status: 'refunded', resolution: 'refund', resolved_by: staffId },
+    ])
+    expect(await balance(seller)).toMatchObject({ available: 160_000_000n, escrow: 0n })
+    expect(await balance(buyer)).toMatchObject({ available: 40_000_000n, escrow: 0n })
+  })
 })

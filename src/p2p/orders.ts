@@ -11,7 +11,7 @@
  * refunds. Every step is audit-logged and published as a `p2p_order_status` event; a new order is
  * also published as one `p2p_order` event per party in the risk engine's schema (docs/risk.md).
  */
-import { type Selectable, sql, type Transaction } from 'kysely'
+import { type Selectable, sql, type Transaction, type Updateable } from 'kysely'
 import { appendAudit } from '../platform/audit.ts'
 import type { Database } from '../platform/db/index.ts'
 import { AppError, errors } from '../platform/errors.ts'
@@ -42,6 +42,17 @@ type Tx = Transaction<Database>
 /** First key of the advisory lock that serialises one taker's order placements. */
 const TAKER_LOCK_KEY = 7_243_500
 export type OrderRow = Selectable<P2pOrdersTable>
+
+/** What one step in an order's life did: the row after it, its audit entry and its published event. */
+type Step = {
+  order: OrderRow
+  /** The audit action, e.g. `p2p.order_paid`. */
+  audit: string
+  details: Record<string, unknown>
+  /** The `action` of the published `p2p_order_status` event, e.g. `paid`. */
+  event: string
+}
+type StepFn<R> = (tx: Tx, order: OrderRow, now: Date) => Promise<R>
 
 export type PlaceOrderInput = {
   /** Asset amount (decimal string), or */
@@ -142,36 +153,69 @@ export function createOrders(deps: P2pDeps) {
       .set({ available_amount: sql`available_amount + ${String(order.amount)}::numeric` })
       .where('id', '=', order.ad_id)
       .execute()
-    return tx
-      .updateTable('p2p_orders')
-      .set({ status, completed_at: at })
-      .where('id', '=', order.id)
-      .returningAll()
-      .executeTakeFirstOrThrow()
+    return setOrder(tx, order.id, { status, completed_at: at })
   }
 
-  async function expireOne(orderId: string): Promise<OrderRow | null> {
+  /** Pays the escrowed amount out to the buyer. */
+  async function releaseEscrow(tx: Tx, order: OrderRow, at: Date) {
+    await ledger.release(tx, {
+      owner: order.seller_id,
+      to: order.buyer_id,
+      asset: order.asset as Asset,
+      amount: BigInt(order.amount),
+      ref: `order:${order.id}`,
+      at,
+    })
+  }
+
+  /**
+   * One step in an order's life, in one transaction: lock the order row, let `step` check the
+   * status and the actor and change the row, then audit-log the step as `actor`; once committed,
+   * publish it. A step that no longer applies returns null: nothing is logged or published.
+   */
+  async function transition(orderId: string, actor: string, step: StepFn<Step>): Promise<OrderRow>
+  async function transition(
+    orderId: string,
+    actor: string,
+    step: StepFn<Step | null>,
+  ): Promise<OrderRow | null>
+  async function transition(orderId: string, actor: string, step: StepFn<Step | null>) {
     const now = clock.now()
-    const expired = await db.transaction().execute(async (tx) => {
+    const done = await db.transaction().execute(async (tx) => {
       const order = await lockOrder(tx, orderId)
+      const result = await step(tx, order, now)
+      if (result) {
+        await appendAudit(tx, {
+          actor,
+          action: result.audit,
+          target: `order:${orderId}`,
+          details: result.details,
+          at: now,
+        })
+      }
+      return result
+    })
+    if (!done) return null
+    publish(done.order, done.event, actor)
+    return done.order
+  }
+
+  function expireOne(orderId: string): Promise<OrderRow | null> {
+    return transition(orderId, 'system', async (tx, order, now) => {
+      // Paid or expired meanwhile: nothing left to do.
       if (order.status !== 'pending_payment' || order.expires_at > now) return null
-      const updated = await unwind(tx, order, 'expired', now)
-      await appendAudit(tx, {
-        actor: 'system',
-        action: 'p2p.order_expired',
-        target: `order:${order.id}`,
+      return {
+        order: await unwind(tx, order, 'expired', now),
+        audit: 'p2p.order_expired',
         details: {
           buyer: order.buyer_id,
           seller: order.seller_id,
           amount: String(order.amount),
           asset: order.asset,
         },
-        at: now,
-      })
-      return updated
+        event: 'expired',
+      }
     })
-    if (expired) publish(expired, 'expired', 'system')
-    return expired
   }
 
   return {
@@ -380,50 +424,31 @@ export function createOrders(deps: P2pDeps) {
     async markPaid(userId: string, orderId: string): Promise<OrderRow> {
       const due = await this.get(userId, orderId)
       if (due.status === 'expired') throw expiredError()
-      const now = clock.now()
-      const order = await db.transaction().execute(async (tx) => {
-        const order = await lockOrder(tx, orderId)
+      return transition(orderId, `user:${userId}`, async (tx, order, now) => {
         assertParty(order, userId, 'buyer')
         if (order.status !== 'pending_payment') throw wrongStatus(order, 'marked paid')
         if (order.expires_at <= now) throw expiredError()
-        const updated = await tx
-          .updateTable('p2p_orders')
-          .set({ status: 'paid', paid_at: now })
-          .where('id', '=', orderId)
-          .returningAll()
-          .executeTakeFirstOrThrow()
-        await appendAudit(tx, {
-          actor: `user:${userId}`,
-          action: 'p2p.order_paid',
-          target: `order:${orderId}`,
+        return {
+          order: await setOrder(tx, orderId, { status: 'paid', paid_at: now }),
+          audit: 'p2p.order_paid',
           details: { fiat: order.fiat, fiatAmount: String(order.fiat_amount) },
-          at: now,
-        })
-        return updated
+          event: 'paid',
+        }
       })
-      publish(order, 'paid', `user:${userId}`)
-      return order
     },
 
     /** The buyer cancels before paying; escrow goes back to the seller. */
-    async cancel(userId: string, orderId: string): Promise<OrderRow> {
-      const now = clock.now()
-      const order = await db.transaction().execute(async (tx) => {
-        const order = await lockOrder(tx, orderId)
+    cancel(userId: string, orderId: string): Promise<OrderRow> {
+      return transition(orderId, `user:${userId}`, async (tx, order, now) => {
         assertParty(order, userId, 'buyer')
         if (order.status !== 'pending_payment') throw wrongStatus(order, 'cancelled')
-        const updated = await unwind(tx, order, 'cancelled', now)
-        await appendAudit(tx, {
-          actor: `user:${userId}`,
-          action: 'p2p.order_cancelled',
-          target: `order:${orderId}`,
+        return {
+          order: await unwind(tx, order, 'cancelled', now),
+          audit: 'p2p.order_cancelled',
           details: { amount: String(order.amount), asset: order.asset },
-          at: now,
-        })
-        return updated
+          event: 'cancelled',
+        }
       })
-      publish(order, 'cancelled', `user:${userId}`)
-      return order
     },
 
     /** The seller confirms the fiat arrived and releases escrow to the buyer, with a second factor. */
@@ -441,9 +466,7 @@ export function createOrders(deps: P2pDeps) {
       assertParty(before, userId, 'seller')
       // Verified before the transaction: no slow checks while rows are locked.
       await deps.secondFactor.confirm({ userId, ...factor })
-      const now = clock.now()
-      const order = await db.transaction().execute(async (tx) => {
-        const order = await lockOrder(tx, orderId)
+      return transition(orderId, `user:${userId}`, async (tx, order, now) => {
         if (order.status !== 'paid') throw wrongStatus(order, 'released')
         if (order.appealed_at)
           throw new AppError(
@@ -451,43 +474,24 @@ export function createOrders(deps: P2pDeps) {
             409,
             'This order is under appeal: support will resolve it.',
           )
-        await ledger.release(tx, {
-          owner: order.seller_id,
-          to: order.buyer_id,
-          asset: order.asset as Asset,
-          amount: BigInt(order.amount),
-          ref: `order:${order.id}`,
-          at: now,
-        })
-        const updated = await tx
-          .updateTable('p2p_orders')
-          .set({ status: 'released', completed_at: now })
-          .where('id', '=', orderId)
-          .returningAll()
-          .executeTakeFirstOrThrow()
-        await appendAudit(tx, {
-          actor: `user:${userId}`,
-          action: 'p2p.order_released',
-          target: `order:${orderId}`,
+        await releaseEscrow(tx, order, now)
+        return {
+          order: await setOrder(tx, orderId, { status: 'released', completed_at: now }),
+          audit: 'p2p.order_released',
           details: {
             to: order.buyer_id,
             amount: String(order.amount),
             asset: order.asset,
             secondFactor: true,
           },
-          at: now,
-        })
-        return updated
+          event: 'released',
+        }
       })
-      publish(order, 'released', `user:${userId}`)
-      return order
     },
 
     /** Either side opens a dispute, from 15 minutes after the buyer marked the order paid. */
-    async appeal(userId: string, orderId: string, reason: string): Promise<OrderRow> {
-      const now = clock.now()
-      const order = await db.transaction().execute(async (tx) => {
-        const order = await lockOrder(tx, orderId)
+    appeal(userId: string, orderId: string, reason: string): Promise<OrderRow> {
+      return transition(orderId, `user:${userId}`, async (tx, order, now) => {
         assertParty(order, userId)
         if (order.status !== 'paid' || !order.paid_at) throw wrongStatus(order, 'appealed')
         if (order.appealed_at)
@@ -501,67 +505,39 @@ export function createOrders(deps: P2pDeps) {
             { details: { appealableAt: allowedAt.toISOString() } },
           )
         }
-        const updated = await tx
-          .updateTable('p2p_orders')
-          .set({ appealed_at: now, appealed_by: userId, appeal_reason: reason })
-          .where('id', '=', orderId)
-          .returningAll()
-          .executeTakeFirstOrThrow()
-        await appendAudit(tx, {
-          actor: `user:${userId}`,
-          action: 'p2p.order_appealed',
-          target: `order:${orderId}`,
+        return {
+          order: await setOrder(tx, orderId, {
+            appealed_at: now,
+            appealed_by: userId,
+            appeal_reason: reason,
+          }),
+          audit: 'p2p.order_appealed',
           details: { reason, by: userId === order.buyer_id ? 'buyer' : 'seller' },
-          at: now,
-        })
-        return updated
+          event: 'appealed',
+        }
       })
-      publish(order, 'appealed', `user:${userId}`)
-      return order
     },
 
     /** Support resolves a dispute: release to the buyer or refund the seller. */
-    async resolve(
+    resolve(
       staffId: string,
       orderId: string,
       outcome: 'release' | 'refund',
       note: string,
     ): Promise<OrderRow> {
-      const now = clock.now()
-      const order = await db.transaction().execute(async (tx) => {
-        const order = await lockOrder(tx, orderId)
+      return transition(orderId, `staff:${staffId}`, async (tx, order, now) => {
         if (!order.appealed_at || order.status !== 'paid') {
           throw errors.conflict('P2P_NOT_IN_DISPUTE', 'Only an order under appeal can be resolved.')
         }
-        let updated: OrderRow
-        if (outcome === 'release') {
-          await ledger.release(tx, {
-            owner: order.seller_id,
-            to: order.buyer_id,
-            asset: order.asset as Asset,
-            amount: BigInt(order.amount),
-            ref: `order:${order.id}`,
-            at: now,
-          })
-          updated = await tx
-            .updateTable('p2p_orders')
-            .set({ status: 'released', completed_at: now, resolution: 'release', resolved_by: staffId })
-            .where('id', '=', orderId)
-            .returningAll()
-            .executeTakeFirstOrThrow()
-        } else {
-          await unwind(tx, order, 'refunded', now)
-          updated = await tx
-            .updateTable('p2p_orders')
-            .set({ resolution: 'refund', resolved_by: staffId })
-            .where('id', '=', orderId)
-            .returningAll()
-            .executeTakeFirstOrThrow()
-        }
-        await appendAudit(tx, {
-          actor: `staff:${staffId}`,
-          action: 'p2p.dispute_resolved',
-          target: `order:${orderId}`,
+        if (outcome === 'release') await releaseEscrow(tx, order, now)
+        else await unwind(tx, order, 'refunded', now)
+        return {
+          order: await setOrder(tx, orderId, {
+            ...(outcome === 'release' ? { status: 'released', completed_at: now } : {}),
+            resolution: outcome,
+            resolved_by: staffId,
+          }),
+          audit: 'p2p.dispute_resolved',
           details: {
             outcome,
             note,
@@ -569,12 +545,9 @@ export function createOrders(deps: P2pDeps) {
             seller: order.seller_id,
             amount: String(order.amount),
           },
-          at: now,
-        })
-        return updated
+          event: `resolved_${outcome}`,
+        }
       })
-      publish(order, `resolved_${outcome}`, `staff:${staffId}`)
-      return order
     },
 
     /** Expires every unpaid order whose payment window has ended. Returns how many. */
@@ -659,6 +632,16 @@ export function createOrders(deps: P2pDeps) {
       })
     })
   }
+}
+
+/** Sets columns of one order and returns the row as it is now. */
+function setOrder(tx: Tx, orderId: string, values: Updateable<P2pOrdersTable>): Promise<OrderRow> {
+  return tx
+    .updateTable('p2p_orders')
+    .set(values)
+    .where('id', '=', orderId)
+    .returningAll()
+    .executeTakeFirstOrThrow()
 }
 
 function sizeOrder(input: PlaceOrderInput, price: bigint, asset: Asset, fiat: Fiat) {
