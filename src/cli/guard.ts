@@ -7,19 +7,25 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs'
 import { createInterface } from 'node:readline'
-import { parseArgs } from 'node:util'
-import { createAddressScreener } from '../guard/address/lists.ts'
-import { checkDestination } from '../guard/address/lookalike.ts'
-import { classifyTransfer } from '../guard/address/poisoning.ts'
+import type { ParseArgsOptionsConfig } from 'node:util'
+import { createAddressScreener, type ListKind } from '../guard/address/lists.ts'
+import {
+  answerAddress,
+  answerDomain,
+  answerSanctions,
+  answerToken,
+  answerTransfer,
+  answerTx,
+} from '../guard/answers.ts'
 import { createDomainGuard } from '../guard/domain/guard.ts'
 import { loadAddressLists, loadDomainLists, loadTokenLists } from '../guard/node/load.ts'
 import { addressInputSchema, tokenInputSchema, transferInputSchema, txInputSchema } from '../guard/schema.ts'
 import { fetchCode } from '../guard/token/bytecode.ts'
 import { createTokenGuard } from '../guard/token/counterfeit.ts'
-import { analyzeTx, analyzeTxWithCode, type TxInput } from '../guard/tx/analyze.ts'
-import { publicReasons } from '../guard/verdict.ts'
+import type { TxInput } from '../guard/tx/analyze.ts'
 import type { CliGroup, CliIo, CliVerb } from './types.ts'
 import { UsageError } from './types.ts'
+import { defineVerb, type ParsedArgs } from './verb.ts'
 
 type LineHandler = (line: string) => unknown
 
@@ -92,7 +98,26 @@ function parseLine<T>(
   return r.data
 }
 
-const io2 = { in: { type: 'string' }, out: { type: 'string' } } as const
+/** Reads a line that is plain text, a JSON string, or a JSON object holding the text in one of `fields`. */
+function textOrJsonField(line: string, fields: readonly string[]): string {
+  let text = line.trim()
+  if (text.startsWith('"') || text.startsWith('{')) {
+    const v = JSON.parse(text) as unknown
+    if (typeof v === 'string') text = v
+    else {
+      const record = v as Record<string, unknown>
+      text = String(fields.map((f) => record[f]).find((x) => x !== undefined && x !== null) ?? '')
+    }
+  }
+  if (text === '') throw new Error('empty line')
+  return text
+}
+
+/** The verdict of an item, or its error thrown so `pump` writes it as that line's error. */
+function orThrow<T extends object>(answer: T | { error: string }): T {
+  if ('error' in answer) throw new Error(answer.error)
+  return answer
+}
 
 async function loading<T>(what: string, f: () => Promise<T>): Promise<T> {
   try {
@@ -102,19 +127,46 @@ async function loading<T>(what: string, f: () => Promise<T>): Promise<T> {
   }
 }
 
-const domains: CliVerb = {
+const loadTokenGuard = async (files: string[] | undefined) =>
+  createTokenGuard(await loading('token lists', () => loadTokenLists(files ?? [])))
+
+const loadScreener = async (files: string[] | undefined, kind: ListKind) =>
+  createAddressScreener(await loading('address lists', () => loadAddressLists(files ?? [], kind)))
+
+const inOut = { in: { type: 'string' }, out: { type: 'string' } } as const
+
+/**
+ * A verb over JSON Lines: `prepare` loads what the verb needs from its own flags (a list that
+ * cannot be loaded is a usage error) and returns the per-line function; `pump` keeps the contract
+ * of one output line per input line, in order.
+ */
+function jsonLinesVerb<const O extends ParseArgsOptionsConfig>(def: {
+  summary: string
+  usage: string
+  options: O
+  prepare(values: ParsedArgs<O>['values']): LineHandler | Promise<LineHandler>
+}): CliVerb {
+  return defineVerb({
+    summary: def.summary,
+    usage: def.usage,
+    options: { ...inOut, ...def.options },
+    async run({ values }, io) {
+      const handle = await def.prepare(values as ParsedArgs<O>['values'])
+      const files = values as { in?: string; out?: string }
+      return pump(io, files.in, files.out, handle)
+    },
+  })
+}
+
+const domains = jsonLinesVerb({
   summary: 'Check domains or URLs (one per line; plain text or a JSON string)',
   usage: '[--blocklist F]… [--allowlist F]… [--brands F]… [--in F] [--out F]',
-  async run(args, io) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        ...io2,
-        blocklist: { type: 'string', multiple: true },
-        allowlist: { type: 'string', multiple: true },
-        brands: { type: 'string', multiple: true },
-      },
-    })
+  options: {
+    blocklist: { type: 'string', multiple: true },
+    allowlist: { type: 'string', multiple: true },
+    brands: { type: 'string', multiple: true },
+  },
+  async prepare(values) {
     const opts = await loading('domain lists', () =>
       loadDomainLists({
         blocklists: values.blocklist ?? [],
@@ -123,173 +175,69 @@ const domains: CliVerb = {
       }),
     )
     const guard = createDomainGuard(opts)
-    return pump(io, values.in, values.out, (line) => {
-      let input = line.trim()
-      if (input.startsWith('"') || input.startsWith('{')) {
-        const v = JSON.parse(input) as unknown
-        input =
-          typeof v === 'string'
-            ? v
-            : String(
-                (v as { input?: unknown; domain?: unknown; url?: unknown }).input ??
-                  (v as { domain?: unknown }).domain ??
-                  (v as { url?: unknown }).url ??
-                  '',
-              )
-      }
-      if (input === '') throw new Error('empty line')
-      const r = guard.check(input)
-      if (r.reasons[0]?.code === 'NOT_A_DOMAIN') throw new Error('not a domain or URL')
-      const out: Record<string, unknown> = {
-        input: r.input,
-        verdict: r.verdict,
-        reasons: publicReasons(r.reasons),
-      }
-      if (r.brand) out.brand = r.brand
-      out.summary = r.summary
-      return out
-    })
+    return (line) => orThrow(answerDomain(guard, textOrJsonField(line, ['input', 'domain', 'url'])))
   },
-}
+})
 
-const addresses: CliVerb = {
+const addresses = jsonLinesVerb({
   summary: 'Check destinations against known addresses for lookalikes ({"to","known":[…],"chain"?})',
   usage: '[--in F] [--out F]',
-  async run(args, io) {
-    const { values } = parseArgs({ args, options: io2 })
-    return pump(io, values.in, values.out, (line) => {
-      const input = parseLine(line, addressInputSchema)
-      const r = checkDestination(
-        input.chain === undefined
-          ? { to: input.to, known: input.known }
-          : { to: input.to, known: input.known, chain: input.chain },
-      )
-      const out: Record<string, unknown> = { to: r.to, verdict: r.verdict }
-      if (r.lookalikeOf) out.lookalikeOf = r.lookalikeOf
-      out.reasons = publicReasons(r.reasons)
-      out.summary = r.summary
-      return out
-    })
-  },
-}
+  options: {},
+  prepare: () => (line) => answerAddress(parseLine(line, addressInputSchema)),
+})
 
-const transfers: CliVerb = {
+const transfers = jsonLinesVerb({
   summary:
     'Classify transfers as address poisoning ({"chainId","token","symbol","from","to","value","known":[…]})',
   usage: '[--token-list F]… [--in F] [--out F]',
-  async run(args, io) {
-    const { values } = parseArgs({
-      args,
-      options: { ...io2, 'token-list': { type: 'string', multiple: true } },
-    })
-    const tokens = createTokenGuard(
-      await loading('token lists', () => loadTokenLists(values['token-list'] ?? [])),
-    )
-    return pump(io, values.in, values.out, (line) => {
+  options: { 'token-list': { type: 'string', multiple: true } },
+  async prepare(values) {
+    const tokens = await loadTokenGuard(values['token-list'])
+    return (line) => {
       const t = parseLine(line, transferInputSchema)
-      const input = {
-        chainId: t.chainId,
-        token: t.token,
-        symbol: t.symbol,
-        from: t.from,
-        to: t.to,
-        value: t.value,
-        known: t.known,
-      }
-      const r = classifyTransfer(
-        t.decimals === undefined ? input : { ...input, decimals: t.decimals },
-        tokens,
-      )
-      const out: Record<string, unknown> = {
-        ...t,
-        known: undefined,
-        verdict: r.verdict,
-        poisoning: r.poisoning,
-      }
-      if (r.lookalikeOf) out.lookalikeOf = r.lookalikeOf
-      out.reasons = publicReasons(r.reasons)
-      out.summary = r.summary
-      return out
-    })
+      // The line echoes the transfer (without the known list) ahead of its verdict.
+      return { ...t, known: undefined, ...answerTransfer(t, tokens) }
+    }
   },
-}
+})
 
-const tokensVerb: CliVerb = {
+const tokensVerb = jsonLinesVerb({
   summary: 'Detect counterfeit tokens against token lists ({"chainId","address","symbol","name"})',
   usage: '[--token-list F]… [--in F] [--out F]',
-  async run(args, io) {
-    const { values } = parseArgs({
-      args,
-      options: { ...io2, 'token-list': { type: 'string', multiple: true } },
-    })
-    const guard = createTokenGuard(
-      await loading('token lists', () => loadTokenLists(values['token-list'] ?? [])),
-    )
-    return pump(io, values.in, values.out, (line) => {
-      const t = parseLine(line, tokenInputSchema)
-      const base = { chainId: t.chainId, address: t.address, symbol: t.symbol }
-      const r = guard.check(t.name === undefined ? base : { ...base, name: t.name })
-      const out: Record<string, unknown> = { verdict: r.verdict }
-      if (r.impersonates) out.impersonates = r.impersonates
-      out.reasons = publicReasons(r.reasons)
-      out.summary = r.summary
-      return out
-    })
+  options: { 'token-list': { type: 'string', multiple: true } },
+  async prepare(values) {
+    const tokens = await loadTokenGuard(values['token-list'])
+    return (line) => answerToken(parseLine(line, tokenInputSchema), tokens)
   },
-}
+})
 
-const tx: CliVerb = {
+const tx = jsonLinesVerb({
   summary:
     'Explain and flag transactions or signature requests ({"chainId","from","to","data","value"} or {"typedData"})',
   usage: '[--token-list F]… [--list F]… [--rpc URL] [--in F] [--out F]',
-  async run(args, io) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        ...io2,
-        'token-list': { type: 'string', multiple: true },
-        list: { type: 'string', multiple: true },
-        rpc: { type: 'string' },
-      },
-    })
-    const rpc = values.rpc
-    const tokens = createTokenGuard(
-      await loading('token lists', () => loadTokenLists(values['token-list'] ?? [])),
-    )
-    const screener = createAddressScreener(
-      await loading('address lists', () => loadAddressLists(values.list ?? [], 'drainer')),
-    )
-    return pump(io, values.in, values.out, async (line) => {
-      const input = parseLine(line, txInputSchema) as TxInput
-      const r = rpc
-        ? await analyzeTxWithCode(input, { tokens, screener }, (a) => fetchCode(rpc, a))
-        : analyzeTx(input, { tokens, screener })
-      return { verdict: r.verdict, summary: r.summary, reasons: publicReasons(r.reasons) }
-    })
+  options: {
+    'token-list': { type: 'string', multiple: true },
+    list: { type: 'string', multiple: true },
+    rpc: { type: 'string' },
   },
-}
+  async prepare(values) {
+    const rpc = values.rpc
+    const tokens = await loadTokenGuard(values['token-list'])
+    const screener = await loadScreener(values.list, 'drainer')
+    const getCode = rpc ? (address: string) => fetchCode(rpc, address) : undefined
+    return (line) => answerTx(parseLine(line, txInputSchema) as TxInput, { tokens, screener }, getCode)
+  },
+})
 
-const sanctions: CliVerb = {
+const sanctions = jsonLinesVerb({
   summary: 'Screen addresses (one per line) against sanctions and other address lists',
   usage: '[--list F]… [--in F] [--out F]',
-  async run(args, io) {
-    const { values } = parseArgs({ args, options: { ...io2, list: { type: 'string', multiple: true } } })
-    const screener = createAddressScreener(
-      await loading('address lists', () => loadAddressLists(values.list ?? [], 'sanctions')),
-    )
-    return pump(io, values.in, values.out, (line) => {
-      let address = line.trim()
-      if (address.startsWith('"') || address.startsWith('{')) {
-        const v = JSON.parse(address) as unknown
-        address = typeof v === 'string' ? v : String((v as { address?: unknown }).address ?? '')
-      }
-      if (address === '') throw new Error('empty line')
-      const r = screener.screen(address)
-      if (r.error) throw new Error(r.error)
-      return { address: r.address, verdict: r.verdict, lists: r.lists, reasons: publicReasons(r.reasons) }
-    })
+  options: { list: { type: 'string', multiple: true } },
+  async prepare(values) {
+    const screener = await loadScreener(values.list, 'sanctions')
+    return (line) => orThrow(answerSanctions(screener, textOrJsonField(line, ['address'])))
   },
-}
+})
 
 export const guardCommands: CliGroup = {
   summary: 'Wallet guard: domains, lookalike addresses, poisoning, tokens, transactions, sanctions',

@@ -8,8 +8,14 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { DomainDeps } from '../app.ts'
-import { checkDestination } from './address/lookalike.ts'
-import { classifyTransfer } from './address/poisoning.ts'
+import {
+  answerAddress,
+  answerDomain,
+  answerSanctions,
+  answerToken,
+  answerTransfer,
+  answerTx,
+} from './answers.ts'
 import { startConfiguredGuard } from './node/configured.ts'
 import {
   addressInputSchema,
@@ -27,7 +33,7 @@ import {
 } from './schema.ts'
 import type { GuardService } from './service.ts'
 import { analyzeBytecode, fetchCode } from './token/bytecode.ts'
-import { analyzeTx, analyzeTxWithCode, type TxInput } from './tx/analyze.ts'
+import type { TxInput } from './tx/analyze.ts'
 import { publicReasons } from './verdict.ts'
 
 const domainResult = z.union([domainOutputSchema, z.object({ input: z.string(), error: z.string() })])
@@ -86,17 +92,7 @@ export async function guardRoutes(base: FastifyInstance, deps: DomainDeps & { gu
     },
     async (request) => {
       const { domains, loadedAt } = service.engines()
-      const results = request.body.inputs.map((input) => {
-        const r = domains.check(input)
-        if (r.reasons[0]?.code === 'NOT_A_DOMAIN') return { input, error: 'not a domain or URL' }
-        return {
-          input,
-          verdict: r.verdict,
-          reasons: publicReasons(r.reasons),
-          ...(r.brand ? { brand: r.brand } : {}),
-          summary: r.summary,
-        }
-      })
+      const results = request.body.inputs.map((input) => answerDomain(domains, input))
       return { results, listsLoadedAt: loadedAt?.toISOString() ?? null }
     },
   )
@@ -112,19 +108,7 @@ export async function guardRoutes(base: FastifyInstance, deps: DomainDeps & { gu
         response: { 200: addressOutputSchema },
       },
     },
-    async (request) => {
-      const b = request.body
-      const r = checkDestination(
-        b.chain === undefined ? { to: b.to, known: b.known } : { to: b.to, known: b.known, chain: b.chain },
-      )
-      return {
-        to: r.to,
-        verdict: r.verdict,
-        ...(r.lookalikeOf ? { lookalikeOf: r.lookalikeOf } : {}),
-        reasons: publicReasons(r.reasons),
-        summary: r.summary,
-      }
-    },
+    async (request) => answerAddress(request.body),
   )
 
   app.post(
@@ -140,29 +124,7 @@ export async function guardRoutes(base: FastifyInstance, deps: DomainDeps & { gu
     },
     async (request) => {
       const { tokens } = service.engines()
-      const results = request.body.transfers.map((t) => {
-        const input = {
-          chainId: t.chainId,
-          token: t.token,
-          symbol: t.symbol,
-          from: t.from,
-          to: t.to,
-          value: t.value,
-          known: t.known,
-        }
-        const r = classifyTransfer(
-          t.decimals === undefined ? input : { ...input, decimals: t.decimals },
-          tokens,
-        )
-        return {
-          verdict: r.verdict,
-          poisoning: r.poisoning,
-          ...(r.lookalikeOf ? { lookalikeOf: r.lookalikeOf } : {}),
-          reasons: publicReasons(r.reasons),
-          summary: r.summary,
-        }
-      })
-      return { results }
+      return { results: request.body.transfers.map((t) => answerTransfer(t, tokens)) }
     },
   )
 
@@ -179,20 +141,7 @@ export async function guardRoutes(base: FastifyInstance, deps: DomainDeps & { gu
     },
     async (request) => {
       const { tokens } = service.engines()
-      const results = request.body.tokens.map((t) => {
-        const r = tokens.check(
-          t.name === undefined
-            ? { chainId: t.chainId, address: t.address, symbol: t.symbol }
-            : { chainId: t.chainId, address: t.address, symbol: t.symbol, name: t.name },
-        )
-        return {
-          verdict: r.verdict,
-          ...(r.impersonates ? { impersonates: r.impersonates } : {}),
-          reasons: publicReasons(r.reasons),
-          summary: r.summary,
-        }
-      })
-      return { results }
+      return { results: request.body.tokens.map((t) => answerToken(t, tokens)) }
     },
   )
 
@@ -236,10 +185,11 @@ export async function guardRoutes(base: FastifyInstance, deps: DomainDeps & { gu
       const rpc = rpcUrls.get(txChainId(input) ?? -1)
       // With an RPC endpoint for the chain, spenders are looked up so approvals to plain accounts
       // (EOAs) are caught; a slow or failing endpoint leaves the kind unknown rather than stalling.
-      const r = rpc
-        ? await analyzeTxWithCode(input, { tokens, screener }, (a) => fetchCode(rpc, a, fetchWithTimeout))
-        : analyzeTx(input, { tokens, screener })
-      return { verdict: r.verdict, summary: r.summary, reasons: publicReasons(r.reasons) }
+      return answerTx(
+        input,
+        { tokens, screener },
+        rpc ? (a) => fetchCode(rpc, a, fetchWithTimeout) : undefined,
+      )
     },
   )
 
@@ -262,14 +212,7 @@ export async function guardRoutes(base: FastifyInstance, deps: DomainDeps & { gu
     },
     async (request) => {
       const { screener } = service.engines()
-      return {
-        results: request.body.addresses.map((a) => {
-          const r = screener.screen(a)
-          return r.error
-            ? { address: a, error: r.error }
-            : { address: r.address, verdict: r.verdict, lists: r.lists, reasons: publicReasons(r.reasons) }
-        }),
-      }
+      return { results: request.body.addresses.map((a) => answerSanctions(screener, a)) }
     },
   )
 }
