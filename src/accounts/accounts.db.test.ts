@@ -391,6 +391,33 @@ describe('withdrawal whitelist and locks', () => {
     const shown = (await b.get('/api/accounts/security')).json().withdrawalLock
     expect(shown).toEqual({ locked: true, until: second.toISOString(), reason: 'anti_phishing_changed' })
   })
+
+  it('audits a protection change twice: the lock by the system, the change by the customer', async () => {
+    const { b, id } = await registeredCustomer()
+    const at = t.clock.now()
+    expect((await b.post('/api/accounts/anti-phishing', { code: 'Audit1' })).statusCode).toBe(200)
+    const entries = await t.db
+      .selectFrom('audit_log')
+      .select(['actor', 'action', 'target', 'details'])
+      .where('target', '=', `user:${id}`)
+      .where('action', 'in', ['accounts.withdrawal_locked', 'accounts.anti_phishing_code_set'])
+      .orderBy('seq')
+      .execute()
+    expect(entries).toEqual([
+      {
+        actor: 'system',
+        action: 'accounts.withdrawal_locked',
+        target: `user:${id}`,
+        details: { reason: 'anti_phishing_changed', until: new Date(at.getTime() + 24 * HOUR).toISOString() },
+      },
+      {
+        actor: `user:${id}`,
+        action: 'accounts.anti_phishing_code_set',
+        target: `user:${id}`,
+        details: { first: true },
+      },
+    ])
+  })
 })
 
 describe('API keys', () => {

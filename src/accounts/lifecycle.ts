@@ -16,7 +16,7 @@ import { assertPasswordAcceptable } from './password-policy.ts'
 import { assertNotFrozen, securityRow, userRow } from './repo.ts'
 import { passwordScore } from './strength.ts'
 import { type SecondFactorInput, secondFactors, verifySecondFactor } from './two-factor.ts'
-import { startWithdrawalLock } from './withdrawal-locks.ts'
+import { recordProtectionChange } from './withdrawal-locks.ts'
 
 const CONFIRM_MS = 24 * HOUR_MS
 const RESET_MS = 30 * MINUTE_MS
@@ -189,11 +189,10 @@ export async function completePasswordReset(
       .where('user_id', '=', user.id)
       .where('revoked_at', 'is', null)
       .execute()
-    await startWithdrawalLock(tx, user.id, 'account_recovered', at)
-    await appendAudit(tx, {
-      actor: `user:${user.id}`,
+    await recordProtectionChange(tx, {
+      userId: user.id,
+      lock: 'account_recovered',
       action: 'accounts.password_reset',
-      target: `user:${user.id}`,
       at,
     })
   })
@@ -242,11 +241,10 @@ export async function changePassword(
       .where('id', '!=', keepSessionId)
       .where('revoked_at', 'is', null)
       .execute()
-    await startWithdrawalLock(tx, userId, 'password_changed', at)
-    await appendAudit(tx, {
-      actor: `user:${userId}`,
+    await recordProtectionChange(tx, {
+      userId,
+      lock: 'password_changed',
       action: 'accounts.password_changed',
-      target: `user:${userId}`,
       at,
     })
   })
@@ -273,11 +271,10 @@ export async function setAntiPhishingCode(
       .set({ anti_phishing_code: code })
       .where('user_id', '=', userId)
       .execute()
-    await startWithdrawalLock(tx, userId, 'anti_phishing_changed', at)
-    await appendAudit(tx, {
-      actor: `user:${userId}`,
+    await recordProtectionChange(tx, {
+      userId,
+      lock: 'anti_phishing_changed',
       action: 'accounts.anti_phishing_code_set',
-      target: `user:${userId}`,
       details: { first: previous.anti_phishing_code === null },
       at,
     })
@@ -362,11 +359,10 @@ export async function confirmEmailChange(deps: AccountsDeps, token: string) {
       .set({ email_confirmed_at: at })
       .where('user_id', '=', row.user_id)
       .execute()
-    await startWithdrawalLock(tx, row.user_id, 'email_changed', at)
-    await appendAudit(tx, {
-      actor: `user:${row.user_id}`,
+    await recordProtectionChange(tx, {
+      userId: row.user_id,
+      lock: 'email_changed',
       action: 'accounts.email_changed',
-      target: `user:${row.user_id}`,
       details: { from: user.email, to: row.new_email },
       at,
     })

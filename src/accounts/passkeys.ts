@@ -15,13 +15,12 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server'
-import { appendAudit } from '../platform/audit.ts'
 import type { Config } from '../platform/config.ts'
 import { AppError, errors } from '../platform/errors.ts'
 import { raiseAlert } from './alerts.ts'
 import { type AccountsDeps, MINUTE_MS, publicUrl } from './context.ts'
 import type { Executor } from './repo.ts'
-import { startWithdrawalLock } from './withdrawal-locks.ts'
+import { recordProtectionChange } from './withdrawal-locks.ts'
 
 const CHALLENGE_MS = 5 * MINUTE_MS
 
@@ -99,11 +98,10 @@ export async function registerPasskey(
         last_used_at: null,
       })
       .execute()
-    await startWithdrawalLock(tx, userId, 'passkeys_changed', at)
-    await appendAudit(tx, {
-      actor: `user:${userId}`,
+    await recordProtectionChange(tx, {
+      userId,
+      lock: 'passkeys_changed',
       action: 'accounts.passkey_added',
-      target: `user:${userId}`,
       details: { name },
       at,
     })
@@ -251,11 +249,10 @@ export async function removePasskey(deps: AccountsDeps, userId: string, id: stri
       .returning(['name'])
       .executeTakeFirst()
     if (!row) throw errors.notFound('The passkey')
-    await startWithdrawalLock(tx, userId, 'passkeys_changed', at)
-    await appendAudit(tx, {
-      actor: `user:${userId}`,
+    await recordProtectionChange(tx, {
+      userId,
+      lock: 'passkeys_changed',
       action: 'accounts.passkey_removed',
-      target: `user:${userId}`,
       details: { name: row.name },
       at,
     })

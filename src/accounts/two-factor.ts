@@ -14,7 +14,7 @@ import { verifyPasskeyAssertion } from './passkeys.ts'
 import { looksLikeRecoveryCode, newRecoveryCodes, recoveryCodeDigest } from './recovery-codes.ts'
 import { assertNotFrozen, type Executor, securityRow, userRow } from './repo.ts'
 import { newTotpSecret, TOTP_LOCK_MS, TOTP_MAX_FAILURES, totpUri, verifyTotp } from './totp.ts'
-import { startWithdrawalLock } from './withdrawal-locks.ts'
+import { recordProtectionChange } from './withdrawal-locks.ts'
 
 export type SecondFactorInput = {
   totpCode?: string | undefined
@@ -253,11 +253,10 @@ export async function confirmTotpEnrolment(deps: AccountsDeps, userId: string, c
       .where('user_id', '=', userId)
       .execute()
     await replaceRecoveryCodes(tx, userId, codes)
-    await startWithdrawalLock(tx, userId, 'two_factor_changed', now)
-    await appendAudit(tx, {
-      actor: `user:${userId}`,
+    await recordProtectionChange(tx, {
+      userId,
+      lock: 'two_factor_changed',
       action: 'accounts.totp_enabled',
-      target: `user:${userId}`,
       at: now,
     })
   })
@@ -283,11 +282,10 @@ export async function disableTotp(deps: AccountsDeps, userId: string, input: Sec
       .where('user_id', '=', userId)
       .execute()
     await tx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute()
-    await startWithdrawalLock(tx, userId, 'two_factor_changed', now)
-    await appendAudit(tx, {
-      actor: `user:${userId}`,
+    await recordProtectionChange(tx, {
+      userId,
+      lock: 'two_factor_changed',
       action: 'accounts.totp_disabled',
-      target: `user:${userId}`,
       at: now,
     })
   })

@@ -11,7 +11,7 @@ import { type AccountsDeps, HOUR_MS } from './context.ts'
 import type { Executor } from './repo.ts'
 import { assertNotFrozen, securityRow, userRow } from './repo.ts'
 import { type SecondFactorInput, verifySecondFactor } from './two-factor.ts'
-import { startWithdrawalLock, withdrawalLock } from './withdrawal-locks.ts'
+import { recordProtectionChange, startWithdrawalLock, withdrawalLock } from './withdrawal-locks.ts'
 
 export const WHITELIST_DELAY_MS = 24 * HOUR_MS
 
@@ -92,11 +92,10 @@ export async function addWhitelistEntry(deps: AccountsDeps, userId: string, inpu
       })
       .returning(['id'])
       .executeTakeFirstOrThrow()
-    await startWithdrawalLock(tx, userId, 'whitelist_changed', at)
-    await appendAudit(tx, {
-      actor: `user:${userId}`,
+    await recordProtectionChange(tx, {
+      userId,
+      lock: 'whitelist_changed',
       action: 'accounts.whitelist_added',
-      target: `user:${userId}`,
       details: { network: input.network, address: check.canonical, usableAt: usableAt.toISOString() },
       at,
     })
@@ -136,11 +135,10 @@ export async function removeWhitelistEntry(
       .returning(['network', 'address'])
       .executeTakeFirst()
     if (!row) throw errors.notFound('The whitelist entry')
-    await startWithdrawalLock(tx, userId, 'whitelist_changed', at)
-    await appendAudit(tx, {
-      actor: `user:${userId}`,
+    await recordProtectionChange(tx, {
+      userId,
+      lock: 'whitelist_changed',
       action: 'accounts.whitelist_removed',
-      target: `user:${userId}`,
       details: row,
       at,
     })

@@ -25,6 +25,37 @@ export async function startWithdrawalLock(
   return until
 }
 
+export type ProtectionChangeParameters = {
+  userId: string
+  /** The trigger, which sets how long withdrawals stay locked. */
+  lock: LockReason
+  /** The audit action, e.g. `accounts.passkey_added`. */
+  action: string
+  details?: Record<string, unknown>
+  at: Date
+}
+
+/**
+ * What every change a customer makes to their account's protection records, inside the change's
+ * transaction: the withdrawal lock it triggers and the audit entry naming the customer as actor.
+ *
+ * @example
+ * await recordProtectionChange(tx, { userId, lock: 'passkeys_changed', action: 'accounts.passkey_added', details: { name }, at })
+ */
+export async function recordProtectionChange(
+  tx: Executor,
+  { userId, lock, action, details, at }: ProtectionChangeParameters,
+): Promise<void> {
+  await startWithdrawalLock(tx, userId, lock, at)
+  await appendAudit(tx, {
+    actor: `user:${userId}`,
+    action,
+    target: `user:${userId}`,
+    ...(details ? { details } : {}),
+    at,
+  })
+}
+
 /**
  * The withdrawal lock in force for a user at `at`: locked until the latest end among its locks.
  * @example const lock = await withdrawalLock({ db }, userId, clock.now()); if (lock.locked) …
