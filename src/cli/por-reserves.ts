@@ -4,7 +4,6 @@
  * liabilities), and verify proof files published by other exchanges. Exit 0 ok, 1 a check failed.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
 import { createPublicClient, http } from 'viem'
 import { formatExternalResult, verifyExternalFiles } from '../por/external/index.ts'
 import {
@@ -16,29 +15,50 @@ import {
   loadChallenge,
   loadReserves,
   type ReserveReportRow,
+  type ReserveRowResult,
   type ReservesVerification,
   reserveReport,
   verifyReserves,
   verifyRoundReserves,
 } from '../por/reserves/index.ts'
 import { namedValues, printJson } from './output.ts'
-import type { CliIo, CliVerb } from './types.ts'
+import type { CliIo } from './types.ts'
 import { UsageError } from './types.ts'
+import { defineVerb } from './verb.ts'
 
-export const challengeVerb: CliVerb = {
+/** The chain readers named by repeated `--rpc CHAIN=URL` and `--esplora CHAIN=URL` flags. */
+export function chainReaders(
+  rpc: string[] | undefined,
+  esploraUrls: string[] | undefined,
+): { evm: Record<string, EvmReader>; esplora: Record<string, EsploraClient> } {
+  const evm: Record<string, EvmReader> = {}
+  for (const [chain, url] of Object.entries(namedValues(rpc, '--rpc'))) {
+    evm[chain] = createPublicClient({ transport: http(url) })
+  }
+  const esplora: Record<string, EsploraClient> = {}
+  for (const [chain, baseUrl] of Object.entries(namedValues(esploraUrls, '--esplora')))
+    esplora[chain] = { baseUrl }
+  return { evm, esplora }
+}
+
+/** One verified reserve row, `ok  ` or `FAIL` first, as the reserves and audit verbs print it. */
+export function reserveRowLine(r: ReserveRowResult, label: string): string {
+  const status = r.ownership.ok ? 'ok  ' : 'FAIL'
+  const why = r.ownership.ok ? r.ownership.detail : r.ownership.reason
+  return `${status} ${label} ${r.line} ${r.chain} ${r.address} ${r.asset}: ${why} [balance: ${r.balanceSource}]\n`
+}
+
+export const challengeVerb = defineVerb({
   summary: 'Draw the reserve challenge of a round (the text every reserve address signs)',
   usage: '--exchange ID --round ID --snapshot CHAIN=HEIGHT [--snapshot …] [--out FILE] [--json]',
-  async run(args, io) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        exchange: { type: 'string' },
-        round: { type: 'string' },
-        snapshot: { type: 'string', multiple: true },
-        out: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    })
+  options: {
+    exchange: { type: 'string' },
+    round: { type: 'string' },
+    snapshot: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run({ values }, io) {
     if (!values.exchange || !values.round) throw new UsageError('--exchange and --round are required')
     const snapshots: Record<string, number> = {}
     for (const [chain, height] of Object.entries(namedValues(values.snapshot, '--snapshot'))) {
@@ -53,39 +73,30 @@ export const challengeVerb: CliVerb = {
     else io.stdout(`${challengeMessage(challenge)}\n`)
     return 0
   },
-}
+})
 
-export const reservesVerb: CliVerb = {
+export const reservesVerb = defineVerb({
   summary:
     'Verify a reserves CSV for a round: ownership signatures, balances at the snapshot, ratio per asset',
   usage:
     '--reserves R.csv --challenge C.json (--round DIR | --assets A.csv) [--rpc CHAIN=URL …] ' +
     '[--esplora CHAIN=URL …] [--auditor] [--json]',
-  async run(args, io) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        reserves: { type: 'string' },
-        challenge: { type: 'string' },
-        round: { type: 'string' },
-        assets: { type: 'string' },
-        rpc: { type: 'string', multiple: true },
-        esplora: { type: 'string', multiple: true },
-        auditor: { type: 'boolean' },
-        json: { type: 'boolean' },
-      },
-    })
+  options: {
+    reserves: { type: 'string' },
+    challenge: { type: 'string' },
+    round: { type: 'string' },
+    assets: { type: 'string' },
+    rpc: { type: 'string', multiple: true },
+    esplora: { type: 'string', multiple: true },
+    auditor: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+  async run({ values }, io) {
     if (!values.reserves || !values.challenge) throw new UsageError('--reserves and --challenge are required')
     if (!values.round && !values.assets) {
       throw new UsageError('--round DIR or --assets A.csv is required (asset decimals)')
     }
-    const evm: Record<string, EvmReader> = {}
-    for (const [chain, url] of Object.entries(namedValues(values.rpc, '--rpc'))) {
-      evm[chain] = createPublicClient({ transport: http(url) })
-    }
-    const esplora: Record<string, EsploraClient> = {}
-    for (const [chain, baseUrl] of Object.entries(namedValues(values.esplora, '--esplora')))
-      esplora[chain] = { baseUrl }
+    const { evm, esplora } = chainReaders(values.rpc, values.esplora)
     let verification: ReservesVerification
     let report: ReserveReportRow[]
     if (values.round) {
@@ -131,11 +142,7 @@ export const reservesVerb: CliVerb = {
       return ok ? 0 : 1
     }
     for (const r of verification.rows) {
-      const status = r.ownership.ok ? 'ok  ' : 'FAIL'
-      const why = r.ownership.ok ? r.ownership.detail : r.ownership.reason
-      io.stdout(
-        `${status} line ${r.line} ${r.chain} ${r.address} ${r.asset}: ${why} [balance: ${r.balanceSource}]\n`,
-      )
+      io.stdout(reserveRowLine(r, 'line'))
       for (const n of r.notes) io.stdout(`       note: ${n}\n`)
     }
     for (const [chain, b] of Object.entries(verification.snapshotBlocks)) {
@@ -150,18 +157,15 @@ export const reservesVerb: CliVerb = {
     )
     return ok ? 0 : 1
   },
-}
+})
 
-export const verifyExternalVerb: CliVerb = {
+export const verifyExternalVerb = defineVerb({
   summary:
     'Verify PoR files published by other exchanges (OKX v1/v2, Binance, Bybit, Bitget, OKX reserve CSV)',
   usage: 'FILE… [--json]   (OKX v2: give the user-info file and the full tree file together)',
-  async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { json: { type: 'boolean' } },
-    })
+  options: { json: { type: 'boolean' } },
+  positionals: true,
+  async run({ values, positionals }, io) {
     if (positionals.length === 0) throw new UsageError('give at least one file')
     let results: Awaited<ReturnType<typeof verifyExternalFiles>>
     try {
@@ -177,7 +181,7 @@ export const verifyExternalVerb: CliVerb = {
     else io.stdout(`${results.map(formatExternalResult).join('\n\n')}\n`)
     return ok ? 0 : 1
   },
-}
+})
 
 /**
  * Entry for callers that want the verb without the CLI plumbing.

@@ -4,8 +4,6 @@
  */
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
-import { createPublicClient, http } from 'viem'
 import { isAppError } from '../platform/errors.ts'
 import {
   auditRound,
@@ -20,25 +18,21 @@ import {
   type VerifyResult,
   verifyProof,
 } from '../por/index.ts'
+import { formatReserveReport, verifyRoundReserves } from '../por/reserves/index.ts'
+import { printJson } from './output.ts'
 import {
-  type EsploraClient,
-  type EvmReader,
-  formatReserveReport,
-  verifyRoundReserves,
-} from '../por/reserves/index.ts'
-import { namedValues, printJson } from './output.ts'
-import { challengeVerb, reservesVerb, verifyExternalVerb } from './por-reserves.ts'
+  chainReaders,
+  challengeVerb,
+  reserveRowLine,
+  reservesVerb,
+  verifyExternalVerb,
+} from './por-reserves.ts'
 import { type CliGroup, type CliIo, UsageError } from './types.ts'
+import { defineVerb, optionalCount, required } from './verb.ts'
 
-function need(value: string | undefined, flag: string): string {
-  if (!value) throw new UsageError(`${flag} is required`)
-  return value
-}
-
-function int(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined
-  if (!/^[0-9]+$/.test(value)) throw new UsageError(`${flag} must be a non-negative integer`)
-  return Number(value)
+/** Prints checks one a line, `ok  ` or `FAIL` first. */
+function printChecks(io: CliIo, checks: { ok: boolean; name: string; detail: string }[]): void {
+  for (const c of checks) io.stdout(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(16)} ${c.detail}\n`)
 }
 
 /** Prints a verification result check by check (or as JSON). */
@@ -47,7 +41,7 @@ function printVerify(io: CliIo, result: VerifyResult, asJson: boolean) {
     printJson(io, result)
     return
   }
-  for (const c of result.checks) io.stdout(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(16)} ${c.detail}\n`)
+  printChecks(io, result.checks)
   if (result.ok) {
     const p = result.pieces[0]
     io.stdout(
@@ -71,44 +65,41 @@ export const porCommands: CliGroup = {
     challenge: challengeVerb,
     reserves: reservesVerb,
     'verify-external': verifyExternalVerb,
-    build: {
+    build: defineVerb({
       summary: 'Build a round from a liabilities snapshot and an assets file',
       usage:
         '--liabilities L.csv --assets A.csv --out DIR [--round-id ID] [--reserves R.csv --challenge C.json] [--depth N] [--split N] ' +
         '[--no-shuffle] [--exempt FILE] [--workers N] [--json]',
-      async run(args, io) {
-        const { values } = parseArgs({
-          args,
-          options: {
-            liabilities: { type: 'string' },
-            assets: { type: 'string' },
-            reserves: { type: 'string' },
-            challenge: { type: 'string' },
-            out: { type: 'string' },
-            'round-id': { type: 'string' },
-            depth: { type: 'string' },
-            split: { type: 'string' },
-            'no-shuffle': { type: 'boolean' },
-            exempt: { type: 'string' },
-            workers: { type: 'string' },
-            json: { type: 'boolean' },
-          },
-        })
-        const outDir = need(values.out, '--out')
+      options: {
+        liabilities: { type: 'string' },
+        assets: { type: 'string' },
+        reserves: { type: 'string' },
+        challenge: { type: 'string' },
+        out: { type: 'string' },
+        'round-id': { type: 'string' },
+        depth: { type: 'string' },
+        split: { type: 'string' },
+        'no-shuffle': { type: 'boolean' },
+        exempt: { type: 'string' },
+        workers: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      async run({ values }, io) {
+        const outDir = required(values.out, '--out')
         const exemptions = values.exempt
           ? readFileSync(values.exempt, 'utf8')
               .split('\n')
               .map((l) => l.replace(/#.*/, '').trim())
               .filter(Boolean)
           : []
-        const depth = int(values.depth, '--depth')
-        const split = int(values.split, '--split')
-        const workers = int(values.workers, '--workers')
+        const depth = optionalCount(values.depth, '--depth')
+        const split = optionalCount(values.split, '--split')
+        const workers = optionalCount(values.workers, '--workers')
         let lastShown = ''
         try {
           const result = await buildRound({
-            liabilitiesPath: need(values.liabilities, '--liabilities'),
-            assetsPath: need(values.assets, '--assets'),
+            liabilitiesPath: required(values.liabilities, '--liabilities'),
+            assetsPath: required(values.assets, '--assets'),
             outDir,
             roundId: values['round-id'] ?? new Date().toISOString().slice(0, 7),
             roundSecret: crypto.getRandomValues(new Uint8Array(32)),
@@ -151,23 +142,20 @@ export const porCommands: CliGroup = {
           return 1
         }
       },
-    },
-    proof: {
+    }),
+    proof: defineVerb({
       summary: "Extract a user's inclusion proof from a round directory",
       usage: '--round DIR --user ID [--out FILE] [--json]',
-      async run(args, io) {
-        const { values } = parseArgs({
-          args,
-          options: {
-            round: { type: 'string' },
-            user: { type: 'string' },
-            out: { type: 'string' },
-            json: { type: 'boolean' },
-          },
-        })
-        const round = openRound(need(values.round, '--round'))
+      options: {
+        round: { type: 'string' },
+        user: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      async run({ values }, io) {
+        const round = openRound(required(values.round, '--round'))
         try {
-          const proof = round.proof(need(values.user, '--user'))
+          const proof = round.proof(required(values.user, '--user'))
           if (values.out) {
             const bytes = encodeProof(proof)
             writeFileSync(values.out, bytes)
@@ -182,23 +170,20 @@ export const porCommands: CliGroup = {
           round.close()
         }
       },
-    },
-    verify: {
+    }),
+    verify: defineVerb({
       summary: 'Verify a proof file (binary or JSON) against a root or a round directory',
       usage: '--proof FILE [--round DIR | --root HEX] [--json]',
-      async run(args, io) {
-        const { values } = parseArgs({
-          args,
-          options: {
-            proof: { type: 'string' },
-            round: { type: 'string' },
-            root: { type: 'string' },
-            json: { type: 'boolean' },
-          },
-        })
+      options: {
+        proof: { type: 'string' },
+        round: { type: 'string' },
+        root: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      async run({ values }, io) {
         let proof: ReturnType<typeof parseProofFile>
         try {
-          proof = parseProofFile(readFileSync(need(values.proof, '--proof')))
+          proof = parseProofFile(readFileSync(required(values.proof, '--proof')))
         } catch (e) {
           if (e instanceof UsageError) throw e
           const check = { name: 'format', ok: false, detail: (e as Error).message }
@@ -235,25 +220,22 @@ export const porCommands: CliGroup = {
         printVerify(io, result, values.json ?? false)
         return result.ok ? 0 : 1
       },
-    },
-    audit: {
+    }),
+    audit: defineVerb({
       summary:
         'Recompute a round from its auditor package and, given its reserves file and challenge, re-verify every ' +
         'reserve signature and balance on chain',
       usage: 'DIR [--reserves R.csv --challenge C.json] [--rpc CHAIN=URL …] [--esplora CHAIN=URL …] [--json]',
-      async run(args, io) {
-        const { values, positionals } = parseArgs({
-          args,
-          allowPositionals: true,
-          options: {
-            json: { type: 'boolean' },
-            reserves: { type: 'string' },
-            challenge: { type: 'string' },
-            rpc: { type: 'string', multiple: true },
-            esplora: { type: 'string', multiple: true },
-          },
-        })
-        const dir = need(positionals[0], 'DIR')
+      options: {
+        json: { type: 'boolean' },
+        reserves: { type: 'string' },
+        challenge: { type: 'string' },
+        rpc: { type: 'string', multiple: true },
+        esplora: { type: 'string', multiple: true },
+      },
+      positionals: true,
+      async run({ values, positionals }, io) {
+        const dir = required(positionals[0], 'DIR')
         const report = auditRound(dir)
         // Reserves: explicit flags, else the files of the package when present.
         const reservesFile =
@@ -262,13 +244,7 @@ export const porCommands: CliGroup = {
           values.challenge ?? (existsSync(join(dir, 'challenge.json')) ? join(dir, 'challenge.json') : '')
         let reserves: Awaited<ReturnType<typeof verifyRoundReserves>> | undefined
         if (reservesFile && challengeFile) {
-          const evm: Record<string, EvmReader> = {}
-          for (const [chain, url] of Object.entries(namedValues(values.rpc, '--rpc'))) {
-            evm[chain] = createPublicClient({ transport: http(url) })
-          }
-          const esplora: Record<string, EsploraClient> = {}
-          for (const [chain, baseUrl] of Object.entries(namedValues(values.esplora, '--esplora')))
-            esplora[chain] = { baseUrl }
+          const { evm, esplora } = chainReaders(values.rpc, values.esplora)
           reserves = await verifyRoundReserves({
             roundDir: dir,
             reservesFile,
@@ -290,16 +266,9 @@ export const porCommands: CliGroup = {
               : {}),
           })
         } else {
-          for (const c of report.checks)
-            io.stdout(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(16)} ${c.detail}\n`)
+          printChecks(io, report.checks)
           if (reserves) {
-            for (const r of reserves.verification.rows) {
-              const why = r.ownership.ok ? r.ownership.detail : r.ownership.reason
-              io.stdout(
-                `${r.ownership.ok ? 'ok  ' : 'FAIL'} reserve line ${r.line} ${r.chain} ${r.address} ${r.asset}: ${why} ` +
-                  `[balance: ${r.balanceSource}]\n`,
-              )
-            }
+            for (const r of reserves.verification.rows) io.stdout(reserveRowLine(r, 'reserve line'))
             io.stdout(`\n${formatReserveReport(reserves.report)}\n`)
           } else {
             io.stdout('(no reserves file and challenge in the package: liabilities only)\n')
@@ -310,6 +279,6 @@ export const porCommands: CliGroup = {
         }
         return ok ? 0 : 1
       },
-    },
+    }),
   },
 }
