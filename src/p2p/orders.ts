@@ -117,6 +117,22 @@ export function createOrders(deps: P2pDeps) {
     for (const event of riskEvents(order, clock.now())) events.publish(event)
   }
 
+  async function findOrder(orderId: string) {
+    const order = await db.selectFrom('p2p_orders').selectAll().where('id', '=', orderId).executeTakeFirst()
+    if (!order) throw errors.notFound('The order')
+    return order
+  }
+
+  /** The order `takerId` already placed with this idempotency key, if any. */
+  function placedWithKey(takerId: string, idempotencyKey: string) {
+    return db
+      .selectFrom('p2p_orders')
+      .selectAll()
+      .where('taker_id', '=', takerId)
+      .where('idempotency_key', '=', idempotencyKey)
+      .executeTakeFirst()
+  }
+
   async function lockOrder(tx: Tx, orderId: string) {
     const order = await tx
       .selectFrom('p2p_orders')
@@ -224,12 +240,7 @@ export function createOrders(deps: P2pDeps) {
      * verified country is not in the ad's allowlist.
      */
     async place(takerId: string, adId: string, input: PlaceOrderInput): Promise<OrderRow> {
-      const replay = await db
-        .selectFrom('p2p_orders')
-        .selectAll()
-        .where('taker_id', '=', takerId)
-        .where('idempotency_key', '=', input.idempotencyKey)
-        .executeTakeFirst()
+      const replay = await placedWithKey(takerId, input.idempotencyKey)
       if (replay) return assertSameRequest(replay, adId)
       const taker = await identities.forRules(takerId)
       const prices = new Map(
@@ -402,12 +413,7 @@ export function createOrders(deps: P2pDeps) {
       } catch (error) {
         if (isUniqueViolation(error)) {
           // The same key raced itself: the other request created the order.
-          const existing = await db
-            .selectFrom('p2p_orders')
-            .selectAll()
-            .where('taker_id', '=', takerId)
-            .where('idempotency_key', '=', input.idempotencyKey)
-            .executeTakeFirst()
+          const existing = await placedWithKey(takerId, input.idempotencyKey)
           if (existing) return assertSameRequest(existing, adId)
         }
         if (refusedUnder !== null && error instanceof AppError) {
@@ -457,12 +463,7 @@ export function createOrders(deps: P2pDeps) {
       orderId: string,
       factor: Omit<SecondFactorInput, 'userId'>,
     ): Promise<OrderRow> {
-      const before = await db
-        .selectFrom('p2p_orders')
-        .selectAll()
-        .where('id', '=', orderId)
-        .executeTakeFirst()
-      if (!before) throw errors.notFound('The order')
+      const before = await findOrder(orderId)
       assertParty(before, userId, 'seller')
       // Verified before the transaction: no slow checks while rows are locked.
       await deps.secondFactor.confirm({ userId, ...factor })
@@ -567,8 +568,7 @@ export function createOrders(deps: P2pDeps) {
 
     /** One order for one of its parties (expiring it first when its window has passed). */
     async get(userId: string, orderId: string): Promise<OrderRow> {
-      let order = await db.selectFrom('p2p_orders').selectAll().where('id', '=', orderId).executeTakeFirst()
-      if (!order) throw errors.notFound('The order')
+      let order = await findOrder(orderId)
       assertParty(order, userId)
       if (order.status === 'pending_payment' && order.expires_at <= clock.now()) {
         order = (await expireOne(orderId)) ?? order
@@ -576,10 +576,8 @@ export function createOrders(deps: P2pDeps) {
       return order
     },
 
-    async getForStaff(orderId: string): Promise<OrderRow> {
-      const order = await db.selectFrom('p2p_orders').selectAll().where('id', '=', orderId).executeTakeFirst()
-      if (!order) throw errors.notFound('The order')
-      return order
+    getForStaff(orderId: string): Promise<OrderRow> {
+      return findOrder(orderId)
     },
 
     async listMine(userId: string): Promise<OrderRow[]> {
