@@ -1,85 +1,15 @@
 /**
  * @module The P2P API's shapes as the web app reads them, and small helpers shared by the pages.
+ * The response shapes are the server's own types (type-only imports, erased from the bundle), so
+ * the pages cannot drift from what the API sends.
  */
 import { useEffect, useState } from 'react'
+import type { AdView, OrderView } from '../../../src/p2p/index.ts'
 import { get } from '../platform/api.ts'
 
-export type Eligibility = { ok: true } | { ok: false; code: string; reason: string }
-
-export type Ad = {
-  id: string
-  side: 'buy' | 'sell'
-  asset: string
-  fiat: string
-  priceType: 'fixed' | 'floating'
-  price: string | null
-  marginBps: number | null
-  minOrder: string
-  maxOrder: string
-  availableAmount: string
-  paymentMethods: string[]
-  terms: string
-  allowedCountries: string[]
-  paymentWindowMinutes: number
-  status: 'active' | 'paused' | 'closed'
-  version: number
-  advertiser: { id: string; displayName: string; country: string | null }
-  eligibility: Eligibility
-  updatedAt: string
-}
-
-export type Metrics = {
-  views: number
-  blocked: number
-  orders: number
-  open: number
-  completed: number
-  cancelled: number
-  expired: number
-  appealed: number
-  refunded: number
-  abnormal: number
-  completionRate: string | null
-  conversion: string | null
-}
-
-export type AdMetrics = Metrics & {
-  adId: string
-  byAllowlist: Array<Metrics & { allowlistVersion: number; allowedCountries: string[]; since: string }>
-}
-
-export type Order = {
-  id: string
-  adId: string
-  adVersion: number
-  role: 'buyer' | 'seller' | 'staff'
-  buyer: { id: string; displayName: string }
-  seller: { id: string; displayName: string }
-  asset: string
-  fiat: string
-  amount: string
-  price: string
-  fiatAmount: string
-  terms: {
-    side: 'buy' | 'sell'
-    price: string
-    paymentMethods: string[]
-    terms: string
-    minOrderFiat: string
-    maxOrderFiat: string
-    allowedCountries: string[]
-    paymentWindowMinutes: number
-  }
-  status: 'pending_payment' | 'paid' | 'released' | 'cancelled' | 'expired' | 'refunded'
-  createdAt: string
-  expiresAt: string
-  paidAt: string | null
-  completedAt: string | null
-  appealableAt: string | null
-  appealOpen: boolean
-  appeal: { at: string; by: string; reason: string } | null
-  resolution: 'release' | 'refund' | null
-}
+export type { AdMetrics, Metrics } from '../../../src/p2p/index.ts'
+export type Ad = AdView
+export type Order = OrderView
 
 export type Country = { code: string; name: string; kind: 'country' | 'region' }
 export type Reference = { countries: Country[]; paymentMethods: string[]; assets: string[]; fiats: string[] }
