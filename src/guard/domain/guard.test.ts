@@ -79,6 +79,17 @@ describe('domain guard', () => {
     expect(guard.check('metamask.io').reasons[0]?.code).toBe('OFFICIAL_DOMAIN')
   })
 
+  it('warns, rather than allows, when a feed lists an official domain (a hijacked front end)', () => {
+    const g = createDomainGuard({ blocklist: ['app.uniswap.org'] })
+    const r = g.check('https://app.uniswap.org/swap')
+    expect(r).toMatchObject({ verdict: 'warn', brand: 'Uniswap' })
+    expect(r.reasons.map((x) => x.code)).toEqual(['OFFICIAL_DOMAIN_REPORTED'])
+    expect(g.check('uniswap.org').verdict).toBe('allow')
+    // An operator's own allowlist is a reviewed decision and still wins.
+    const reviewed = createDomainGuard({ blocklist: ['app.uniswap.org'], allowlist: ['app.uniswap.org'] })
+    expect(reviewed.check('app.uniswap.org').verdict).toBe('allow')
+  })
+
   it('blocks listed domains and their subdomains', () => {
     expect(guard.check('app.listed-drainer.xyz')).toMatchObject({ verdict: 'block' })
     expect(codes('listed-drainer.xyz')).toContain('BLOCKLISTED')

@@ -304,8 +304,24 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     if (allowed)
       return done(input, n, [reason('ALLOWLISTED', 'allow', `${allowed} is on an allowlist.`)], undefined)
     const own = official.match(n.host, n.registrable)
+    const listed = block.match(n.host, n.registrable)
     if (own) {
       const brand = officialBrand.get(own)
+      // Official front ends do get hijacked (Aerodrome and Velodrome's DNS, November 2023 and 2025),
+      // and feeds list them while it lasts: a warning, since a stale entry must not block the real site.
+      if (listed)
+        return done(
+          input,
+          n,
+          [
+            reason(
+              'OFFICIAL_DOMAIN_REPORTED',
+              'warn',
+              `${own} is an official domain of ${brand?.name}, but a phishing feed lists ${listed}: its site may have been hijacked. Check ${brand?.name}'s own announcements before you connect.`,
+            ),
+          ],
+          brand,
+        )
       return done(
         input,
         n,
@@ -313,7 +329,6 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
         brand,
       )
     }
-    const listed = block.match(n.host, n.registrable)
     if (n.registrable && shorteners.has(n.registrable)) {
       // A listed custom subdomain (`scam.cutt.ly`) is one publisher's; the bare service is everyone's.
       const wholeService = listed === n.registrable || listed === `www.${n.registrable}`
