@@ -17,6 +17,14 @@
  * lookalike score counts only runs of three or more once and blocks suffix-only matches at 6 (four
  * Poison-Hunter misses). First run: domains 33.4% blocked, 19 Tranco and 12 crypto-legit false
  * blocks; lookalike 96.7% flagged, 0 false alarms. See docs/guard.md.
+ *
+ * Second disclosure (2026-12-06): with 15 Tranco and 7 crypto-legit false blocks known, two general
+ * mechanisms were added whose motivation came from those sets: link shorteners are treated as shared
+ * services (six of the Tranco blocks were shorteners listed whole by ScamSniffer), and a typo model
+ * decides which near misses block (zapier.com/Zapper, buffer.com/Puffer, toruswallet.io/Trust Wallet
+ * were one or two edits from a brand). The typo model's operations were then chosen on the validation
+ * window (GUARD_TEST_FROM=2024-07 GUARD_TEST_UNTIL=2024-10), not on the reported months, and no
+ * domain from Tranco or the crypto-legit list was added to any list or brand.
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
