@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import { get, post } from '../platform/api.ts'
 import { can, useSession } from '../platform/session.tsx'
-import { ErrorNote, formatTime, Page } from '../platform/ui.tsx'
+import { ErrorNote, formatTime, Page, Table } from '../platform/ui.tsx'
 
 type Frozen = {
   id: string
@@ -36,50 +36,40 @@ export function FrozenAccountsPage() {
       intro="Customers who pressed &quot;This wasn't me&quot;. Contact them through a verified channel, review the audit log, then unfreeze. Withdrawal locks keep running."
     >
       <ErrorNote error={error} />
-      <table>
-        <thead>
-          <tr>
-            <th>Customer</th>
-            <th>Frozen</th>
-            <th>Reason</th>
-            <th />
+      <Table columns={['Customer', 'Frozen', 'Reason', '']}>
+        {accounts.map((a) => (
+          <tr key={a.id}>
+            <td>
+              {a.displayName} <small>{a.email}</small>
+            </td>
+            <td>{a.frozenAt ? formatTime(a.frozenAt) : ''}</td>
+            <td>{a.reason}</td>
+            <td>
+              {can(me, 'accounts.unfreeze') ? (
+                <form
+                  className="row"
+                  onSubmit={(e) => {
+                    e.preventDefault()
+                    post(`/api/staff/accounts/${a.id}/unfreeze`, { note: notes[a.id] ?? '' }).then(
+                      load,
+                      setError,
+                    )
+                  }}
+                >
+                  <input
+                    required
+                    minLength={3}
+                    placeholder="Review note"
+                    value={notes[a.id] ?? ''}
+                    onChange={(e) => setNotes({ ...notes, [a.id]: e.target.value })}
+                  />
+                  <button type="submit">Unfreeze</button>
+                </form>
+              ) : null}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {accounts.map((a) => (
-            <tr key={a.id}>
-              <td>
-                {a.displayName} <small>{a.email}</small>
-              </td>
-              <td>{a.frozenAt ? formatTime(a.frozenAt) : ''}</td>
-              <td>{a.reason}</td>
-              <td>
-                {can(me, 'accounts.unfreeze') ? (
-                  <form
-                    className="row"
-                    onSubmit={(e) => {
-                      e.preventDefault()
-                      post(`/api/staff/accounts/${a.id}/unfreeze`, { note: notes[a.id] ?? '' }).then(
-                        load,
-                        setError,
-                      )
-                    }}
-                  >
-                    <input
-                      required
-                      minLength={3}
-                      placeholder="Review note"
-                      value={notes[a.id] ?? ''}
-                      onChange={(e) => setNotes({ ...notes, [a.id]: e.target.value })}
-                    />
-                    <button type="submit">Unfreeze</button>
-                  </form>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
     </Page>
   )
 }

@@ -2,33 +2,27 @@
  * @module Account pages reached without signing in: sign-up, the emailed links (confirm email,
  * reset password, approve device, "This wasn't me") and the demo mail outbox.
  */
-import { type FormEvent, useEffect, useState } from 'react'
+import { useEffect, useState } from 'react'
 import { get, post } from '../platform/api.ts'
 import { Link } from '../platform/router.tsx'
-import { ErrorNote, formatTime, Page } from '../platform/ui.tsx'
-import { FactorField, PasswordMeter, passwordRules, useHashToken } from './common.tsx'
+import {
+  ActionButton,
+  ActionForm,
+  ErrorNote,
+  Field,
+  formatTime,
+  OkNote,
+  Page,
+  useAction,
+} from '../platform/ui.tsx'
+import { FactorField, NewPasswordField, passwordRules, useHashToken } from './common.tsx'
 
 export function SignUpPage() {
   const [email, setEmail] = useState('')
   const [displayName, setDisplayName] = useState('')
   const [password, setPassword] = useState('')
   const [done, setDone] = useState<string | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [busy, setBusy] = useState(false)
-  async function submit(event: FormEvent) {
-    event.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      setDone(
-        (await post<{ message: string }>('/api/accounts/signup', { email, displayName, password })).message,
-      )
-    } catch (e) {
-      setError(e)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const action = useAction()
   if (done) {
     return (
       <Page title="Check your email">
@@ -43,47 +37,43 @@ export function SignUpPage() {
   }
   return (
     <Page title="Open an account" intro={passwordRules}>
-      <form onSubmit={submit} className="stack narrow">
-        <label>
-          Email
-          <input
-            name="email"
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </label>
-        <label>
-          Name
-          <input
-            name="displayName"
-            required
-            maxLength={100}
-            value={displayName}
-            onChange={(e) => setDisplayName(e.target.value)}
-          />
-        </label>
-        <label>
-          Password
-          <input
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={15}
-            maxLength={128}
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
-        <PasswordMeter password={password} inputs={[email, displayName]} />
-        <ErrorNote error={error} />
-        <button type="submit" disabled={busy}>
-          {busy ? 'Creating…' : 'Create account'}
-        </button>
-      </form>
+      <ActionForm
+        action={action}
+        submit={action.busy ? 'Creating…' : 'Create account'}
+        onSubmit={async () =>
+          setDone(
+            (await post<{ message: string }>('/api/accounts/signup', { email, displayName, password }))
+              .message,
+          )
+        }
+      >
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          value={email}
+          onChange={setEmail}
+        />
+        <Field
+          label="Name"
+          name="displayName"
+          required
+          maxLength={100}
+          value={displayName}
+          onChange={setDisplayName}
+        />
+        <NewPasswordField
+          label="Password"
+          name="password"
+          minLength={15}
+          maxLength={128}
+          value={password}
+          onChange={setPassword}
+          inputs={[email, displayName]}
+        />
+      </ActionForm>
     </Page>
   )
 }
@@ -102,32 +92,26 @@ function TokenAction({
 }) {
   const token = useHashToken()
   const [result, setResult] = useState<string | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [busy, setBusy] = useState(false)
-  async function act() {
-    setBusy(true)
-    setError(null)
-    try {
-      const r = await post<{ message?: string; device?: string; ip?: string }>(url, { token })
-      setResult(r.message ?? `Approved: ${r.device} (IP ${r.ip}). Go back to that device: it signs in now.`)
-    } catch (e) {
-      setError(e)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const action = useAction()
   return (
     <Page title={title} intro={intro}>
       {result ? (
-        <p className="ok" role="status">
-          {result}
-        </p>
+        <OkNote message={result} />
       ) : (
         <div className="stack narrow">
-          <ErrorNote error={error} />
-          <button type="button" onClick={act} disabled={busy || !token}>
+          {action.status}
+          <ActionButton
+            action={action}
+            disabled={!token}
+            onClick={async () => {
+              const r = await post<{ message?: string; device?: string; ip?: string }>(url, { token })
+              setResult(
+                r.message ?? `Approved: ${r.device} (IP ${r.ip}). Go back to that device: it signs in now.`,
+              )
+            }}
+          >
             {button}
-          </button>
+          </ActionButton>
         </div>
       )}
     </Page>
@@ -176,29 +160,21 @@ export function PasswordResetPage() {
   const [password, setPassword] = useState('')
   const [totpCode, setTotpCode] = useState('')
   const [message, setMessage] = useState<string | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  async function submit(event: FormEvent) {
-    event.preventDefault()
-    setError(null)
-    try {
-      const r = token
-        ? await post<{ message: string }>('/api/accounts/password-reset/complete', {
-            token,
-            password,
-            ...(totpCode ? { totpCode } : {}),
-          })
-        : await post<{ message: string }>('/api/accounts/password-reset', { email })
-      setMessage(r.message)
-    } catch (e) {
-      setError(e)
-    }
-  }
+  const action = useAction()
+  const submit = action.handleSubmit(async () => {
+    const r = token
+      ? await post<{ message: string }>('/api/accounts/password-reset/complete', {
+          token,
+          password,
+          ...(totpCode ? { totpCode } : {}),
+        })
+      : await post<{ message: string }>('/api/accounts/password-reset', { email })
+    setMessage(r.message)
+  })
   if (message) {
     return (
       <Page title="Reset your password">
-        <p className="ok" role="status">
-          {message}
-        </p>
+        <OkNote message={message} />
       </Page>
     )
   }
@@ -207,17 +183,7 @@ export function PasswordResetPage() {
       <form onSubmit={submit} className="stack narrow">
         {token ? (
           <>
-            <label>
-              New password
-              <input
-                type="password"
-                autoComplete="new-password"
-                required
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-              />
-            </label>
-            <PasswordMeter password={password} />
+            <NewPasswordField value={password} onChange={setPassword} />
             <FactorField
               value={totpCode}
               onChange={setTotpCode}
@@ -225,12 +191,9 @@ export function PasswordResetPage() {
             />
           </>
         ) : (
-          <label>
-            Email
-            <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-          </label>
+          <Field label="Email" type="email" required value={email} onChange={setEmail} />
         )}
-        <ErrorNote error={error} />
+        <ErrorNote error={action.error} />
         <button type="submit">{token ? 'Set new password' : 'Email me a link'}</button>
       </form>
     </Page>

@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import { get, post } from '../platform/api.ts'
 import { Link } from '../platform/router.tsx'
-import { ErrorNote, formatTime, Page } from '../platform/ui.tsx'
+import { ErrorNote, formatTime, Page, Table } from '../platform/ui.tsx'
 
 export type Overview = {
   score: number
@@ -173,38 +173,28 @@ export function SecurityCenterPage() {
         </div>
       </div>
       <h2>Recent security alerts</h2>
-      <table>
-        <thead>
-          <tr>
-            <th>When</th>
-            <th>What</th>
-            <th>Details</th>
-            <th />
+      <Table columns={['When', 'What', 'Details', '']}>
+        {alerts.map((a) => (
+          <tr key={a.id}>
+            <td>{formatTime(a.at)}</td>
+            <td>{a.title}</td>
+            <td>
+              {Object.entries(a.details)
+                .map(([k, v]) => `${k}: ${String(v)}`)
+                .join(', ')}
+            </td>
+            <td>
+              {a.wasntMeAt ? (
+                'Reported'
+              ) : overview.frozen ? null : (
+                <button type="button" className="link" onClick={() => wasntMe(a.id)}>
+                  This wasn't me
+                </button>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {alerts.map((a) => (
-            <tr key={a.id}>
-              <td>{formatTime(a.at)}</td>
-              <td>{a.title}</td>
-              <td>
-                {Object.entries(a.details)
-                  .map(([k, v]) => `${k}: ${String(v)}`)
-                  .join(', ')}
-              </td>
-              <td>
-                {a.wasntMeAt ? (
-                  'Reported'
-                ) : overview.frozen ? null : (
-                  <button type="button" className="link" onClick={() => wasntMe(a.id)}>
-                    This wasn't me
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
     </Page>
   )
 }

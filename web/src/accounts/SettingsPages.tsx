@@ -3,43 +3,12 @@
  * anti-phishing code, devices, withdrawal whitelist and API keys.
  */
 import { startAuthentication, startRegistration } from '@simplewebauthn/browser'
-import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 import { del, get, post } from '../platform/api.ts'
 import { Link } from '../platform/router.tsx'
-import { ErrorNote, formatTime, Page } from '../platform/ui.tsx'
-import { FactorField, PasswordMeter, passwordRules } from './common.tsx'
+import { ActionButton, ActionForm, Field, formatTime, Page, Table, useAction } from '../platform/ui.tsx'
+import { CurrentPasswordField, FactorField, NewPasswordField, passwordRules } from './common.tsx'
 import { type Overview, WithdrawalLockNote } from './SecurityCenterPage.tsx'
-
-/** Runs an action, keeping its error and a success message. */
-function useAction() {
-  const [error, setError] = useState<unknown>(null)
-  const [message, setMessage] = useState<string | null>(null)
-  const [busy, setBusy] = useState(false)
-  const run = useCallback(async (fn: () => Promise<unknown>) => {
-    setBusy(true)
-    setError(null)
-    setMessage(null)
-    try {
-      const m = await fn()
-      if (typeof m === 'string') setMessage(m)
-    } catch (e) {
-      setError(e)
-    } finally {
-      setBusy(false)
-    }
-  }, [])
-  const status: ReactNode = (
-    <>
-      <ErrorNote error={error} />
-      {message ? (
-        <p className="ok" role="status">
-          {message}
-        </p>
-      ) : null}
-    </>
-  )
-  return { run, busy, status }
-}
 
 /** Loads `url` when the page opens; `reload()` fetches it again after a change. */
 function useLoaded<T>(url: string): { data: T | null; reload: () => Promise<void> } {
@@ -62,57 +31,50 @@ const back = (
   </p>
 )
 
+/** Second factor for a sensitive action: the TOTP code field, or a passkey. */
+function useFactor() {
+  const [totpCode, setCode] = useState('')
+  const field = <FactorField value={totpCode} onChange={setCode} />
+  async function factor(withPasskey: boolean): Promise<Record<string, unknown>> {
+    if (!withPasskey) return totpCode ? { totpCode } : {}
+    const options = await post<Parameters<typeof startAuthentication>[0]['optionsJSON']>(
+      '/api/accounts/passkeys/authentication-options',
+    )
+    return { passkeyResponse: await startAuthentication({ optionsJSON: options }) }
+  }
+  /** Posts `body` with the typed code (if any) added. */
+  async function postWithCode<T>(url: string, body: Record<string, unknown> = {}): Promise<T> {
+    return post<T>(url, { ...body, ...(await factor(false)) })
+  }
+  return { field, factor, postWithCode, reset: () => setCode('') }
+}
+
 export function PasswordPage() {
   const { overview } = useOverview()
   const [currentPassword, setCurrent] = useState('')
   const [newPassword, setNew] = useState('')
-  const [totpCode, setCode] = useState('')
-  const { run, busy, status } = useAction()
-  const submit = (e: FormEvent) => {
-    e.preventDefault()
-    void run(
-      async () =>
-        (
-          await post<{ message: string }>('/api/accounts/password', {
-            currentPassword,
-            newPassword,
-            ...(totpCode ? { totpCode } : {}),
-          })
-        ).message,
-    )
-  }
+  const f = useFactor()
+  const action = useAction()
   return (
     <Page title="Password" intro={passwordRules}>
       {back}
-      <form onSubmit={submit} className="stack narrow">
-        <label>
-          Current password
-          <input
-            type="password"
-            autoComplete="current-password"
-            required
-            value={currentPassword}
-            onChange={(e) => setCurrent(e.target.value)}
-          />
-        </label>
-        <label>
-          New password
-          <input
-            type="password"
-            autoComplete="new-password"
-            required
-            value={newPassword}
-            onChange={(e) => setNew(e.target.value)}
-          />
-        </label>
-        <PasswordMeter password={newPassword} />
-        {overview?.twoFactor.totp ? <FactorField value={totpCode} onChange={setCode} /> : null}
+      <ActionForm
+        action={action}
+        submit="Change password"
+        onSubmit={async () =>
+          (
+            await f.postWithCode<{ message: string }>('/api/accounts/password', {
+              currentPassword,
+              newPassword,
+            })
+          ).message
+        }
+      >
+        <CurrentPasswordField value={currentPassword} onChange={setCurrent} />
+        <NewPasswordField value={newPassword} onChange={setNew} />
+        {overview?.twoFactor.totp ? f.field : null}
         <p>Changing your password signs you out everywhere else and locks withdrawals for 24 hours.</p>
-        {status}
-        <button type="submit" disabled={busy}>
-          Change password
-        </button>
-      </form>
+      </ActionForm>
     </Page>
   )
 }
@@ -122,7 +84,7 @@ export function TwoFactorPage() {
   const [setup, setSetup] = useState<{ secret: string; qrDataUrl: string } | null>(null)
   const [code, setCode] = useState('')
   const [codes, setCodes] = useState<string[] | null>(null)
-  const { run, busy, status } = useAction()
+  const action = useAction()
   if (!overview) return <Page title="Two-factor authentication">Loading…</Page>
   return (
     <Page
@@ -149,57 +111,47 @@ export function TwoFactorPage() {
             Two-factor authentication is on.
           </p>
           <FactorField value={code} onChange={setCode} />
-          {status}
+          {action.status}
           <div className="row">
-            <button
-              type="button"
-              disabled={busy}
-              onClick={() =>
-                run(async () =>
-                  setCodes(
-                    (
-                      await post<{ recoveryCodes: string[] }>('/api/accounts/recovery-codes', {
-                        totpCode: code,
-                      })
-                    ).recoveryCodes,
-                  ),
+            <ActionButton
+              action={action}
+              onClick={async () =>
+                setCodes(
+                  (
+                    await post<{ recoveryCodes: string[] }>('/api/accounts/recovery-codes', {
+                      totpCode: code,
+                    })
+                  ).recoveryCodes,
                 )
               }
             >
               New recovery codes
-            </button>
-            <button
-              type="button"
-              disabled={busy}
-              onClick={() =>
-                run(async () => {
-                  const m = (
-                    await post<{ message: string }>('/api/accounts/totp/disable', { totpCode: code })
-                  ).message
-                  await reload()
-                  return m
-                })
-              }
+            </ActionButton>
+            <ActionButton
+              action={action}
+              onClick={async () => {
+                const m = (await post<{ message: string }>('/api/accounts/totp/disable', { totpCode: code }))
+                  .message
+                await reload()
+                return m
+              }}
             >
               Turn off
-            </button>
+            </ActionButton>
           </div>
         </div>
       ) : setup ? (
-        <form
-          className="stack narrow"
-          onSubmit={(e) => {
-            e.preventDefault()
-            void run(async () => {
-              setCodes(
-                (await post<{ recoveryCodes: string[] }>('/api/accounts/totp/confirm', { code }))
-                  .recoveryCodes,
-              )
-              setSetup(null)
-              setCode('')
-              await reload()
-              return 'Two-factor authentication is on. Withdrawals are locked for 24 hours.'
-            })
+        <ActionForm
+          action={action}
+          submit="Turn on"
+          onSubmit={async () => {
+            setCodes(
+              (await post<{ recoveryCodes: string[] }>('/api/accounts/totp/confirm', { code })).recoveryCodes,
+            )
+            setSetup(null)
+            setCode('')
+            await reload()
+            return 'Two-factor authentication is on. Withdrawals are locked for 24 hours.'
           }}
         >
           <img src={setup.qrDataUrl} alt="QR code for your authenticator app" width={220} height={220} />
@@ -207,21 +159,16 @@ export function TwoFactorPage() {
             Can't scan? Enter this key: <code data-testid="totp-secret">{setup.secret}</code>
           </p>
           <FactorField value={code} onChange={setCode} label="Code shown by the app" />
-          {status}
-          <button type="submit" disabled={busy}>
-            Turn on
-          </button>
-        </form>
+        </ActionForm>
       ) : (
         <div className="stack narrow">
-          {status}
-          <button
-            type="button"
-            disabled={busy}
-            onClick={() => run(async () => setSetup(await post('/api/accounts/totp/setup')))}
+          {action.status}
+          <ActionButton
+            action={action}
+            onClick={async () => setSetup(await post('/api/accounts/totp/setup'))}
           >
             Set up an authenticator app
-          </button>
+          </ActionButton>
         </div>
       )}
     </Page>
@@ -234,93 +181,60 @@ export function PasskeysPage() {
   const { data, reload: load } = useLoaded<{ passkeys: Passkey[] }>('/api/accounts/passkeys')
   const keys = data?.passkeys ?? []
   const [name, setName] = useState('My passkey')
-  const { run, busy, status } = useAction()
+  const action = useAction()
   return (
     <Page
       title="Passkeys"
       intro="A passkey lives on your phone, computer or security key and only answers to the real Bulwark site, so a fake page cannot phish it."
     >
       {back}
-      <table>
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Added</th>
-            <th>Last used</th>
-            <th />
+      <Table columns={['Name', 'Added', 'Last used', '']}>
+        {keys.map((k) => (
+          <tr key={k.id}>
+            <td>{k.name}</td>
+            <td>{formatTime(k.createdAt)}</td>
+            <td>{k.lastUsedAt ? formatTime(k.lastUsedAt) : 'never'}</td>
+            <td>
+              <button
+                type="button"
+                className="link"
+                onClick={() =>
+                  action.run(async () => {
+                    await del(`/api/accounts/passkeys/${encodeURIComponent(k.id)}`)
+                    await load()
+                  })
+                }
+              >
+                Remove
+              </button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {keys.map((k) => (
-            <tr key={k.id}>
-              <td>{k.name}</td>
-              <td>{formatTime(k.createdAt)}</td>
-              <td>{k.lastUsedAt ? formatTime(k.lastUsedAt) : 'never'}</td>
-              <td>
-                <button
-                  type="button"
-                  className="link"
-                  onClick={() =>
-                    run(async () => {
-                      await del(`/api/accounts/passkeys/${encodeURIComponent(k.id)}`)
-                      await load()
-                    })
-                  }
-                >
-                  Remove
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <form
-        className="stack narrow"
-        onSubmit={(e) => {
-          e.preventDefault()
-          void run(async () => {
-            const options = await post<Parameters<typeof startRegistration>[0]['optionsJSON']>(
-              '/api/accounts/passkeys/registration-options',
-            )
-            const response = await startRegistration({ optionsJSON: options })
-            await post('/api/accounts/passkeys', { name, response })
-            await load()
-            return 'Passkey added. Withdrawals are locked for 24 hours.'
-          })
+        ))}
+      </Table>
+      <ActionForm
+        action={action}
+        submit="Add a passkey"
+        onSubmit={async () => {
+          const options = await post<Parameters<typeof startRegistration>[0]['optionsJSON']>(
+            '/api/accounts/passkeys/registration-options',
+          )
+          const response = await startRegistration({ optionsJSON: options })
+          await post('/api/accounts/passkeys', { name, response })
+          await load()
+          return 'Passkey added. Withdrawals are locked for 24 hours.'
         }}
       >
-        <label>
-          Name
-          <input value={name} maxLength={60} onChange={(e) => setName(e.target.value)} />
-        </label>
-        {status}
-        <button type="submit" disabled={busy}>
-          Add a passkey
-        </button>
-      </form>
+        <Field label="Name" value={name} maxLength={60} onChange={setName} />
+      </ActionForm>
     </Page>
   )
-}
-
-/** Second factor for a sensitive action: the TOTP code field, or a passkey. */
-function useFactor() {
-  const [totpCode, setCode] = useState('')
-  const field = <FactorField value={totpCode} onChange={setCode} />
-  async function factor(withPasskey: boolean): Promise<Record<string, unknown>> {
-    if (!withPasskey) return totpCode ? { totpCode } : {}
-    const options = await post<Parameters<typeof startAuthentication>[0]['optionsJSON']>(
-      '/api/accounts/passkeys/authentication-options',
-    )
-    return { passkeyResponse: await startAuthentication({ optionsJSON: options }) }
-  }
-  return { field, factor, reset: () => setCode('') }
 }
 
 export function AntiPhishingPage() {
   const { overview, reload } = useOverview()
   const [code, setCode] = useState('')
   const f = useFactor()
-  const { run, busy, status } = useAction()
+  const action = useAction()
   return (
     <Page
       title="Anti-phishing code"
@@ -335,40 +249,28 @@ export function AntiPhishingPage() {
           'not set'
         )}
       </p>
-      <form
-        className="stack narrow"
-        onSubmit={(e) => {
-          e.preventDefault()
-          void run(async () => {
-            const m = (
-              await post<{ message: string }>('/api/accounts/anti-phishing', {
-                code,
-                ...(await f.factor(false)),
-              })
-            ).message
-            await reload()
-            f.reset()
-            return m
-          })
+      <ActionForm
+        action={action}
+        submit="Save code"
+        onSubmit={async () => {
+          const m = (await f.postWithCode<{ message: string }>('/api/accounts/anti-phishing', { code }))
+            .message
+          await reload()
+          f.reset()
+          return m
         }}
       >
-        <label>
-          New code
-          <input
-            name="antiPhishingCode"
-            required
-            pattern="[A-Za-z0-9]{4,20}"
-            maxLength={20}
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-          />
-        </label>
+        <Field
+          label="New code"
+          name="antiPhishingCode"
+          required
+          pattern="[A-Za-z0-9]{4,20}"
+          maxLength={20}
+          value={code}
+          onChange={setCode}
+        />
         {overview?.twoFactor.totp ? f.field : null}
-        {status}
-        <button type="submit" disabled={busy}>
-          Save code
-        </button>
-      </form>
+      </ActionForm>
     </Page>
   )
 }
@@ -388,64 +290,47 @@ type Device = {
 export function DevicesPage() {
   const { data, reload: load } = useLoaded<{ devices: Device[] }>('/api/accounts/devices')
   const devices = data?.devices ?? []
-  const { run, busy, status } = useAction()
+  const action = useAction()
   return (
     <Page
       title="Devices"
       intro="Every browser that signed in to your account. Removing a device signs it out at once; it will need a new email approval to come back."
     >
       {back}
-      <table>
-        <thead>
-          <tr>
-            <th>Device</th>
-            <th>IP / place</th>
-            <th>Last seen</th>
-            <th>Status</th>
-            <th />
+      <Table columns={['Device', 'IP / place', 'Last seen', 'Status', '']}>
+        {devices.map((d) => (
+          <tr key={d.id} title={d.userAgent}>
+            <td>
+              {d.description} {d.current ? <small>(this device)</small> : null}
+            </td>
+            <td>
+              {d.ip} {d.place ? `· ${d.place}` : '· place unknown'}
+            </td>
+            <td>{formatTime(d.lastSeenAt)}</td>
+            <td>{d.status === 'trusted' ? 'approved' : 'waiting for approval'}</td>
+            <td>
+              <ActionButton
+                action={action}
+                className="link"
+                onClick={async () => {
+                  const r = await del<{ sessionsEnded: number }>(`/api/accounts/devices/${d.id}`)
+                  await load()
+                  return `Removed; ${r.sessionsEnded} session(s) ended.`
+                }}
+              >
+                Remove
+              </ActionButton>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {devices.map((d) => (
-            <tr key={d.id} title={d.userAgent}>
-              <td>
-                {d.description} {d.current ? <small>(this device)</small> : null}
-              </td>
-              <td>
-                {d.ip} {d.place ? `· ${d.place}` : '· place unknown'}
-              </td>
-              <td>{formatTime(d.lastSeenAt)}</td>
-              <td>{d.status === 'trusted' ? 'approved' : 'waiting for approval'}</td>
-              <td>
-                <button
-                  type="button"
-                  className="link"
-                  disabled={busy}
-                  onClick={() =>
-                    run(async () => {
-                      const r = await del<{ sessionsEnded: number }>(`/api/accounts/devices/${d.id}`)
-                      await load()
-                      return `Removed; ${r.sessionsEnded} session(s) ended.`
-                    })
-                  }
-                >
-                  Remove
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {status}
-      <button
-        type="button"
-        disabled={busy}
-        onClick={() =>
-          run(async () => (await post<{ message: string }>('/api/accounts/devices/reviewed')).message)
-        }
+        ))}
+      </Table>
+      {action.status}
+      <ActionButton
+        action={action}
+        onClick={async () => (await post<{ message: string }>('/api/accounts/devices/reviewed')).message}
       >
         I have reviewed my devices
-      </button>
+      </ActionButton>
     </Page>
   )
 }
@@ -473,10 +358,17 @@ export function WhitelistPage() {
   const [address, setAddress] = useState('')
   const [label, setLabel] = useState('')
   const f = useFactor()
-  const { run, busy, status } = useAction()
+  const action = useAction()
   const load = useCallback(async () => {
     await Promise.all([reloadList(), reload()])
   }, [reloadList, reload])
+  const add = async (withPasskey: boolean) =>
+    post<{ usableAt: string }>('/api/accounts/whitelist', {
+      network,
+      address,
+      label,
+      ...(await f.factor(withPasskey)),
+    })
   const passkeys = (overview?.twoFactor.passkeys ?? 0) > 0
   return (
     <Page
@@ -491,65 +383,43 @@ export function WhitelistPage() {
             Whitelist mode: <strong>{list.enabled ? 'on' : 'off'}</strong>
             {list.turnsOffAt ? ` — turns off at ${formatTime(list.turnsOffAt)}` : ''}
           </p>
-          <table>
-            <thead>
-              <tr>
-                <th>Label</th>
-                <th>Network</th>
-                <th>Address</th>
-                <th>Usable from</th>
-                <th />
+          <Table columns={['Label', 'Network', 'Address', 'Usable from', '']}>
+            {list.entries.map((e) => (
+              <tr key={e.id} data-testid="whitelist-entry">
+                <td>{e.label}</td>
+                <td>{e.network}</td>
+                <td>
+                  <code>{e.address}</code>
+                </td>
+                <td>{e.usable ? 'usable now' : `${formatTime(e.usableAt)} (24 h delay)`}</td>
+                <td>
+                  <ActionButton
+                    action={action}
+                    className="link"
+                    onClick={async () => {
+                      await f.postWithCode(`/api/accounts/whitelist/${e.id}/remove`)
+                      await load()
+                      return 'Address removed.'
+                    }}
+                  >
+                    Remove
+                  </ActionButton>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.entries.map((e) => (
-                <tr key={e.id} data-testid="whitelist-entry">
-                  <td>{e.label}</td>
-                  <td>{e.network}</td>
-                  <td>
-                    <code>{e.address}</code>
-                  </td>
-                  <td>{e.usable ? 'usable now' : `${formatTime(e.usableAt)} (24 h delay)`}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="link"
-                      disabled={busy}
-                      onClick={() =>
-                        run(async () => {
-                          await post(`/api/accounts/whitelist/${e.id}/remove`, await f.factor(false))
-                          await load()
-                          return 'Address removed.'
-                        })
-                      }
-                    >
-                      Remove
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </>
       ) : null}
       <form
         className="stack narrow"
-        onSubmit={(e) => {
-          e.preventDefault()
-          void run(async () => {
-            const r = await post<{ usableAt: string }>('/api/accounts/whitelist', {
-              network,
-              address,
-              label,
-              ...(await f.factor(false)),
-            })
-            setAddress('')
-            setLabel('')
-            f.reset()
-            await load()
-            return `Added. Usable from ${formatTime(r.usableAt)}.`
-          })
-        }}
+        onSubmit={action.handleSubmit(async () => {
+          const r = await add(false)
+          setAddress('')
+          setLabel('')
+          f.reset()
+          await load()
+          return `Added. Usable from ${formatTime(r.usableAt)}.`
+        })}
       >
         <h2>Add an address</h2>
         <label>
@@ -560,68 +430,43 @@ export function WhitelistPage() {
             ))}
           </select>
         </label>
-        <label>
-          Address
-          <input name="address" required value={address} onChange={(e) => setAddress(e.target.value)} />
-        </label>
-        <label>
-          Label
-          <input
-            name="label"
-            required
-            maxLength={60}
-            value={label}
-            onChange={(e) => setLabel(e.target.value)}
-          />
-        </label>
+        <Field label="Address" name="address" required value={address} onChange={setAddress} />
+        <Field label="Label" name="label" required maxLength={60} value={label} onChange={setLabel} />
         {f.field}
-        {status}
+        {action.status}
         <div className="row">
-          <button type="submit" disabled={busy}>
+          <button type="submit" disabled={action.busy}>
             Add with code
           </button>
           {passkeys ? (
-            <button
-              type="button"
-              disabled={busy}
-              onClick={() =>
-                run(async () => {
-                  await post('/api/accounts/whitelist', {
-                    network,
-                    address,
-                    label,
-                    ...(await f.factor(true)),
-                  })
-                  await load()
-                  return 'Added.'
-                })
-              }
+            <ActionButton
+              action={action}
+              onClick={async () => {
+                await add(true)
+                await load()
+                return 'Added.'
+              }}
             >
               Add with passkey
-            </button>
+            </ActionButton>
           ) : null}
         </div>
       </form>
       {list ? (
         <div className="stack narrow">
-          <button
-            type="button"
-            disabled={busy}
-            onClick={() =>
-              run(async () => {
-                await post('/api/accounts/whitelist/mode', {
-                  enabled: !list.requested || list.turnsOffAt !== null,
-                  ...(await f.factor(false)),
-                })
-                await load()
-                return undefined
+          <ActionButton
+            action={action}
+            onClick={async () => {
+              await f.postWithCode('/api/accounts/whitelist/mode', {
+                enabled: !list.requested || list.turnsOffAt !== null,
               })
-            }
+              await load()
+            }}
           >
             {list.requested && list.turnsOffAt === null
               ? 'Turn whitelist mode off (after 24 h)'
               : 'Turn whitelist mode on'}
-          </button>
+          </ActionButton>
         </div>
       ) : null}
     </Page>
@@ -650,7 +495,7 @@ export function ApiKeysPage() {
   const [passphrase, setPassphrase] = useState('')
   const [created, setCreated] = useState<{ accessKey: string; secret: string } | null>(null)
   const f = useFactor()
-  const { run, busy, status } = useAction()
+  const action = useAction()
   return (
     <Page
       title="API keys"
@@ -667,70 +512,47 @@ export function ApiKeysPage() {
           </p>
         </div>
       ) : null}
-      <table>
-        <thead>
-          <tr>
-            <th>Label</th>
-            <th>Key</th>
-            <th>Permissions</th>
-            <th>IPs</th>
-            <th>Expires</th>
-            <th />
+      <Table columns={['Label', 'Key', 'Permissions', 'IPs', 'Expires', '']}>
+        {keys.map((k) => (
+          <tr key={k.id}>
+            <td>{k.label}</td>
+            <td>
+              <code>{k.accessKey}</code>
+            </td>
+            <td>{k.permissions.join(', ')}</td>
+            <td>{k.allowedIps.join(', ') || 'any'}</td>
+            <td>{k.expired ? 'expired' : k.expiresAt ? formatTime(k.expiresAt) : 'never (IP-limited)'}</td>
+            <td>
+              <button
+                type="button"
+                className="link"
+                onClick={() =>
+                  action.run(async () => {
+                    await del(`/api/accounts/api-keys/${k.id}`)
+                    await load()
+                  })
+                }
+              >
+                Revoke
+              </button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {keys.map((k) => (
-            <tr key={k.id}>
-              <td>{k.label}</td>
-              <td>
-                <code>{k.accessKey}</code>
-              </td>
-              <td>{k.permissions.join(', ')}</td>
-              <td>{k.allowedIps.join(', ') || 'any'}</td>
-              <td>{k.expired ? 'expired' : k.expiresAt ? formatTime(k.expiresAt) : 'never (IP-limited)'}</td>
-              <td>
-                <button
-                  type="button"
-                  className="link"
-                  onClick={() =>
-                    run(async () => {
-                      await del(`/api/accounts/api-keys/${k.id}`)
-                      await load()
-                    })
-                  }
-                >
-                  Revoke
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <form
-        className="stack narrow"
-        onSubmit={(e) => {
-          e.preventDefault()
-          void run(async () => {
-            const allowedIps = ips.split(/[\s,]+/).filter(Boolean)
-            setCreated(
-              await post('/api/accounts/api-keys', {
-                label,
-                permissions,
-                allowedIps,
-                passphrase,
-                ...(await f.factor(false)),
-              }),
-            )
-            f.reset()
-            await load()
-          })
+        ))}
+      </Table>
+      <ActionForm
+        action={action}
+        submit="Create key"
+        onSubmit={async () => {
+          const allowedIps = ips.split(/[\s,]+/).filter(Boolean)
+          setCreated(
+            await f.postWithCode('/api/accounts/api-keys', { label, permissions, allowedIps, passphrase }),
+          )
+          f.reset()
+          await load()
         }}
       >
         <h2>Create a key</h2>
-        <label>
-          Label
-          <input required maxLength={60} value={label} onChange={(e) => setLabel(e.target.value)} />
-        </label>
+        <Field label="Label" required maxLength={60} value={label} onChange={setLabel} />
         <fieldset>
           <legend>Permissions</legend>
           {['read', 'trade', 'withdraw'].map((p) => (
@@ -746,31 +568,23 @@ export function ApiKeysPage() {
             </label>
           ))}
         </fieldset>
-        <label>
-          Allowed IP addresses (up to 20, required for withdraw)
-          <input
-            value={ips}
-            onChange={(e) => setIps(e.target.value)}
-            placeholder="203.0.113.7, 2001:db8::1"
-          />
-        </label>
-        <label>
-          Passphrase (you choose; sent with each request)
-          <input
-            type="password"
-            required
-            minLength={8}
-            maxLength={64}
-            value={passphrase}
-            onChange={(e) => setPassphrase(e.target.value)}
-          />
-        </label>
+        <Field
+          label="Allowed IP addresses (up to 20, required for withdraw)"
+          value={ips}
+          onChange={setIps}
+          placeholder="203.0.113.7, 2001:db8::1"
+        />
+        <Field
+          label="Passphrase (you choose; sent with each request)"
+          type="password"
+          required
+          minLength={8}
+          maxLength={64}
+          value={passphrase}
+          onChange={setPassphrase}
+        />
         {overview?.twoFactor.totp ? f.field : null}
-        {status}
-        <button type="submit" disabled={busy}>
-          Create key
-        </button>
-      </form>
+      </ActionForm>
     </Page>
   )
 }
@@ -780,49 +594,25 @@ export function EmailPage() {
   const [newEmail, setNewEmail] = useState('')
   const [currentPassword, setCurrent] = useState('')
   const f = useFactor()
-  const { run, busy, status } = useAction()
+  const action = useAction()
   return (
     <Page
       title="Email address"
       intro="We send a link to the new address; the change happens when you open it. Your old address is told, and withdrawals are locked for 72 hours."
     >
       {back}
-      <form
-        className="stack narrow"
-        onSubmit={(e) => {
-          e.preventDefault()
-          void run(
-            async () =>
-              (
-                await post<{ message: string }>('/api/accounts/email', {
-                  newEmail,
-                  currentPassword,
-                  ...(await f.factor(false)),
-                })
-              ).message,
-          )
-        }}
+      <ActionForm
+        action={action}
+        submit="Send confirmation link"
+        onSubmit={async () =>
+          (await f.postWithCode<{ message: string }>('/api/accounts/email', { newEmail, currentPassword }))
+            .message
+        }
       >
-        <label>
-          New email
-          <input type="email" required value={newEmail} onChange={(e) => setNewEmail(e.target.value)} />
-        </label>
-        <label>
-          Current password
-          <input
-            type="password"
-            autoComplete="current-password"
-            required
-            value={currentPassword}
-            onChange={(e) => setCurrent(e.target.value)}
-          />
-        </label>
+        <Field label="New email" type="email" required value={newEmail} onChange={setNewEmail} />
+        <CurrentPasswordField value={currentPassword} onChange={setCurrent} />
         {overview?.twoFactor.totp ? f.field : null}
-        {status}
-        <button type="submit" disabled={busy}>
-          Send confirmation link
-        </button>
-      </form>
+      </ActionForm>
     </Page>
   )
 }

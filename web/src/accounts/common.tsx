@@ -1,8 +1,9 @@
 /**
- * @module Pieces shared by the account-protection pages: the second-factor field, the password
- * strength meter (zxcvbn-ts, loaded on demand), the one-time token from a link's #fragment.
+ * @module Pieces shared by the account-protection pages: the second-factor and password fields, the
+ * password strength meter (zxcvbn-ts, loaded on demand), the one-time token from a link's #fragment.
  */
 import { useEffect, useState } from 'react'
+import { Field, type FieldProps } from '../platform/ui.tsx'
 
 /** The token after `#` in an emailed link (never sent to the server in the URL, so never logged). */
 export function useHashToken(): string {
@@ -20,19 +21,38 @@ export function FactorField({
   label?: string
 }) {
   return (
-    <label>
-      {label}
-      <input
-        name="totpCode"
-        inputMode="numeric"
-        autoComplete="one-time-code"
-        pattern="[0-9]{6}"
-        maxLength={6}
-        placeholder="123456"
-        value={value}
-        onChange={(e) => onChange(e.target.value.replace(/\D/g, ''))}
-      />
-    </label>
+    <Field
+      label={label}
+      name="totpCode"
+      inputMode="numeric"
+      autoComplete="one-time-code"
+      pattern="[0-9]{6}"
+      maxLength={6}
+      placeholder="123456"
+      value={value}
+      onChange={(v) => onChange(v.replace(/\D/g, ''))}
+    />
+  )
+}
+
+type PasswordFieldProps = Omit<FieldProps, 'label'> & { label?: string }
+
+/** The password the user has now, asked again before a sensitive change (or to sign in). */
+export function CurrentPasswordField({ label = 'Current password', ...input }: PasswordFieldProps) {
+  return <Field label={label} type="password" autoComplete="current-password" required {...input} />
+}
+
+/** A password being chosen, with its strength meter; `inputs` are words it should not resemble. */
+export function NewPasswordField({
+  label = 'New password',
+  inputs = [],
+  ...input
+}: PasswordFieldProps & { inputs?: string[] }) {
+  return (
+    <>
+      <Field label={label} type="password" autoComplete="new-password" required {...input} />
+      <PasswordMeter password={input.value} inputs={inputs} />
+    </>
   )
 }
 

@@ -44,6 +44,13 @@ export async function api<T = unknown>(method: string, url: string, body?: unkno
   return data as T
 }
 
+/** The query string of a filter form: trimmed values, blank ones left out. */
+export function filterParams(filter: Record<string, string>): URLSearchParams {
+  const params = new URLSearchParams()
+  for (const [k, v] of Object.entries(filter)) if (v.trim()) params.set(k, v.trim())
+  return params
+}
+
 export const get = <T>(url: string) => api<T>('GET', url)
 export const post = <T>(url: string, body: unknown = {}) => api<T>('POST', url, body)
 export const patch = <T>(url: string, body: unknown) => api<T>('PATCH', url, body)

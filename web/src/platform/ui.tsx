@@ -1,7 +1,15 @@
 /**
- * @module Small shared UI pieces: error banner, async button state, formatted time.
+ * @module Small shared UI pieces: error and success notes, the state of an async action (and the
+ * form and button that run one), labelled fields, tables, filter bars, formatted time.
  */
-import type { ReactNode } from 'react'
+import {
+  type FormEvent,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type TableHTMLAttributes,
+  useCallback,
+  useState,
+} from 'react'
 import { ApiError } from './api.ts'
 
 export function ErrorNote({ error }: { error: unknown }) {
@@ -14,6 +22,162 @@ export function ErrorNote({ error }: { error: unknown }) {
       {message}
       {code ? <code className="code"> {code}</code> : null}
     </p>
+  )
+}
+
+/** A success message, announced as a status; nothing while there is none. */
+export function OkNote({ message }: { message: string | null }) {
+  if (!message) return null
+  return (
+    <p className="ok" role="status">
+      {message}
+    </p>
+  )
+}
+
+/**
+ * Runs an async action, keeping its error and, when the action returns a string, that string as the
+ * success message; `status` shows both. `handleSubmit(fn)` is a form's submit handler that runs `fn`.
+ *
+ * @example
+ * const action = useAction()
+ * <form onSubmit={action.handleSubmit(async () => (await post('/api/x')).message)}>{action.status}</form>
+ */
+export function useAction() {
+  const [error, setError] = useState<unknown>(null)
+  const [message, setMessage] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  const run = useCallback(async (fn: () => Promise<unknown>) => {
+    setBusy(true)
+    setError(null)
+    setMessage(null)
+    try {
+      const m = await fn()
+      if (typeof m === 'string') setMessage(m)
+    } catch (e) {
+      setError(e)
+    } finally {
+      setBusy(false)
+    }
+  }, [])
+  const handleSubmit = (fn: () => Promise<unknown>) => (event: FormEvent) => {
+    event.preventDefault()
+    void run(fn)
+  }
+  const status: ReactNode = (
+    <>
+      <ErrorNote error={error} />
+      <OkNote message={message} />
+    </>
+  )
+  return { run, handleSubmit, busy, error, status }
+}
+
+export type Action = ReturnType<typeof useAction>
+
+/** A narrow form that runs `onSubmit` through `action`, then shows the action's status and the submit button. */
+export function ActionForm({
+  action,
+  onSubmit,
+  submit,
+  children,
+}: {
+  action: Action
+  onSubmit: () => Promise<unknown>
+  submit: ReactNode
+  children: ReactNode
+}) {
+  return (
+    <form className="stack narrow" onSubmit={action.handleSubmit(onSubmit)}>
+      {children}
+      {action.status}
+      <button type="submit" disabled={action.busy}>
+        {submit}
+      </button>
+    </form>
+  )
+}
+
+/** A button that runs `onClick` through `action`; disabled while that action runs (or `disabled`). */
+export function ActionButton({
+  action,
+  onClick,
+  className,
+  disabled = false,
+  children,
+}: {
+  action: Action
+  onClick: () => Promise<unknown>
+  className?: string
+  disabled?: boolean
+  children: ReactNode
+}) {
+  return (
+    <button
+      type="button"
+      className={className}
+      disabled={action.busy || disabled}
+      onClick={() => void action.run(onClick)}
+    >
+      {children}
+    </button>
+  )
+}
+
+export type FieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange'> & {
+  label: ReactNode
+  value: string
+  onChange: (value: string) => void
+}
+
+/** A labelled input; `onChange` receives the new text. Other props go to the `<input>`. */
+export function Field({ label, onChange, ...input }: FieldProps) {
+  return (
+    <label>
+      {label}
+      <input {...input} onChange={(e) => onChange(e.target.value)} />
+    </label>
+  )
+}
+
+/** A table with one header row; an empty column name leaves its header cell blank (a column of buttons). */
+export function Table({
+  columns,
+  children,
+  ...table
+}: TableHTMLAttributes<HTMLTableElement> & { columns: string[] }) {
+  return (
+    <table {...table}>
+      <thead>
+        <tr>{columns.map((c) => (c ? <th key={c}>{c}</th> : <th key="" />))}</tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  )
+}
+
+/** A row of filter fields with a "Filter" button; `onFilter` runs on submit, `after` follows the button. */
+export function FilterBar({
+  onFilter,
+  after,
+  children,
+}: {
+  onFilter: () => void
+  after?: ReactNode
+  children: ReactNode
+}) {
+  return (
+    <form
+      className="row filters"
+      onSubmit={(e) => {
+        e.preventDefault()
+        onFilter()
+      }}
+    >
+      {children}
+      <button type="submit">Filter</button>
+      {after}
+    </form>
   )
 }
 

@@ -3,11 +3,11 @@
  * timeline (events with the decisions they got), its counterparty graph (exposure to listed
  * addresses in red) and a button to open a case from the selected alerts.
  */
-import { type FormEvent, useCallback, useEffect, useState } from 'react'
-import { get, post } from '../platform/api.ts'
+import { useCallback, useEffect, useState } from 'react'
+import { filterParams, get, post } from '../platform/api.ts'
 import { navigate } from '../platform/router.tsx'
 import { can, useSession } from '../platform/session.tsx'
-import { ErrorNote, formatTime, Page } from '../platform/ui.tsx'
+import { ErrorNote, Field, FilterBar, formatTime, Page, Table } from '../platform/ui.tsx'
 
 type Reason = { code: string; text: string; score: number }
 type Alert = {
@@ -55,9 +55,7 @@ export function RiskConsolePage() {
   const load = useCallback(async () => {
     setError(null)
     try {
-      const params = new URLSearchParams()
-      for (const [k, v] of Object.entries(filter)) if (v.trim()) params.set(k, v.trim())
-      setAlerts((await get<{ alerts: Alert[] }>(`/api/risk/alerts?${params}`)).alerts)
+      setAlerts((await get<{ alerts: Alert[] }>(`/api/risk/alerts?${filterParams(filter)}`)).alerts)
       setEngine(await get<Engine>('/api/risk/engine'))
     } catch (e) {
       setError(e)
@@ -105,12 +103,18 @@ export function RiskConsolePage() {
           : 'Alerts raised by the risk engine, highest score first.'
       }
     >
-      <form
-        className="row filters"
-        onSubmit={(e: FormEvent) => {
-          e.preventDefault()
-          void load()
-        }}
+      <FilterBar
+        onFilter={() => void load()}
+        after={
+          <>
+            <a className="button" href="/staff/risk/cases">
+              Cases
+            </a>
+            <a className="button" href="/staff/risk/rules">
+              Rules
+            </a>
+          </>
+        }
       >
         <label>
           Status
@@ -133,72 +137,56 @@ export function RiskConsolePage() {
             <option value="allow">alert only</option>
           </select>
         </label>
-        <label>
-          Account
-          <input value={filter.account} onChange={(e) => setFilter({ ...filter, account: e.target.value })} />
-        </label>
-        <label>
-          Min score
-          <input
-            inputMode="decimal"
-            placeholder="0.5"
-            value={filter.minScore}
-            onChange={(e) => setFilter({ ...filter, minScore: e.target.value })}
-          />
-        </label>
-        <button type="submit">Filter</button>
-        <a className="button" href="/staff/risk/cases">
-          Cases
-        </a>
-        <a className="button" href="/staff/risk/rules">
-          Rules
-        </a>
-      </form>
+        <Field
+          label="Account"
+          value={filter.account}
+          onChange={(account) => setFilter({ ...filter, account })}
+        />
+        <Field
+          label="Min score"
+          inputMode="decimal"
+          placeholder="0.5"
+          value={filter.minScore}
+          onChange={(minScore) => setFilter({ ...filter, minScore })}
+        />
+      </FilterBar>
       <ErrorNote error={error} />
-      <table className="risk-alerts" data-testid="risk-alerts">
-        <thead>
-          <tr>
-            <th>Time</th>
-            <th>Account</th>
-            <th>Event</th>
-            <th>Decision</th>
-            <th>Score</th>
-            <th>Why</th>
+      <Table
+        className="risk-alerts"
+        data-testid="risk-alerts"
+        columns={['Time', 'Account', 'Event', 'Decision', 'Score', 'Why']}
+      >
+        {alerts.map((a) => (
+          <tr key={a.id} className={a.account === account ? 'selected' : undefined}>
+            <td>{formatTime(a.createdAt)}</td>
+            <td>
+              {a.account ? (
+                <button
+                  type="button"
+                  className="link"
+                  style={{ color: '#1a56db' }}
+                  onClick={() => void openAccount(a.account!)}
+                >
+                  {a.account}
+                </button>
+              ) : (
+                '—'
+              )}
+            </td>
+            <td>{a.eventType}</td>
+            <td>
+              <Badge decision={a.decision} />
+            </td>
+            <td>{a.score.toFixed(2)}</td>
+            <td>{a.reasons.map((r) => r.text).join('; ')}</td>
           </tr>
-        </thead>
-        <tbody>
-          {alerts.map((a) => (
-            <tr key={a.id} className={a.account === account ? 'selected' : undefined}>
-              <td>{formatTime(a.createdAt)}</td>
-              <td>
-                {a.account ? (
-                  <button
-                    type="button"
-                    className="link"
-                    style={{ color: '#1a56db' }}
-                    onClick={() => void openAccount(a.account!)}
-                  >
-                    {a.account}
-                  </button>
-                ) : (
-                  '—'
-                )}
-              </td>
-              <td>{a.eventType}</td>
-              <td>
-                <Badge decision={a.decision} />
-              </td>
-              <td>{a.score.toFixed(2)}</td>
-              <td>{a.reasons.map((r) => r.text).join('; ')}</td>
-            </tr>
-          ))}
-          {alerts.length === 0 ? (
-            <tr>
-              <td colSpan={6}>No alerts match.</td>
-            </tr>
-          ) : null}
-        </tbody>
-      </table>
+        ))}
+        {alerts.length === 0 ? (
+          <tr>
+            <td colSpan={6}>No alerts match.</td>
+          </tr>
+        ) : null}
+      </Table>
 
       {account ? (
         <section className="risk-account" data-testid="risk-account">
@@ -214,52 +202,41 @@ export function RiskConsolePage() {
           <h3>Counterparties</h3>
           <CounterpartyGraph account={account} nodes={graph} />
           <h3>Timeline</h3>
-          <table className="risk-timeline">
-            <thead>
-              <tr>
-                <th />
-                <th>Time</th>
-                <th>Event</th>
-                <th>Details</th>
-                <th>Decision</th>
+          <Table className="risk-timeline" columns={['', 'Time', 'Event', 'Details', 'Decision']}>
+            {timeline.map((e) => (
+              <tr key={e.id}>
+                <td>
+                  {e.alert ? (
+                    <input
+                      type="checkbox"
+                      aria-label={`select alert ${e.id}`}
+                      checked={selected.has(e.alert.id)}
+                      onChange={(ev) => {
+                        const next = new Set(selected)
+                        if (ev.target.checked) next.add(e.alert!.id)
+                        else next.delete(e.alert!.id)
+                        setSelected(next)
+                      }}
+                    />
+                  ) : null}
+                </td>
+                <td>{formatTime(e.at)}</td>
+                <td>{e.type}</td>
+                <td>
+                  <code className="details">{summarise(e.event)}</code>
+                </td>
+                <td>
+                  {e.alert ? (
+                    <>
+                      <Badge decision={e.alert.decision} /> {e.alert.reasons.map((r) => r.text).join('; ')}
+                    </>
+                  ) : (
+                    'allow'
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {timeline.map((e) => (
-                <tr key={e.id}>
-                  <td>
-                    {e.alert ? (
-                      <input
-                        type="checkbox"
-                        aria-label={`select alert ${e.id}`}
-                        checked={selected.has(e.alert.id)}
-                        onChange={(ev) => {
-                          const next = new Set(selected)
-                          if (ev.target.checked) next.add(e.alert!.id)
-                          else next.delete(e.alert!.id)
-                          setSelected(next)
-                        }}
-                      />
-                    ) : null}
-                  </td>
-                  <td>{formatTime(e.at)}</td>
-                  <td>{e.type}</td>
-                  <td>
-                    <code className="details">{summarise(e.event)}</code>
-                  </td>
-                  <td>
-                    {e.alert ? (
-                      <>
-                        <Badge decision={e.alert.decision} /> {e.alert.reasons.map((r) => r.text).join('; ')}
-                      </>
-                    ) : (
-                      'allow'
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </section>
       ) : null}
     </Page>

@@ -1,10 +1,10 @@
 /**
  * @module The audit log for staff: filter, page, export, and verify the hash chain.
  */
-import { type FormEvent, useCallback, useEffect, useState } from 'react'
-import { get, post } from '../platform/api.ts'
+import { useCallback, useEffect, useState } from 'react'
+import { filterParams, get, post } from '../platform/api.ts'
 import { can, useSession } from '../platform/session.tsx'
-import { ErrorNote, formatTime, Page } from '../platform/ui.tsx'
+import { ErrorNote, Field, FilterBar, formatTime, Page, Table } from '../platform/ui.tsx'
 
 type Entry = {
   seq: string
@@ -35,8 +35,7 @@ export function AuditPage() {
 
   const query = useCallback(
     (before?: string) => {
-      const params = new URLSearchParams()
-      for (const [k, v] of Object.entries(filter)) if (v.trim()) params.set(k, v.trim())
+      const params = filterParams(filter)
       if (before) params.set('before', before)
       return params.toString()
     },
@@ -99,68 +98,43 @@ export function AuditPage() {
             : `Broken at entry #${verify.seq} (${verify.problem}): ${verify.message}`}
         </p>
       ) : null}
-      <form
-        className="row filters"
-        onSubmit={(e: FormEvent) => {
-          e.preventDefault()
-          void load()
-        }}
-      >
-        <label>
-          Action
-          <input
-            placeholder="e.g. staff. or auth.signin"
-            value={filter.action}
-            onChange={(e) => setFilter({ ...filter, action: e.target.value })}
-          />
-        </label>
-        <label>
-          Actor
-          <input
-            placeholder="staff:<id>"
-            value={filter.actor}
-            onChange={(e) => setFilter({ ...filter, actor: e.target.value })}
-          />
-        </label>
-        <label>
-          Target
-          <input
-            placeholder="user:<id>"
-            value={filter.target}
-            onChange={(e) => setFilter({ ...filter, target: e.target.value })}
-          />
-        </label>
-        <button type="submit">Filter</button>
-      </form>
+      <FilterBar onFilter={() => void load()}>
+        <Field
+          label="Action"
+          placeholder="e.g. staff. or auth.signin"
+          value={filter.action}
+          onChange={(action) => setFilter({ ...filter, action })}
+        />
+        <Field
+          label="Actor"
+          placeholder="staff:<id>"
+          value={filter.actor}
+          onChange={(actor) => setFilter({ ...filter, actor })}
+        />
+        <Field
+          label="Target"
+          placeholder="user:<id>"
+          value={filter.target}
+          onChange={(target) => setFilter({ ...filter, target })}
+        />
+      </FilterBar>
       <ErrorNote error={error} />
-      <table className="audit">
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>Time</th>
-            <th>Action</th>
-            <th>Actor</th>
-            <th>Target</th>
-            <th>Details</th>
+      <Table className="audit" columns={['#', 'Time', 'Action', 'Actor', 'Target', 'Details']}>
+        {entries.map((e) => (
+          <tr key={e.seq}>
+            <td>{e.seq}</td>
+            <td>{formatTime(e.at)}</td>
+            <td>
+              <code>{e.action}</code>
+            </td>
+            <td>{e.actor}</td>
+            <td>{e.target}</td>
+            <td>
+              <code className="details">{JSON.stringify(e.details)}</code>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {entries.map((e) => (
-            <tr key={e.seq}>
-              <td>{e.seq}</td>
-              <td>{formatTime(e.at)}</td>
-              <td>
-                <code>{e.action}</code>
-              </td>
-              <td>{e.actor}</td>
-              <td>{e.target}</td>
-              <td>
-                <code className="details">{JSON.stringify(e.details)}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
       {nextBefore ? <button onClick={() => void load(nextBefore)}>Older entries</button> : null}
     </Page>
   )
