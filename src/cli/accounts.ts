@@ -3,36 +3,25 @@
  * accounts queue, the withdrawal lock and whitelist decision of a customer, and the mail outbox.
  * Unfreezing stays in the web app (a support staff member, named in the audit log).
  */
-import { parseArgs } from 'node:util'
 import { canWithdrawTo, withdrawalLock } from '../accounts/index.ts'
-import { loadConfig } from '../platform/config.ts'
 import type { Db } from '../platform/db/index.ts'
 import { findUserByEmail } from '../platform/identity/users.ts'
-import { openConfiguredDatabase } from '../platform/runtime.ts'
-import type { CliGroup } from './types.ts'
-import { type CliIo, type CliVerb, UsageError } from './types.ts'
+import { printJsonLine } from './output.ts'
+import { type CliGroup, UsageError } from './types.ts'
+import { defineVerb, required, withDb } from './verb.ts'
 
-async function withDb<T>(io: CliIo, fn: (db: Db) => Promise<T>): Promise<T> {
-  const handle = await openConfiguredDatabase(loadConfig(io.env))
-  try {
-    return await fn(handle.db)
-  } finally {
-    await handle.close()
-  }
-}
-
-async function customerId(db: Db, email: string | undefined): Promise<string> {
-  if (!email) throw new UsageError('--email is required')
+async function customerId(db: Db, flag: string | undefined): Promise<string> {
+  const email = required(flag, '--email')
   const user = await findUserByEmail(db, email)
   if (!user) throw new UsageError(`no account with the email ${email}`)
   return user.id
 }
 
-const frozen: CliVerb = {
+const frozen = defineVerb({
   summary: 'List accounts frozen by "This wasn\'t me", waiting for support',
   usage: '[--json]',
-  async run(args, io) {
-    const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } })
+  options: { json: { type: 'boolean' } },
+  async run({ values }, io) {
     const rows = await withDb(io, (db) =>
       db
         .selectFrom('users')
@@ -47,63 +36,58 @@ const frozen: CliVerb = {
       frozenAt: r.frozen_at?.toISOString() ?? null,
       reason: r.frozen_reason,
     }))
-    if (values.json) io.stdout(`${JSON.stringify(list)}\n`)
+    if (values.json) printJsonLine(io, list)
     else if (list.length === 0) io.stdout('no frozen accounts\n')
     else for (const a of list) io.stdout(`${a.email}\t${a.frozenAt ?? ''}\t${a.reason ?? ''}\n`)
     return 0
   },
-}
+})
 
-const lock: CliVerb = {
+const lock = defineVerb({
   summary: 'Show the withdrawal lock of a customer (exit 1 when locked)',
   usage: '--email E [--json]',
-  async run(args, io) {
-    const { values } = parseArgs({ args, options: { email: { type: 'string' }, json: { type: 'boolean' } } })
+  options: { email: { type: 'string' }, json: { type: 'boolean' } },
+  async run({ values }, io) {
     const state = await withDb(io, async (db) =>
       withdrawalLock({ db }, await customerId(db, values.email), new Date()),
     )
     const out = { locked: state.locked, until: state.until?.toISOString() ?? null, reason: state.reason }
-    if (values.json) io.stdout(`${JSON.stringify(out)}\n`)
+    if (values.json) printJsonLine(io, out)
     else io.stdout(state.locked ? `locked until ${out.until} (${out.reason})\n` : 'not locked\n')
     return state.locked ? 1 : 0
   },
-}
+})
 
-const check: CliVerb = {
+const check = defineVerb({
   summary: 'Would a withdrawal to this address be allowed now? (exit 1 when not)',
   usage: '--email E --network N --address A [--json]',
-  async run(args, io) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        email: { type: 'string' },
-        network: { type: 'string' },
-        address: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    })
-    if (!values.network || !values.address) throw new UsageError('--network and --address are required')
+  options: {
+    email: { type: 'string' },
+    network: { type: 'string' },
+    address: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run({ values }, io) {
+    const { network, address } = values
+    if (!network || !address) throw new UsageError('--network and --address are required')
     const decision = await withDb(io, async (db) =>
-      canWithdrawTo({ db }, await customerId(db, values.email), values.network!, values.address!, new Date()),
+      canWithdrawTo({ db }, await customerId(db, values.email), network, address, new Date()),
     )
-    if (values.json) io.stdout(`${JSON.stringify(decision)}\n`)
+    if (values.json) printJsonLine(io, decision)
     else io.stdout(decision.allowed ? 'allowed\n' : `refused: ${decision.code} — ${decision.message}\n`)
     return decision.allowed ? 0 : 1
   },
-}
+})
 
-const outbox: CliVerb = {
+const outbox = defineVerb({
   summary: 'Print the mail outbox (installs without SMTP_URL), newest first',
   usage: '[--to E] [--limit N] [--json]',
-  async run(args, io) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        to: { type: 'string' },
-        limit: { type: 'string', default: '10' },
-        json: { type: 'boolean' },
-      },
-    })
+  options: {
+    to: { type: 'string' },
+    limit: { type: 'string', default: '10' },
+    json: { type: 'boolean' },
+  },
+  async run({ values }, io) {
     const limit = Number(values.limit)
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be 1-1000')
     const rows = await withDb(io, (db) => {
@@ -117,11 +101,11 @@ const outbox: CliVerb = {
       sentAt: r.sent_at.toISOString(),
       text: r.text_body,
     }))
-    if (values.json) io.stdout(`${JSON.stringify(list)}\n`)
+    if (values.json) printJsonLine(io, list)
     else for (const m of list) io.stdout(`--- ${m.sentAt} to ${m.to}: ${m.subject}\n${m.text}\n`)
     return 0
   },
-}
+})
 
 export const accountsCommands: CliGroup = {
   summary: 'Account protection: frozen accounts, withdrawal locks and checks, mail outbox',

@@ -1,26 +1,27 @@
 /**
  * @module `bulwark db migrate`: applies pending migrations to the configured database.
  */
-import { parseArgs } from 'node:util'
 import { loadConfig } from '../platform/config.ts'
 import { openDatabase } from '../platform/db/index.ts'
 import { migrateToLatest } from '../platform/db/migrator.ts'
 import { describeDatabase } from '../platform/runtime.ts'
+import { printJsonLine } from './output.ts'
 import type { CliGroup } from './types.ts'
+import { defineVerb } from './verb.ts'
 
 export const dbCommands: CliGroup = {
   summary: 'Database maintenance',
   verbs: {
-    migrate: {
+    migrate: defineVerb({
       summary: 'Apply pending migrations (DATABASE_URL or PGlite in DATA_DIR)',
       usage: '[--json]',
-      async run(args, io) {
-        const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } })
+      options: { json: { type: 'boolean' } },
+      async run({ values }, io) {
         const config = loadConfig(io.env)
         const handle = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR })
         try {
           const result = await migrateToLatest(handle.db as never)
-          if (values.json) io.stdout(`${JSON.stringify({ database: describeDatabase(config), ...result })}\n`)
+          if (values.json) printJsonLine(io, { database: describeDatabase(config), ...result })
           else
             io.stdout(
               `${describeDatabase(config)}: ${result.applied.length ? `applied ${result.applied.join(', ')}` : 'already up to date'} (${result.total} migrations known)\n`,
@@ -30,6 +31,6 @@ export const dbCommands: CliGroup = {
           await handle.close()
         }
       },
-    },
+    }),
   },
 }

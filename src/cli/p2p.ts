@@ -3,7 +3,6 @@
  * for floating ads, marketplace metrics, and `deposit`, the stand-in for custody crediting a
  * customer's P2P balance until the custody ledger takes over.
  */
-import { parseArgs } from 'node:util'
 import { assets, createLedger, createP2p, fiats, parseUnits } from '../p2p/index.ts'
 import { accountsSecondFactor } from '../p2p/second-factor.ts'
 import { appendAudit } from '../platform/audit.ts'
@@ -12,7 +11,9 @@ import { loadConfig } from '../platform/config.ts'
 import { createEventBus } from '../platform/events.ts'
 import { findUserByEmail } from '../platform/identity/users.ts'
 import { openConfiguredDatabase } from '../platform/runtime.ts'
+import { printJsonLine } from './output.ts'
 import { type CliGroup, type CliIo, UsageError } from './types.ts'
+import { defineVerb } from './verb.ts'
 
 async function withP2p<T>(io: CliIo, run: (p2p: ReturnType<typeof createP2p>) => Promise<T>): Promise<T> {
   const config = loadConfig(io.env)
@@ -34,24 +35,22 @@ async function withP2p<T>(io: CliIo, run: (p2p: ReturnType<typeof createP2p>) =>
 export const p2pCommands: CliGroup = {
   summary: 'P2P marketplace: expiry job, reference prices, metrics, deposits',
   verbs: {
-    expire: {
+    expire: defineVerb({
       summary: 'Expire unpaid orders whose payment window has ended (escrow returns to sellers)',
       usage: '[--json]',
-      async run(args, io) {
-        const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } })
+      options: { json: { type: 'boolean' } },
+      async run({ values }, io) {
         const result = await withP2p(io, (p2p) => p2p.orders.expireDue())
-        io.stdout(values.json ? `${JSON.stringify(result)}\n` : `expired ${result.expired} unpaid order(s)\n`)
+        if (values.json) printJsonLine(io, result)
+        else io.stdout(`expired ${result.expired} unpaid order(s)\n`)
         return 0
       },
-    },
-    price: {
+    }),
+    price: defineVerb({
       summary: 'Set the reference price floating ads follow',
       usage: '--asset USDT --fiat EUR --price 0.92',
-      async run(args, io) {
-        const { values } = parseArgs({
-          args,
-          options: { asset: { type: 'string' }, fiat: { type: 'string' }, price: { type: 'string' } },
-        })
+      options: { asset: { type: 'string' }, fiat: { type: 'string' }, price: { type: 'string' } },
+      async run({ values }, io) {
         const asset = values.asset ?? ''
         const fiat = values.fiat ?? ''
         if (!Object.hasOwn(assets, asset))
@@ -66,15 +65,15 @@ export const p2pCommands: CliGroup = {
         io.stdout(`reference price ${asset}/${fiat} = ${values.price}\n`)
         return 0
       },
-    },
-    metrics: {
+    }),
+    metrics: defineVerb({
       summary: 'Marketplace metrics: overall and per ad',
       usage: '[--json]',
-      async run(args, io) {
-        const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } })
+      options: { json: { type: 'boolean' } },
+      async run({ values }, io) {
         const result = await withP2p(io, (p2p) => p2p.metrics())
         if (values.json) {
-          io.stdout(`${JSON.stringify(result)}\n`)
+          printJsonLine(io, result)
           return 0
         }
         const o = result.overall
@@ -83,15 +82,12 @@ export const p2pCommands: CliGroup = {
         )
         return 0
       },
-    },
-    deposit: {
+    }),
+    deposit: defineVerb({
       summary: 'Credit a customer’s P2P balance (stand-in for custody until it replaces the ledger)',
       usage: '--email E --asset USDT --amount 100',
-      async run(args, io) {
-        const { values } = parseArgs({
-          args,
-          options: { email: { type: 'string' }, asset: { type: 'string' }, amount: { type: 'string' } },
-        })
+      options: { email: { type: 'string' }, asset: { type: 'string' }, amount: { type: 'string' } },
+      async run({ values }, io) {
         const asset = values.asset ?? ''
         if (!values.email) throw new UsageError('--email is required')
         if (!Object.hasOwn(assets, asset))
@@ -128,6 +124,6 @@ export const p2pCommands: CliGroup = {
           return 0
         })
       },
-    },
+    }),
   },
 }

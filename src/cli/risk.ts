@@ -8,7 +8,6 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } 
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import {
   featureColumns,
   isHeldOut,
@@ -29,7 +28,9 @@ import {
   trainBehaviour,
 } from '../risk/index.ts'
 import { loadSeedLists } from '../risk/seeds.ts'
+import { printJsonLine } from './output.ts'
 import { type CliGroup, type CliIo, UsageError } from './types.ts'
+import { defineVerb, required } from './verb.ts'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const DEFAULT_MODELS_DIR = join(REPO_ROOT, 'models')
@@ -69,15 +70,15 @@ async function* readEvents(path: string, onError: (line: number, message: string
 export const riskCommands: CliGroup = {
   summary: 'Risk monitoring: address scoring, event replay, rule backtests, model training',
   verbs: {
-    'score-accounts': {
+    'score-accounts': defineVerb({
       summary: 'Score accounts from a CSV of on-chain aggregate features (fraud dataset columns)',
       usage: '--in F.csv [--model M]',
-      async run(args, io) {
-        const { values } = parseArgs({ args, options: { in: { type: 'string' }, model: { type: 'string' } } })
-        if (!values.in) throw new UsageError('--in is required')
+      options: { in: { type: 'string' }, model: { type: 'string' } },
+      async run({ values }, io) {
+        const csvPath = required(values.in, '--in')
         const model = loadAddressModel(readJson(values.model ?? DEFAULT_ADDRESS_MODEL))
-        if (!existsSync(values.in)) throw new UsageError(`file not found: ${values.in}`)
-        const { header, rows } = parseCsv(readFileSync(values.in, 'utf8'))
+        if (!existsSync(csvPath)) throw new UsageError(`file not found: ${csvPath}`)
+        const { header, rows } = parseCsv(readFileSync(csvPath, 'utf8'))
         const cols = featureColumns(header)
         if (cols.every((c) => c < 0)) {
           io.stderr('none of the model feature columns are in the CSV header\n')
@@ -103,22 +104,19 @@ export const riskCommands: CliGroup = {
         io.stderr(`scored ${rows.length} rows with model ${model.version}\n`)
         return 0
       },
-    },
+    }),
 
-    replay: {
+    replay: defineVerb({
       summary: 'Replay a JSON Lines event log through the engine; one decision line per event',
       usage: '--in events.jsonl [--rules R.json] [--behaviour M.json|none] [--seeds DIR]',
-      async run(args, io) {
-        const { values } = parseArgs({
-          args,
-          options: {
-            in: { type: 'string' },
-            rules: { type: 'string' },
-            behaviour: { type: 'string' },
-            seeds: { type: 'string' },
-          },
-        })
-        if (!values.in) throw new UsageError('--in is required')
+      options: {
+        in: { type: 'string' },
+        rules: { type: 'string' },
+        behaviour: { type: 'string' },
+        seeds: { type: 'string' },
+      },
+      async run({ values }, io) {
+        const eventsPath = required(values.in, '--in')
         const rules = loadRuleFile(values.rules ?? defaultRulesPath)
         const bPath = values.behaviour ?? DEFAULT_BEHAVIOUR_MODEL
         const behaviour =
@@ -135,7 +133,7 @@ export const riskCommands: CliGroup = {
           if (buf) io.stdout(buf)
           buf = ''
         }
-        for await (const { event } of readEvents(values.in, (line, message) => {
+        for await (const { event } of readEvents(eventsPath, (line, message) => {
           bad++
           buf += `${JSON.stringify({ line, error: message })}\n`
         })) {
@@ -149,16 +147,13 @@ export const riskCommands: CliGroup = {
         )
         return bad ? 1 : 0
       },
-    },
+    }),
 
-    publish: {
+    publish: defineVerb({
       summary: 'Publish a JSON Lines event log to NATS JetStream, partitioned by account',
       usage: '--in events.jsonl --nats URL [--partitions N]',
-      async run(args, io) {
-        const { values } = parseArgs({
-          args,
-          options: { in: { type: 'string' }, nats: { type: 'string' }, partitions: { type: 'string' } },
-        })
+      options: { in: { type: 'string' }, nats: { type: 'string' }, partitions: { type: 'string' } },
+      async run({ values }, io) {
         if (!values.in || !values.nats) throw new UsageError('--in and --nats are required')
         const { connect } = await import('@nats-io/transport-node')
         const { ensureStreams, publishEvents } = await import('../risk/scaleout.ts')
@@ -175,23 +170,20 @@ export const riskCommands: CliGroup = {
           await nc.close()
         }
       },
-    },
+    }),
 
-    worker: {
+    worker: defineVerb({
       summary:
         'Run a scale-out worker: consume partitions from NATS JetStream, checkpoint state, publish decisions',
       usage: '--nats URL --partitions 0,2 --checkpoint DIR [--every N] [--behaviour M.json|none]',
-      async run(args, io) {
-        const { values } = parseArgs({
-          args,
-          options: {
-            nats: { type: 'string' },
-            partitions: { type: 'string' },
-            checkpoint: { type: 'string' },
-            every: { type: 'string' },
-            behaviour: { type: 'string' },
-          },
-        })
+      options: {
+        nats: { type: 'string' },
+        partitions: { type: 'string' },
+        checkpoint: { type: 'string' },
+        every: { type: 'string' },
+        behaviour: { type: 'string' },
+      },
+      async run({ values }, io) {
         if (!values.nats || !values.partitions || !values.checkpoint)
           throw new UsageError('--nats, --partitions and --checkpoint are required')
         const partitions = values.partitions.split(',').map((p) => Number(p))
@@ -222,21 +214,18 @@ export const riskCommands: CliGroup = {
         await nc.close()
         return 0
       },
-    },
+    }),
 
-    backtest: {
+    backtest: defineVerb({
       summary: 'Backtest a rule file on stored history: alerts per rule and on which accounts',
       usage: '--rules R.json --in events.jsonl [--json]',
-      async run(args, io) {
-        const { values } = parseArgs({
-          args,
-          options: { rules: { type: 'string' }, in: { type: 'string' }, json: { type: 'boolean' } },
-        })
+      options: { rules: { type: 'string' }, in: { type: 'string' }, json: { type: 'boolean' } },
+      async run({ values }, io) {
         if (!values.rules || !values.in) throw new UsageError('--rules and --in are required')
         const events: RiskEvent[] = []
         for await (const { event } of readEvents(values.in, () => {})) events.push(event)
         const report = backtestRules(loadRuleFile(values.rules), events)
-        if (values.json) io.stdout(`${JSON.stringify(report)}\n`)
+        if (values.json) printJsonLine(io, report)
         else {
           io.stdout(`rules ${report.rulesVersion} over ${report.events} events\n`)
           for (const r of report.rules)
@@ -249,26 +238,23 @@ export const riskCommands: CliGroup = {
         }
         return 0
       },
-    },
+    }),
 
-    train: {
+    train: defineVerb({
       summary: 'Train the address-risk and behaviour models; prints the training report',
       usage:
         '[--fraud-csv F.csv] [--all-rows] [--history events.jsonl] [--labels labels.json] [--out DIR] [--version V] [--trees N] [--only address|behaviour]',
-      async run(args, io) {
-        const { values } = parseArgs({
-          args,
-          options: {
-            'fraud-csv': { type: 'string' },
-            'all-rows': { type: 'boolean' },
-            history: { type: 'string' },
-            labels: { type: 'string' },
-            out: { type: 'string' },
-            version: { type: 'string' },
-            trees: { type: 'string' },
-            only: { type: 'string' },
-          },
-        })
+      options: {
+        'fraud-csv': { type: 'string' },
+        'all-rows': { type: 'boolean' },
+        history: { type: 'string' },
+        labels: { type: 'string' },
+        out: { type: 'string' },
+        version: { type: 'string' },
+        trees: { type: 'string' },
+        only: { type: 'string' },
+      },
+      async run({ values }, io) {
         const out = values.out ?? DEFAULT_MODELS_DIR
         mkdirSync(out, { recursive: true })
         const stamp = new Date().toISOString().slice(0, 10)
@@ -335,6 +321,6 @@ export const riskCommands: CliGroup = {
         io.stdout(`${JSON.stringify(report, null, 2)}\n`)
         return 0
       },
-    },
+    }),
   },
 }
