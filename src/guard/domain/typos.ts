@@ -101,10 +101,10 @@ export function singleTypo(candidate: string, target: string): TypoOperation | u
   const t = target
   if (c === t) return undefined
   if (c.length === t.length - 1) {
-    for (let i = 0; i < t.length; i++) if (t.slice(0, i) + t.slice(i + 1) === c) return 'omission'
+    if (sameAfterSkip(t, c)) return 'omission'
   } else if (c.length === t.length + 1) {
-    for (let i = 0; i < c.length; i++) {
-      if (c.slice(0, i) + c.slice(i + 1) !== t) continue
+    const i = firstDifference(c, t)
+    if (sameFrom(c, i + 1, t, i)) {
       const extra = c[i]
       if (extra === t[i - 1] || extra === t[i]) return 'repetition'
       if (i === t.length) return 'addition'
@@ -132,6 +132,27 @@ export function singleTypo(candidate: string, target: string): TypoOperation | u
     if (replacesOnce(c, t, group, letter) || replacesOnce(c, t, letter, group)) return 'look_alike'
   }
   return undefined
+}
+
+/** Index of the first position where `a` and `b` differ (the shorter length when one is a prefix). */
+function firstDifference(a: string, b: string): number {
+  const n = Math.min(a.length, b.length)
+  let i = 0
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++
+  return i
+}
+
+/** True when `a` from index `i` equals `b` from index `j` to their ends (no substring copies). */
+function sameFrom(a: string, i: number, b: string, j: number): boolean {
+  if (a.length - i !== b.length - j) return false
+  for (; i < a.length; i++, j++) if (a.charCodeAt(i) !== b.charCodeAt(j)) return false
+  return true
+}
+
+/** True when `short` is `long` with one character removed. */
+function sameAfterSkip(long: string, short: string): boolean {
+  const i = firstDifference(long, short)
+  return sameFrom(long, i + 1, short, i)
 }
 
 /** True when `c` is `t` with one occurrence of `from` written as `to`. */
@@ -172,6 +193,20 @@ function singleTypoVariants(target: string): Set<string> {
   return out
 }
 
+// Targets are brand names, a few hundred at most, and a domain check may meet the same one often.
+const variantCache = new Map<string, Set<string>>()
+const VARIANT_CACHE_LIMIT = 2_000
+
+function variantsOf(target: string): Set<string> {
+  let variants = variantCache.get(target)
+  if (!variants) {
+    variants = singleTypoVariants(target)
+    if (variantCache.size >= VARIANT_CACHE_LIMIT) variantCache.clear()
+    variantCache.set(target, variants)
+  }
+  return variants
+}
+
 /**
  * The typo operations (one, or two for targets of nine characters or more) that turn `target` into
  * `candidate`, or undefined when the model cannot explain the difference.
@@ -180,7 +215,7 @@ export function typoPath(candidate: string, target: string): TypoOperation[] | u
   const one = singleTypo(candidate, target)
   if (one) return [one]
   if (target.length < 9 || Math.abs(candidate.length - target.length) > 2) return undefined
-  for (const step of singleTypoVariants(target)) {
+  for (const step of variantsOf(target)) {
     const second = singleTypo(candidate, step)
     const first = singleTypo(step, target)
     // A letter left out plus a letter added anywhere is a replaced (or moved) letter, which the
