@@ -171,6 +171,22 @@ describe('domain guard', () => {
     expect(g.check('zorblex.net').verdict).toBe('allow')
   })
 
+  it('blocks a sign-up word glued to a learned target, but not the word or a short target alone', () => {
+    const hyped = Array.from({ length: 6 }, (_, i) => `zorblex-app${i}.xyz`)
+    const g = createDomainGuard({ blocklist: hyped })
+    const r = g.check('register-zorblex.com')
+    expect(r.verdict).toBe('block')
+    expect(r.reasons[0]?.detail).toContain('glues "register" to "zorblex"')
+    expect(g.check('register.com').verdict).toBe('allow')
+    expect(g.check('zorblex.com').verdict).toBe('allow')
+    const short = createDomainGuard({ blocklist: Array.from({ length: 6 }, (_, i) => `flow-app${i}.xyz`) })
+    expect(short.check('join-flow.com').verdict).toBe('allow')
+  })
+
+  it('reads a lure used as the TLD like a lure in the name', () => {
+    expect(guard.check('normie.claims').reasons.map((x) => x.code)).toContain('LURE_ON_THROWAWAY_HOST')
+  })
+
   it('supports a MetaMask fuzzylist with a tolerance', () => {
     const g = createDomainGuard({ fuzzylist: ['myfavoritewallet.com'], fuzzyTolerance: 2, brands: [] })
     expect(g.check('myfavoritewalet.com').reasons.map((r) => r.code)).toContain('FUZZY_LOOKALIKE')

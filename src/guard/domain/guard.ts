@@ -390,7 +390,9 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
             .filter((t) => t !== '')
     const freeHost = FREE_HOSTING.has(n.suffix)
     const all = [...tokens, ...subTokens]
-    const strongInName = tokens.some((t) => STRONG_LURES.has(t)) || hasLureInside(flat)
+    // A lure as the TLD itself (`normie.claims`) reads like one in the name.
+    const strongInName =
+      tokens.some((t) => STRONG_LURES.has(t)) || hasLureInside(flat) || STRONG_LURES.has(n.suffix)
     // `dapp.example.com` is how many genuine apps name their front end: not a lure in a subdomain.
     const strong = strongInName || subTokens.some((t) => STRONG_LURES.has(t) && t !== 'dapp' && t !== 'dapps')
     const lure = strong || all.some((t) => keywords.has(t))
@@ -524,6 +526,23 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
         return undefined
       }
     }
+    // `register-zircuit.com`, `join-particle.network`: a sign-up word glued to a much-impersonated
+    // name (six letters or more, so short words like "flow" do not count) in the registrable label
+    // itself. Genuine projects put sign-up pages under their own domain.
+    const signUp = tokens.length > 1 ? tokens.find((t) => SIGN_UP_LURES.has(t)) : undefined
+    if (signUp && targets.size > 0) {
+      const t = tokens.find((x) => x !== signUp && x.length >= 6 && targets.has(x))
+      if (t) {
+        reasons.push(
+          reason(
+            'LURE_PATTERN',
+            'block',
+            `${n.registrable} glues "${signUp}" to "${t}", a name phishing sites often impersonate, on a domain of its own.`,
+          ),
+        )
+        return undefined
+      }
+    }
     if (strongInName || (strong && riskyHost))
       reasons.push(
         reason(
@@ -611,6 +630,21 @@ const STRONG_LURES = new Set([
   'bonus',
   'giveaways',
   'bonuses',
+])
+
+/** Sign-up words: not lures on their own (`register.com`), but tell-tale next to an impersonated name. */
+const SIGN_UP_LURES = new Set([
+  'register',
+  'registration',
+  'signup',
+  'join',
+  'enter',
+  'participate',
+  'enroll',
+  'enrollment',
+  'apply',
+  'login',
+  'signin',
 ])
 
 /** Common crypto words; a deliberately misspelled one (`flnance`, `foundatlon`) is a lookalike trick. */
