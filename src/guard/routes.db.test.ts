@@ -15,6 +15,7 @@ async function post(url: string, payload: object) {
 beforeAll(async () => {
   t = await createTestApp({
     GUARD_BLOCKLISTS: join(fixtures, 'blocklist.txt'),
+    GUARD_BRANDS: join(fixtures, 'brands.json'),
     GUARD_TOKEN_LISTS: join(fixtures, 'tokens.tokenlist.json'),
     GUARD_ADDRESS_LISTS: join(fixtures, 'sanctioned_addresses_ETH.txt'),
     GUARD_RATE_LIMIT_MAX: '40',
@@ -42,6 +43,12 @@ describe('guard HTTP routes (public)', () => {
       'error',
     ])
     expect(r.body.results[1]).toMatchObject({ brand: 'MetaMask', reasons: [{ code: 'HOMOGLYPH' }] })
+  })
+
+  it("protects the operator's own brands from GUARD_BRANDS next to ours", async () => {
+    const r = await post('/api/guard/domains', { inputs: ['zorblex-airdrop.xyz', 'app.zorblex.io'] })
+    expect(r.body.results[0]).toMatchObject({ verdict: 'block', brand: 'Zorblex' })
+    expect(r.body.results[1]).toMatchObject({ verdict: 'allow', reasons: [{ code: 'OFFICIAL_DOMAIN' }] })
   })
 
   it('flags lookalike destinations and poisoning transfers', async () => {

@@ -41,6 +41,8 @@ export const configSchema = z.object({
   /** Wallet guard lists (comma-separated paths or URLs; see docs/guard.md), refreshed every GUARD_REFRESH_MINUTES. */
   GUARD_BLOCKLISTS: z.string().default(''),
   GUARD_ALLOWLISTS: z.string().default(''),
+  /** JSON files of extra protected brands (`[{ name, tokens, domains, generic? }]`), added to ours. */
+  GUARD_BRANDS: z.string().default(''),
   GUARD_TOKEN_LISTS: z.string().default(''),
   GUARD_ADDRESS_LISTS: z.string().default(''),
   /** JSON-RPC endpoints per chain (`1=https://…,8453=https://…`) so /api/guard/tx can tell plain accounts from contracts. */

@@ -9,6 +9,7 @@ import { loadAddressLists, loadDomainLists, loadTokenLists, scheduleRefresh } fr
 export type GuardListConfig = {
   GUARD_BLOCKLISTS: string
   GUARD_ALLOWLISTS: string
+  GUARD_BRANDS: string
   GUARD_TOKEN_LISTS: string
   GUARD_ADDRESS_LISTS: string
   GUARD_REFRESH_MINUTES: number
@@ -26,6 +27,7 @@ export async function loadConfiguredLists(config: GuardListConfig): Promise<Guar
     domains: await loadDomainLists({
       blocklists: split(config.GUARD_BLOCKLISTS),
       allowlists: split(config.GUARD_ALLOWLISTS),
+      brands: split(config.GUARD_BRANDS),
     }),
     tokens: await loadTokenLists(split(config.GUARD_TOKEN_LISTS)),
     addresses: await loadAddressLists(split(config.GUARD_ADDRESS_LISTS), 'drainer'),
@@ -45,6 +47,7 @@ export function startConfiguredGuard(
   const configured = [
     config.GUARD_BLOCKLISTS,
     config.GUARD_ALLOWLISTS,
+    config.GUARD_BRANDS,
     config.GUARD_TOKEN_LISTS,
     config.GUARD_ADDRESS_LISTS,
   ].some((v) => split(v).length > 0)

@@ -6,6 +6,7 @@ import {
   loadDomainLists,
   loadText,
   loadTokenLists,
+  parseBrandFile,
   parseTokenCsv,
   sanctionsListFiles,
   scheduleRefresh,
@@ -14,6 +15,22 @@ import {
 const fixtures = join(import.meta.dirname, '../fixtures')
 
 describe('list loading', () => {
+  it('adds an operator brand file to ours and rejects a malformed one whole, naming the field', async () => {
+    const fakeFetch = (async () =>
+      new Response(
+        JSON.stringify([{ name: 'Zorblex', tokens: ['zorblex'], domains: ['zorblex.io'] }]),
+      )) as typeof fetch
+    const d = await loadDomainLists({ brands: ['https://lists.example/brands.json'] }, fakeFetch)
+    expect(d.brands?.at(-1)).toEqual({ name: 'Zorblex', tokens: ['zorblex'], domains: ['zorblex.io'] })
+    expect(() =>
+      parseBrandFile('b.json', '[{"name":"X","tokens":["Bad Token"],"domains":["x.io"]}]'),
+    ).toThrow('b.json: brand file 0.tokens.0: lowercase letters and digits, 3 to 40 of them')
+    expect(() => parseBrandFile('b.json', '[{"name":"X","tokens":["xxx"],"domains":["com"]}]')).toThrow(
+      'b.json: brand file 0.domains.0: a domain with a registrable name',
+    )
+    expect(() => parseBrandFile('b.json', '{oops')).toThrow('b.json: brand file is not JSON')
+  })
+
   it('reads files and URLs', async () => {
     const fakeFetch = (async (url: string) =>
       new Response(url.endsWith('/block.txt') ? 'evil.xyz\n' : 'nope', {

@@ -6,11 +6,13 @@
 import { readdirSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
+import { z } from 'zod'
 import type { AddressListSource, ListKind } from '../address/lists.ts'
 import { parseAddressList } from '../address/lists.ts'
 import type { Brand } from '../domain/brands.ts'
 import type { DomainGuardOptions } from '../domain/guard.ts'
 import { parseDomainList, splitCsvLine } from '../domain/lists.ts'
+import { normalizeHost } from '../domain/normalize.ts'
 import type { TokenInfo } from '../token/counterfeit.ts'
 import { parseTokenList } from '../token/counterfeit.ts'
 
@@ -22,6 +24,49 @@ export async function loadText(source: string, fetchFn: typeof fetch = fetch): P
     return res.text()
   }
   return readFile(source, 'utf8')
+}
+
+const brandFile = z.array(
+  z.strictObject({
+    name: z.string().min(1).max(100),
+    tokens: z
+      .array(z.string().regex(/^[a-z0-9]{3,40}$/, 'lowercase letters and digits, 3 to 40 of them'))
+      .min(1)
+      .max(20),
+    domains: z
+      .array(
+        z
+          .string()
+          .max(253)
+          .refine((d) => normalizeHost(d)?.registrable != null, 'a domain with a registrable name'),
+      )
+      .min(1)
+      .max(100),
+    generic: z.boolean().optional(),
+  }),
+)
+
+/**
+ * Parses an operator's brand file: a JSON array of `{ name, tokens, domains, generic? }`. A bad file
+ * fails as a whole, naming the file and the first bad field, so a typo never half-loads a brand.
+ */
+export function parseBrandFile(source: string, text: string): Brand[] {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    throw new Error(`${source}: brand file is not JSON`)
+  }
+  const parsed = brandFile.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new Error(`${source}: brand file ${issue?.path.join('.') || '(root)'}: ${issue?.message}`)
+  }
+  return parsed.data.map((b) =>
+    b.generic === undefined
+      ? { name: b.name, tokens: b.tokens, domains: b.domains }
+      : { ...b, generic: b.generic },
+  )
 }
 
 /** Loads blocklists and allowlists (plain, CSV or MetaMask config) into domain guard options. */
@@ -59,7 +104,7 @@ export async function loadDomainLists(
   if (sources.brands && sources.brands.length > 0) {
     const { DEFAULT_BRANDS } = await import('../domain/brands.ts')
     const extra: Brand[] = []
-    for (const src of sources.brands) extra.push(...(JSON.parse(await loadText(src, fetchFn)) as Brand[]))
+    for (const src of sources.brands) extra.push(...parseBrandFile(src, await loadText(src, fetchFn)))
     out.brands = [...DEFAULT_BRANDS, ...extra]
   }
   return out
