@@ -15,6 +15,7 @@ describe('typo model', () => {
     expect(singleTypo('unlswap', 'uniswap')).toBe('look_alike')
     expect(singleTypo('rnetamask', 'metamask')).toBe('look_alike')
     expect(singleTypo('penble', 'pendle')).toBe('look_alike')
+    expect(singleTypo('zerclend', 'zerolend')).toBe('look_alike')
   })
 
   it('does not explain a replaced letter that neither the keyboard nor the glyphs account for', () => {

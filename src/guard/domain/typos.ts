@@ -79,6 +79,7 @@ const LOOK_ALIKE_CHARS = [
   ['b', 'd'],
   ['p', 'q'],
   ['n', 'r'],
+  ['c', 'o'],
 ]
 const LOOK_ALIKE = new Set(LOOK_ALIKE_CHARS.flatMap(([a, b]) => [`${a}${b}`, `${b}${a}`]))
 /** Character groups that render like one letter: `rn` reads as `m` in most URL bars. */
