@@ -140,6 +140,9 @@ const row = (
       trancoFalse.push(...tb)
       legitFalse.push(...lb)
     }
+    // What the heuristics add on top of the feeds' own entries (which any system loading them blocks).
+    const beyondLists = (blocked: string[]): number =>
+      blocked.filter((d) => listsOnly.check(d).verdict !== 'block').length
     const scope = `ScamSniffer ${testMonths[0]}…${testMonths.at(-1)}, never listed`
     row(
       'domains',
@@ -166,6 +169,14 @@ const row = (
       legit.length,
       name === 'Bulwark guard' ? '0' : '',
     )
+    if (name === 'Bulwark guard')
+      row(
+        'domains',
+        'of those, not from the blocklists: Tranco / crypto-legit',
+        name,
+        `${beyondLists(tb)} / ${beyondLists(lb)}`,
+        `${tranco.length} / ${legit.length}`,
+      )
   }
   const codes = new Map<string, number>()
   for (const d of test)
