@@ -346,7 +346,7 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
         reason(
           'LINK_SHORTENER',
           'warn',
-          `${n.registrable} is a link shortener: it hides where the link really goes. Open it only if you trust whoever sent it.`,
+          `${n.registrable} is a link shortener, which hides where the link really goes; open it only if you trust whoever sent it.`,
         ),
       )
       return done(input, n, reasons, undefined)
