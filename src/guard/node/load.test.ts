@@ -22,6 +22,16 @@ describe('list loading', () => {
       )) as typeof fetch
     const d = await loadDomainLists({ brands: ['https://lists.example/brands.json'] }, fakeFetch)
     expect(d.brands?.at(-1)).toEqual({ name: 'Zorblex', tokens: ['zorblex'], domains: ['zorblex.io'] })
+    const narrowed = await loadDomainLists(
+      { brands: ['https://lists.example/brands.json'] },
+      (async () =>
+        new Response(
+          JSON.stringify([{ name: 'uniswap', tokens: ['uniswap'], domains: ['uniswap.org'] }]),
+        )) as typeof fetch,
+    )
+    expect(narrowed.brands?.filter((b) => b.name.toLowerCase() === 'uniswap')).toEqual([
+      { name: 'uniswap', tokens: ['uniswap'], domains: ['uniswap.org'] },
+    ])
     expect(() =>
       parseBrandFile('b.json', '[{"name":"X","tokens":["Bad Token"],"domains":["x.io"]}]'),
     ).toThrow('b.json: brand file 0.tokens.0: lowercase letters and digits, 3 to 40 of them')

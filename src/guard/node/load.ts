@@ -105,7 +105,10 @@ export async function loadDomainLists(
     const { DEFAULT_BRANDS } = await import('../domain/brands.ts')
     const extra: Brand[] = []
     for (const src of sources.brands) extra.push(...parseBrandFile(src, await loadText(src, fetchFn)))
-    out.brands = [...DEFAULT_BRANDS, ...extra]
+    // An operator's brand replaces ours of the same name, so they can also correct or narrow it
+    // (drop a hijacked domain from the official list so that a feed entry for it blocks again).
+    const overridden = new Set(extra.map((b) => b.name.toLowerCase()))
+    out.brands = [...DEFAULT_BRANDS.filter((b) => !overridden.has(b.name.toLowerCase())), ...extra]
   }
   return out
 }
