@@ -105,6 +105,31 @@ describe('bulwark guard (JSON Lines)', () => {
     expect(written[1]).toMatchObject({ line: 2, error: 'not an address' })
   })
 
+  it('lists: reports list sizes and the blocklist entries an operator should review', async () => {
+    const block = join(dir, 'review-block.txt')
+    const allow = join(dir, 'review-allow.txt')
+    writeFileSync(block, 'cutt.ly\napp.uniswap.org\nevil.xyz\npartner.example\n')
+    writeFileSync(allow, 'partner.example\n')
+    let out = ''
+    const code = await runCli(['guard', 'lists', '--blocklist', block, '--allowlist', allow], {
+      stdout: (t) => (out += t),
+      stderr: () => {},
+      env: {},
+    })
+    expect(code).toBe(0)
+    expect(JSON.parse(out)).toMatchObject({
+      domains: {
+        blocklist: 4,
+        allowlist: 1,
+        officialDomainsListed: { count: 1, entries: [{ entry: 'app.uniswap.org', brand: 'Uniswap' }] },
+        linkShortenersListed: { count: 1, entries: ['cutt.ly'] },
+        allowlistedEntries: { count: 1, entries: ['partner.example'] },
+      },
+      tokens: 0,
+      addresses: 0,
+    })
+  })
+
   it('reports an unreadable list file as a usage error', async () => {
     const r = await run(['guard', 'domains', '--blocklist', join(dir, 'missing.txt')], 'a.com\n')
     expect(r.code).toBe(2)

@@ -16,6 +16,7 @@ import {
   answerToken,
   answerTransfer,
   answerTx,
+  listsReport,
 } from '../guard/answers.ts'
 import { createDomainGuard } from '../guard/domain/guard.ts'
 import { loadAddressLists, loadDomainLists, loadTokenLists } from '../guard/node/load.ts'
@@ -23,6 +24,7 @@ import { addressInputSchema, tokenInputSchema, transferInputSchema, txInputSchem
 import { fetchCode } from '../guard/token/bytecode.ts'
 import { createTokenGuard } from '../guard/token/counterfeit.ts'
 import type { TxInput } from '../guard/tx/analyze.ts'
+import { printJson } from './output.ts'
 import type { CliGroup, CliIo, CliVerb } from './types.ts'
 import { UsageError } from './types.ts'
 import { defineVerb, type ParsedArgs } from './verb.ts'
@@ -127,6 +129,23 @@ async function loading<T>(what: string, f: () => Promise<T>): Promise<T> {
   }
 }
 
+const domainListOptions = {
+  blocklist: { type: 'string', multiple: true },
+  allowlist: { type: 'string', multiple: true },
+  brands: { type: 'string', multiple: true },
+} as const
+
+const loadDomainGuard = async (values: { blocklist?: string[]; allowlist?: string[]; brands?: string[] }) =>
+  createDomainGuard(
+    await loading('domain lists', () =>
+      loadDomainLists({
+        blocklists: values.blocklist ?? [],
+        allowlists: values.allowlist ?? [],
+        brands: values.brands ?? [],
+      }),
+    ),
+  )
+
 const loadTokenGuard = async (files: string[] | undefined) =>
   createTokenGuard(await loading('token lists', () => loadTokenLists(files ?? [])))
 
@@ -161,21 +180,33 @@ function jsonLinesVerb<const O extends ParseArgsOptionsConfig>(def: {
 const domains = jsonLinesVerb({
   summary: 'Check domains or URLs (one per line; plain text or a JSON string)',
   usage: '[--blocklist F]… [--allowlist F]… [--brands F]… [--in F] [--out F]',
-  options: {
-    blocklist: { type: 'string', multiple: true },
-    allowlist: { type: 'string', multiple: true },
-    brands: { type: 'string', multiple: true },
-  },
+  options: domainListOptions,
   async prepare(values) {
-    const opts = await loading('domain lists', () =>
-      loadDomainLists({
-        blocklists: values.blocklist ?? [],
-        allowlists: values.allowlist ?? [],
-        brands: values.brands ?? [],
+    const guard = await loadDomainGuard(values)
+    return (line) => orThrow(answerDomain(guard, textOrJsonField(line, ['input', 'domain', 'url'])))
+  },
+})
+
+const lists = defineVerb({
+  summary:
+    'Load lists as the server would and report their sizes and the blocklist entries to review (official domains, whole link shorteners, allowlisted)',
+  usage: '[--blocklist F]… [--allowlist F]… [--brands F]… [--token-list F]… [--list F]…',
+  options: {
+    ...domainListOptions,
+    'token-list': { type: 'string', multiple: true },
+    list: { type: 'string', multiple: true },
+  },
+  async run({ values }, io) {
+    printJson(
+      io,
+      listsReport({
+        domains: await loadDomainGuard(values),
+        tokens: await loadTokenGuard(values['token-list']),
+        screener: await loadScreener(values.list, 'sanctions'),
+        loadedAt: new Date(),
       }),
     )
-    const guard = createDomainGuard(opts)
-    return (line) => orThrow(answerDomain(guard, textOrJsonField(line, ['input', 'domain', 'url'])))
+    return 0
   },
 })
 
@@ -241,5 +272,5 @@ const sanctions = jsonLinesVerb({
 
 export const guardCommands: CliGroup = {
   summary: 'Wallet guard: domains, lookalike addresses, poisoning, tokens, transactions, sanctions',
-  verbs: { domains, addresses, transfers, tokens: tokensVerb, tx, sanctions },
+  verbs: { domains, addresses, transfers, tokens: tokensVerb, tx, sanctions, lists },
 }

@@ -13,6 +13,7 @@ import type {
   addressInputSchema,
   addressOutputSchema,
   domainOutputSchema,
+  listsReportSchema,
   sanctionsOutputSchema,
   tokenInputSchema,
   tokenOutputSchema,
@@ -20,6 +21,7 @@ import type {
   transferOutputSchema,
   txOutputSchema,
 } from './schema.ts'
+import type { GuardEngines } from './service.ts'
 import type { TokenGuard } from './token/counterfeit.ts'
 import { analyzeTx, analyzeTxWithCode, type TxContext, type TxInput } from './tx/analyze.ts'
 import { publicReasons } from './verdict.ts'
@@ -124,4 +126,25 @@ export function answerSanctions(
   const r = screener.screen(address)
   if (r.error) return { address, error: r.error }
   return { address: r.address, verdict: r.verdict, lists: r.lists, reasons: publicReasons(r.reasons) }
+}
+
+/** Longest list of entries a report carries; the counts are always complete. */
+const REPORT_SAMPLE = 200
+
+/** What the guard has loaded and which blocklist entries need a person's eye (route and CLI). */
+export function listsReport(engines: GuardEngines): z.infer<typeof listsReportSchema> {
+  const stats = engines.domains.stats()
+  const review = engines.domains.review()
+  const sample = <T>(items: T[]) => ({ count: items.length, entries: items.slice(0, REPORT_SAMPLE) })
+  return {
+    loadedAt: engines.loadedAt?.toISOString() ?? null,
+    domains: {
+      ...stats,
+      officialDomainsListed: sample(review.officialDomainsListed),
+      linkShortenersListed: sample(review.linkShortenersListed),
+      allowlistedEntries: sample(review.allowlistedEntries),
+    },
+    tokens: engines.tokens.size(),
+    addresses: engines.screener.size(),
+  }
 }

@@ -45,6 +45,17 @@ describe('guard HTTP routes (public)', () => {
     expect(r.body.results[1]).toMatchObject({ brand: 'MetaMask', reasons: [{ code: 'HOMOGLYPH' }] })
   })
 
+  it('reports what is loaded and which blocklist entries to review', async () => {
+    const r = await t.app.inject({ method: 'GET', url: '/api/guard/lists' })
+    expect(r.statusCode).toBe(200)
+    expect(r.json()).toMatchObject({
+      domains: { blocklist: 2, allowlist: 0, officialDomainsListed: { count: 0, entries: [] } },
+      tokens: 4,
+    })
+    expect(r.json().loadedAt).not.toBeNull()
+    expect(r.json().domains.brands).toBeGreaterThan(90)
+  })
+
   it("protects the operator's own brands from GUARD_BRANDS next to ours", async () => {
     const r = await post('/api/guard/domains', { inputs: ['zorblex-airdrop.xyz', 'app.zorblex.io'] })
     expect(r.body.results[0]).toMatchObject({ verdict: 'block', brand: 'Zorblex' })

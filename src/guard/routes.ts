@@ -15,6 +15,7 @@ import {
   answerToken,
   answerTransfer,
   answerTx,
+  listsReport,
 } from './answers.ts'
 import { startConfiguredGuard } from './node/configured.ts'
 import {
@@ -23,6 +24,7 @@ import {
   bytecodeInputSchema,
   bytecodeOutputSchema,
   domainOutputSchema,
+  listsReportSchema,
   sanctionsOutputSchema,
   tokenInputSchema,
   tokenOutputSchema,
@@ -214,5 +216,19 @@ export async function guardRoutes(base: FastifyInstance, deps: DomainDeps & { gu
       const { screener } = service.engines()
       return { results: request.body.addresses.map((a) => answerSanctions(screener, a)) }
     },
+  )
+
+  app.get(
+    '/api/guard/lists',
+    {
+      config,
+      schema: {
+        tags,
+        summary:
+          'What the guard has loaded: list sizes, when, and blocklist entries to review (official domains and whole link shorteners that a feed lists)',
+        response: { 200: listsReportSchema },
+      },
+    },
+    async () => listsReport(service.engines()),
   )
 }

@@ -110,3 +110,22 @@ export const sanctionsOutputSchema = z.object({
   lists: z.array(z.string()),
   reasons: z.array(reasonSchema),
 })
+
+const reviewSample = <T extends z.ZodType>(entry: T) =>
+  z.object({ count: z.number().int(), entries: z.array(entry).describe('at most 200; count is complete') })
+
+/** `GET /api/guard/lists` and `bulwark guard lists`: what is loaded and what to review. */
+export const listsReportSchema = z.object({
+  loadedAt: z.string().nullable().describe('when the configured lists were last loaded; null = none yet'),
+  domains: z.object({
+    blocklist: z.number().int(),
+    allowlist: z.number().int(),
+    brands: z.number().int(),
+    learnedTargets: z.number().int(),
+    officialDomainsListed: reviewSample(z.object({ entry: z.string(), brand: z.string() })),
+    linkShortenersListed: reviewSample(z.string()),
+    allowlistedEntries: reviewSample(z.string()),
+  }),
+  tokens: z.number().int().describe('canonical tokens loaded'),
+  addresses: z.number().int().describe('listed addresses loaded (sanctions, drainers, others)'),
+})

@@ -90,6 +90,19 @@ describe('domain guard', () => {
     expect(reviewed.check('app.uniswap.org').verdict).toBe('allow')
   })
 
+  it('lists the blocklist entries an operator should review, once per guard', () => {
+    const g = createDomainGuard({
+      blocklist: ['app.uniswap.org', 'bit.ly', 'scam.bit.ly', 'partner.example', 'evil.xyz'],
+      allowlist: ['partner.example'],
+    })
+    expect(g.review()).toEqual({
+      officialDomainsListed: [{ entry: 'app.uniswap.org', brand: 'Uniswap' }],
+      linkShortenersListed: ['bit.ly'],
+      allowlistedEntries: ['partner.example'],
+    })
+    expect(g.review()).toBe(g.review())
+  })
+
   it('blocks listed domains and their subdomains', () => {
     expect(guard.check('app.listed-drainer.xyz')).toMatchObject({ verdict: 'block' })
     expect(codes('listed-drainer.xyz')).toContain('BLOCKLISTED')

@@ -221,6 +221,19 @@ export type DomainGuard = {
   /** Targets learned from the blocklist (for docs and debugging). */
   learnedTargets(): string[]
   stats(): { blocklist: number; allowlist: number; brands: number; learnedTargets: number }
+  /** Blocklist entries an operator should look at (computed once per guard, on first call). */
+  review(): ListReview
+}
+
+/**
+ * Where the loaded blocklists disagree with what else the guard knows: entries naming a protected
+ * brand's official domain (a hijack report, or a mistake; they warn), entries naming a whole link
+ * shortener (they warn), and entries an allowlist overrides (they allow).
+ */
+export type ListReview = {
+  officialDomainsListed: { entry: string; brand: string }[]
+  linkShortenersListed: string[]
+  allowlistedEntries: string[]
 }
 
 /**
@@ -579,8 +592,31 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     return LURES_INSIDE_RE.test(flat)
   }
 
+  let reviewed: ListReview | undefined
+  function review(): ListReview {
+    if (reviewed) return reviewed
+    const out: ListReview = { officialDomainsListed: [], linkShortenersListed: [], allowlistedEntries: [] }
+    for (const entry of block.values()) {
+      const n = normalizeHost(entry)
+      if (!n) continue
+      if (allow.match(n.host, n.registrable)) out.allowlistedEntries.push(entry)
+      const own = official.match(n.host, n.registrable)
+      const brand = own ? officialBrand.get(own) : undefined
+      if (brand) out.officialDomainsListed.push({ entry, brand: brand.name })
+      if (
+        n.registrable &&
+        shorteners.has(n.registrable) &&
+        (entry === n.registrable || entry === `www.${n.registrable}`)
+      )
+        out.linkShortenersListed.push(entry)
+    }
+    reviewed = out
+    return out
+  }
+
   return {
     check,
+    review,
     learnedTargets: () => [...targets].sort(),
     stats: () => ({
       blocklist: block.size,
