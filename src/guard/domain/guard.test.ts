@@ -193,7 +193,16 @@ describe('domain guard', () => {
     expect(g.check('register.com').verdict).toBe('allow')
     expect(g.check('zorblex.com').verdict).toBe('allow')
     const short = createDomainGuard({ blocklist: Array.from({ length: 6 }, (_, i) => `flow-app${i}.xyz`) })
-    expect(short.check('join-flow.com').verdict).toBe('allow')
+    expect(short.check('flow-join.com').verdict).toBe('allow')
+  })
+
+  it('blocks a name that opens with a sign-up word, but not the word alone or later in the name', () => {
+    const g = createDomainGuard({ blocklist: ['listed-drainer.xyz'] })
+    const r = g.check('register-saga.xyz')
+    expect(r.verdict).toBe('block')
+    expect(r.reasons[0]?.detail).toContain('opens with "register"')
+    expect(g.check('register.xyz').verdict).toBe('allow')
+    expect(g.check('saga-register.xyz').verdict).toBe('allow')
   })
 
   it('reads a lure used as the TLD like a lure in the name', () => {

@@ -543,7 +543,7 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     // name (six letters or more, so short words like "flow" do not count) in the registrable label
     // itself. Genuine projects put sign-up pages under their own domain.
     const signUp = tokens.length > 1 ? tokens.find((t) => SIGN_UP_LURES.has(t)) : undefined
-    if (signUp && targets.size > 0) {
+    if (signUp) {
       const t = tokens.find((x) => x !== signUp && x.length >= 6 && targets.has(x))
       if (t) {
         reasons.push(
@@ -555,13 +555,25 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
         )
         return undefined
       }
+      // `register-saga.xyz`, `join-manta.pages.dev`: on free hosting or a TLD that phishing kits
+      // favour, a name that opens with a sign-up word is a sign-up page posing as whatever follows.
+      if (tokens[0] === signUp && riskyHost) {
+        reasons.push(
+          reason(
+            'LURE_ON_THROWAWAY_HOST',
+            'block',
+            `${n.host} opens with "${signUp}" on ${freeHost ? 'a free hosting service' : `a ".${n.suffix}" domain of its own`}: a sign-up page posing as the project named after it.`,
+          ),
+        )
+        return undefined
+      }
     }
     if (strongInName || (strong && riskyHost))
       reasons.push(
         reason(
           'LURE_ON_THROWAWAY_HOST',
           'block',
-          `${n.host} advertises a claim, airdrop or reward on a ${freeHost ? 'free hosting service' : `cheap ".${n.suffix}" domain`} — the usual shape of a wallet drainer.`,
+          `${n.host} advertises a claim, airdrop or reward on ${freeHost ? 'a free hosting service' : `a ".${n.suffix}" domain of its own`} — the usual shape of a wallet drainer.`,
         ),
       )
     else if (strong)
