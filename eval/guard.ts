@@ -195,6 +195,52 @@ const row = (
   if (legitFalse.length > 0) console.error(`domains: crypto-legit false blocks: ${legitFalse.join(' ')}`)
 }
 
+// ---------------------------------------------------------------- domains, earlier quarters
+// The same split one quarter at a time before the reported months (lists: everything first listed
+// before the quarter). These quarters were used to choose rules, so they are not unseen; they show
+// how much the figure moves from one quarter to the next.
+if (process.env.GUARD_TEST_UNTIL === undefined) {
+  const all = csv('domains/scamsniffer_phishing_domains_before_2025.csv')
+  const mm = parseDomainList(read('domains/metamask_eth_phishing_detect_1.2.0_config.json'), 'block')
+  for (const [from, until, months] of [
+    ['2024-01', '2024-04', '2024-01…03'],
+    ['2024-04', '2024-07', '2024-04…06'],
+    ['2024-07', '2024-10', '2024-07…09'],
+  ] as const) {
+    if (until > TEST_FROM) continue
+    const lists = parseDomainList(
+      all
+        .filter((r) => (r.first_seen ?? '') < from)
+        .map((r) => r.domain)
+        .join('\n'),
+      'block',
+    )
+    const blocklist = [...lists.block, ...mm.block]
+    const listed = new Set(blocklist.map((d) => normalizeHost(d)?.registrable ?? d))
+    const quarter = all
+      .filter((r) => (r.first_seen ?? '') >= from && (r.first_seen ?? '') < until)
+      .map((r) => r.domain ?? '')
+      .filter((d) => {
+        const reg = normalizeHost(d)?.registrable
+        return reg != null && !listed.has(reg)
+      })
+    const guard = createDomainGuard({
+      blocklist,
+      allowlist: mm.allow,
+      fuzzylist: mm.fuzzy,
+      fuzzyTolerance: 2,
+    })
+    const blocked = quarter.filter((d) => guard.check(d).verdict === 'block').length
+    row(
+      'domains',
+      `blocked: ScamSniffer ${months}, never listed (earlier quarter, used for development)`,
+      'Bulwark guard',
+      pct(blocked, quarter.length),
+      quarter.length,
+    )
+  }
+}
+
 // ---------------------------------------------------------------- lookalike addresses
 {
   const attacks = csv('poisoning/poison-hunter/phishing_transfers_sample.csv')
