@@ -69,10 +69,14 @@ export class NearIndex<T> {
     const out: { word: string; value: T; distance: number }[] = []
     // No word can be within two edits of a query whose length differs by more than two.
     if (query.length < this.#minLen - 2 || query.length > this.#maxLen + 2) return out
-    const seen = new Set<string>()
-    for (const key of [query, ...deletions1(query)]) {
+    // This runs for every name checked and almost always finds nothing, so the deletion keys are
+    // built one at a time and the de-duplicating set only once there is a hit.
+    let seen: Set<string> | undefined
+    for (let i = -1; i < query.length; i++) {
+      const key = i < 0 ? query : query.slice(0, i) + query.slice(i + 1)
       const hits = this.#index.get(key)
       if (!hits) continue
+      seen ??= new Set<string>()
       for (const word of hits) {
         if (seen.has(word) || word === query) continue
         seen.add(word)
