@@ -16,6 +16,7 @@ beforeAll(async () => {
   t = await createTestApp({
     GUARD_BLOCKLISTS: join(fixtures, 'blocklist.txt'),
     GUARD_BRANDS: join(fixtures, 'brands.json'),
+    GUARD_LINK_SHORTENERS: 'evil-claims.example',
     GUARD_TOKEN_LISTS: join(fixtures, 'tokens.tokenlist.json'),
     GUARD_ADDRESS_LISTS: join(fixtures, 'sanctioned_addresses_ETH.txt'),
     GUARD_RATE_LIMIT_MAX: '40',
@@ -49,9 +50,17 @@ describe('guard HTTP routes (public)', () => {
     const r = await t.app.inject({ method: 'GET', url: '/api/guard/lists' })
     expect(r.statusCode).toBe(200)
     expect(r.json()).toMatchObject({
-      domains: { blocklist: 2, allowlist: 0, officialDomainsListed: { count: 0, entries: [] } },
+      domains: {
+        blocklist: 2,
+        allowlist: 0,
+        officialDomainsListed: { count: 0, entries: [] },
+        // GUARD_LINK_SHORTENERS names a listed domain here, so the review shows it.
+        linkShortenersListed: { count: 1, entries: ['evil-claims.example'] },
+      },
       tokens: 4,
     })
+    const d = await post('/api/guard/domains', { inputs: ['evil-claims.example'] })
+    expect(d.body.results[0]).toMatchObject({ verdict: 'warn' })
     expect(r.json().loadedAt).not.toBeNull()
     expect(r.json().domains.brands).toBeGreaterThan(90)
   })

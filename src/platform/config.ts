@@ -43,6 +43,8 @@ export const configSchema = z.object({
   GUARD_ALLOWLISTS: z.string().default(''),
   /** JSON files of extra protected brands (`[{ name, tokens, domains, generic? }]`), added to ours. */
   GUARD_BRANDS: z.string().default(''),
+  /** Extra link-shortener domains (comma-separated), added to ours: a feed entry for a whole one only warns. */
+  GUARD_LINK_SHORTENERS: z.string().default(''),
   GUARD_TOKEN_LISTS: z.string().default(''),
   GUARD_ADDRESS_LISTS: z.string().default(''),
   /** JSON-RPC endpoints per chain (`1=https://…,8453=https://…`) so /api/guard/tx can tell plain accounts from contracts. */

@@ -3,6 +3,7 @@
  * URLs) and keeps it fresh: lists load in the background at start-up and every
  * GUARD_REFRESH_MINUTES; a failed load keeps the previous lists and is reported through `onError`.
  */
+import { DEFAULT_LINK_SHORTENERS } from '../domain/brands.ts'
 import { createGuardService, type GuardLists, type GuardService } from '../service.ts'
 import { loadAddressLists, loadDomainLists, loadTokenLists, scheduleRefresh } from './load.ts'
 
@@ -10,6 +11,7 @@ export type GuardListConfig = {
   GUARD_BLOCKLISTS: string
   GUARD_ALLOWLISTS: string
   GUARD_BRANDS: string
+  GUARD_LINK_SHORTENERS: string
   GUARD_TOKEN_LISTS: string
   GUARD_ADDRESS_LISTS: string
   GUARD_REFRESH_MINUTES: number
@@ -23,12 +25,15 @@ const split = (v: string): string[] =>
 
 /** Loads every configured list once. */
 export async function loadConfiguredLists(config: GuardListConfig): Promise<GuardLists> {
+  const extraShorteners = split(config.GUARD_LINK_SHORTENERS)
+  const domains = await loadDomainLists({
+    blocklists: split(config.GUARD_BLOCKLISTS),
+    allowlists: split(config.GUARD_ALLOWLISTS),
+    brands: split(config.GUARD_BRANDS),
+  })
+  if (extraShorteners.length > 0) domains.linkShorteners = [...DEFAULT_LINK_SHORTENERS, ...extraShorteners]
   return {
-    domains: await loadDomainLists({
-      blocklists: split(config.GUARD_BLOCKLISTS),
-      allowlists: split(config.GUARD_ALLOWLISTS),
-      brands: split(config.GUARD_BRANDS),
-    }),
+    domains,
     tokens: await loadTokenLists(split(config.GUARD_TOKEN_LISTS)),
     addresses: await loadAddressLists(split(config.GUARD_ADDRESS_LISTS), 'drainer'),
   }
@@ -48,6 +53,7 @@ export function startConfiguredGuard(
     config.GUARD_BLOCKLISTS,
     config.GUARD_ALLOWLISTS,
     config.GUARD_BRANDS,
+    config.GUARD_LINK_SHORTENERS,
     config.GUARD_TOKEN_LISTS,
     config.GUARD_ADDRESS_LISTS,
   ].some((v) => split(v).length > 0)
