@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from './config.ts'
+import { ConfigError, configSchema, loadConfig } from './config.ts'
 
 describe('configuration', () => {
   it('uses documented defaults when nothing is set', () => {
@@ -28,5 +30,13 @@ describe('configuration', () => {
       expect(message).toContain('DATABASE_URL="mysql://x": expected postgres://')
       expect(message).toContain('SEED_DEMO="maybe": expected true or false')
     }
+  })
+})
+
+describe('configuration docs', () => {
+  it('documents every environment variable in the README table', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8')
+    const missing = Object.keys(configSchema.shape).filter((key) => !readme.includes(`| \`${key}\` |`))
+    expect(missing).toEqual([])
   })
 })
