@@ -23,6 +23,10 @@ describe('check before you sign', () => {
     const page = await browser.newPage()
     await page.goto(`${server.url}/guard`)
     await page.getByRole('heading', { name: 'Check before you sign' }).waitFor()
+    // The test server configures no lists, and the page says so rather than implying it checked them.
+    expect(await page.getByTestId('guard-lists').textContent()).toMatch(
+      /No phishing lists are configured on this server: checks use lookalike rules for \d+ protected brands/,
+    )
     await page.getByLabel('Website or link').fill('https://metamаsk.io/connect')
     await page.getByRole('button', { name: 'Check', exact: true }).click()
     const verdict = page.getByTestId('guard-verdict')

@@ -6,19 +6,18 @@ import { startAuthentication, startRegistration } from '@simplewebauthn/browser'
 import { useCallback, useEffect, useState } from 'react'
 import { del, get, post } from '../platform/api.ts'
 import { Link } from '../platform/router.tsx'
-import { ActionButton, ActionForm, Field, formatTime, Page, Table, useAction } from '../platform/ui.tsx'
+import {
+  ActionButton,
+  ActionForm,
+  Field,
+  formatTime,
+  Page,
+  Table,
+  useAction,
+  useLoaded,
+} from '../platform/ui.tsx'
 import { CurrentPasswordField, FactorField, NewPasswordField, passwordRules } from './common.tsx'
 import { type Overview, WithdrawalLockNote } from './SecurityCenterPage.tsx'
-
-/** Loads `url` when the page opens; `reload()` fetches it again after a change. */
-function useLoaded<T>(url: string): { data: T | null; reload: () => Promise<void> } {
-  const [data, setData] = useState<T | null>(null)
-  const reload = useCallback(() => get<T>(url).then(setData), [url])
-  useEffect(() => {
-    void reload()
-  }, [reload])
-  return { data, reload }
-}
 
 function useOverview() {
   const { data: overview, reload } = useLoaded<Overview>('/api/accounts/security')

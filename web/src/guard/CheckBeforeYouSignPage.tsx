@@ -5,7 +5,7 @@
  */
 import { type FormEvent, useState } from 'react'
 import { post } from '../platform/api.ts'
-import { ErrorNote, Page } from '../platform/ui.tsx'
+import { ErrorNote, formatTime, Page, useLoaded } from '../platform/ui.tsx'
 
 type Reason = { code: string; detail: string }
 type Result = {
@@ -49,6 +49,27 @@ function Verdict({ result }: { result: Result }) {
         </ul>
       ) : null}
     </div>
+  )
+}
+
+type ListsReport = {
+  loadedAt: string | null
+  domains: { blocklist: number; brands: number }
+  tokens: number
+  addresses: number
+}
+
+/** What the server checks against, so a "no known risk" is read for what it is. */
+function ListsInForce() {
+  const { data } = useLoaded<ListsReport>('/api/guard/lists')
+  if (!data) return null
+  const n = (x: number) => x.toLocaleString('en')
+  return (
+    <p className="intro" data-testid="guard-lists">
+      {data.loadedAt
+        ? `Checked against ${n(data.domains.blocklist)} listed phishing domains, ${n(data.tokens)} known tokens and ${n(data.addresses)} listed addresses (lists loaded ${formatTime(data.loadedAt)}), plus lookalike checks for ${n(data.domains.brands)} protected brands.`
+        : `No phishing lists are configured on this server: checks use lookalike rules for ${n(data.domains.brands)} protected brands, address-poisoning patterns and transaction decoding only.`}
+    </p>
   )
 }
 
@@ -193,6 +214,7 @@ export function CheckBeforeYouSignPage() {
       </form>
       <ErrorNote error={error} />
       {result ? <Verdict result={result} /> : null}
+      <ListsInForce />
     </Page>
   )
 }

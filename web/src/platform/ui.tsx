@@ -1,6 +1,7 @@
 /**
  * @module Small shared UI pieces: error and success notes, the state of an async action (and the
- * form and button that run one), labelled fields, tables, filter bars, formatted time.
+ * form and button that run one), data loaded when a page opens, labelled fields, tables, filter
+ * bars, formatted time.
  */
 import {
   type FormEvent,
@@ -8,9 +9,10 @@ import {
   type ReactNode,
   type TableHTMLAttributes,
   useCallback,
+  useEffect,
   useState,
 } from 'react'
-import { ApiError } from './api.ts'
+import { ApiError, get } from './api.ts'
 
 export function ErrorNote({ error }: { error: unknown }) {
   if (!error) return null
@@ -43,6 +45,16 @@ export function OkNote({ message }: { message: string | null }) {
  * const action = useAction()
  * <form onSubmit={action.handleSubmit(async () => (await post('/api/x')).message)}>{action.status}</form>
  */
+/** Loads `url` when the page opens; `reload()` fetches it again after a change. */
+export function useLoaded<T>(url: string): { data: T | null; reload: () => Promise<void> } {
+  const [data, setData] = useState<T | null>(null)
+  const reload = useCallback(() => get<T>(url).then(setData), [url])
+  useEffect(() => {
+    void reload()
+  }, [reload])
+  return { data, reload }
+}
+
 export function useAction() {
   const [error, setError] = useState<unknown>(null)
   const [message, setMessage] = useState<string | null>(null)
