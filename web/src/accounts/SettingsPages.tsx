@@ -194,18 +194,16 @@ export function PasskeysPage() {
             <td>{formatTime(k.createdAt)}</td>
             <td>{k.lastUsedAt ? formatTime(k.lastUsedAt) : 'never'}</td>
             <td>
-              <button
-                type="button"
+              <ActionButton
+                action={action}
                 className="link"
-                onClick={() =>
-                  action.run(async () => {
-                    await del(`/api/accounts/passkeys/${encodeURIComponent(k.id)}`)
-                    await load()
-                  })
-                }
+                onClick={async () => {
+                  await del(`/api/accounts/passkeys/${encodeURIComponent(k.id)}`)
+                  await load()
+                }}
               >
                 Remove
-              </button>
+              </ActionButton>
             </td>
           </tr>
         ))}
@@ -522,18 +520,16 @@ export function ApiKeysPage() {
             <td>{k.allowedIps.join(', ') || 'any'}</td>
             <td>{k.expired ? 'expired' : k.expiresAt ? formatTime(k.expiresAt) : 'never (IP-limited)'}</td>
             <td>
-              <button
-                type="button"
+              <ActionButton
+                action={action}
                 className="link"
-                onClick={() =>
-                  action.run(async () => {
-                    await del(`/api/accounts/api-keys/${k.id}`)
-                    await load()
-                  })
-                }
+                onClick={async () => {
+                  await del(`/api/accounts/api-keys/${k.id}`)
+                  await load()
+                }}
               >
                 Revoke
-              </button>
+              </ActionButton>
             </td>
           </tr>
         ))}
