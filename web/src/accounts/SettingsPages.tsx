@@ -187,7 +187,7 @@ export function PasskeysPage() {
       intro="A passkey lives on your phone, computer or security key and only answers to the real Bulwark site, so a fake page cannot phish it."
     >
       {back}
-      <Table columns={['Name', 'Added', 'Last used', '']}>
+      <Table columns={['Name', 'Added', 'Last used', '']} empty="No passkeys yet.">
         {keys.map((k) => (
           <tr key={k.id}>
             <td>{k.name}</td>
@@ -380,7 +380,7 @@ export function WhitelistPage() {
             Whitelist mode: <strong>{list.enabled ? 'on' : 'off'}</strong>
             {list.turnsOffAt ? ` — turns off at ${formatTime(list.turnsOffAt)}` : ''}
           </p>
-          <Table columns={['Label', 'Network', 'Address', 'Usable from', '']}>
+          <Table columns={['Label', 'Network', 'Address', 'Usable from', '']} empty="No addresses yet.">
             {list.entries.map((e) => (
               <tr key={e.id} data-testid="whitelist-entry">
                 <td>{e.label}</td>
@@ -509,7 +509,7 @@ export function ApiKeysPage() {
           </p>
         </div>
       ) : null}
-      <Table columns={['Label', 'Key', 'Permissions', 'IPs', 'Expires', '']}>
+      <Table columns={['Label', 'Key', 'Permissions', 'IPs', 'Expires', '']} empty="No API keys yet.">
         {keys.map((k) => (
           <tr key={k.id}>
             <td>{k.label}</td>

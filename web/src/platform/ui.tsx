@@ -4,6 +4,7 @@
  * bars, formatted time.
  */
 import {
+  Children,
   type FormEvent,
   type InputHTMLAttributes,
   type ReactNode,
@@ -152,18 +153,31 @@ export function Field({ label, onChange, ...input }: FieldProps) {
   )
 }
 
-/** A table with one header row; an empty column name leaves its header cell blank (a column of buttons). */
+/**
+ * A table with one header row; an empty column name leaves its header cell blank (a column of
+ * buttons). `empty` is shown as the only row when there are no rows, so an empty list says so.
+ */
 export function Table({
   columns,
+  empty,
   children,
   ...table
-}: TableHTMLAttributes<HTMLTableElement> & { columns: string[] }) {
+}: TableHTMLAttributes<HTMLTableElement> & { columns: string[]; empty?: ReactNode }) {
+  const none = empty !== undefined && Children.count(children) === 0
   return (
     <table {...table}>
       <thead>
         <tr>{columns.map((c) => (c ? <th key={c}>{c}</th> : <th key="" />))}</tr>
       </thead>
-      <tbody>{children}</tbody>
+      <tbody>
+        {none ? (
+          <tr>
+            <td colSpan={columns.length}>{empty}</td>
+          </tr>
+        ) : (
+          children
+        )}
+      </tbody>
     </table>
   )
 }
