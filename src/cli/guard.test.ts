@@ -111,18 +111,22 @@ describe('bulwark guard (JSON Lines)', () => {
     writeFileSync(block, 'cutt.ly\napp.uniswap.org\nevil.xyz\npartner.example\n')
     writeFileSync(allow, 'partner.example\n')
     let out = ''
-    const code = await runCli(['guard', 'lists', '--blocklist', block, '--allowlist', allow], {
-      stdout: (t) => (out += t),
-      stderr: () => {},
-      env: {},
-    })
+    const code = await runCli(
+      ['guard', 'lists', '--blocklist', block, '--allowlist', allow, '--link-shortener', 'evil.xyz'],
+      {
+        stdout: (t) => (out += t),
+        stderr: () => {},
+        env: {},
+      },
+    )
     expect(code).toBe(0)
     expect(JSON.parse(out)).toMatchObject({
       domains: {
         blocklist: 4,
         allowlist: 1,
         officialDomainsListed: { count: 1, entries: [{ entry: 'app.uniswap.org', brand: 'Uniswap' }] },
-        linkShortenersListed: { count: 1, entries: ['cutt.ly'] },
+        // cutt.ly is one of ours; evil.xyz is a shortener only because --link-shortener says so.
+        linkShortenersListed: { count: 2, entries: ['cutt.ly', 'evil.xyz'] },
         allowlistedEntries: { count: 1, entries: ['partner.example'] },
       },
       tokens: 0,

@@ -133,15 +133,22 @@ const domainListOptions = {
   blocklist: { type: 'string', multiple: true },
   allowlist: { type: 'string', multiple: true },
   brands: { type: 'string', multiple: true },
+  'link-shortener': { type: 'string', multiple: true },
 } as const
 
-const loadDomainGuard = async (values: { blocklist?: string[]; allowlist?: string[]; brands?: string[] }) =>
+const loadDomainGuard = async (values: {
+  blocklist?: string[]
+  allowlist?: string[]
+  brands?: string[]
+  'link-shortener'?: string[]
+}) =>
   createDomainGuard(
     await loading('domain lists', () =>
       loadDomainLists({
         blocklists: values.blocklist ?? [],
         allowlists: values.allowlist ?? [],
         brands: values.brands ?? [],
+        linkShorteners: values['link-shortener'] ?? [],
       }),
     ),
   )
@@ -179,7 +186,7 @@ function jsonLinesVerb<const O extends ParseArgsOptionsConfig>(def: {
 
 const domains = jsonLinesVerb({
   summary: 'Check domains or URLs (one per line; plain text or a JSON string)',
-  usage: '[--blocklist F]… [--allowlist F]… [--brands F]… [--in F] [--out F]',
+  usage: '[--blocklist F]… [--allowlist F]… [--brands F]… [--link-shortener D]… [--in F] [--out F]',
   options: domainListOptions,
   async prepare(values) {
     const guard = await loadDomainGuard(values)
@@ -190,7 +197,8 @@ const domains = jsonLinesVerb({
 const lists = defineVerb({
   summary:
     'Load lists as the server would and report their sizes and the blocklist entries to review (official domains, whole link shorteners, allowlisted)',
-  usage: '[--blocklist F]… [--allowlist F]… [--brands F]… [--token-list F]… [--list F]…',
+  usage:
+    '[--blocklist F]… [--allowlist F]… [--brands F]… [--link-shortener D]… [--token-list F]… [--list F]…',
   options: {
     ...domainListOptions,
     'token-list': { type: 'string', multiple: true },

@@ -3,7 +3,6 @@
  * URLs) and keeps it fresh: lists load in the background at start-up and every
  * GUARD_REFRESH_MINUTES; a failed load keeps the previous lists and is reported through `onError`.
  */
-import { DEFAULT_LINK_SHORTENERS } from '../domain/brands.ts'
 import { createGuardService, type GuardLists, type GuardService } from '../service.ts'
 import { loadAddressLists, loadDomainLists, loadTokenLists, scheduleRefresh } from './load.ts'
 
@@ -25,15 +24,13 @@ const split = (v: string): string[] =>
 
 /** Loads every configured list once. */
 export async function loadConfiguredLists(config: GuardListConfig): Promise<GuardLists> {
-  const extraShorteners = split(config.GUARD_LINK_SHORTENERS)
-  const domains = await loadDomainLists({
-    blocklists: split(config.GUARD_BLOCKLISTS),
-    allowlists: split(config.GUARD_ALLOWLISTS),
-    brands: split(config.GUARD_BRANDS),
-  })
-  if (extraShorteners.length > 0) domains.linkShorteners = [...DEFAULT_LINK_SHORTENERS, ...extraShorteners]
   return {
-    domains,
+    domains: await loadDomainLists({
+      blocklists: split(config.GUARD_BLOCKLISTS),
+      allowlists: split(config.GUARD_ALLOWLISTS),
+      brands: split(config.GUARD_BRANDS),
+      linkShorteners: split(config.GUARD_LINK_SHORTENERS),
+    }),
     tokens: await loadTokenLists(split(config.GUARD_TOKEN_LISTS)),
     addresses: await loadAddressLists(split(config.GUARD_ADDRESS_LISTS), 'drainer'),
   }

@@ -69,9 +69,12 @@ export function parseBrandFile(source: string, text: string): Brand[] {
   )
 }
 
-/** Loads blocklists and allowlists (plain, CSV or MetaMask config) into domain guard options. */
+/**
+ * Loads blocklists and allowlists (plain, CSV or MetaMask config), extra brand files and extra link
+ * shorteners (domains, added to ours) into domain guard options.
+ */
 export async function loadDomainLists(
-  sources: { blocklists?: string[]; allowlists?: string[]; brands?: string[] },
+  sources: { blocklists?: string[]; allowlists?: string[]; brands?: string[]; linkShorteners?: string[] },
   fetchFn: typeof fetch = fetch,
 ): Promise<DomainGuardOptions & { rejected: number }> {
   const block: string[] = []
@@ -100,6 +103,10 @@ export async function loadDomainLists(
   if (fuzzy.length > 0) {
     out.fuzzylist = fuzzy
     out.fuzzyTolerance = tolerance
+  }
+  if (sources.linkShorteners && sources.linkShorteners.length > 0) {
+    const { DEFAULT_LINK_SHORTENERS } = await import('../domain/brands.ts')
+    out.linkShorteners = [...DEFAULT_LINK_SHORTENERS, ...sources.linkShorteners]
   }
   if (sources.brands && sources.brands.length > 0) {
     const { DEFAULT_BRANDS } = await import('../domain/brands.ts')
