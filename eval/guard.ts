@@ -78,10 +78,14 @@ const row = (
 }
 
 // ---------------------------------------------------------------- domains
+// Read once; the reported split and the earlier quarters below both use them.
+const scamSniffer = csv('domains/scamsniffer_phishing_domains_before_2025.csv')
+const metamaskConfig = read('domains/metamask_eth_phishing_detect_1.2.0_config.json')
+
 {
-  const all = csv('domains/scamsniffer_phishing_domains_before_2025.csv')
+  const all = scamSniffer
   const train = all.filter((r) => (r.first_seen ?? '') < TEST_FROM)
-  const mm = read('domains/metamask_eth_phishing_detect_1.2.0_config.json')
+  const mm = metamaskConfig
   const mmList = parseDomainList(mm, 'block')
   const ss = parseDomainList(train.map((r) => r.domain).join('\n'), 'block')
   const blocklist = [...ss.block, ...mmList.block]
@@ -204,8 +208,8 @@ const row = (
 // before the quarter). These quarters were used to choose rules, so they are not unseen; they show
 // how much the figure moves from one quarter to the next.
 if (process.env.GUARD_TEST_UNTIL === undefined) {
-  const all = csv('domains/scamsniffer_phishing_domains_before_2025.csv')
-  const mm = parseDomainList(read('domains/metamask_eth_phishing_detect_1.2.0_config.json'), 'block')
+  const all = scamSniffer
+  const mm = parseDomainList(metamaskConfig, 'block')
   for (const [from, until, months] of [
     ['2024-01', '2024-04', '2024-01…03'],
     ['2024-04', '2024-07', '2024-04…06'],
