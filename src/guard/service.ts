@@ -37,7 +37,11 @@ export function createGuardService(lists: GuardLists = {}): GuardService {
   return {
     engines: () => current,
     replace(l, at) {
-      current = build(l, at)
+      const next = build(l, at)
+      // The list review walks every blocklist entry (~0.2 s for 290k); do it here, with the load,
+      // rather than inside whichever GET /api/guard/lists request comes first.
+      next.domains.review()
+      current = next
     },
   }
 }
