@@ -10,11 +10,11 @@ import { p2pRoutes } from './p2p/routes.ts'
 import { type Clock, systemClock } from './platform/clock.ts'
 import type { Config } from './platform/config.ts'
 import type { Db } from './platform/db/index.ts'
+import type { DomainDeps } from './platform/deps.ts'
 import { createEventBus, type EventBus } from './platform/events.ts'
 import { createHttpServer } from './platform/http/server.ts'
 import { installWeb } from './platform/http/web.ts'
 import { createSessions } from './platform/identity/sessions.ts'
-import type { SignInGate } from './platform/identity/sign-in.ts'
 import type { Mailer } from './platform/mail.ts'
 import { platformRoutes } from './platform/routes.ts'
 import { porRoutes } from './por/routes.ts'
@@ -34,15 +34,6 @@ export type AppDeps = {
   webDir?: string
   /** The risk engine service; default: bundled rules and models, warmed up from stored history. */
   risk?: RiskService
-}
-
-/** Everything a domain's routes plugin receives. */
-export type DomainDeps = Required<Pick<AppDeps, 'config' | 'db' | 'clock' | 'events' | 'mailer'>> & {
-  sessions: ReturnType<typeof createSessions>
-  /** Account protection's steps inside sign-in (2FA, device approval). */
-  signInGate?: SignInGate
-  /** The risk engine: synchronous decisions at sign-in and P2P order placement, alerts for the rest. */
-  risk: RiskService
 }
 
 export async function buildApp(deps: AppDeps) {

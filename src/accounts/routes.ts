@@ -9,7 +9,7 @@ import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { DomainDeps } from '../app.ts'
+import type { DomainDeps } from '../platform/deps.ts'
 import { AppError, errors } from '../platform/errors.ts'
 import { requireCustomer, requireStaff, requireUser } from '../platform/http/auth.ts'
 import {

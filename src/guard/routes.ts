@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { DomainDeps } from '../app.ts'
+import type { DomainDeps } from '../platform/deps.ts'
 import {
   answerAddress,
   answerDomain,

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { DomainDeps } from '../app.ts'
+import type { DomainDeps } from '../platform/deps.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
 import { paymentMethods } from './ads.ts'
 import { countries } from './countries.ts'

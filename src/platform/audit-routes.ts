@@ -4,9 +4,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { DomainDeps } from '../app.ts'
 import { appendAudit, verifyAuditChain } from './audit.ts'
 import type { Db } from './db/index.ts'
+import type { DomainDeps } from './deps.ts'
 import { requireStaff } from './http/auth.ts'
 
 const filterSchema = z.object({

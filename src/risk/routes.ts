@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { DomainDeps } from '../app.ts'
+import type { DomainDeps } from '../platform/deps.ts'
 import { requireStaff } from '../platform/http/auth.ts'
 import { decisionSchema, riskEventSchema } from './schema.ts'
 import type { RiskService } from './service.ts'

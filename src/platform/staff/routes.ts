@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { DomainDeps } from '../../app.ts'
+import type { DomainDeps } from '../deps.ts'
 import { requireStaff } from '../http/auth.ts'
 import { emailSchema, userSchema } from '../identity/routes.ts'
 import type { UserView } from '../identity/users.ts'
