@@ -23,10 +23,17 @@ export type SessionUser = {
 export type CreateSessionParameters = { userId: string; userAgent: string; ip: string }
 export type CreateSessionResult = { token: string; csrfToken: string; sessionId: string; expiresAt: Date }
 
-/** How often `last_seen_at` is written: often enough for idle expiry, rarely enough to be cheap. */
-const TOUCH_INTERVAL_MS = 60_000
+/**
+ * How often `last_seen_at` is written: at most once a minute to keep it cheap, and at most a quarter
+ * of the idle timeout, so a session in active use never looks idle (with a 1-minute idle timeout a
+ * 60 s throttle let requests every 30 s go unrecorded until the session expired mid-use).
+ */
+export function touchIntervalMs(idleMinutes: number): number {
+  return Math.min(60_000, Math.floor((idleMinutes * 60_000) / 4))
+}
 
 export function createSessions({ db, clock, policy }: { db: Db; clock: Clock; policy: SessionPolicy }) {
+  const touchInterval = touchIntervalMs(policy.idleMinutes)
   return {
     async create({ userId, userAgent, ip }: CreateSessionParameters): Promise<CreateSessionResult> {
       const token = randomToken(32)
@@ -77,7 +84,7 @@ export function createSessions({ db, clock, policy }: { db: Db; clock: Clock; po
       if (row.expires_at.getTime() <= now.getTime()) return null
       if (now.getTime() - row.last_seen_at.getTime() > policy.idleMinutes * 60_000) return null
       if (row.status === 'disabled') return null
-      if (now.getTime() - row.last_seen_at.getTime() > TOUCH_INTERVAL_MS) {
+      if (now.getTime() - row.last_seen_at.getTime() >= touchInterval) {
         await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.sessionId).execute()
       }
       return {
