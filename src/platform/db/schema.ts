@@ -3,9 +3,16 @@
  * `extends` per domain.
  */
 import type { AccountsTables } from '../../accounts/tables.ts'
+import type { CustodyTables } from '../../custody/tables.ts'
 import type { P2pTables } from '../../p2p/tables.ts'
 import type { PorTables } from '../../por/tables.ts'
 import type { RiskTables } from '../../risk/tables.ts'
 import type { PlatformTables } from '../tables.ts'
 
-export interface Database extends PlatformTables, AccountsTables, P2pTables, PorTables, RiskTables {}
+export interface Database
+  extends PlatformTables,
+    AccountsTables,
+    P2pTables,
+    PorTables,
+    RiskTables,
+    CustodyTables {}
