@@ -18,7 +18,7 @@ export default defineConfig({
       {
         test: {
           name: 'server',
-          include: ['src/**/*.db.test.ts', 'test/http/**/*.test.ts'],
+          include: ['src/**/*.db.test.ts', 'test/http/**/*.test.ts', 'test/attacks/**/*.test.ts'],
           pool: 'forks',
           isolate: false,
           maxWorkers: 2,

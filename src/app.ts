@@ -3,7 +3,13 @@
  * `buildApp` does not listen; main.ts does, tests use `app.inject()`.
  */
 import type { FastifyServerOptions } from 'fastify'
-import { accountsDeps, createSignInGate, mailerFor } from './accounts/index.ts'
+import {
+  accountsDeps,
+  authenticateApiRequest,
+  createSignInGate,
+  mailerFor,
+  secondFactors,
+} from './accounts/index.ts'
 import { accountsRoutes } from './accounts/routes.ts'
 import { guardRoutes } from './guard/routes.ts'
 import { p2pRoutes } from './p2p/routes.ts'
@@ -12,6 +18,9 @@ import type { Config } from './platform/config.ts'
 import type { Db } from './platform/db/index.ts'
 import type { DomainDeps } from './platform/deps.ts'
 import { createEventBus, type EventBus } from './platform/events.ts'
+import { installApiKeyAuth } from './platform/http/api-keys.ts'
+import { installStaffSecondFactorCheck } from './platform/http/auth.ts'
+import { installFrozenAccountGuard } from './platform/http/frozen.ts'
 import { createHttpServer } from './platform/http/server.ts'
 import { installWeb } from './platform/http/web.ts'
 import { createSessions } from './platform/identity/sessions.ts'
@@ -56,6 +65,18 @@ export async function buildApp(deps: AppDeps) {
   const risk = deps.risk ?? (await startRiskService(deps.db, clock))
   const domain: DomainDeps = { config: deps.config, db: deps.db, clock, events, sessions, mailer, risk }
   domain.signInGate = createSignInGate(accountsDeps(domain)).gate
+  // Signed API keys are authorised from each matched route's declared `config.apiKey` (deny by
+  // default); a frozen account may only read. Both apply to every route registered below.
+  installApiKeyAuth(app, {
+    authenticate: (request) => authenticateApiRequest(accountsDeps(domain), request),
+    bodyLimit: deps.config.BODY_LIMIT_BYTES,
+  })
+  installFrozenAccountGuard(app)
+  // Staff routes answer only staff members with a second factor (requireStaff).
+  installStaffSecondFactorCheck(
+    app,
+    async (userId) => (await secondFactors(accountsDeps(domain), userId)).any,
+  )
 
   await app.register(platformRoutes, domain)
   await app.register(accountsRoutes, domain)

@@ -9,6 +9,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import { appendAudit } from '../platform/audit.ts'
 import { AppError, errors } from '../platform/errors.ts'
+import type { ApiKeyAuthentication, ApiKeyPermission, SignedApiRequest } from '../platform/http/api-keys.ts'
 import type { SessionUser } from '../platform/identity/sessions.ts'
 import { constantTimeEqual, randomToken } from '../platform/identity/tokens.ts'
 import { raiseAlert } from './alerts.ts'
@@ -22,12 +23,13 @@ import {
   verifySecondFactor,
 } from './two-factor.ts'
 
-export const apiPermissions = ['read', 'trade', 'withdraw'] as const
-export type ApiPermission = (typeof apiPermissions)[number]
+export const apiPermissions = ['read', 'trade', 'withdraw'] as const satisfies readonly ApiKeyPermission[]
+export type ApiPermission = ApiKeyPermission
 export const MAX_ALLOWED_IPS = 20
 export const UNUSED_KEY_EXPIRY_MS = 14 * 24 * HOUR_MS
 
-function passphraseDigest(accessKey: string, passphrase: string): string {
+/** How a key's passphrase is stored (digest bound to the access key). */
+export function passphraseDigest(accessKey: string, passphrase: string): string {
   return bytesToHex(sha256(utf8ToBytes(`bulwark-api-passphrase:${accessKey}:${passphrase}`)))
 }
 
@@ -154,17 +156,6 @@ export async function revokeApiKey(deps: AccountsDeps, userId: string, id: strin
   })
 }
 
-export type ApiRequest = {
-  accessKey: string
-  signature: string
-  timestamp: string
-  passphrase: string
-  method: string
-  path: string
-  body: string
-  ip: string
-}
-
 const refused = (code: string, message: string) => new AppError(code, 401, message)
 let acceptedSinceSweep = 0
 
@@ -173,7 +164,10 @@ let acceptedSinceSweep = 0
  * API_KEY_INVALID / API_KEY_EXPIRED / API_KEY_SUSPENDED / API_KEY_IP_NOT_ALLOWED /
  * API_TIMESTAMP_STALE / API_SIGNATURE_INVALID / API_SIGNATURE_REPLAYED.
  */
-export async function authenticateApiRequest(deps: AccountsDeps, request: ApiRequest) {
+export async function authenticateApiRequest(
+  deps: AccountsDeps,
+  request: SignedApiRequest,
+): Promise<ApiKeyAuthentication> {
   const now = deps.clock.now()
   const key = await deps.db
     .selectFrom('api_keys')
@@ -252,10 +246,4 @@ export async function authenticateApiRequest(deps: AccountsDeps, request: ApiReq
     csrfToken: '',
   }
   return { user, keyId: key.id, permissions: key.permissions.split(',') as ApiPermission[] }
-}
-
-/** The permission an API-key request needs: read for GET, withdraw on withdrawal paths, else trade. */
-export function permissionForRequest(method: string, path: string): ApiPermission {
-  if (method === 'GET' || method === 'HEAD') return 'read'
-  return /withdraw/i.test(path) ? 'withdraw' : 'trade'
 }

@@ -1,9 +1,11 @@
 /**
  * @module Database access shared by the account-protection services.
  */
+
 import type { Transaction } from 'kysely'
 import type { Database, Db } from '../platform/db/index.ts'
 import { AppError, errors } from '../platform/errors.ts'
+import { accountFrozen } from '../platform/http/frozen.ts'
 
 export type Executor = Db | Transaction<Database>
 
@@ -61,10 +63,3 @@ export async function antiPhishingCodeForEmail(db: Db, email: string): Promise<s
 export function assertNotFrozen(user: { status: string }): void {
   if (user.status === 'frozen') throw accountFrozen()
 }
-
-export const accountFrozen = () =>
-  new AppError(
-    'ACCOUNT_FROZEN',
-    423,
-    'This account is frozen after a "This wasn\'t me" report. You can view it; support will contact you to review and unfreeze it.',
-  )

@@ -82,6 +82,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
   app.get(
     '/api/p2p/me',
     {
+      config: { apiKey: 'read' },
       preHandler: requireCustomer,
       schema: {
         tags,
@@ -131,6 +132,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
   app.get(
     '/api/p2p/ads',
     {
+      config: { apiKey: 'read' },
       preHandler: requireCustomer,
       schema: {
         tags,
@@ -165,6 +167,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
   app.get(
     '/api/p2p/ads/:id',
     {
+      config: { apiKey: 'read' },
       preHandler: requireCustomer,
       schema: {
         tags,
@@ -183,6 +186,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
   app.post(
     '/api/p2p/ads',
     {
+      config: { apiKey: 'trade' },
       preHandler: requireCustomer,
       schema: {
         tags,
@@ -201,6 +205,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
   app.put(
     '/api/p2p/ads/:id',
     {
+      config: { apiKey: 'trade' },
       preHandler: requireCustomer,
       schema: {
         tags,
@@ -220,6 +225,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
   app.post(
     '/api/p2p/ads/:id/status',
     {
+      config: { apiKey: 'trade' },
       preHandler: requireCustomer,
       schema: {
         tags,
@@ -239,6 +245,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
   app.get(
     '/api/p2p/my/ads',
     {
+      config: { apiKey: 'read' },
       preHandler: requireCustomer,
       schema: {
         tags,
@@ -262,6 +269,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
   app.post(
     '/api/p2p/ads/:id/orders',
     {
+      config: { apiKey: 'trade' },
       preHandler: requireCustomer,
       schema: {
         tags,
@@ -293,6 +301,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
   app.get(
     '/api/p2p/orders',
     {
+      config: { apiKey: 'read' },
       preHandler: requireCustomer,
       schema: {
         tags,
@@ -308,6 +317,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
   app.get(
     '/api/p2p/orders/:id',
     {
+      config: { apiKey: 'read' },
       preHandler: requireCustomer,
       schema: {
         tags,
@@ -331,10 +341,13 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
       body: never,
     ) => Promise<Parameters<P2p['orders']['present']>[0][number]>,
     body: z.ZodType = z.object({}),
+    /** What an API key needs here: paying the buyer out of escrow is value leaving the seller. */
+    apiKey: 'trade' | 'withdraw' = 'trade',
   ) =>
     app.post(
       `/api/p2p/orders/:id/${path}`,
       {
+        config: { apiKey },
         preHandler: requireCustomer,
         schema: {
           tags,
@@ -363,6 +376,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
         ...(body.passkeyResponse ? { passkeyResponse: body.passkeyResponse } : {}),
       }),
     secondFactorSchema,
+    'withdraw',
   )
   orderAction(
     'appeal',

@@ -66,6 +66,7 @@ export async function porRoutes(base: FastifyInstance, deps: DomainDeps) {
   app.get(
     '/api/por/rounds/:id/my-proof',
     {
+      config: { apiKey: 'read' },
       preHandler: requireCustomer,
       schema: {
         tags: ['por'],

@@ -61,7 +61,10 @@ export async function identityRoutes(base: FastifyInstance, deps: DomainDeps) {
   app.post(
     '/api/auth/signin',
     {
-      config: { rateLimit: { max: deps.config.AUTH_RATE_LIMIT_MAX, timeWindow: '1 minute' } },
+      config: {
+        allowFrozen: true,
+        rateLimit: { max: deps.config.AUTH_RATE_LIMIT_MAX, timeWindow: '1 minute' },
+      },
       schema: {
         tags: ['auth'],
         summary: 'Sign in with email and password',
@@ -93,7 +96,11 @@ export async function identityRoutes(base: FastifyInstance, deps: DomainDeps) {
 
   app.post(
     '/api/auth/signout',
-    { preHandler: requireUser, schema: { tags: ['auth'], summary: 'End this session' } },
+    {
+      config: { allowFrozen: true },
+      preHandler: requireUser,
+      schema: { tags: ['auth'], summary: 'End this session' },
+    },
     async (request, reply) => {
       const user = request.user!
       await deps.sessions.revoke(user.sessionId)
@@ -110,6 +117,7 @@ export async function identityRoutes(base: FastifyInstance, deps: DomainDeps) {
   app.post(
     '/api/auth/signout-all',
     {
+      config: { allowFrozen: true },
       preHandler: requireUser,
       schema: {
         tags: ['auth'],
