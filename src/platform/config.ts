@@ -56,6 +56,12 @@ export const configSchema = z.object({
     .default(''),
   GUARD_REFRESH_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
   GUARD_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(120),
+  /** A Pwned-Passwords-style range endpoint (`https://api.pwnedpasswords.com/range/`); unset = local lists only. */
+  PASSWORD_BREACH_API: z
+    .url({ message: 'expected an absolute URL such as https://api.pwnedpasswords.com/range/' })
+    .optional(),
+  PASSWORD_BREACH_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1500),
+  PASSWORD_CHECK_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(30),
 })
 
 export type Config = z.infer<typeof configSchema>
