@@ -6,48 +6,11 @@ import { describe, expect, it } from 'vitest'
 import { canonicalAddress } from './addresses.ts'
 import { signRequest, verifySignature } from './api-signature.ts'
 import { lockAt, lockEnd } from './locks.ts'
-import { checkPassword, commonPasswords } from './password-policy.ts'
 import { looksLikeRecoveryCode, newRecoveryCodes, recoveryCodeDigest } from './recovery-codes.ts'
 import { createSealer } from './sealing.ts'
 import { newTotpSecret, totpCodeAt, verifyTotp } from './totp.ts'
 
 const HOUR = 3_600_000
-
-describe('password policy', () => {
-  const email = 'ana.lopez@example.com'
-  it('ships a real breached-password list', () => {
-    expect(commonPasswords().size).toBeGreaterThan(10_000)
-    expect(commonPasswords().has('password')).toBe(true)
-  })
-  it('needs 15 characters without a second factor and 12 with one', () => {
-    expect(checkPassword('violet-tram-41', { email, hasSecondFactor: false })).toMatchObject({
-      ok: false,
-      problem: 'too_short',
-    })
-    expect(checkPassword('violet-tram-41', { email, hasSecondFactor: true })).toEqual({ ok: true })
-  })
-  it('refuses breached passwords, also with digits appended or repeated', () => {
-    for (const p of ['1qaz2wsx3edc4rfv', 'baseball12345678', 'passwordpassword']) {
-      expect(checkPassword(p, { email, hasSecondFactor: true })).toMatchObject({
-        ok: false,
-        problem: 'common',
-      })
-    }
-  })
-  it('refuses a password containing the email or its local part', () => {
-    expect(checkPassword('my ana.lopez secret phrase', { email, hasSecondFactor: false })).toMatchObject({
-      problem: 'contains_email',
-    })
-  })
-  it('has no composition rules and caps length at 128', () => {
-    expect(checkPassword('correct horse battery staple', { email, hasSecondFactor: false })).toEqual({
-      ok: true,
-    })
-    expect(checkPassword('x'.repeat(129), { email, hasSecondFactor: false })).toMatchObject({
-      problem: 'too_long',
-    })
-  })
-})
 
 describe('TOTP', () => {
   const secret = newTotpSecret()

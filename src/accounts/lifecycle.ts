@@ -5,16 +5,16 @@
  */
 import { appendAudit } from '../platform/audit.ts'
 import { AppError, errors } from '../platform/errors.ts'
+import { assertDisplayName } from '../platform/identity/display-name.ts'
+import { passwordPolicyFor } from '../platform/identity/password-policy.ts'
 import { hashPassword, verifyPassword } from '../platform/identity/passwords.ts'
-import { randomToken, tokenDigest } from '../platform/identity/tokens.ts'
+import { tokenDigest } from '../platform/identity/tokens.ts'
 import { findUserByEmail, normaliseEmail } from '../platform/identity/users.ts'
 import { raiseAlert } from './alerts.ts'
 import { assertAntiPhishingCode } from './anti-phishing.ts'
 import { type AccountsDeps, HOUR_MS, MINUTE_MS, publicUrl, sendInBackground } from './context.ts'
 import { issueEmailLink, linkInvalid, redeemEmailLink } from './email-links.ts'
-import { assertPasswordAcceptable } from './password-policy.ts'
 import { assertNotFrozen, securityRow, userRow } from './repo.ts'
-import { passwordScore } from './strength.ts'
 import { type SecondFactorInput, secondFactors, verifySecondFactor } from './two-factor.ts'
 import { recordProtectionChange } from './withdrawal-locks.ts'
 
@@ -24,67 +24,86 @@ const RESET_MS = 30 * MINUTE_MS
 export type SignUpParameters = { email: string; displayName: string; password: string; ip: string }
 
 /**
+ * Runs work the answer must not wait for (and must not reveal by its duration): what differs
+ * between an email with and without an account happens here, after the caller has answered. A
+ * failure lands in the audit log.
+ */
+function afterAnswer(deps: Pick<AccountsDeps, 'db'>, what: string, work: () => Promise<void>): void {
+  work().catch((error: unknown) =>
+    appendAudit(deps.db, {
+      actor: 'system',
+      action: 'accounts.background_failed',
+      target: '',
+      details: { what, error: error instanceof Error ? error.message.slice(0, 200) : 'unknown' },
+    }).catch(() => {
+      // The audit log is unreachable too; nothing more can be done.
+    }),
+  )
+}
+
+/** How a name typed by a person is quoted in an email: framed, and said to be theirs, not ours. */
+export function framedName(name: string): string {
+  return `The name given for this account: "${name}"\n(typed by whoever opened the account; Bulwark does not check it.)`
+}
+
+/**
  * Registers a customer and emails a confirmation link. When the email already has an account, that
- * mailbox gets a "you already have an account" note instead; the caller sees the same answer.
+ * mailbox gets a "you already have an account" note instead; the caller sees the same answer, after
+ * the same work: the password policy, one argon2id hash, one insert and one audit entry. Everything
+ * that differs (the security row, the link, the mail) runs after the answer.
  */
 export async function signUp(deps: AccountsDeps, { email, displayName, password, ip }: SignUpParameters) {
-  assertPasswordAcceptable(password, { email, hasSecondFactor: false })
+  const name = assertDisplayName(displayName)
   const normal = normaliseEmail(email)
-  // Hash first, whatever happens next, so both paths cost the same.
+  const verdict = await passwordPolicyFor(deps.config).assertAcceptable(password, {
+    email: normal,
+    displayName: name,
+    hasSecondFactor: false,
+  })
   const passwordHash = await hashPassword(password)
-  const score = passwordScore(password, [normal, displayName])
   const created = await deps.db
     .insertInto('users')
-    .values({
-      email: normal,
-      kind: 'customer',
-      role: null,
-      display_name: displayName,
-      password_hash: passwordHash,
-    })
+    .values({ email: normal, kind: 'customer', role: null, display_name: name, password_hash: passwordHash })
     .onConflict((oc) => oc.column('email').doNothing())
     .returning(['id'])
     .executeTakeFirst()
   const at = deps.clock.now()
-  if (!created) {
-    await appendAudit(deps.db, {
-      actor: 'anonymous',
-      action: 'accounts.signup_existing_email',
-      target: '',
-      details: { ip },
-      at,
-    })
-    sendInBackground(deps, {
-      to: normal,
-      subject: 'Someone tried to open a Bulwark account with your email',
-      text: `Someone (IP ${ip}) tried to sign up with this email at ${at.toISOString()}, but you already have an account.\n\nIf it was you, sign in or reset your password: ${publicUrl(deps.config)}/password-reset\nIf not, you can ignore this message.`,
-    })
-    return
-  }
-  await securityRow(deps.db, created.id)
-  await deps.db
-    .updateTable('account_security')
-    .set({ origin: 'signup', password_score: score, password_changed_at: null })
-    .where('user_id', '=', created.id)
-    .execute()
   await appendAudit(deps.db, {
-    actor: `user:${created.id}`,
-    action: 'accounts.signed_up',
-    target: `user:${created.id}`,
+    actor: created ? `user:${created.id}` : 'anonymous',
+    action: created ? 'accounts.signed_up' : 'accounts.signup_existing_email',
+    target: created ? `user:${created.id}` : '',
     details: { ip },
     at,
   })
-  deps.events.publish({ type: 'signup', at: at.toISOString(), account: created.id, ip })
-  const token = await issueEmailLink(deps.db, {
-    userId: created.id,
-    purpose: 'confirm_email',
-    at: deps.clock.now(),
-    validForMs: CONFIRM_MS,
-  })
-  sendInBackground(deps, {
-    to: normal,
-    subject: 'Confirm your email for Bulwark',
-    text: `Welcome to Bulwark, ${displayName}.\n\nConfirm your email to finish opening your account (link valid 24 hours):\n${publicUrl(deps.config)}/signup/confirm#${token}`,
+  if (!created) {
+    afterAnswer(deps, 'signup_existing_email', async () =>
+      sendInBackground(deps, {
+        to: normal,
+        subject: 'Someone tried to open a Bulwark account with your email',
+        text: `Someone (IP ${ip}) tried to sign up with this email at ${at.toISOString()}, but you already have an account.\n\nIf it was you, sign in or reset your password: ${publicUrl(deps.config)}/password-reset\nIf not, you can ignore this message.`,
+      }),
+    )
+    return
+  }
+  afterAnswer(deps, 'signup', async () => {
+    await securityRow(deps.db, created.id)
+    await deps.db
+      .updateTable('account_security')
+      .set({ origin: 'signup', password_score: verdict.score, password_changed_at: null })
+      .where('user_id', '=', created.id)
+      .execute()
+    deps.events.publish({ type: 'signup', at: at.toISOString(), account: created.id, ip })
+    const token = await issueEmailLink(deps.db, {
+      userId: created.id,
+      purpose: 'confirm_email',
+      at,
+      validForMs: CONFIRM_MS,
+    })
+    sendInBackground(deps, {
+      to: normal,
+      subject: 'Confirm your email for Bulwark',
+      text: `Welcome to Bulwark.\n\nConfirm your email to finish opening your account (link valid 24 hours):\n${publicUrl(deps.config)}/signup/confirm#${token}\n\n${framedName(name)}\nIf you did not open a Bulwark account, ignore this email.`,
+    })
   })
 }
 
@@ -105,38 +124,34 @@ export async function confirmEmail(deps: AccountsDeps, token: string) {
   })
 }
 
-/** Emails a reset link when the account exists; does the same amount of work when it does not. */
+/**
+ * Emails a reset link when the account exists. The answer comes after the same work either way (one
+ * lookup, one audit entry); the link and the mail are made after the answer.
+ */
 export async function requestPasswordReset(deps: AccountsDeps, email: string, ip: string) {
   const user = await findUserByEmail(deps.db, email)
   const at = deps.clock.now()
-  if (!user || user.status === 'disabled') {
-    tokenDigest(randomToken(32))
-    await appendAudit(deps.db, {
-      actor: 'anonymous',
-      action: 'accounts.password_reset_unknown',
-      target: '',
-      details: { ip },
-      at,
-    })
-    return
-  }
-  const token = await issueEmailLink(deps.db, {
-    userId: user.id,
-    purpose: 'password_reset',
-    at: deps.clock.now(),
-    validForMs: RESET_MS,
-  })
+  const known = user !== undefined && user.status !== 'disabled'
   await appendAudit(deps.db, {
     actor: 'anonymous',
-    action: 'accounts.password_reset_requested',
-    target: `user:${user.id}`,
+    action: known ? 'accounts.password_reset_requested' : 'accounts.password_reset_unknown',
+    target: known ? `user:${user.id}` : '',
     details: { ip },
     at,
   })
-  sendInBackground(deps, {
-    to: user.email,
-    subject: 'Reset your Bulwark password',
-    text: `Someone (IP ${ip}) asked to reset your password at ${at.toISOString()}.\n\nIf it was you, choose a new password within 30 minutes: ${publicUrl(deps.config)}/password-reset#${token}\nYou will also need your two-factor code or passkey if you set one up. Withdrawals stay locked for 72 hours after a reset.\n\nIf it was not you, ignore this email: your password has not changed.`,
+  if (!known) return
+  afterAnswer(deps, 'password_reset', async () => {
+    const token = await issueEmailLink(deps.db, {
+      userId: user.id,
+      purpose: 'password_reset',
+      at,
+      validForMs: RESET_MS,
+    })
+    sendInBackground(deps, {
+      to: user.email,
+      subject: 'Reset your Bulwark password',
+      text: `Someone (IP ${ip}) asked to reset your password at ${at.toISOString()}.\n\nIf it was you, choose a new password within 30 minutes: ${publicUrl(deps.config)}/password-reset#${token}\nYou will also need your two-factor code or passkey if you set one up. Withdrawals stay locked for 72 hours after a reset.\n\nIf it was not you, ignore this email: your password has not changed.`,
+    })
   })
 }
 
@@ -161,10 +176,13 @@ export async function completePasswordReset(
   if (!pending) throw linkInvalid()
   const user = await userRow(deps.db, pending.user_id)
   const factors = await secondFactors(deps, user.id)
-  assertPasswordAcceptable(password, { email: user.email, hasSecondFactor: factors.any })
+  const { score } = await passwordPolicyFor(deps.config).assertAcceptable(password, {
+    email: user.email,
+    displayName: user.display_name,
+    hasSecondFactor: factors.any,
+  })
   if (factors.any) await verifySecondFactor(deps, user.id, factor)
   const passwordHash = await hashPassword(password)
-  const score = passwordScore(password, [user.email, user.display_name])
   await deps.db.transaction().execute(async (tx) => {
     const used = await tx
       .updateTable('email_tokens')
@@ -217,10 +235,13 @@ export async function changePassword(
     throw new AppError('PASSWORD_INCORRECT', 403, 'Your current password is not correct.')
   }
   const factors = await secondFactors(deps, userId)
-  assertPasswordAcceptable(newPassword, { email: user.email, hasSecondFactor: factors.any })
+  const { score } = await passwordPolicyFor(deps.config).assertAcceptable(newPassword, {
+    email: user.email,
+    displayName: user.display_name,
+    hasSecondFactor: factors.any,
+  })
   if (factors.any) await verifySecondFactor(deps, userId, factor)
   const passwordHash = await hashPassword(newPassword)
-  const score = passwordScore(newPassword, [user.email, user.display_name])
   const at = deps.clock.now()
   await deps.db.transaction().execute(async (tx) => {
     await tx

@@ -5,6 +5,7 @@ import { sql } from 'kysely'
 import type { Db } from '../db/index.ts'
 import { AppError } from '../errors.ts'
 import type { StaffRole } from '../rbac.ts'
+import { assertDisplayName } from './display-name.ts'
 import { hashPassword } from './passwords.ts'
 
 export type NewUser = {
@@ -31,8 +32,12 @@ export function normaliseEmail(email: string): string {
 /** A password hash no password verifies against: for invited staff who have not set one yet. */
 export const UNUSABLE_PASSWORD_HASH = '!'
 
-/** Creates a person. Hashes the password before touching the database. */
+/**
+ * Creates a person. Hashes the password before touching the database. The password must already
+ * have passed the password policy (platform/identity/password-policy.ts); the name is checked here.
+ */
 export async function createUser(db: Db, input: NewUser): Promise<UserView> {
+  const displayName = assertDisplayName(input.displayName)
   const passwordHash = input.password === null ? UNUSABLE_PASSWORD_HASH : await hashPassword(input.password)
   const email = normaliseEmail(input.email)
   const row = await db
@@ -41,7 +46,7 @@ export async function createUser(db: Db, input: NewUser): Promise<UserView> {
       email,
       kind: input.kind,
       role: input.kind === 'staff' ? input.role : null,
-      display_name: input.displayName,
+      display_name: displayName,
       password_hash: passwordHash,
     })
     .onConflict((oc) => oc.column('email').doNothing())
