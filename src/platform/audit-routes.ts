@@ -1,12 +1,17 @@
 /**
- * @module Staff access to the audit log: filter, export (JSON Lines or CSV) and verify the chain.
+ * @module The audit log over HTTP. Staff: filter, export (JSON Lines or CSV), verify the chain,
+ * inclusion and consistency proofs. Public: the signed tree head and the key that signs it (they
+ * reveal only the number of entries and a hash).
  */
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { appendAudit, verifyAuditChain } from './audit.ts'
+import { auditConsistencyProof, auditInclusionProof, createAuditTreeHeads } from './audit-log/tree.ts'
+import { createTreeHeadSigner, signedTreeHeadSchema, TREE_HEAD_VERSION } from './audit-log/tree-head.ts'
 import type { Db } from './db/index.ts'
 import type { DomainDeps } from './deps.ts'
+import { AppError } from './errors.ts'
 import { requireStaff } from './http/auth.ts'
 
 const filterSchema = z.object({
@@ -67,8 +72,128 @@ function present(row: {
 
 const csvCell = (value: string) => (/[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value)
 
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/)
+
 export async function auditRoutes(base: FastifyInstance, deps: DomainDeps) {
   const app = base.withTypeProvider<ZodTypeProvider>()
+  const heads = createAuditTreeHeads({
+    db: deps.db,
+    signer: createTreeHeadSigner({
+      config: deps.config,
+      clock: deps.clock,
+      onGenerated: (path) =>
+        base.log.warn(
+          { path },
+          'Generated an audit signing key in the data directory (demo only): production sets AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE outside it',
+        ),
+    }),
+  })
+
+  app.get(
+    '/api/audit/head',
+    {
+      schema: {
+        tags: ['audit'],
+        summary:
+          'The signed tree head of the audit log (public: only its size and Merkle root). Keep one to check later that the log only grew',
+        response: { 200: signedTreeHeadSchema },
+      },
+    },
+    () => heads.signedHead(),
+  )
+
+  app.get(
+    '/api/audit/public-key',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'The Ed25519 public key that signs the audit tree heads (public)',
+        response: {
+          200: z.object({
+            algorithm: z.literal('ed25519'),
+            version: z.string(),
+            log: z.string(),
+            publicKey: hex64,
+          }),
+        },
+      },
+    },
+    () => ({
+      algorithm: 'ed25519' as const,
+      version: TREE_HEAD_VERSION,
+      log: deps.config.EXCHANGE_ID,
+      publicKey: heads.publicKey(),
+    }),
+  )
+
+  app.get(
+    '/api/audit/inclusion',
+    {
+      preHandler: requireStaff('audit.read'),
+      schema: {
+        tags: ['audit'],
+        summary:
+          'Inclusion proof (RFC 9162 §2.1.3) of entry `seq` in the tree of `size` entries (default: current)',
+        querystring: z.object({
+          seq: z.coerce
+            .bigint()
+            .positive()
+            .max(2n ** 53n),
+          size: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+        }),
+        response: {
+          200: z.object({
+            seq: z.string(),
+            leafIndex: z.number(),
+            treeSize: z.number(),
+            leaf: z.string(),
+            leafHash: hex64,
+            root: hex64,
+            proof: z.array(hex64),
+          }),
+        },
+      },
+    },
+    (request) => auditInclusionProof(deps.db, request.query.seq, request.query.size),
+  )
+
+  app.get(
+    '/api/audit/consistency',
+    {
+      preHandler: requireStaff('audit.read'),
+      schema: {
+        tags: ['audit'],
+        summary:
+          'Consistency proof (RFC 9162 §2.1.4) from the tree of `from` entries to that of `to` (default: current), with the current signed head',
+        querystring: z.object({
+          from: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+          to: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+        }),
+        response: {
+          200: z.object({
+            from: z.number(),
+            to: z.number(),
+            fromRoot: hex64,
+            toRoot: hex64,
+            proof: z.array(hex64),
+            head: signedTreeHeadSchema,
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const head = await heads.signedHead()
+      const to = request.query.to ?? head.size
+      if (to > head.size) {
+        throw new AppError(
+          'AUDIT_TREE_SIZE_OUT_OF_RANGE',
+          404,
+          `The log has ${head.size} entries, fewer than ${to}.`,
+        )
+      }
+      return { ...(await auditConsistencyProof(deps.db, request.query.from, to)), head }
+    },
+  )
 
   app.get(
     '/api/audit',

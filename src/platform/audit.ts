@@ -1,14 +1,19 @@
 /**
- * @module The tamper-evident audit log. Each entry is chained to the one before it:
+ * @module The audit log. Each entry is chained to the one before it:
  *   hash = SHA-256(prevHash ‖ UTF-8(RFC 8785 canonical JSON of {seq, at, actor, action, target, details}))
- * with prevHash of the first entry = 32 zero bytes. The table is insert-only (a trigger refuses
- * UPDATE/DELETE/TRUNCATE); `verifyAuditChain` finds the first entry that was changed, removed or
- * reordered by anyone who went around the trigger. The exact layout is in docs/security-model.md.
+ * with prevHash of the first entry = 32 zero bytes, and is also a leaf of a Merkle tree in the
+ * manner of Certificate Transparency (leaf = the same canonical JSON; see audit-log/tree.ts), whose
+ * heads are signed with a key kept outside the database. The table is insert-only (a trigger
+ * refuses UPDATE/DELETE/TRUNCATE); `verifyAuditChain` finds the first entry that was changed,
+ * removed or reordered by anyone who went around the trigger *without* recomputing the chain;
+ * only a signed tree head taken earlier catches someone who did (`verifySince`). The exact
+ * layout is in docs/security-model.md.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import canonicalize from 'canonicalize'
 import { type Kysely, sql, type Transaction } from 'kysely'
+import { leafHash } from './audit-log/merkle.ts'
 import type { Database, Db } from './db/index.ts'
 
 export const GENESIS_HASH = '0'.repeat(64)
@@ -38,8 +43,11 @@ export type AuditEntry = {
   hash: string
 }
 
-/** The bytes hashed for an entry: prevHash ‖ canonical JSON. Exported for independent verifiers. */
-export function auditEntryHash(prevHash: string, entry: Omit<AuditEntry, 'prevHash' | 'hash'>): string {
+/**
+ * The canonical bytes of an entry: UTF-8 of the RFC 8785 JSON of {seq, at, actor, action, target,
+ * details}. The chain hashes them after prevHash; the Merkle tree takes them as the leaf.
+ */
+export function auditEntryBytes(entry: Omit<AuditEntry, 'prevHash' | 'hash'>): Uint8Array {
   const canonical = canonicalize({
     seq: Number(entry.seq),
     at: entry.at.toISOString(),
@@ -49,7 +57,12 @@ export function auditEntryHash(prevHash: string, entry: Omit<AuditEntry, 'prevHa
     details: entry.details,
   })
   if (canonical === undefined) throw new Error('audit entry cannot be canonicalised')
-  const body = utf8ToBytes(canonical)
+  return utf8ToBytes(canonical)
+}
+
+/** The bytes hashed for an entry: prevHash ‖ canonical JSON. Exported for independent verifiers. */
+export function auditEntryHash(prevHash: string, entry: Omit<AuditEntry, 'prevHash' | 'hash'>): string {
+  const body = auditEntryBytes(entry)
   const prev = hexToBytes(prevHash)
   const message = new Uint8Array(prev.length + body.length)
   message.set(prev, 0)
@@ -91,6 +104,12 @@ async function appendInTransaction(tx: Transaction<Database>, input: AuditInput)
   await tx
     .insertInto('audit_log')
     .values({ ...base, details: JSON.stringify(details), prev_hash: prevHash, hash })
+    .execute()
+  // The Merkle leaf hash, kept beside the entry: not trusted on its own, but once a signed tree
+  // head confirms these, they name the first entry that was rewritten (see audit-log/tree.ts).
+  await tx
+    .insertInto('audit_leaves')
+    .values({ seq: base.seq, leaf_hash: bytesToHex(leafHash(auditEntryBytes(base))) })
     .execute()
   return { ...base, prevHash, hash }
 }

@@ -38,6 +38,13 @@ export const configSchema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, { message: 'expected 64 hex digits (openssl rand -hex 32)' })
     .optional(),
+  /** Ed25519 seed (64 hex digits) signing the audit log's tree heads; kept outside the database. */
+  AUDIT_SIGNING_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, { message: 'expected 64 hex digits (openssl rand -hex 32)' })
+    .optional(),
+  /** A file holding that seed as 64 hex digits (default when neither is set: DATA_DIR/audit-signing.key, generated). */
+  AUDIT_SIGNING_KEY_FILE: z.string().min(1).max(4096).optional(),
   /** Wallet guard lists (comma-separated paths or URLs; see docs/guard.md), refreshed every GUARD_REFRESH_MINUTES. */
   GUARD_BLOCKLISTS: z.string().default(''),
   GUARD_ALLOWLISTS: z.string().default(''),

@@ -1,7 +1,10 @@
 /**
- * @module Platform migrations: users, sessions and the insert-only audit log.
+ * @module Platform migrations: users, sessions, the insert-only audit log and its Merkle leaves.
  */
+import { bytesToHex } from '@noble/hashes/utils.js'
 import { type Kysely, type Migration, sql } from 'kysely'
+import { auditEntryBytes } from './audit.ts'
+import { leafHash } from './audit-log/merkle.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001_platform_users_sessions': {
@@ -75,6 +78,41 @@ export const migrations: Record<string, Migration> = {
           accepted_at timestamptz
         );
       `.execute(db)
+    },
+  },
+  '0004_platform_audit_leaves': {
+    async up(db: Kysely<unknown>) {
+      // The Merkle leaf hash of every audit entry, insert-only like the log. Entries written
+      // before this migration get theirs now (computed the same way appendAudit does).
+      await sql`
+        create table audit_leaves (
+          seq bigint primary key,
+          leaf_hash text not null check (leaf_hash ~ '^[0-9a-f]{64}$')
+        );
+        create trigger audit_leaves_no_update before update or delete on audit_leaves
+          for each row execute function audit_log_refuse_change();
+        create trigger audit_leaves_no_truncate before truncate on audit_leaves
+          for each statement execute function audit_log_refuse_change();
+      `.execute(db)
+      let after = '0'
+      for (;;) {
+        const { rows } = await sql<{
+          seq: string
+          at: Date
+          actor: string
+          action: string
+          target: string
+          details: Record<string, unknown>
+        }>`select seq::text as seq, at, actor, action, target, details from audit_log
+           where seq > ${after}::bigint order by seq limit 5000`.execute(db)
+        if (rows.length === 0) break
+        const values = rows.map(
+          (r) =>
+            sql`(${r.seq}::bigint, ${bytesToHex(leafHash(auditEntryBytes({ ...r, seq: BigInt(r.seq) })))})`,
+        )
+        await sql`insert into audit_leaves (seq, leaf_hash) values ${sql.join(values)}`.execute(db)
+        after = rows[rows.length - 1]!.seq
+      }
     },
   },
 }

@@ -44,6 +44,13 @@ export interface AuditLogTable {
   hash: string
 }
 
+/** The Merkle leaf hash of each audit entry (see audit-log/tree.ts); insert-only like the log. */
+export interface AuditLeavesTable {
+  seq: bigint
+  /** SHA-256(0x00 ‖ canonical entry bytes), hex. */
+  leaf_hash: string
+}
+
 export interface StaffInvitesTable {
   token_digest: string
   user_id: string
@@ -58,4 +65,5 @@ export interface PlatformTables {
   users: UsersTable
   sessions: SessionsTable
   audit_log: AuditLogTable
+  audit_leaves: AuditLeavesTable
 }
