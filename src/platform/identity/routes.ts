@@ -9,6 +9,8 @@ import { appendAudit } from '../audit.ts'
 import type { DomainDeps } from '../deps.ts'
 import { CSRF_COOKIE, requireUser, SESSION_COOKIE } from '../http/auth.ts'
 import { permissionsOf } from '../rbac.ts'
+import { DISPLAY_NAME_MAX } from './display-name.ts'
+import { PASSWORD_MAX, passwordPolicyFor } from './password-policy.ts'
 import type { CreateSessionResult } from './sessions.ts'
 import { createSignIn, DEVICE_COOKIE } from './sign-in.ts'
 
@@ -91,6 +93,44 @@ export async function identityRoutes(base: FastifyInstance, deps: DomainDeps) {
       if (result.deviceToken) setDeviceCookie(reply, result.deviceToken, secure)
       setSessionCookies(reply, session, secure)
       return { user, permissions: permissionsOf(user.role), csrfToken: session.csrfToken }
+    },
+  )
+
+  const policy = passwordPolicyFor(deps.config)
+  app.post(
+    '/api/auth/password-check',
+    {
+      config: { rateLimit: { max: deps.config.PASSWORD_CHECK_RATE_LIMIT_MAX, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['auth'],
+        summary:
+          'The password policy’s verdict on a password being chosen (the strength meter); signed in, your own email and name count',
+        body: z.object({
+          password: z.string().max(PASSWORD_MAX * 4),
+          email: z.string().max(254).optional(),
+          displayName: z
+            .string()
+            .max(DISPLAY_NAME_MAX * 4)
+            .optional(),
+          hasSecondFactor: z.boolean().default(false),
+        }),
+        response: {
+          200: z.object({
+            ok: z.boolean(),
+            score: z.number().int(),
+            problem: z.string().optional(),
+            message: z.string().optional(),
+            suggestion: z.string().nullable().optional(),
+            breachCheck: z.string(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { password, hasSecondFactor } = request.body
+      const email = request.user?.email ?? request.body.email ?? ''
+      const displayName = request.user?.displayName ?? request.body.displayName
+      return policy.check(password, { email, displayName, hasSecondFactor })
     },
   )
 

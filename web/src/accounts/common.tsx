@@ -1,8 +1,9 @@
 /**
  * @module Pieces shared by the account-protection pages: the second-factor and password fields, the
- * password strength meter (zxcvbn-ts, loaded on demand), the one-time token from a link's #fragment.
+ * password meter (the server's policy verdict), the one-time token from a link's #fragment.
  */
 import { useEffect, useState } from 'react'
+import { post } from '../platform/api.ts'
 import { Field, type FieldProps } from '../platform/ui.tsx'
 
 /** The token after `#` in an emailed link (never sent to the server in the URL, so never logged). */
@@ -42,7 +43,7 @@ export function CurrentPasswordField({ label = 'Current password', ...input }: P
   return <Field label={label} type="password" autoComplete="current-password" required {...input} />
 }
 
-/** A password being chosen, with its strength meter; `inputs` are words it should not resemble. */
+/** A password being chosen, with the policy's verdict; `inputs` are the email and name being entered. */
 export function NewPasswordField({
   label = 'New password',
   inputs = [],
@@ -56,61 +57,60 @@ export function NewPasswordField({
   )
 }
 
-type Zxcvbn = {
-  check(
-    password: string,
-    inputs?: string[],
-  ): { score: number; feedback: { warning: string | null; suggestions: string[] } }
-}
-let factory: Promise<Zxcvbn> | undefined
-function loadZxcvbn(): Promise<Zxcvbn> {
-  factory ??= Promise.all([
-    import('@zxcvbn-ts/core'),
-    import('@zxcvbn-ts/language-common'),
-    import('@zxcvbn-ts/language-en'),
-  ]).then(
-    ([core, common, en]) =>
-      new core.ZxcvbnFactory({
-        dictionary: { ...common.dictionary, ...en.dictionary },
-        graphs: common.adjacencyGraphs,
-        translations: en.translations,
-      }) as unknown as Zxcvbn,
-  )
-  return factory
+type PasswordVerdict = {
+  ok: boolean
+  score: number
+  problem?: string
+  message?: string
+  suggestion?: string | null
 }
 
 const labels = ['Very weak', 'Weak', 'Fair', 'Strong', 'Very strong']
 
-/** A strength meter for a password being typed; the server's policy is what decides. */
+/**
+ * The server's password policy on a password being typed: the same verdict sign-up, reset, change
+ * and staff invitations apply (breached lists, zxcvbn, email and name), asked after a pause in
+ * typing. `inputs` are the email and name being entered, when not signed in yet.
+ */
 export function PasswordMeter({ password, inputs = [] }: { password: string; inputs?: string[] }) {
-  const [result, setResult] = useState<{ score: number; hint: string } | null>(null)
-  const joined = inputs.join('\n')
+  const [verdict, setVerdict] = useState<PasswordVerdict | null>(null)
+  const [email = '', displayName = ''] = inputs
   useEffect(() => {
     let live = true
     if (!password) {
-      setResult(null)
+      setVerdict(null)
       return
     }
-    void loadZxcvbn().then((z) => {
-      if (!live) return
-      const r = z.check(password.slice(0, 128), joined ? joined.split('\n') : [])
-      setResult({ score: r.score, hint: r.feedback.warning ?? r.feedback.suggestions[0] ?? '' })
-    })
+    const timer = setTimeout(() => {
+      post<PasswordVerdict>('/api/auth/password-check', {
+        password,
+        ...(email ? { email } : {}),
+        ...(displayName ? { displayName } : {}),
+      })
+        .then((v) => {
+          if (live) setVerdict(v)
+        })
+        .catch(() => {
+          // Rate limited or offline: the meter stays silent; the server still decides on submit.
+          if (live) setVerdict(null)
+        })
+    }, 350)
     return () => {
       live = false
+      clearTimeout(timer)
     }
-  }, [password, joined])
-  if (!result) return null
+  }, [password, email, displayName])
+  if (!verdict) return null
+  const hint = verdict.ok
+    ? ''
+    : ` — ${verdict.message ?? ''}${verdict.suggestion ? ` ${verdict.suggestion}` : ''}`
   return (
-    <div className="accounts-meter" data-score={result.score} aria-live="polite">
-      <meter min={0} max={4} value={result.score} low={2} high={3} optimum={4} />
-      <span>
-        {labels[result.score]}
-        {result.hint ? ` — ${result.hint}` : ''}
-      </span>
+    <div className="accounts-meter" data-score={verdict.score} data-ok={verdict.ok} aria-live="polite">
+      <meter min={0} max={4} value={verdict.score} low={2} high={3} optimum={4} />
+      <span>{verdict.ok ? `${labels[verdict.score]}: accepted` : `Refused${hint}`}</span>
     </div>
   )
 }
 
 export const passwordRules =
-  'At least 15 characters (12 once two-factor authentication is on), up to 128. Any characters, spaces welcome; no breached or common passwords, and not your email.'
+  'At least 15 characters (12 once two-factor authentication is on), up to 128. Any characters, spaces welcome; no breached, common or easily guessed passwords, and not your email or name. A phrase of four or more unrelated words works well.'

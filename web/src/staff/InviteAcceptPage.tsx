@@ -3,6 +3,7 @@
  * server in logs or Referer), the new member sets a password.
  */
 import { type FormEvent, useState } from 'react'
+import { PasswordMeter, passwordRules } from '../accounts/common.tsx'
 import { post } from '../platform/api.ts'
 import { Link } from '../platform/router.tsx'
 import { ErrorNote, Page } from '../platform/ui.tsx'
@@ -32,23 +33,21 @@ export function InviteAcceptPage() {
     )
   }
   return (
-    <Page
-      title="Accept your invitation"
-      intro="Choose a password of at least 12 characters. A long passphrase is best."
-    >
+    <Page title="Accept your invitation" intro={passwordRules}>
       <form onSubmit={submit} className="stack narrow">
         <label>
           New password
           <input
             type="password"
             autoComplete="new-password"
-            minLength={12}
+            minLength={15}
             maxLength={128}
             required
             value={password}
             onChange={(e) => setPassword(e.target.value)}
           />
         </label>
+        <PasswordMeter password={password} />
         <ErrorNote error={error} />
         <button type="submit" disabled={!token}>
           Set password
