@@ -11,8 +11,8 @@ export default defineConfig({
     outDir: path.resolve(import.meta.dirname, '../dist/web'),
     emptyOutDir: true,
     sourcemap: false,
-    // The large chunks are loaded on demand only (the password-strength dictionaries on password
-    // pages, the EVM decoder on the guard page); the entry chunk stays small.
+    // The large chunks are loaded on demand only (the EVM decoder on the guard page); the entry
+    // chunk stays small. Password strength is the server's verdict (/api/auth/password-check).
     chunkSizeWarningLimit: 1300,
   },
   server: { proxy: { '/api': 'http://localhost:8080' } },
