@@ -3,13 +3,16 @@
  * `m/44'/60'/0'/0/i` of the "test … junk" mnemonic), BIP84 (P2WPKH) and BIP86 (P2TR).
  */
 
+import { pbkdf2 } from '@noble/hashes/pbkdf2.js'
+import { sha512 } from '@noble/hashes/sha2.js'
 import { HDKey } from '@scure/bip32'
-import { mnemonicToSeedSync } from '@scure/bip39'
 import { describe, expect, it } from 'vitest'
 import { btcDeriver, DEMO_BTC_XPUB, DEMO_EVM_XPUB, ExtendedKeyError, evmDeriver } from './derivation.ts'
 
 const ABANDON =
   'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about'
+/** BIP39 seed of a mnemonic without a passphrase (PBKDF2-HMAC-SHA512, 2048 rounds). */
+const mnemonicToSeedSync = (mnemonic: string) => pbkdf2(sha512, mnemonic, 'mnemonic', { c: 2048, dkLen: 64 })
 const accountXpub = (mnemonic: string, path: string) =>
   HDKey.fromMasterSeed(mnemonicToSeedSync(mnemonic)).derive(path).publicExtendedKey
 

@@ -172,7 +172,8 @@ export async function guardRoutes(base: FastifyInstance, deps: DomainDeps & { gu
   app.post(
     '/api/guard/tx',
     {
-      config,
+      // Signature requests are multi-line text (EIP-4361 sign-in messages, pretty-printed typed data).
+      config: { ...config, multilineFields: ['message', 'typedData', 'typedData.**'] },
       schema: {
         tags,
         summary:

@@ -186,7 +186,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
   app.post(
     '/api/p2p/ads',
     {
-      config: { apiKey: 'trade' },
+      config: { apiKey: 'trade', multilineFields: ['terms'] },
       preHandler: requireCustomer,
       schema: {
         tags,
@@ -205,7 +205,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
   app.put(
     '/api/p2p/ads/:id',
     {
-      config: { apiKey: 'trade' },
+      config: { apiKey: 'trade', multilineFields: ['terms'] },
       preHandler: requireCustomer,
       schema: {
         tags,
@@ -347,7 +347,8 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
     app.post(
       `/api/p2p/orders/:id/${path}`,
       {
-        config: { apiKey },
+        // `reason` is the appeal's free text, typed into a textarea.
+        config: { apiKey, multilineFields: ['reason'] },
         preHandler: requireCustomer,
         schema: {
           tags,
@@ -453,6 +454,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
   app.post(
     '/api/p2p/staff/disputes/:id',
     {
+      config: { multilineFields: ['note'] },
       preHandler: requireStaff('p2p.disputes.resolve'),
       schema: {
         tags,

@@ -286,6 +286,7 @@ export async function riskRoutes(base: FastifyInstance, deps: DomainDeps) {
   app.post(
     '/api/risk/cases/:id/notes',
     {
+      config: { multilineFields: ['body'] },
       preHandler: requireStaff('risk.cases.manage'),
       schema: {
         tags,

@@ -1,9 +1,11 @@
 /**
  * @module The one place errors become HTTP responses: `{ code, message, requestId }`. A client's
  * mistake is a 4xx with a stable code; anything unexpected is a 500 whose details stay in the log.
- * SQL, stack traces and secrets never reach a client.
+ * SQL, stack traces and secrets never reach a client, and the log gets the error's code, the route and
+ * the request id (pino adds `reqId`); a database error is logged as its SQLSTATE and constraint only
+ * (the `err` serializer, see safe-log.ts), never its SQL or bound values.
  */
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { isAppError } from '../errors.ts'
 
@@ -25,13 +27,19 @@ const fastifyCodes: Record<string, [string, string]> = {
   FST_ERR_ASYNC_CONSTRAINT: ['INVALID_INPUT', 'The request could not be routed.'],
 }
 
+/** The matched route's pattern (`/api/por/rounds/:id`), never the URL with its values. */
+function routeOf(request: FastifyRequest): string {
+  return `${request.method} ${request.routeOptions.url ?? '(no route)'}`
+}
+
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const requestId = request.id
     if (isAppError(error)) {
       const body: ErrorBody = { code: error.code, message: error.message, requestId }
       if (error.details) body.details = error.details
-      if (error.status >= 500) request.log.error({ err: error }, 'application error')
+      if (error.status >= 500)
+        request.log.error({ err: error, code: error.code, route: routeOf(request) }, 'application error')
       return reply.status(error.status).send(body)
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -68,7 +76,7 @@ export function installErrorHandler(app: FastifyInstance): void {
         .status(status)
         .send({ code: 'BAD_REQUEST', message: 'The request could not be processed.', requestId })
     }
-    request.log.error({ err: error }, 'unexpected error')
+    request.log.error({ err: error, code: 'INTERNAL_ERROR', route: routeOf(request) }, 'unexpected error')
     return reply.status(500).send({
       code: 'INTERNAL_ERROR',
       message: 'Something went wrong on our side. Quote the request id if you contact support.',

@@ -21,6 +21,9 @@ import { AppError } from '../errors.ts'
 import type { Sessions } from '../identity/sessions.ts'
 import { installAuth } from './auth.ts'
 import { installErrorHandler } from './error-handler.ts'
+import { installInputHygiene } from './input-hygiene.ts'
+import { installNoStore } from './no-store.ts'
+import { serializeError } from './safe-log.ts'
 
 export type HttpServer = FastifyInstance & { withTypeProvider(): FastifyInstance }
 export type AppInstance = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInstance
@@ -37,25 +40,41 @@ function redactUrl(url: string): string {
   return q === -1 ? url : `${url.slice(0, q)}?[redacted]`
 }
 
+/**
+ * Logger options: the caller's (tests pass a stream), always with the redaction and the serializers
+ * that keep query strings, SQL and bound values out of the log.
+ */
+function loggerOptions(
+  config: Config,
+  logger: CreateHttpServerParameters['logger'],
+): NonNullable<FastifyServerOptions['logger']> {
+  if (logger === false) return false
+  const given = typeof logger === 'object' && logger !== null ? logger : {}
+  return {
+    level: config.LOG_LEVEL,
+    ...given,
+    redact: {
+      paths: [
+        'req.headers.cookie',
+        'req.headers.authorization',
+        'req.headers["x-csrf-token"]',
+        'req.headers["bw-access-sign"]',
+        'req.headers["bw-access-passphrase"]',
+        'res.headers["set-cookie"]',
+      ],
+      censor: '[redacted]',
+    },
+    serializers: {
+      req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+      // Replaces pino's serializer, which copies every property (a database error's SQL and values).
+      err: ((err: unknown) => serializeError(err)) as never,
+    },
+  }
+}
+
 export async function createHttpServer({ config, sessions, logger }: CreateHttpServerParameters) {
   const app = Fastify({
-    logger: logger ?? {
-      level: config.LOG_LEVEL,
-      redact: {
-        paths: [
-          'req.headers.cookie',
-          'req.headers.authorization',
-          'req.headers["x-csrf-token"]',
-          'req.headers["bw-access-sign"]',
-          'req.headers["bw-access-passphrase"]',
-          'res.headers["set-cookie"]',
-        ],
-        censor: '[redacted]',
-      },
-      serializers: {
-        req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
-      },
-    },
+    logger: loggerOptions(config, logger),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: config.BODY_LIMIT_BYTES,
@@ -116,6 +135,8 @@ export async function createHttpServer({ config, sessions, logger }: CreateHttpS
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
 
   installAuth(app, sessions)
+  installInputHygiene(app)
+  installNoStore(app)
 
   // Every route with its audience and permission, for the RBAC and robustness tests and for
   // operators (`GET /api/meta/routes` could expose it later); recorded after installAuth rewrote it.

@@ -1,0 +1,29 @@
+/**
+ * @module Caching of API responses. API responses carry secrets (TOTP seeds, API key secrets,
+ * recovery codes, the CSRF token) and personal data, so every route under `/api/` answers with
+ * `Cache-Control: no-store` unless it declares itself cacheable in its own config, e.g. a published
+ * proof-of-reserves file: `config: { cacheable: 'public, max-age=300' }`. Decided from the matched
+ * route's declaration, never from the request URL.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The Cache-Control value of a route whose answers anyone may cache; default: `no-store`. */
+    cacheable?: string
+  }
+}
+
+/** Adds the Cache-Control header to every API route registered after this call. */
+export function installNoStore(app: FastifyInstance): void {
+  app.addHook('onRoute', (route: RouteOptions) => {
+    if (!route.url.startsWith('/api/')) return
+    const declared = (route.config as { cacheable?: string } | undefined)?.cacheable
+    const value = declared ?? 'no-store'
+    const setHeader = async (_request: FastifyRequest, reply: FastifyReply) => {
+      reply.header('cache-control', value)
+    }
+    const before = route.onRequest === undefined ? [] : [route.onRequest].flat()
+    route.onRequest = [setHeader, ...before] as NonNullable<RouteOptions['onRequest']>
+  })
+}
