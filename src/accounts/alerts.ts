@@ -5,10 +5,14 @@
  */
 import { appendAudit } from '../platform/audit.ts'
 import { errors } from '../platform/errors.ts'
+import { quoteUserText } from '../platform/user-text.ts'
 import type { LiveAlert } from './alert-hub.ts'
 import { type AccountsDeps, HOUR_MS, publicUrl, sendInBackground } from './context.ts'
 import { issueEmailLink, redeemEmailLink } from './email-links.ts'
 import { securityRow, userRow } from './repo.ts'
+
+/** Alert details that carry text a person typed (an API key label, a passkey name). */
+const USER_TYPED_DETAILS = new Set(['label', 'name'])
 
 export const alertTitles = {
   new_device_signin: 'New sign-in from a device we had not seen',
@@ -67,7 +71,12 @@ export async function raiseAlert(
     at,
     validForMs: WASNT_ME_LINK_MS,
   })
-  const lines = Object.entries(details).map(([k, v]) => `  ${k}: ${String(v)}`)
+  // Labels and names a person typed are quoted and said to be theirs (see platform/user-text.ts).
+  const lines = Object.entries(details).map(([k, v]) =>
+    USER_TYPED_DETAILS.has(k)
+      ? `  ${k}: ${quoteUserText(String(v))} (typed by whoever made the change)`
+      : `  ${k}: ${String(v)}`,
+  )
   // The change the alert reports has happened; a mail failure must not turn it into an error.
   const mail = {
     subject: `Security alert: ${alertTitles[kind]}`,

@@ -10,6 +10,7 @@ import { passwordPolicyFor } from '../platform/identity/password-policy.ts'
 import { hashPassword, verifyPassword } from '../platform/identity/passwords.ts'
 import { tokenDigest } from '../platform/identity/tokens.ts'
 import { findUserByEmail, normaliseEmail } from '../platform/identity/users.ts'
+import { framedUserText } from '../platform/user-text.ts'
 import { raiseAlert } from './alerts.ts'
 import { assertAntiPhishingCode } from './anti-phishing.ts'
 import { type AccountsDeps, HOUR_MS, MINUTE_MS, publicUrl, sendInBackground } from './context.ts'
@@ -39,11 +40,6 @@ function afterAnswer(deps: Pick<AccountsDeps, 'db'>, what: string, work: () => P
       // The audit log is unreachable too; nothing more can be done.
     }),
   )
-}
-
-/** How a name typed by a person is quoted in an email: framed, and said to be theirs, not ours. */
-export function framedName(name: string): string {
-  return `The name given for this account: "${name}"\n(typed by whoever opened the account; Bulwark does not check it.)`
 }
 
 /**
@@ -102,7 +98,7 @@ export async function signUp(deps: AccountsDeps, { email, displayName, password,
     sendInBackground(deps, {
       to: normal,
       subject: 'Confirm your email for Bulwark',
-      text: `Welcome to Bulwark.\n\nConfirm your email to finish opening your account (link valid 24 hours):\n${publicUrl(deps.config)}/signup/confirm#${token}\n\n${framedName(name)}\nIf you did not open a Bulwark account, ignore this email.`,
+      text: `Welcome to Bulwark.\n\nConfirm your email to finish opening your account (link valid 24 hours):\n${publicUrl(deps.config)}/signup/confirm#${token}\n\n${framedUserText('The name given for this account', name, 'whoever opened the account')}\nIf you did not open a Bulwark account, ignore this email.`,
     })
   })
 }
