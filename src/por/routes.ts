@@ -54,6 +54,8 @@ export async function porRoutes(base: FastifyInstance, deps: DomainDeps) {
   app.get(
     '/api/por/rounds/:id/commitment',
     {
+      // A published round's commitment never changes; anyone may cache it (errors stay no-store).
+      config: { cacheable: 'public, max-age=300' },
       schema: {
         tags: ['por'],
         summary: "The round's public commitment (round.json): root, depth, assets and totals",
