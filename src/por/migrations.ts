@@ -41,4 +41,10 @@ export const migrations: Record<string, Migration> = {
       `.execute(db)
     },
   },
+  '0210_por_round_audit_head': {
+    async up(db: Kysely<unknown>) {
+      // The signed audit tree head a round was published under (see docs/security-model.md).
+      await sql`alter table por_rounds add column audit_head jsonb`.execute(db)
+    },
+  },
 }

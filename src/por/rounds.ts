@@ -16,6 +16,7 @@ import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { appendAudit } from '../platform/audit.ts'
+import type { SignedTreeHead } from '../platform/audit-log/tree-head.ts'
 import type { Clock } from '../platform/clock.ts'
 import type { Db } from '../platform/db/index.ts'
 import { AppError, errors } from '../platform/errors.ts'
@@ -36,6 +37,8 @@ export interface RoundsDeps {
   randomBytes?: (n: number) => Uint8Array
   /** Worker threads for builds (default 2). */
   workers?: number
+  /** Signs the current audit tree head, recorded in a round when it is published. */
+  auditHead?: () => Promise<SignedTreeHead>
 }
 
 /** One asset of a round as shown to customers: liabilities, reserves and their ratio. */
@@ -63,6 +66,7 @@ export interface RoundView {
   depth: number | null
   users: number | null
   assets: AssetView[]
+  auditHead: SignedTreeHead | null
 }
 
 type Row = {
@@ -78,6 +82,7 @@ type Row = {
   summary: unknown
   reserves: Record<string, string> | null
   build_report: unknown
+  audit_head?: unknown
 }
 
 /** Presents a round row (never the raw row). */
@@ -112,6 +117,7 @@ export function presentRound(row: Row): RoundView {
     depth: row.depth,
     users: report?.users ?? null,
     assets,
+    auditHead: (row.audit_head ?? null) as SignedTreeHead | null,
   }
 }
 
@@ -387,10 +393,17 @@ export function createRounds(deps: RoundsDeps) {
     async publish(id: string, actor: string): Promise<RoundView> {
       const r = await row(id)
       expectStatus(r, ['reviewed'], 'publishing')
+      // Signed before the transaction: it covers every step of the round logged so far.
+      const auditHead = deps.auditHead ? await deps.auditHead() : null
       await db.transaction().execute(async (tx) => {
         await tx
           .updateTable('por_rounds')
-          .set({ status: 'published', published_at: clock.now(), published_by: actor })
+          .set({
+            status: 'published',
+            published_at: clock.now(),
+            published_by: actor,
+            audit_head: auditHead && JSON.stringify(auditHead),
+          })
           .where('id', '=', id)
           .where('status', '=', 'reviewed')
           .execute()
@@ -398,7 +411,10 @@ export function createRounds(deps: RoundsDeps) {
           actor,
           action: 'por.round.published',
           target: `por_round:${id}`,
-          details: { root: r.root },
+          details: {
+            root: r.root,
+            ...(auditHead && { auditHead: { size: auditHead.size, root: auditHead.root } }),
+          },
         })
       })
       return presentRound(await row(id))

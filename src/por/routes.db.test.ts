@@ -6,6 +6,7 @@ import { extract as extractTar } from 'tar'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../test/support/app.ts'
 import { runCli } from '../cli/main.ts'
+import { verifyTreeHead } from '../platform/audit-log/tree-head.ts'
 import { fromHex, proofFromJson, verifyProof } from './verify/index.ts'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'por-routes-'))
@@ -95,6 +96,23 @@ describe('proof-of-reserves rounds over HTTP', () => {
       'por.round.reviewed',
       'por.round.published',
     ])
+  })
+
+  it('shows on the public round the signed audit head it was published under, covering its steps', async () => {
+    const round = (await t.app.inject({ url: '/api/por/rounds/2026-11' })).json()
+    const { publicKey } = (await t.app.inject({ url: '/api/audit/public-key' })).json()
+    expect(verifyTreeHead(round.auditHead, publicKey)).toBe(true)
+    const reviewed = await t.db
+      .selectFrom('audit_log')
+      .select('seq')
+      .where('action', '=', 'por.round.reviewed')
+      .where('target', '=', 'por_round:2026-11')
+      .executeTakeFirstOrThrow()
+    const proof = await t.app.inject({
+      url: `/api/audit/inclusion?seq=${reviewed.seq}&size=${round.auditHead.size}`,
+      headers: reviewer.session.headers,
+    })
+    expect(proof.json().root).toBe(round.auditHead.root)
   })
 
   it('reports a build under way with its phase and percentage, and nothing once it is done', async () => {

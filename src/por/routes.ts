@@ -10,6 +10,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { create as tarCreate } from 'tar'
 import { z } from 'zod'
 import { appendAudit } from '../platform/audit.ts'
+import { createAuditTreeHeads } from '../platform/audit-log/tree.ts'
+import { createTreeHeadSigner } from '../platform/audit-log/tree-head.ts'
 import type { DomainDeps } from '../platform/deps.ts'
 import { AppError } from '../platform/errors.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
@@ -18,7 +20,16 @@ import { roundIdSchema, roundSchema } from './schema.ts'
 
 export async function porRoutes(base: FastifyInstance, deps: DomainDeps) {
   const app = base.withTypeProvider<ZodTypeProvider>()
-  const rounds = createRounds({ db: deps.db, clock: deps.clock, dataDir: deps.config.DATA_DIR })
+  const auditHeads = createAuditTreeHeads({
+    db: deps.db,
+    signer: createTreeHeadSigner({ config: deps.config, clock: deps.clock }),
+  })
+  const rounds = createRounds({
+    db: deps.db,
+    clock: deps.clock,
+    dataDir: deps.config.DATA_DIR,
+    auditHead: () => auditHeads.signedHead(),
+  })
   const params = z.object({ id: roundIdSchema })
   // CSV uploads arrive as a raw stream and go straight to disk.
   app.addContentTypeParser(['text/csv', 'application/octet-stream'], (_req, payload, done) =>

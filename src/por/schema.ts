@@ -1,7 +1,9 @@
 /**
  * @module HTTP contracts of the proof-of-reserves routes.
  */
+
 import { z } from 'zod'
+import { signedTreeHeadSchema } from '../platform/audit-log/tree-head.ts'
 
 export const roundIdSchema = z
   .string()
@@ -29,4 +31,6 @@ export const roundSchema = z.object({
   depth: z.number().int().nullable(),
   users: z.number().int().nullable(),
   assets: z.array(assetViewSchema),
+  /** The signed audit tree head the round was published under: the log of every step up to then. */
+  auditHead: signedTreeHeadSchema.nullable(),
 })

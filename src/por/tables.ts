@@ -27,6 +27,8 @@ export interface PorRoundsTable {
   reserves: ColumnType<Record<string, string> | null, string | null, string | null>
   /** Users, leaves and phase timings of the build. */
   build_report: ColumnType<unknown | null, string | null, string | null>
+  /** The signed audit tree head at publication (JSON), null before. */
+  audit_head: ColumnType<unknown | null, string | null | undefined, string | null>
 }
 
 export interface PorTables {
