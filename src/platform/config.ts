@@ -97,36 +97,6 @@ export const configSchema = z.object({
     })
     .default('ETH=12,USDT=12,USDC=12,BTC=3'),
   CUSTODY_EVM_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(12),
-  /** Account xpub (`m/44'/60'/0'`) the EVM deposit addresses are derived from; the private key stays offline. */
-  CUSTODY_EVM_XPUB: z
-    .string()
-    .regex(/^(xpub|tpub)[1-9A-HJ-NP-Za-km-z]{100,112}$/, { message: "expected an account xpub (m/44'/60'/0')" })
-    .optional(),
-  /** Account xpub/zpub (`m/84'/0'/0'`, or `m/86'/0'/0'` for P2TR) the Bitcoin deposit addresses are derived from. */
-  CUSTODY_BTC_XPUB: z
-    .string()
-    .regex(/^(xpub|zpub|tpub|vpub)[1-9A-HJ-NP-Za-km-z]{100,112}$/, {
-      message: "expected an account xpub or zpub (m/84'/0'/0')",
-    })
-    .optional(),
-  CUSTODY_BTC_ADDRESS_TYPE: z.enum(['p2wpkh', 'p2tr']).default('p2wpkh'),
-  /** EVM JSON-RPC endpoint the deposit watcher reads; unset = no watcher in the server. */
-  CUSTODY_EVM_RPC_URL: z.url({ message: 'expected an absolute URL such as http://127.0.0.1:8545' }).optional(),
-  /** ERC-20 contracts credited as deposits, `USDT=0x…,USDC=0x…`. */
-  CUSTODY_EVM_TOKENS: z
-    .string()
-    .regex(/^$|^[A-Z0-9]{1,16}=0x[0-9a-fA-F]{40}(,[A-Z0-9]{1,16}=0x[0-9a-fA-F]{40})*$/, {
-      message: 'expected ASSET=0xcontract pairs separated by commas, e.g. USDT=0xdAC1…1ec7',
-    })
-    .default(''),
-  /** Confirmations before a deposit is credited, per asset. */
-  CUSTODY_CONFIRMATIONS: z
-    .string()
-    .regex(/^[A-Z0-9]{1,16}=\d{1,4}(,[A-Z0-9]{1,16}=\d{1,4})*$/, {
-      message: 'expected ASSET=N pairs separated by commas, e.g. ETH=12,USDT=12,BTC=3',
-    })
-    .default('ETH=12,USDT=12,USDC=12,BTC=3'),
-  CUSTODY_EVM_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(12),
   /** A Pwned-Passwords-style range endpoint (`https://api.pwnedpasswords.com/range/`); unset = local lists only. */
   PASSWORD_BREACH_API: z
     .url({ message: 'expected an absolute URL such as https://api.pwnedpasswords.com/range/' })
