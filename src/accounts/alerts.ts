@@ -2,6 +2,9 @@
  * @module Security alerts: stored, pushed live to open pages, and emailed, each with a "This wasn't
  * me" action. That action freezes the account: it can still be viewed, but nothing can be changed,
  * nothing withdrawn and its API keys stop working, until a support staff member unfreezes it.
+ * It also throws the intruder out for good: every session but the reporter's ends (all of them when
+ * reported from the email link), the API keys the reported session created or used are revoked,
+ * and withdrawals lock for 72 hours. Unfreezing restores none of that.
  */
 import { appendAudit } from '../platform/audit.ts'
 import { errors } from '../platform/errors.ts'
@@ -9,7 +12,8 @@ import { quoteUserText } from '../platform/user-text.ts'
 import type { LiveAlert } from './alert-hub.ts'
 import { type AccountsDeps, HOUR_MS, publicUrl, sendInBackground } from './context.ts'
 import { issueEmailLink, redeemEmailLink } from './email-links.ts'
-import { securityRow, userRow } from './repo.ts'
+import { type Executor, securityRow, userRow } from './repo.ts'
+import { startWithdrawalLock } from './withdrawal-locks.ts'
 
 /** Alert details that carry text a person typed (an API key label, a passkey name). */
 const USER_TYPED_DETAILS = new Set(['label', 'name'])
@@ -46,11 +50,20 @@ export async function raiseAlert(
   details: Record<string, unknown> = {},
   /** Another mailbox that must hear of it too (the old address after an email change). */
   alsoTo?: string,
+  /** The session whose action raised it: what "This wasn't me" names as the intruder's. */
+  origin?: { sessionId: string },
 ): Promise<LiveAlert> {
   const at = deps.clock.now()
   const row = await deps.db
     .insertInto('security_alerts')
-    .values({ user_id: userId, kind, at, details: JSON.stringify(details), wasnt_me_at: null })
+    .values({
+      user_id: userId,
+      kind,
+      at,
+      details: JSON.stringify(details),
+      wasnt_me_at: null,
+      session_id: origin?.sessionId ?? null,
+    })
     .returning(['id'])
     .executeTakeFirstOrThrow()
   const security = await securityRow(deps.db, userId)
@@ -92,16 +105,83 @@ export async function raiseAlert(
   return alert
 }
 
-export type FreezeParameters = { userId: string; actor: string; reason: string; alertId?: string }
+export type FreezeParameters = {
+  userId: string
+  actor: string
+  reason: string
+  alertId?: string
+  /** A "This wasn't me" report: end sessions, revoke the intruder's keys, lock withdrawals. */
+  evict?: { keepSessionId: string | null; reportedSessionId: string | null }
+}
+
+/**
+ * Ends every session of the account but `keepSessionId`, and revokes the API keys the reported
+ * session created, or that were used from its IP since it began (when the alert names no session:
+ * the keys created in the 24 hours before the alert by any other session). Returns the counts.
+ */
+async function evictIntruder(
+  tx: Executor,
+  userId: string,
+  alertAt: Date | null,
+  { keepSessionId, reportedSessionId }: NonNullable<FreezeParameters['evict']>,
+  at: Date,
+) {
+  const sessions = await tx
+    .updateTable('sessions')
+    .set({ revoked_at: at })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .$if(keepSessionId !== null, (q) => q.where('id', '!=', keepSessionId!))
+    .executeTakeFirst()
+  const reported = reportedSessionId
+    ? await tx
+        .selectFrom('sessions')
+        .select(['id', 'ip', 'created_at'])
+        .where('id', '=', reportedSessionId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst()
+    : undefined
+  const since = new Date((alertAt ?? at).getTime() - 24 * HOUR_MS)
+  let keys = tx
+    .updateTable('api_keys')
+    .set({ revoked_at: at })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+  if (reported) {
+    keys = keys.where((eb) =>
+      eb.or([
+        eb('created_session_id', '=', reported.id),
+        eb.and([eb('last_used_ip', '=', reported.ip), eb('last_used_at', '>=', reported.created_at)]),
+      ]),
+    )
+  } else {
+    keys = keys.where('created_at', '>=', new Date((alertAt ?? at).getTime() - 24 * HOUR_MS))
+    if (keepSessionId !== null) {
+      keys = keys.where((eb) =>
+        eb.or([eb('created_session_id', 'is', null), eb('created_session_id', '!=', keepSessionId)]),
+      )
+    }
+  }
+  const revoked = await keys.returning(['id']).execute()
+  return { sessionsEnded: Number(sessions.numUpdatedRows), apiKeysRevoked: revoked.map((k) => k.id) }
+}
 
 /** Freezes an account: no changes, no withdrawals, API keys suspended. Idempotent. */
 export async function freezeAccount(
   deps: AccountsDeps,
-  { userId, actor, reason, alertId }: FreezeParameters,
+  { userId, actor, reason, alertId, evict }: FreezeParameters,
 ) {
   const at = deps.clock.now()
   await deps.db.transaction().execute(async (tx) => {
     await securityRow(tx, userId)
+    let evicted: Awaited<ReturnType<typeof evictIntruder>> | undefined
+    if (evict) {
+      const alert = alertId
+        ? await tx.selectFrom('security_alerts').select('at').where('id', '=', alertId).executeTakeFirst()
+        : undefined
+      evicted = await evictIntruder(tx, userId, alert?.at ?? null, evict, at)
+      await startWithdrawalLock(tx, userId, 'reported_intrusion', at)
+    }
     await tx.updateTable('users').set({ status: 'frozen', updated_at: at }).where('id', '=', userId).execute()
     await tx
       .updateTable('account_security')
@@ -120,18 +200,26 @@ export async function freezeAccount(
       actor,
       action: 'accounts.frozen',
       target: `user:${userId}`,
-      details: { reason, ...(alertId ? { alertId } : {}) },
+      details: { reason, ...(alertId ? { alertId } : {}), ...(evicted ?? {}) },
       at,
     })
   })
   deps.events.publish({ type: 'account_frozen', at: at.toISOString(), account: userId, reason })
 }
 
-/** "This wasn't me" from the signed-in customer, on one of their alerts. */
-export async function reportWasntMe(deps: AccountsDeps, userId: string, alertId: string) {
+/**
+ * "This wasn't me" from the signed-in customer, on one of their alerts: freezes the account and
+ * evicts the intruder, keeping only the reporter's own session.
+ */
+export async function reportWasntMe(
+  deps: AccountsDeps,
+  userId: string,
+  alertId: string,
+  reporterSessionId: string,
+) {
   const alert = await deps.db
     .selectFrom('security_alerts')
-    .select(['id', 'kind'])
+    .select(['id', 'kind', 'session_id'])
     .where('id', '=', alertId)
     .where('user_id', '=', userId)
     .executeTakeFirst()
@@ -141,21 +229,33 @@ export async function reportWasntMe(deps: AccountsDeps, userId: string, alertId:
     actor: `user:${userId}`,
     reason: `wasnt_me:${alert.kind}`,
     alertId,
+    evict: { keepSessionId: reporterSessionId, reportedSessionId: alert.session_id },
   })
 }
 
 /** "This wasn't me" from the link in an alert email (works without signing in; single use). */
 export async function reportWasntMeByToken(deps: AccountsDeps, token: string) {
   const row = await redeemEmailLink(deps.db, token, 'wasnt_me', deps.clock.now())
+  const alert = row.alert_id
+    ? await deps.db
+        .selectFrom('security_alerts')
+        .select('session_id')
+        .where('id', '=', row.alert_id)
+        .executeTakeFirst()
+    : undefined
   await freezeAccount(deps, {
     userId: row.user_id,
     actor: `user:${row.user_id}`,
     reason: 'wasnt_me:email_link',
     ...(row.alert_id ? { alertId: row.alert_id } : {}),
+    evict: { keepSessionId: null, reportedSessionId: alert?.session_id ?? null },
   })
 }
 
-/** Support lifts a freeze after review; the note lands in the audit log. */
+/**
+ * Support lifts a freeze after review; the note lands in the audit log. Sessions ended and keys
+ * revoked by the report stay ended and revoked, and the withdrawal lock runs its course.
+ */
 export async function unfreezeAccount(deps: AccountsDeps, staffId: string, userId: string, note: string) {
   const at = deps.clock.now()
   await deps.db.transaction().execute(async (tx) => {

@@ -41,7 +41,13 @@ export type CreateApiKeyParameters = {
 } & SecondFactorInput
 
 /** Creates a key; the secret is in the answer and nowhere else in readable form. */
-export async function createApiKey(deps: AccountsDeps, userId: string, input: CreateApiKeyParameters) {
+export async function createApiKey(
+  deps: AccountsDeps,
+  userId: string,
+  input: CreateApiKeyParameters,
+  /** The session creating it, recorded so "This wasn't me" on that session revokes the key. */
+  sessionId: string | null = null,
+) {
   assertNotFrozen(await userRow(deps.db, userId))
   const permissions = [...new Set(input.permissions)].sort()
   if (permissions.length === 0)
@@ -78,6 +84,7 @@ export async function createApiKey(deps: AccountsDeps, userId: string, input: Cr
         created_at: at,
         last_used_at: null,
         revoked_at: null,
+        created_session_id: sessionId,
       })
       .returning(['id'])
       .executeTakeFirstOrThrow()
@@ -91,10 +98,14 @@ export async function createApiKey(deps: AccountsDeps, userId: string, input: Cr
     return created
   })
   deps.events.publish({ type: 'api_key_created', at: at.toISOString(), account: userId, permissions })
-  await raiseAlert(deps, userId, 'api_key_created', {
-    label: input.label,
-    permissions: permissions.join(', '),
-  })
+  await raiseAlert(
+    deps,
+    userId,
+    'api_key_created',
+    { label: input.label, permissions: permissions.join(', ') },
+    undefined,
+    sessionId ? { sessionId } : undefined,
+  )
   return {
     id: row.id,
     accessKey,
@@ -229,7 +240,11 @@ export async function authenticateApiRequest(
     .returning('signature')
     .executeTakeFirst()
   if (!fresh) throw refused('API_SIGNATURE_REPLAYED', 'This signed request was already used.')
-  await deps.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', key.id).execute()
+  await deps.db
+    .updateTable('api_keys')
+    .set({ last_used_at: now, last_used_ip: request.ip.slice(0, 64) })
+    .where('id', '=', key.id)
+    .execute()
   // Expired replay entries are swept every hundredth accepted request (they can no longer replay).
   if (++acceptedSinceSweep >= 100) {
     acceptedSinceSweep = 0

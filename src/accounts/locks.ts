@@ -17,6 +17,8 @@ export const lockDurations = {
   new_device_after_password_change: 24 * HOUR,
   email_changed: 72 * HOUR,
   account_recovered: 72 * HOUR,
+  /** "This wasn't me": someone else was in the account. */
+  reported_intrusion: 72 * HOUR,
 } as const
 export type LockReason = keyof typeof lockDurations
 

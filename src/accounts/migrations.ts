@@ -158,4 +158,24 @@ export const migrations: Record<string, Migration> = {
       `.execute(db)
     },
   },
+  '0102_accounts_reauth_and_attempts': {
+    async up(db: Kysely<unknown>) {
+      // Re-authentication (fresh proof for sensitive changes), which session created or last used
+      // an API key and raised an alert (so "This wasn't me" can revoke what the intruder made),
+      // and failed credential checks per account across IPs (sign-in and re-authentication).
+      await sql`
+        alter table sessions add column reauthenticated_at timestamptz;
+        alter table api_keys add column created_session_id text;
+        alter table api_keys add column last_used_ip text;
+        alter table security_alerts add column session_id text;
+        create table credential_failures (
+          id uuid primary key default gen_random_uuid(),
+          kind text not null check (kind in ('signin', 'reauth')),
+          subject text not null,
+          at timestamptz not null
+        );
+        create index credential_failures_subject_idx on credential_failures (kind, subject, at);
+      `.execute(db)
+    },
+  },
 }

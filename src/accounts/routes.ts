@@ -15,6 +15,7 @@ import { deviceRoutes } from './routes/devices.ts'
 import { educationRoutes } from './routes/education.ts'
 import { outboxRoutes } from './routes/outbox.ts'
 import { passkeyRoutes } from './routes/passkeys.ts'
+import { reauthRoutes } from './routes/reauth.ts'
 import { securityRoutes } from './routes/security.ts'
 import { signInRoutes } from './routes/sign-in.ts'
 import { signUpRoutes } from './routes/sign-up.ts'
@@ -36,6 +37,7 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
   for (const routes of [
     signUpRoutes,
     signInRoutes,
+    reauthRoutes,
     securityRoutes,
     twoFactorRoutes,
     passkeyRoutes,

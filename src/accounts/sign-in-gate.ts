@@ -4,9 +4,13 @@
  * ticket to present with a TOTP code, a recovery code or a passkey; (3) a device the account has
  * not approved waits for the emailed approval link, then the same ticket completes the sign-in.
  * The first device of an account is trusted on first use; accounts without a confirmed email
- * (made by an operator) have no mailbox to approve with, so their devices are trusted too.
+ * (made by an operator) have no confirmed mailbox to approve with, so their new devices are let in
+ * too, but never silently: like an approved device, each raises the new-device alert and risk event
+ * and extends the withdrawal lock after a recent password change.
+ * Wrong passwords are counted per email address across IPs (see attempts.ts).
  */
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
+import { appendAudit } from '../platform/audit.ts'
 import { AppError } from '../platform/errors.ts'
 import {
   invalidCredentials,
@@ -19,6 +23,12 @@ import {
 import { randomToken, tokenDigest } from '../platform/identity/tokens.ts'
 import { presentUser } from '../platform/identity/users.ts'
 import { raiseAlert } from './alerts.ts'
+import {
+  overFailureLimit,
+  recordCredentialFailure,
+  signInSubject,
+  tooManySignInAttempts,
+} from './attempts.ts'
 import { type AccountsDeps, MINUTE_MS } from './context.ts'
 import {
   bindSession,
@@ -81,12 +91,21 @@ export function createSignInGate(deps: AccountsDeps) {
     const security = await securityRow(deps.db, userId)
     const trusted = await trustedDeviceCount(deps.db, userId)
     if (security.email_confirmed_at === null || trusted === 0) {
+      const at = deps.clock.now()
       await deps.db
         .updateTable('devices')
-        .set({ status: 'trusted', approved_at: deps.clock.now() })
+        .set({ status: 'trusted', approved_at: at })
         .where('id', '=', device.id)
         .execute()
-      return { outcome: 'allow', deviceToken, deviceId: device.id, newDevice: false }
+      await appendAudit(deps.db, {
+        actor: `user:${userId}`,
+        action: 'accounts.device_trusted_without_approval',
+        target: `user:${userId}`,
+        details: { deviceId: device.id, reason: trusted === 0 ? 'first_device' : 'email_not_confirmed' },
+        at,
+      })
+      // Only the very first device is unremarkable; any later one is news to the account holder.
+      return { outcome: 'allow', deviceToken, deviceId: device.id, newDevice: trusted > 0 }
     }
     await sendDeviceApproval(deps, userId, device)
     const ticket = await issueTicket(userId, device.id, 'device_approval', context)
@@ -147,6 +166,23 @@ export function createSignInGate(deps: AccountsDeps) {
   }
 
   const gate: SignInGate = {
+    async beforePassword(email, context) {
+      const at = deps.clock.now()
+      if (!(await overFailureLimit(deps.db, 'signin', signInSubject(email), at))) return
+      await appendAudit(deps.db, {
+        actor: 'anonymous',
+        action: 'auth.signin_refused_too_many_attempts',
+        target: '',
+        details: { email: email.slice(0, 254).toLowerCase(), ip: context.ip },
+        at,
+      })
+      throw tooManySignInAttempts()
+    },
+
+    async afterFailure(email) {
+      await recordCredentialFailure(deps.db, 'signin', signInSubject(email), deps.clock.now())
+    },
+
     async afterPassword(user, context) {
       const security = await securityRow(deps.db, user.id)
       if (security.origin === 'signup' && security.email_confirmed_at === null) {
@@ -197,10 +233,14 @@ export function createSignInGate(deps: AccountsDeps) {
         device: allowed.deviceId,
         ip: context.ip,
       })
-      await raiseAlert(deps, userId, 'new_device_signin', {
-        device: describeUserAgent(context.userAgent),
-        ip: context.ip,
-      })
+      await raiseAlert(
+        deps,
+        userId,
+        'new_device_signin',
+        { device: describeUserAgent(context.userAgent), ip: context.ip },
+        undefined,
+        { sessionId },
+      )
     },
   }
 

@@ -126,6 +126,8 @@ export interface SecurityAlertsTable {
   at: Date
   details: ColumnType<Record<string, unknown>, string, string>
   wasnt_me_at: Date | null
+  /** The session whose action raised the alert (null when none did, e.g. an email link). */
+  session_id: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface ApiKeysTable {
@@ -142,6 +144,19 @@ export interface ApiKeysTable {
   created_at: Date
   last_used_at: Date | null
   revoked_at: Date | null
+  /** The session that created the key ("This wasn't me" revokes keys the reported session made). */
+  created_session_id: ColumnType<string | null, string | null | undefined, string | null>
+  /** The IP of the key's last accepted request. */
+  last_used_ip: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+/** A failed credential check, counted per account across IPs (sign-in by email, re-auth by user). */
+export interface CredentialFailuresTable {
+  id: Generated<string>
+  kind: 'signin' | 'reauth'
+  /** `email:<SHA-256 of the normalised email>` for sign-in, `user:<id>` for re-authentication. */
+  subject: string
+  at: Date
 }
 
 export interface ApiSignaturesTable {
@@ -171,5 +186,6 @@ export interface AccountsTables {
   security_alerts: SecurityAlertsTable
   api_keys: ApiKeysTable
   api_signatures: ApiSignaturesTable
+  credential_failures: CredentialFailuresTable
   mail_outbox: MailOutboxTable
 }

@@ -3,6 +3,7 @@
  * security admin of a fresh install). The password is read from stdin, never from arguments.
  */
 import { appendAudit } from '../platform/audit.ts'
+import { displayNameFromEmail } from '../platform/identity/display-name.ts'
 import { createUser } from '../platform/identity/users.ts'
 import { isStaffRole, staffRoles } from '../platform/rbac.ts'
 import { printJsonLine } from './output.ts'
@@ -41,7 +42,7 @@ export const staffCommands: CliGroup = {
         return withDb(io, async (db) => {
           const user = await createUser(db, {
             email,
-            displayName: values.name ?? email,
+            displayName: values.name ?? displayNameFromEmail(email),
             kind: 'staff',
             role,
             password,

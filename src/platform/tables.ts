@@ -31,6 +31,8 @@ export interface SessionsTable {
   /** Absolute expiry: the session ends then whatever the activity. */
   expires_at: Date
   revoked_at: Date | null
+  /** Last fresh proof of a credential after sign-in (see http/reauth.ts; added by 0102_accounts). */
+  reauthenticated_at: ColumnType<Date | null, Date | null | undefined, Date | null>
 }
 
 export interface AuditLogTable {

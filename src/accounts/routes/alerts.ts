@@ -66,13 +66,14 @@ export function alertRoutes(app: AccountsApp, ctx: AccountsRouteContext): void {
       preHandler: requireUser,
       schema: {
         tags: ['accounts'],
-        summary: '"This wasn\'t me": freeze the account until support reviews it',
+        summary:
+          '"This wasn\'t me": freeze the account, end every other session, revoke the reported session\'s API keys',
         params: idParams,
         response: { 200: messageSchema },
       },
     },
     async (request) => {
-      await reportWasntMe(deps, request.user!.id, request.params.id)
+      await reportWasntMe(deps, request.user!.id, request.params.id, request.user!.sessionId)
       return { message: 'Your account is frozen. Support will contact you to review it.' }
     },
   )

@@ -35,10 +35,11 @@ export function apiKeyRoutes(app: AccountsApp, ctx: AccountsRouteContext): void 
   app.post(
     '/api/accounts/api-keys',
     {
+      config: { reauth: true },
       preHandler: requireCustomer,
       schema: {
         tags: ['accounts'],
-        summary: 'Create an API key; the secret is shown once',
+        summary: 'Create an API key; the secret is shown once (needs a fresh sign-in or re-authentication)',
         body: z.object({
           label: z.string().trim().min(1).max(60),
           permissions: z.array(apiPermissionSchema).min(1).max(3),
@@ -60,13 +61,20 @@ export function apiKeyRoutes(app: AccountsApp, ctx: AccountsRouteContext): void 
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await createApiKey(deps, request.user!.id, request.body)),
+      reply
+        .status(201)
+        .send(await createApiKey(deps, request.user!.id, request.body, request.user!.sessionId)),
   )
   app.delete(
     '/api/accounts/api-keys/:id',
     {
+      config: { reauth: true },
       preHandler: requireCustomer,
-      schema: { tags: ['accounts'], summary: 'Revoke an API key', params: idParams },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Revoke an API key (needs a fresh sign-in or re-authentication)',
+        params: idParams,
+      },
     },
     async (request, reply) => {
       await revokeApiKey(deps, request.user!.id, request.params.id)

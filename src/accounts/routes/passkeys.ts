@@ -33,6 +33,7 @@ export function passkeyRoutes(app: AccountsApp, ctx: AccountsRouteContext): void
   app.post(
     '/api/accounts/passkeys/registration-options',
     {
+      config: { reauth: true },
       preHandler: requireUser,
       schema: { tags: ['accounts'], summary: 'WebAuthn options to create a passkey (single-use challenge)' },
     },
@@ -41,6 +42,7 @@ export function passkeyRoutes(app: AccountsApp, ctx: AccountsRouteContext): void
   app.post(
     '/api/accounts/passkeys',
     {
+      config: { reauth: true },
       preHandler: requireUser,
       schema: {
         tags: ['accounts'],
@@ -57,6 +59,7 @@ export function passkeyRoutes(app: AccountsApp, ctx: AccountsRouteContext): void
   app.delete(
     '/api/accounts/passkeys/:id',
     {
+      config: { reauth: true },
       preHandler: requireUser,
       schema: {
         tags: ['accounts'],

@@ -41,6 +41,7 @@ export function securityRoutes(app: AccountsApp, ctx: AccountsRouteContext): voi
   app.post(
     '/api/accounts/password',
     {
+      config: { reauth: true },
       preHandler: requireUser,
       schema: {
         tags: ['accounts'],
@@ -58,6 +59,7 @@ export function securityRoutes(app: AccountsApp, ctx: AccountsRouteContext): voi
   app.post(
     '/api/accounts/email',
     {
+      config: { reauth: true },
       preHandler: requireCustomer,
       schema: {
         tags: ['accounts'],

@@ -14,6 +14,7 @@ export function twoFactorRoutes(app: AccountsApp, ctx: AccountsRouteContext): vo
   app.post(
     '/api/accounts/totp/setup',
     {
+      config: { reauth: true },
       preHandler: requireUser,
       schema: {
         tags: ['accounts'],
@@ -27,6 +28,7 @@ export function twoFactorRoutes(app: AccountsApp, ctx: AccountsRouteContext): vo
   app.post(
     '/api/accounts/totp/confirm',
     {
+      config: { reauth: true },
       preHandler: requireUser,
       schema: {
         tags: ['accounts'],
@@ -41,6 +43,7 @@ export function twoFactorRoutes(app: AccountsApp, ctx: AccountsRouteContext): vo
   app.post(
     '/api/accounts/totp/disable',
     {
+      config: { reauth: true },
       preHandler: requireUser,
       schema: {
         tags: ['accounts'],
@@ -58,6 +61,7 @@ export function twoFactorRoutes(app: AccountsApp, ctx: AccountsRouteContext): vo
   app.post(
     '/api/accounts/recovery-codes',
     {
+      config: { reauth: true },
       preHandler: requireUser,
       schema: {
         tags: ['accounts'],

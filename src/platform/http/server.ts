@@ -23,6 +23,7 @@ import { installAuth } from './auth.ts'
 import { installErrorHandler } from './error-handler.ts'
 import { installInputHygiene } from './input-hygiene.ts'
 import { installNoStore } from './no-store.ts'
+import { installReauth } from './reauth.ts'
 import { serializeError } from './safe-log.ts'
 
 export type HttpServer = FastifyInstance & { withTypeProvider(): FastifyInstance }
@@ -135,6 +136,7 @@ export async function createHttpServer({ config, sessions, logger }: CreateHttpS
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
 
   installAuth(app, sessions)
+  installReauth(app, sessions)
   installInputHygiene(app)
   installNoStore(app)
 

@@ -72,3 +72,18 @@ export function assertDisplayName(name: string): string {
  * a refusal carries the stable code INVALID_DISPLAY_NAME wherever the name comes from (HTTP, CLI).
  */
 export const displayNameSchema = z.string().max(DISPLAY_NAME_MAX * 4)
+
+/**
+ * A display name for someone known only by an email (`bulwark staff create` without `--name`):
+ * the mailbox name with dots, underscores and plus-tags turned into spaces, since the email itself
+ * is domain-like and never a valid name.
+ * @example displayNameFromEmail('first.admin+ops@example.org') // 'first admin'
+ */
+export function displayNameFromEmail(email: string): string {
+  const local = (email.split('@')[0] ?? '').replace(/\+.*$/u, '')
+  const name = local
+    .replace(/[._-]+/gu, ' ')
+    .trim()
+    .slice(0, DISPLAY_NAME_MAX)
+  return name.length > 0 && displayNameProblem(name) === null ? name : 'Staff member'
+}

@@ -108,6 +108,31 @@ export function createSessions({ db, clock, policy }: { db: Db; clock: Clock; po
         .execute()
     },
 
+    /**
+     * Whether the session proved a credential within `windowMs`: its sign-in, or the last
+     * re-authentication (see http/reauth.ts). False for an unknown or revoked session.
+     */
+    async provedWithin(sessionId: string, windowMs: number): Promise<boolean> {
+      const row = await db
+        .selectFrom('sessions')
+        .select(['created_at', 'reauthenticated_at', 'revoked_at'])
+        .where('id', '=', sessionId)
+        .executeTakeFirst()
+      if (!row || row.revoked_at !== null) return false
+      const proved = Math.max(row.created_at.getTime(), row.reauthenticated_at?.getTime() ?? 0)
+      return clock.now().getTime() - proved <= windowMs
+    },
+
+    /** Records a fresh proof of a credential for the session (after POST /api/auth/reauth). */
+    async markReauthenticated(sessionId: string): Promise<void> {
+      await db
+        .updateTable('sessions')
+        .set({ reauthenticated_at: clock.now() })
+        .where('id', '=', sessionId)
+        .where('revoked_at', 'is', null)
+        .execute()
+    },
+
     /** Ends every session of a user; returns how many were open. */
     async revokeAll(userId: string): Promise<number> {
       const result = await db

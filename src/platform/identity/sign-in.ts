@@ -9,7 +9,7 @@
 import { appendAudit } from '../audit.ts'
 import type { Clock } from '../clock.ts'
 import type { Db } from '../db/index.ts'
-import { AppError } from '../errors.ts'
+import { AppError, isAppError } from '../errors.ts'
 import type { EventBus } from '../events.ts'
 import { verifyPassword } from './passwords.ts'
 import type { CreateSessionResult, Sessions } from './sessions.ts'
@@ -30,6 +30,13 @@ export type SignInGatePending = {
 }
 /** What account protection decides once the password is right. */
 export type SignInGate = {
+  /**
+   * Before the password is checked: throws when this email address has used up its wrong
+   * guesses (counted per address across IPs, known or unknown alike).
+   */
+  beforePassword?(email: string, context: SignInContext): Promise<void>
+  /** After a refused password (wrong, unknown email, disabled account, or risk-blocked). */
+  afterFailure?(email: string, context: SignInContext): Promise<void>
   afterPassword(
     user: { id: string; email: string; status: string },
     context: SignInContext,
@@ -84,12 +91,12 @@ type SignInDeps = {
   risk?: SignInRisk | undefined
 }
 
-export const signInBlocked = () =>
-  new AppError(
-    'SIGNIN_RISK_BLOCKED',
-    403,
-    'We stopped this sign-in because it looks risky. If it was you, contact support from your registered email.',
-  )
+/**
+ * A sign-in the risk engine blocks answers exactly like a wrong password (status, code, message),
+ * so it does not confirm to a credential stuffer that the password was right; the audit log and
+ * the analyst alert say what really happened.
+ */
+export const signInBlocked = invalidCredentials
 
 /** Creates the session of a completed sign-in, with its audit entry and event. */
 export async function startSession(
@@ -136,10 +143,13 @@ export function createSignIn(deps: SignInDeps) {
     ip,
     deviceToken,
   }: SignInParameters): Promise<SignInResult> {
+    const context = { userAgent, ip, deviceToken }
+    if (signInGate?.beforePassword) await signInGate.beforePassword(email, context)
     const user = await findUserByEmail(db, email)
     const ok = await verifyPassword(user?.password_hash ?? null, password)
     const at = clock.now()
     if (!user || !ok || user.status === 'disabled') {
+      await signInGate?.afterFailure?.(email, context)
       await appendAudit(db, {
         actor: user ? `user:${user.id}` : 'anonymous',
         action: 'auth.signin_failed',
@@ -158,10 +168,14 @@ export function createSignIn(deps: SignInDeps) {
       })
       throw invalidCredentials()
     }
-    const context = { userAgent, ip, deviceToken }
     const gate = signInGate ? await signInGate.afterPassword(user, context) : null
     if (gate?.outcome === 'pending') return { status: 'pending', pending: gate }
-    const session = await startSession(deps, user.id, { userAgent, ip })
+    const session = await startSession(deps, user.id, { userAgent, ip }).catch(async (error: unknown) => {
+      // A risk block counts against the address like a wrong password (it answers like one).
+      if (isAppError(error) && error.code === 'INVALID_CREDENTIALS')
+        await signInGate?.afterFailure?.(email, context)
+      throw error
+    })
     if (gate) await signInGate!.onSession(user.id, session.sessionId, gate, context)
     return {
       status: 'signed_in',

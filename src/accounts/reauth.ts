@@ -1,0 +1,79 @@
+/**
+ * @module Re-authentication: a signed-in customer proves again, with the current password or an
+ * existing second factor, that they are at the keyboard; the session then counts as fresh for 5
+ * minutes (see platform/http/reauth.ts). Five wrong proofs per account in 15 minutes, from any
+ * IP, refuse further attempts with REAUTH_RATE_LIMITED.
+ */
+import { appendAudit } from '../platform/audit.ts'
+import { AppError, errors, isAppError } from '../platform/errors.ts'
+import { verifyPassword } from '../platform/identity/passwords.ts'
+import { overFailureLimit, reauthRateLimited, recordCredentialFailure } from './attempts.ts'
+import type { AccountsDeps } from './context.ts'
+import { userRow } from './repo.ts'
+import { type SecondFactorInput, verifySecondFactor } from './two-factor.ts'
+
+export type ReauthParameters = { password?: string | undefined } & SecondFactorInput
+
+export const reauthInvalid = () =>
+  new AppError('REAUTH_INVALID', 403, 'That password or code is not correct. Try again.')
+
+/**
+ * Checks one proof for the session's user and marks the session re-authenticated.
+ * @example await reauthenticate(deps, { userId, sessionId, ip }, { password })
+ */
+export async function reauthenticate(
+  deps: AccountsDeps,
+  { userId, sessionId, ip }: { userId: string; sessionId: string; ip: string },
+  input: ReauthParameters,
+): Promise<{ method: string }> {
+  const subject = `user:${userId}`
+  const at = deps.clock.now()
+  if (await overFailureLimit(deps.db, 'reauth', subject, at)) {
+    await appendAudit(deps.db, {
+      actor: subject,
+      action: 'accounts.reauth_rate_limited',
+      target: subject,
+      details: { ip },
+      at,
+    })
+    throw reauthRateLimited()
+  }
+  const method = await checkProof(deps, userId, input)
+  if (method === null) {
+    await recordCredentialFailure(deps.db, 'reauth', subject, at)
+    await appendAudit(deps.db, {
+      actor: subject,
+      action: 'accounts.reauth_failed',
+      target: subject,
+      details: { ip },
+      at,
+    })
+    throw reauthInvalid()
+  }
+  await deps.sessions.markReauthenticated(sessionId)
+  await appendAudit(deps.db, {
+    actor: subject,
+    action: 'accounts.reauthenticated',
+    target: subject,
+    details: { method, ip },
+    at,
+  })
+  return { method }
+}
+
+/** The method that proved it, or null for a wrong proof. Other refusals (2FA locked) are thrown. */
+async function checkProof(deps: AccountsDeps, userId: string, input: ReauthParameters) {
+  if (input.password !== undefined) {
+    const user = await userRow(deps.db, userId)
+    return (await verifyPassword(user.password_hash, input.password)) ? 'password' : null
+  }
+  if (!input.totpCode && !input.recoveryCode && !input.passkeyResponse) {
+    throw errors.invalidInput('Give your password, a two-factor code or a passkey.', { field: 'password' })
+  }
+  try {
+    return (await verifySecondFactor(deps, userId, input)).method
+  } catch (error) {
+    if (isAppError(error) && error.code === 'SECOND_FACTOR_INVALID') return null
+    throw error
+  }
+}
