@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
+import { createOutflowGate } from '../src/accounts/index.ts'
 import { createLedger, createP2p } from '../src/p2p/index.ts'
 import { createManualClock } from '../src/platform/clock.ts'
 import { openDatabase, quoteIdent } from '../src/platform/db/index.ts'
@@ -40,6 +41,7 @@ const p2p = createP2p({
   events: createEventBus(),
   ledger,
   secondFactor: { isEnabled: async () => true, confirm: async () => {} },
+  outflow: createOutflowGate({ db, clock }),
 })
 
 let counter = 0

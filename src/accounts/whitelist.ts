@@ -204,18 +204,13 @@ export type WithdrawDecision =
     }
 
 /**
- * May `userId` withdraw to `address` on `network` at `at`? Checks, in order: the account is not
- * frozen, no withdrawal lock is in force, the address is valid for the network, and, while
- * whitelist mode is in force, the address is a whitelist entry added at least 24 h before `at`.
- * Addresses are compared in canonical form, so a case-changed EVM address with a broken checksum
- * is invalid and a case-changed base58 address is a different address.
- * @example const d = await canWithdrawTo({ db }, userId, 'ethereum', '0xAbc…', clock.now()); if (!d.allowed) throw …
+ * May value leave `userId`'s account at all at `at`? The account exists and is active (not frozen
+ * after "This wasn't me", not disabled) and no withdrawal lock is in force. Every outflow asks this
+ * through the outflow gate (outflow-gate.ts); on-chain withdrawals ask canWithdrawTo, which starts here.
  */
-export async function canWithdrawTo(
+export async function accountMayMoveValue(
   deps: { db: Executor },
   userId: string,
-  network: string,
-  address: string,
   at: Date,
 ): Promise<WithdrawDecision> {
   const user = await deps.db
@@ -239,6 +234,26 @@ export async function canWithdrawTo(
       until: lock.until!.toISOString(),
     }
   }
+  return { allowed: true }
+}
+
+/**
+ * May `userId` withdraw to `address` on `network` at `at`? Checks, in order: the account is not
+ * frozen, no withdrawal lock is in force, the address is valid for the network, and, while
+ * whitelist mode is in force, the address is a whitelist entry added at least 24 h before `at`.
+ * Addresses are compared in canonical form, so a case-changed EVM address with a broken checksum
+ * is invalid and a case-changed base58 address is a different address.
+ * @example const d = await canWithdrawTo({ db }, userId, 'ethereum', '0xAbc…', clock.now()); if (!d.allowed) throw …
+ */
+export async function canWithdrawTo(
+  deps: { db: Executor },
+  userId: string,
+  network: string,
+  address: string,
+  at: Date,
+): Promise<WithdrawDecision> {
+  const account = await accountMayMoveValue(deps, userId, at)
+  if (!account.allowed) return account
   const check = canonicalAddress(network, address)
   if (!check.ok)
     return {

@@ -3,6 +3,7 @@
  * for floating ads, marketplace metrics, and `deposit`, the stand-in for custody crediting a
  * customer's P2P balance until the custody ledger takes over.
  */
+import { createOutflowGate } from '../accounts/index.ts'
 import { assets, createLedger, createP2p, fiats, parseUnits } from '../p2p/index.ts'
 import { accountsSecondFactor } from '../p2p/second-factor.ts'
 import { appendAudit } from '../platform/audit.ts'
@@ -25,6 +26,7 @@ async function withP2p<T>(io: CliIo, run: (p2p: ReturnType<typeof createP2p>) =>
       events: createEventBus(),
       ledger: createLedger(),
       secondFactor: accountsSecondFactor(deps),
+      outflow: createOutflowGate(deps),
     })
     return await run(p2p)
   } finally {

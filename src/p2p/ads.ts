@@ -165,7 +165,7 @@ export function normaliseAd(input: AdInput) {
   }
 }
 
-export function createAds(deps: Pick<P2pDeps, 'db' | 'clock' | 'ledger' | 'secondFactor'>) {
+export function createAds(deps: Pick<P2pDeps, 'db' | 'clock' | 'ledger' | 'secondFactor' | 'outflow'>) {
   const { db, clock } = deps
 
   /** An advertiser must have a verified identity and a second factor switched on. */
@@ -207,6 +207,12 @@ export function createAds(deps: Pick<P2pDeps, 'db' | 'clock' | 'ledger' | 'secon
     }
   }
 
+  /** Offering to sell puts the advertiser's funds on the way out: the outflow gate decides. */
+  async function assertSellAllowed(advertiserId: string, asset: Asset, amount: bigint, ref: string, tx?: Tx) {
+    if (amount <= 0n) return
+    await deps.outflow({ userId: advertiserId, kind: 'p2p_sell_ad', asset, amount, ref: `p2p:ad:${ref}` }, tx)
+  }
+
   async function lockOwnAd(tx: Tx, advertiserId: string, adId: string) {
     const ad = await tx
       .selectFrom('p2p_ads')
@@ -224,9 +230,16 @@ export function createAds(deps: Pick<P2pDeps, 'db' | 'clock' | 'ledger' | 'secon
     async create(advertiserId: string, input: AdInput): Promise<string> {
       const values = normaliseAd(input)
       await assertAdvertiserEligible(advertiserId)
-      if (values.side === 'sell')
-        await assertCanFund(advertiserId, values.asset, BigInt(values.available_amount))
       const now = clock.now()
+      if (values.side === 'sell') {
+        await assertSellAllowed(
+          advertiserId,
+          values.asset,
+          BigInt(values.available_amount),
+          `new:${now.getTime()}`,
+        )
+        await assertCanFund(advertiserId, values.asset, BigInt(values.available_amount))
+      }
       return db.transaction().execute(async (tx) => {
         const { id } = await tx
           .insertInto('p2p_ads')
@@ -278,6 +291,14 @@ export function createAds(deps: Pick<P2pDeps, 'db' | 'clock' | 'ledger' | 'secon
             'Side, asset and fiat of an ad cannot change: close it and post a new one.',
           )
         }
+        if (ad.side === 'sell')
+          await assertSellAllowed(
+            advertiserId,
+            values.asset,
+            BigInt(values.available_amount),
+            `${adId}:v${ad.version + 1}`,
+            tx,
+          )
         const allowlistChanged =
           JSON.stringify(ad.allowed_countries) !== JSON.stringify(values.allowed_countries)
         const allowlistVersion = allowlistChanged ? ad.allowlist_version + 1 : ad.allowlist_version
@@ -334,6 +355,14 @@ export function createAds(deps: Pick<P2pDeps, 'db' | 'clock' | 'ledger' | 'secon
         const ad = await lockOwnAd(tx, advertiserId, adId)
         if (ad.status === 'closed') throw errors.conflict('P2P_AD_CLOSED', 'This ad is closed for good.')
         if (ad.status === status) return
+        if (status === 'active' && ad.side === 'sell')
+          await assertSellAllowed(
+            advertiserId,
+            ad.asset as Asset,
+            BigInt(ad.available_amount),
+            `${adId}:resume:${now.getTime()}`,
+            tx,
+          )
         await tx.updateTable('p2p_ads').set({ status, updated_at: now }).where('id', '=', adId).execute()
         await appendAudit(tx, {
           actor: `user:${advertiserId}`,

@@ -6,6 +6,7 @@
  * for their 2FA enrolment); releasing escrow still needs a real second factor.
  */
 
+import { createOutflowGate } from '../accounts/index.ts'
 import type { DemoSeeder } from '../demo/seed.ts'
 import { appendAudit } from '../platform/audit.ts'
 import type { Db } from '../platform/db/index.ts'
@@ -39,7 +40,14 @@ export const seedP2pDemo: DemoSeeder = async ({ db, clock, users }) => {
       throw new Error('the demo seeder never releases escrow')
     },
   }
-  const deps = { db, clock, events: createEventBus(), ledger: createLedger(), secondFactor: seeding }
+  const deps = {
+    db,
+    clock,
+    events: createEventBus(),
+    ledger: createLedger(),
+    secondFactor: seeding,
+    outflow: createOutflowGate({ db, clock }),
+  }
   const identities = createIdentities(deps)
   const ads = createAds(deps)
   const orders = createOrders(deps)

@@ -2,6 +2,7 @@
  * @module What the P2P domain needs from the rest of Bulwark, passed in as arguments: the
  * database, the clock, the event bus, the escrow ledger and the second factor (accounts).
  */
+import type { OutflowGate } from '../accounts/index.ts'
 import type { Clock } from '../platform/clock.ts'
 import type { Db } from '../platform/db/index.ts'
 import type { EventBus } from '../platform/events.ts'
@@ -39,6 +40,12 @@ export type P2pDeps = {
   events: Pick<EventBus, 'publish'>
   ledger: EscrowLedger
   secondFactor: SecondFactor
-  /** When given, a `block` decision refuses the order (P2P_RISK_BLOCKED). */
+  /**
+   * The one gate for value leaving an account (frozen, withdrawal lock, risk): asked for the seller
+   * whenever P2P would move their funds towards someone else — posting or resuming a sell ad, every
+   * order (escrow is the seller's), and releasing escrow to the buyer.
+   */
+  outflow: OutflowGate
+  /** When given, a `block` decision on a buyer's order refuses it (P2P_RISK_BLOCKED). */
   risk?: RiskCheck
 }

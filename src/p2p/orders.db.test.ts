@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.ts'
+import { createOutflowGate } from '../accounts/index.ts'
 import { verifyAuditChain } from '../platform/audit.ts'
 import { createManualClock } from '../platform/clock.ts'
 import type { Db } from '../platform/db/index.ts'
@@ -96,7 +97,14 @@ beforeAll(async () => {
   bus.subscribe((e) => {
     events.push(e)
   })
-  p2p = createP2p({ db, clock, events: bus, ledger, secondFactor: secondFactorFor(codes) })
+  p2p = createP2p({
+    db,
+    clock,
+    events: bus,
+    ledger,
+    secondFactor: secondFactorFor(codes),
+    outflow: createOutflowGate({ db, clock }),
+  })
   staffId = (
     await createUser(db, {
       email: 'compliance@test.bulwark',
@@ -172,6 +180,7 @@ describe('P2P orders and escrow', () => {
       events: createEventBus(),
       ledger,
       secondFactor: secondFactorFor(codes),
+      outflow: createOutflowGate({ db, clock, risk: engine }),
       risk: engine,
     })
     const seller = await person('DE', { twoFactor: true, usdt: 100_000_000n })
@@ -179,8 +188,9 @@ describe('P2P orders and escrow', () => {
     const adId = await guarded.ads.create(seller, sellAd({ availableAmount: '100' }))
     await guarded.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'r1' })
     await guarded.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'r2' })
+    // The seller's third order in the hour trips the rule in the outflow gate, before the buyer's check.
     const error = await refusal(guarded.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'r3' }))
-    expect(error.code).toBe('P2P_RISK_BLOCKED')
+    expect(error.code).toBe('OUTFLOW_RISK_BLOCKED')
     expect(error.details).toEqual({ reasons: ['rule.p2p-burst'] })
     expect(await balance(seller)).toMatchObject({ available: 60_000_000n, escrow: 40_000_000n })
   })

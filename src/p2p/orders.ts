@@ -309,8 +309,22 @@ export function createOrders(deps: P2pDeps) {
               { details: { available: formatUnits(left, assets[asset]) } },
             )
           }
-          if (deps.risk) {
-            const side = ad.side === 'sell' ? 'buy' : 'sell'
+          // The seller's funds go into escrow for the buyer: the outflow gate decides for the seller
+          // (frozen, withdrawal lock, risk), whichever side of the ad they are on.
+          const seller = ad.side === 'sell' ? ad.advertiser_id : takerId
+          const buyer = ad.side === 'sell' ? takerId : ad.advertiser_id
+          await deps.outflow(
+            {
+              userId: seller,
+              kind: 'p2p_sell_order',
+              asset,
+              amount,
+              ref: `p2p:order:${takerId}:${input.idempotencyKey}`,
+              counterparty: buyer,
+            },
+            tx,
+          )
+          if (deps.risk && ad.side === 'sell') {
             const decision = deps.risk.assess({
               v: 1,
               type: 'p2p_order',
@@ -319,7 +333,7 @@ export function createOrders(deps: P2pDeps) {
               account: takerId,
               asset,
               amount,
-              side,
+              side: 'buy',
               counterparty: ad.advertiser_id,
               ...(ad.payment_methods[0] ? { paymentMethod: ad.payment_methods[0] } : {}),
             })
@@ -337,8 +351,6 @@ export function createOrders(deps: P2pDeps) {
             .set({ available_amount: sql`available_amount - ${amount.toString()}::numeric` })
             .where('id', '=', ad.id)
             .execute()
-          const seller = ad.side === 'sell' ? ad.advertiser_id : takerId
-          const buyer = ad.side === 'sell' ? takerId : ad.advertiser_id
           const terms: OrderTerms = {
             side: ad.side,
             price: formatPrice(price!),
@@ -475,6 +487,17 @@ export function createOrders(deps: P2pDeps) {
             409,
             'This order is under appeal: support will resolve it.',
           )
+        await deps.outflow(
+          {
+            userId,
+            kind: 'p2p_release',
+            asset: order.asset,
+            amount: BigInt(order.amount),
+            ref: `p2p:release:${orderId}`,
+            counterparty: order.buyer_id,
+          },
+          tx,
+        )
         await releaseEscrow(tx, order, now)
         return {
           order: await setOrder(tx, orderId, { status: 'released', completed_at: now }),

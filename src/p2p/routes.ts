@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { createOutflowGate } from '../accounts/index.ts'
 import type { DomainDeps } from '../platform/deps.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
 import { paymentMethods } from './ads.ts'
@@ -39,6 +40,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
     clock: deps.clock,
     events: deps.events,
     secondFactor: deps.p2pSecondFactor ?? accountsSecondFactor(deps),
+    outflow: createOutflowGate({ db: deps.db, clock: deps.clock, risk: deps.risk.engine }),
     ...(deps.p2pRisk ? { risk: deps.p2pRisk } : {}),
   })
   const me = (request: { user: { id: string } | null }) => request.user!.id
