@@ -27,6 +27,12 @@ export const configSchema = z.object({
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(300),
   AUTH_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(10),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** A request's headers and body must arrive within this; slow or stalled uploads are cut off (408). */
+  HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  /** A request's headers must arrive within this (at most HTTP_REQUEST_TIMEOUT_SECONDS). */
+  HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** An idle keep-alive connection is closed after this. */
+  HTTP_KEEP_ALIVE_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   EXCHANGE_ID: z.string().min(1).max(64).default('bulwark-demo'),
   SMTP_URL: z
     .string()

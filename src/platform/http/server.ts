@@ -79,6 +79,15 @@ export async function createHttpServer({ config, sessions, logger }: CreateHttpS
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // Slow clients: the whole request must arrive within the request timeout and its headers within
+    // the headers timeout, checked every second (Node's default check runs every 30 s). No socket
+    // idle timeout (connectionTimeout): it would also cut a long-running handler's silent socket.
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+    keepAliveTimeout: config.HTTP_KEEP_ALIVE_SECONDS * 1000,
+    http: {
+      headersTimeout: Math.min(config.HTTP_HEADERS_TIMEOUT_SECONDS, config.HTTP_REQUEST_TIMEOUT_SECONDS) * 1000,
+      connectionsCheckingInterval: 1000,
+    },
     trustProxy: config.TRUST_PROXY,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>()
