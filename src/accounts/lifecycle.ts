@@ -30,6 +30,12 @@ export type SignUpParameters = { email: string; displayName: string; password: s
  * failure lands in the audit log.
  */
 function afterAnswer(deps: Pick<AccountsDeps, 'db'>, what: string, work: () => Promise<void>): void {
+  // setImmediate, not a bare call: with the embedded database a query runs on this thread, and
+  // started now it would delay the answer being written.
+  setImmediate(() => runAfterAnswer(deps, what, work))
+}
+
+function runAfterAnswer(deps: Pick<AccountsDeps, 'db'>, what: string, work: () => Promise<void>): void {
   work().catch((error: unknown) =>
     appendAudit(deps.db, {
       actor: 'system',
