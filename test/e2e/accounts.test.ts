@@ -1,9 +1,10 @@
 /**
  * A customer, in real Chromium: registers, reads the confirmation mail in the outbox, turns on TOTP
- * (the test computes the codes), sets an anti-phishing code and sees it in the next email, signs in
+ * (the test computes the codes), sets an anti-phishing code and sees it in the next email, creates
+ * an API key after confirming the password in the re-authentication dialog, signs in
  * from a second browser context, approves that device from the emailed link, adds a whitelist
  * address (24 h delay and withdrawal lock shown), receives the alert live on the first page and
- * presses "This wasn't me", which freezes the account. The server runs on a manual clock so TOTP
+ * presses "This wasn't me", which freezes the account and signs the other device out. The server runs on a manual clock so TOTP
  * steps advance without waiting.
  */
 import type { Browser, Page } from 'playwright-core'
@@ -95,6 +96,19 @@ describe('account protection in the browser', () => {
       'Your Bulwark anti-phishing code: Osprey42',
     )
 
+    // Six minutes after signing in, creating an API key first asks for the password again.
+    clock.advance(6 * 60_000)
+    await page.goto(`${server.url}/security/api-keys`)
+    await page.getByLabel('Label').fill('Portfolio tracker')
+    await page.getByLabel(/^Passphrase/).fill('tracker-passphrase')
+    await page.getByLabel('Authenticator code').fill(nextCode(secret))
+    await page.getByRole('button', { name: 'Create key' }).click()
+    const prompt = page.getByTestId('reauth-dialog')
+    await prompt.getByLabel('Your password').fill(password)
+    await prompt.getByRole('button', { name: 'Confirm' }).click()
+    await page.getByText('Copy the secret now').waitFor()
+    expect(await prompt.count()).toBe(0)
+
     // Keep the Security center open on the first device: alerts arrive there live.
     await page.goto(`${server.url}/security`)
     await page.getByTestId('score').waitFor()
@@ -135,16 +149,19 @@ describe('account protection in the browser', () => {
     expect(await live.textContent()).toContain('Osprey42')
     await live.getByRole('button', { name: "This wasn't me" }).click()
     await page.getByTestId('frozen').waitFor()
-    const response = await other.evaluate(async () => {
-      const csrf = document.cookie.match(/bulwark_csrf=([^;]+)/)?.[1] ?? ''
-      const r = await fetch('/api/accounts/anti-phishing', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
-        body: JSON.stringify({ code: 'Changed1' }),
+    const tryChange = async (p: Page) =>
+      p.evaluate(async () => {
+        const csrf = document.cookie.match(/bulwark_csrf=([^;]+)/)?.[1] ?? ''
+        const r = await fetch('/api/accounts/anti-phishing', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+          body: JSON.stringify({ code: 'Changed1' }),
+        })
+        return (await r.json()).code as string
       })
-      return (await r.json()).code as string
-    })
-    expect(response).toBe('ACCOUNT_FROZEN')
+    // The other device was signed out by the report; the reporter's own page stays, frozen.
+    expect(await tryChange(other)).toBe('UNAUTHENTICATED')
+    expect(await tryChange(page)).toBe('ACCOUNT_FROZEN')
     await first.close()
     await second.close()
   })

@@ -4,7 +4,6 @@
  */
 import { startAuthentication, startRegistration } from '@simplewebauthn/browser'
 import { useCallback, useEffect, useState } from 'react'
-import { del, get, post } from '../platform/api.ts'
 import { Link } from '../platform/router.tsx'
 import {
   ActionButton,
@@ -17,6 +16,8 @@ import {
   useLoaded,
 } from '../platform/ui.tsx'
 import { CurrentPasswordField, FactorField, NewPasswordField, passwordRules } from './common.tsx'
+// post and del ask for the password again when the server wants a fresh proof (REAUTH_REQUIRED).
+import { del, post } from './reauth.tsx'
 import { type Overview, WithdrawalLockNote } from './SecurityCenterPage.tsx'
 
 function useOverview() {
