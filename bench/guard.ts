@@ -7,7 +7,8 @@
  * lookalike address checks against a 50-address book, and sanctions/drainer lookups. Data is read
  * from `../shared/datasets` (or `$BULWARK_DATASETS`).
  */
-import { readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import { join, resolve } from 'node:path'
@@ -17,11 +18,34 @@ import { checkDestination } from '../src/guard/address/lookalike.ts'
 import { createDomainGuard } from '../src/guard/domain/guard.ts'
 import { parseDomainList } from '../src/guard/domain/lists.ts'
 import { normalizeHost } from '../src/guard/domain/normalize.ts'
-import { loadAddressLists, sanctionsListFiles } from '../src/guard/node/load.ts'
+import { loadAddressLists, loadDomainLists, sanctionsListFiles } from '../src/guard/node/load.ts'
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '2' }, entries: { type: 'string', default: '350000' } },
+  options: {
+    seconds: { type: 'string', default: '2' },
+    entries: { type: 'string', default: '350000' },
+    'load-child': { type: 'string' },
+  },
 })
+
+// Child mode: load one list file the way the CLI and server do, in a fresh process so its RSS is
+// the list's own, and report wall time, CPU time and peak RSS as JSON.
+if (values['load-child']) {
+  const t = performance.now()
+  const cpu = process.cpuUsage()
+  const g = createDomainGuard(await loadDomainLists({ blocklists: [values['load-child']] }))
+  const ok = g.check('qz0x.top').verdict === 'block'
+  const c = process.cpuUsage(cpu)
+  console.log(
+    JSON.stringify({
+      ok,
+      ms: performance.now() - t,
+      cpuMs: (c.user + c.system) / 1000,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+    }),
+  )
+  process.exit(0)
+}
 const SECONDS = Number(values.seconds)
 const MIN_ENTRIES = Number(values.entries)
 const DATA = process.env.BULWARK_DATASETS ?? resolve(import.meta.dirname, '../../shared/datasets')
@@ -124,6 +148,31 @@ rows.push([
   `${(ours.perCpuSec / theirs.perCpuSec).toFixed(0)}×`,
   'domain checks per CPU second, same run',
 ])
+
+// ---------------------------------------------------------------- 1M-entry list load
+{
+  const dir = mkdtempSync(join(os.tmpdir(), 'bench-guard-'))
+  const million = Array.from({ length: 1_000_000 }, (_, i) => `qz${i.toString(36)}x.top`)
+  const files: [string, string, string][] = [
+    ['plain', 'block.txt', million.join('\n')],
+    ['CSV', 'block.csv', `domain,first_seen\n${million.map((d) => `${d},2024-01-01`).join('\n')}`],
+    ['eth-phishing-detect JSON', 'config.json', JSON.stringify({ version: 2, blacklist: million })],
+  ]
+  for (const [label, name, text] of files) {
+    const file = join(dir, name)
+    writeFileSync(file, text)
+    const r = JSON.parse(
+      execFileSync(process.execPath, [import.meta.filename, '--load-child', file], { encoding: 'utf8' }),
+    ) as { ok: boolean; ms: number; cpuMs: number; maxRssMb: number }
+    if (!r.ok) throw new Error(`the ${label} list did not block its own entry`)
+    rows.push([
+      `load 1,000,000-entry ${label} list`,
+      `${(r.ms / 1000).toFixed(1)} s, ${r.maxRssMb.toFixed(0)} MB`,
+      `fresh process: read, parse, build the guard; CPU ${(r.cpuMs / 1000).toFixed(1)} s; peak RSS (goal ≤5 s, ≤600 MB)`,
+    ])
+  }
+  rmSync(dir, { recursive: true, force: true })
+}
 
 // ---------------------------------------------------------------- addresses
 const benign = read('poisoning/poison-hunter/benign_addresses_on_etherscan.txt')

@@ -145,8 +145,8 @@ const metamaskConfig = read('domains/metamask_eth_phishing_detect_1.2.0_config.j
     const lb = legit.filter((d) => check(d) === 'block')
     console.error(`domains: ${name}: ${((performance.now() - started) / 1000).toFixed(1)} s`)
     if (name === 'Bulwark guard') {
-      trancoFalse.push(...tb)
-      legitFalse.push(...lb)
+      for (const d of tb) trancoFalse.push(d)
+      for (const d of lb) legitFalse.push(d)
     }
     // What the heuristics add on top of the feeds' own entries (which any system loading them blocks).
     const beyondLists = (blocked: string[]): number =>

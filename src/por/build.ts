@@ -469,7 +469,7 @@ async function importLiabilities(
       issueCount += r.issueCount
       for (const u of r.under) under.push({ userId: u.userId, line: firstLine + u.localLine })
       underCount += r.underCount
-      exempted.push(...r.exempted)
+      for (const e of r.exempted) exempted.push(e)
       for (let i = 0; i < r.rows; i++) {
         const lo = r.keys[2 * i]!
         const hi = r.keys[2 * i + 1]!

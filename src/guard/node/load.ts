@@ -16,6 +16,14 @@ import { normalizeHost } from '../domain/normalize.ts'
 import type { TokenInfo } from '../token/counterfeit.ts'
 import { parseTokenList } from '../token/counterfeit.ts'
 
+/**
+ * Appends `items` to `target` one by one. `target.push(...items)` passes every item as an argument
+ * and throws "Maximum call stack size exceeded" somewhere above ~100k items, which a real feed has.
+ */
+export function appendAll<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item)
+}
+
 /** Reads a local path or an http(s) URL as text. */
 export async function loadText(source: string, fetchFn: typeof fetch = fetch): Promise<string> {
   if (/^https?:\/\//i.test(source)) {
@@ -89,9 +97,10 @@ export async function loadDomainLists(
     for (const src of list) {
       const text = await loadText(src, fetchFn)
       const parsed = parseDomainList(text, kind)
-      block.push(...parsed.block)
-      allow.push(...parsed.allow)
-      fuzzy.push(...parsed.fuzzy)
+      // Never `push(...list)`: spreading a million entries as arguments overflows the stack.
+      appendAll(block, parsed.block)
+      appendAll(allow, parsed.allow)
+      appendAll(fuzzy, parsed.fuzzy)
       rejected += parsed.rejected.length
       if (parsed.fuzzy.length > 0) {
         const t = Number((JSON.parse(text) as { tolerance?: unknown }).tolerance ?? 2)
@@ -111,7 +120,7 @@ export async function loadDomainLists(
   if (sources.brands && sources.brands.length > 0) {
     const { DEFAULT_BRANDS } = await import('../domain/brands.ts')
     const extra: Brand[] = []
-    for (const src of sources.brands) extra.push(...parseBrandFile(src, await loadText(src, fetchFn)))
+    for (const src of sources.brands) appendAll(extra, parseBrandFile(src, await loadText(src, fetchFn)))
     // An operator's brand replaces ours of the same name, so they can also correct or narrow it
     // (drop a hijacked domain from the official list so that a feed entry for it blocks again).
     const overridden = new Set(extra.map((b) => b.name.toLowerCase()))
@@ -148,8 +157,8 @@ export async function loadTokenLists(sources: string[], fetchFn: typeof fetch = 
   for (const src of sources) {
     const text = await loadText(src, fetchFn)
     if (text.trimStart().startsWith('{') || text.trimStart().startsWith('['))
-      out.push(...parseTokenList(text))
-    else out.push(...parseTokenCsv(text))
+      appendAll(out, parseTokenList(text))
+    else appendAll(out, parseTokenCsv(text))
   }
   return out
 }
