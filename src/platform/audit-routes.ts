@@ -7,7 +7,12 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { appendAudit, verifyAuditChain } from './audit.ts'
-import { auditConsistencyProof, auditInclusionProof, createAuditTreeHeads } from './audit-log/tree.ts'
+import {
+  auditConsistencyProof,
+  auditInclusionProof,
+  createAuditTreeHeads,
+  verifySince,
+} from './audit-log/tree.ts'
 import { createTreeHeadSigner, signedTreeHeadSchema, TREE_HEAD_VERSION } from './audit-log/tree-head.ts'
 import type { Db } from './db/index.ts'
 import type { DomainDeps } from './deps.ts'
@@ -260,6 +265,42 @@ export async function auditRoutes(base: FastifyInstance, deps: DomainDeps) {
           .join(',')
       })
       return `${[header, ...lines].join('\n')}\n`
+    },
+  )
+
+  app.post(
+    '/api/audit/verify-since',
+    {
+      preHandler: requireStaff('audit.verify'),
+      schema: {
+        tags: ['audit'],
+        summary:
+          'Check on the server that the log only grew since an earlier signed head (as `bulwark audit verify --since`), naming the first entry that differs',
+        body: z.object({ head: signedTreeHeadSchema }),
+        response: {
+          200: z.object({
+            consistent: z.boolean(),
+            from: z.number(),
+            to: z.number(),
+            root: z.string().optional(),
+            seq: z.string().nullable().optional(),
+            problem: z.enum(['signature', 'key', 'changed', 'removed', 'unknown']).optional(),
+            message: z.string(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const result = await verifySince(deps.db, request.body.head, heads.publicKey())
+      await appendAudit(deps.db, {
+        actor: `staff:${request.user!.id}`,
+        action: 'audit.verified_since',
+        target: '',
+        details: result.consistent
+          ? { consistent: true, from: result.from, to: result.to }
+          : { consistent: false, from: result.from, seq: result.seq, problem: result.problem },
+      })
+      return result
     },
   )
 

@@ -92,6 +92,21 @@ describe('audit transparency routes', () => {
     expect(verifyConsistency(old.size, body.to, oldRoot, newRoot, proof)).toBe(true)
     expect(verifyConsistency(old.size, body.to, newRoot, newRoot, proof)).toBe(false)
 
+    const since = await t.app.inject({
+      method: 'POST',
+      url: '/api/audit/verify-since',
+      headers: auditor.session.headers,
+      payload: { head: old },
+    })
+    expect(since.json()).toMatchObject({ consistent: true, from: old.size })
+    const altered = await t.app.inject({
+      method: 'POST',
+      url: '/api/audit/verify-since',
+      headers: auditor.session.headers,
+      payload: { head: { ...old, size: old.size - 1 } },
+    })
+    expect(altered.json()).toMatchObject({ consistent: false, problem: 'signature' })
+
     const beyond = await t.app.inject({
       url: `/api/audit/consistency?from=1&to=${body.to + 100}`,
       headers: auditor.session.headers,

@@ -23,39 +23,42 @@ const PAGE_SIZE = 5000
 
 type Leaf = { seq: bigint; leaf: Uint8Array; stored: string | null }
 
-/** Entries in seq order from `afterSeq`, at most `limit`, as recomputed and stored leaf hashes. */
+/**
+ * Entries in seq order after `afterSeq`, at most `limit`, as recomputed leaf hashes (and the stored
+ * ones when `withStored`). Each page is two range scans on primary keys, never a join over the log.
+ */
 async function* leafPages(
   db: Db,
   limit: number,
-  afterSeq = 0n,
-  pageSize = PAGE_SIZE,
+  { afterSeq = 0n, withStored = false }: { afterSeq?: bigint; withStored?: boolean } = {},
 ): AsyncGenerator<Leaf[]> {
   let after = afterSeq
   let left = limit
   while (left > 0) {
     const rows = await db
       .selectFrom('audit_log')
-      .leftJoin('audit_leaves', 'audit_leaves.seq', 'audit_log.seq')
-      .select([
-        'audit_log.seq',
-        'audit_log.at',
-        'audit_log.actor',
-        'audit_log.action',
-        'audit_log.target',
-        'audit_log.details',
-        'audit_leaves.leaf_hash',
-      ])
-      .where('audit_log.seq', '>', after)
-      .orderBy('audit_log.seq')
-      .limit(Math.min(pageSize, left))
+      .select(['seq', 'at', 'actor', 'action', 'target', 'details'])
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(Math.min(PAGE_SIZE, left))
       .execute()
     if (rows.length === 0) return
+    const last = BigInt(rows[rows.length - 1]!.seq)
+    const stored = new Map<bigint, string>()
+    if (withStored) {
+      const leaves = await db
+        .selectFrom('audit_leaves')
+        .select(['seq', 'leaf_hash'])
+        .where('seq', '>', after)
+        .where('seq', '<=', last)
+        .execute()
+      for (const l of leaves) stored.set(BigInt(l.seq), l.leaf_hash)
+    }
     yield rows.map((row) => {
       const seq = BigInt(row.seq)
-      const bytes = auditEntryBytes({ ...row, seq })
-      return { seq, leaf: leafHash(bytes), stored: row.leaf_hash }
+      return { seq, leaf: leafHash(auditEntryBytes({ ...row, seq })), stored: stored.get(seq) ?? null }
     })
-    after = BigInt(rows[rows.length - 1]!.seq)
+    after = last
     left -= rows.length
   }
 }
@@ -103,7 +106,7 @@ export function createAuditTreeHeads(deps: { db: Db; signer: TreeHeadSigner }): 
   let lastSeq = 0n
   let queue: Promise<unknown> = Promise.resolve()
   async function catchUp() {
-    for await (const page of leafPages(deps.db, Number.MAX_SAFE_INTEGER, lastSeq)) {
+    for await (const page of leafPages(deps.db, Number.MAX_SAFE_INTEGER, { afterSeq: lastSeq })) {
       for (const { seq, leaf } of page) {
         hasher.push(leaf)
         lastSeq = seq
@@ -238,7 +241,7 @@ export async function verifySince(
   let gap: bigint | null = null
   let firstChanged: bigint | null = null
   let index = 0
-  for await (const page of leafPages(db, n)) {
+  for await (const page of leafPages(db, n, { withStored: true })) {
     for (const { seq, leaf, stored: storedHex } of page) {
       if (gap === null && seq !== BigInt(index + 1)) gap = BigInt(index + 1)
       hasher.push(leaf)

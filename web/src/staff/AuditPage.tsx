@@ -1,5 +1,6 @@
 /**
- * @module The audit log for staff: filter, page, export, and verify the hash chain.
+ * @module The audit log for staff: filter, page, export, verify the hash chain, see the current
+ * signed tree head and check that the log only grew since an older head pasted in.
  */
 import { useCallback, useEffect, useState } from 'react'
 import { filterParams, get, post } from '../platform/api.ts'
@@ -23,6 +24,8 @@ type Verify = {
   message?: string
   head?: { seq: string; hash: string } | null
 }
+type TreeHead = { size: number; root: string; timestamp: string; publicKey: string }
+type Since = { consistent: boolean; seq?: string | null; problem?: string; message: string }
 
 export function AuditPage() {
   const { me } = useSession()
@@ -32,6 +35,9 @@ export function AuditPage() {
   const [error, setError] = useState<unknown>(null)
   const [verify, setVerify] = useState<Verify | null>(null)
   const [verifying, setVerifying] = useState(false)
+  const [head, setHead] = useState<TreeHead | null>(null)
+  const [olderHead, setOlderHead] = useState('')
+  const [since, setSince] = useState<Since | null>(null)
 
   const query = useCallback(
     (before?: string) => {
@@ -58,7 +64,29 @@ export function AuditPage() {
   // biome-ignore lint/correctness/useExhaustiveDependencies: load once on open; filters apply on submit
   useEffect(() => {
     void load()
+    get<TreeHead>('/api/audit/head').then(setHead, setError)
   }, [])
+
+  async function checkSince() {
+    setError(null)
+    setSince(null)
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(olderHead)
+    } catch {
+      setSince({
+        consistent: false,
+        message: 'That is not JSON: paste a head as the page or `bulwark audit checkpoint` gave it.',
+      })
+      return
+    }
+    try {
+      setSince(await post<Since>('/api/audit/verify-since', { head: parsed }))
+      await load()
+    } catch (e) {
+      setError(e)
+    }
+  }
 
   async function runVerify() {
     setVerifying(true)
@@ -76,8 +104,46 @@ export function AuditPage() {
   return (
     <Page
       title="Audit log"
-      intro="Every security-relevant action, chained by SHA-256 so that any change, removal or reordering is detectable."
+      intro="Every security-relevant action, as leaves of a Merkle tree whose heads are signed with a key kept outside the database: keep a head, and later check that nothing before it was rewritten."
     >
+      {head ? (
+        <details data-testid="tree-head">
+          <summary>
+            Signed head: {head.size} entries, root <code>{head.root.slice(0, 16)}…</code>, signed{' '}
+            {formatTime(head.timestamp)}
+          </summary>
+          <pre>{JSON.stringify(head, null, 2)}</pre>
+        </details>
+      ) : null}
+      {can(me, 'audit.verify') ? (
+        <form
+          className="stack"
+          onSubmit={(e) => {
+            e.preventDefault()
+            void checkSince()
+          }}
+        >
+          <label>
+            An older signed head (JSON)
+            <textarea
+              rows={3}
+              maxLength={2000}
+              value={olderHead}
+              onChange={(e) => setOlderHead(e.target.value)}
+            />
+          </label>
+          <button type="submit" disabled={!olderHead.trim()}>
+            Check the log only grew since
+          </button>
+        </form>
+      ) : null}
+      {since ? (
+        <p className={since.consistent ? 'notice ok' : 'error'} role="status" data-testid="since-result">
+          {since.consistent
+            ? `Consistent: ${since.message.replace(/^consistent: /, '')}`
+            : `Inconsistent${since.seq ? ` at entry #${since.seq}` : ''}: ${since.message}`}
+        </p>
+      ) : null}
       <div className="row">
         {can(me, 'audit.verify') ? (
           <button onClick={runVerify} disabled={verifying}>
