@@ -30,6 +30,7 @@ describe('the password policy', () => {
     ['123456789012345678', 'guessable'],
     ['correct horse battery staple', 'common'],
     ['Correct-Horse-Battery-Staple', 'common'],
+    ['The quick brown fox jumps over the lazy dog', 'common'],
     ['aaaaaaaaaaaaaaaa', 'common'],
     ['baseball12345678', 'common'],
     ['1qaz2wsx3edc4rfv', 'common'],
