@@ -1,35 +1,69 @@
 /**
- * @module Starts Bulwark: config -> database -> migrate -> demo seed -> app -> listen.
+ * @module Starts Bulwark: config -> database -> migrate -> demo seed -> app -> listen, then prints
+ * where it runs, the demo logins on a demo install, and a warning when mail cannot leave.
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildApp } from './app.ts'
-import { DEMO_PASSWORD, demoLogins, seedDemoIfEmpty } from './demo/seed.ts'
+import { DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRET, demoLogins, seedDemoIfEmpty } from './demo/seed.ts'
 import { systemClock } from './platform/clock.ts'
 import { type Config, ConfigError, loadConfig } from './platform/config.ts'
 import { describeDatabase, openConfiguredDatabase } from './platform/runtime.ts'
+import { type MailOutboxAccess, mailOutboxAccess } from './platform/settings.ts'
 
 export const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/web')
+
+/**
+ * What the start-up output says about mail and the demo: on a demo install the logins, the staff
+ * TOTP secret and that mail is public; on an install without SMTP_URL a warning that mail stays
+ * in the staff-only outbox (Bulwark still starts: sign-up and device approval wait for staff).
+ */
+export function startupNotices(
+  config: Pick<Config, 'SEED_DEMO'>,
+  outbox: MailOutboxAccess,
+  url: string,
+): { info: string[]; warnings: string[] } {
+  const info: string[] = []
+  const warnings: string[] = []
+  if (outbox === 'public') {
+    info.push(`Demo install: every email is public at ${url}/outbox. Do not use it for real accounts.`)
+    info.push(`Demo logins (password for all: ${DEMO_PASSWORD}):`)
+    for (const login of demoLogins()) info.push(`  ${login.email.padEnd(34)} ${login.role ?? 'customer'}`)
+    info.push(
+      `Staff also need the authenticator code: TOTP secret ${DEMO_STAFF_TOTP_SECRET} (add it to an app),`,
+      '  or run `npx bulwark demo totp` for the current code.',
+    )
+  } else if (outbox === 'staff') {
+    warnings.push(
+      'WARNING: SMTP_URL is not set, so no email leaves this server. Messages (sign-up confirmations, device approvals, password resets) wait in the staff-only outbox (/staff/outbox, permission mail.outbox.read). Set SMTP_URL to deliver them.',
+    )
+    if (config.SEED_DEMO) {
+      warnings.push(
+        'SEED_DEMO is on, but this database was not created by the demo seed, so it is not a demo: no demo logins and no public outbox.',
+      )
+    }
+  }
+  return { info, warnings }
+}
 
 export async function serve(config: Config) {
   const started = performance.now()
   const handle = await openConfiguredDatabase(config)
   const seeded = config.SEED_DEMO
-    ? await seedDemoIfEmpty({ db: handle.db, clock: systemClock, dataDir: config.DATA_DIR })
+    ? await seedDemoIfEmpty({ db: handle.db, clock: systemClock, config, dataDir: config.DATA_DIR })
     : false
   const app = await buildApp({ config, db: handle.db, webDir })
   const address = await app.listen({ port: config.PORT, host: config.HOST })
   const shown = address.replace('127.0.0.1', 'localhost')
+  const notices = startupNotices(config, await mailOutboxAccess(handle.db, config), shown)
   const lines = [
     '',
     `Bulwark is running at ${shown}  (API docs: ${shown}/docs)`,
     `Database: ${describeDatabase(config)}${seeded ? ' (demo data seeded)' : ''}; ready in ${Math.round(performance.now() - started)} ms`,
+    ...notices.info,
   ]
-  if (config.SEED_DEMO) {
-    lines.push(`Demo logins (password for all: ${DEMO_PASSWORD}):`)
-    for (const login of demoLogins()) lines.push(`  ${login.email.padEnd(34)} ${login.role ?? 'customer'}`)
-  }
   process.stdout.write(`${lines.join('\n')}\n\n`)
+  for (const warning of notices.warnings) process.stderr.write(`${warning}\n`)
 
   const shutdown = async () => {
     await app.close()

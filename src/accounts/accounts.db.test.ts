@@ -674,7 +674,7 @@ describe('live alerts', () => {
 
 describe('staff members', () => {
   it('can turn on TOTP for their own account, which sign-in then requires', async () => {
-    const staff = await t.createStaff('security_admin')
+    const staff = await t.createStaff('security_admin', { secondFactor: false })
     const setup = await t.app.inject({
       method: 'POST',
       url: '/api/accounts/totp/setup',

@@ -4,6 +4,7 @@
 import { accountsCommands } from './accounts.ts'
 import { auditCommands } from './audit.ts'
 import { dbCommands } from './db.ts'
+import { demoCommands } from './demo.ts'
 import { guardCommands } from './guard.ts'
 import { p2pCommands } from './p2p.ts'
 import { porCommands } from './por.ts'
@@ -22,4 +23,5 @@ export const commands: Record<string, CliGroup> = {
   guard: guardCommands,
   por: porCommands,
   p2p: p2pCommands,
+  demo: demoCommands,
 }

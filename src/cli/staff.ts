@@ -3,7 +3,9 @@
  * security admin of a fresh install). The password is read from stdin, never from arguments.
  */
 import { appendAudit } from '../platform/audit.ts'
+import { loadConfig } from '../platform/config.ts'
 import { displayNameFromEmail } from '../platform/identity/display-name.ts'
+import { passwordPolicyFor } from '../platform/identity/password-policy.ts'
 import { createUser } from '../platform/identity/users.ts'
 import { isStaffRole, staffRoles } from '../platform/rbac.ts'
 import { printJsonLine } from './output.ts'
@@ -37,8 +39,13 @@ export const staffCommands: CliGroup = {
         if (!role || !isStaffRole(role))
           throw new UsageError(`--role must be one of ${staffRoles.join(', ')}`)
         const password = (await (io.readStdin ?? readStdin)()).replace(/\r?\n$/, '')
-        if (password.length < 12 || password.length > 128)
-          throw new UsageError('the password (stdin) must be 12 to 128 characters')
+        // The customers' policy, before any second factor exists (the longer minimum applies).
+        const verdict = await passwordPolicyFor(loadConfig(io.env)).check(password, {
+          email,
+          displayName: values.name ?? displayNameFromEmail(email),
+          hasSecondFactor: false,
+        })
+        if (!verdict.ok) throw new UsageError(`the password (stdin) is refused: ${verdict.message}`)
         return withDb(io, async (db) => {
           const user = await createUser(db, {
             email,

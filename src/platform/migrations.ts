@@ -80,6 +80,19 @@ export const migrations: Record<string, Migration> = {
       `.execute(db)
     },
   },
+  '0005_platform_settings': {
+    async up(db: Kysely<unknown>) {
+      // Facts about this install that only the database may decide, e.g. `demo_install`, written
+      // by the demo seed in the transaction that creates the demo people (settings.ts).
+      await sql`
+        create table platform_settings (
+          key text primary key check (key ~ '^[a-z_]{1,64}$'),
+          value jsonb not null,
+          set_at timestamptz not null
+        );
+      `.execute(db)
+    },
+  },
   '0004_platform_audit_leaves': {
     async up(db: Kysely<unknown>) {
       // The Merkle leaf hash of every audit entry, insert-only like the log. Entries written

@@ -62,7 +62,16 @@ export interface StaffInvitesTable {
   accepted_at: Date | null
 }
 
+/** Facts about this install decided by the database, not the environment (see settings.ts). */
+export interface PlatformSettingsTable {
+  key: string
+  /** JSON; written as a JSON string. */
+  value: ColumnType<Record<string, unknown>, string, string>
+  set_at: Date
+}
+
 export interface PlatformTables {
+  platform_settings: PlatformSettingsTable
   staff_invites: StaffInvitesTable
   users: UsersTable
   sessions: SessionsTable

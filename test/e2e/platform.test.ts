@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_PASSWORD } from '../../src/demo/seed.ts'
 import { launchBrowser } from '../support/browser.ts'
-import { startTestServer, type TestServer } from '../support/server.ts'
+import { signInDemoStaff, startTestServer, type TestServer } from '../support/server.ts'
 
 let server: TestServer
 let browser: Browser
@@ -22,10 +22,7 @@ afterAll(async () => {
 describe('staff console in the browser', () => {
   it('signs in, changes a role, sees the audit entry and verifies the chain', async () => {
     const page = await browser.newPage()
-    await page.goto(`${server.url}/signin`)
-    await page.getByLabel('Email').fill('security.admin@staff.bulwark')
-    await page.getByLabel('Password').fill(DEMO_PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await signInDemoStaff(page, server, 'security.admin@staff.bulwark')
     await page.getByRole('heading', { name: 'Audit log', exact: true }).waitFor()
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Staff' }).click()

@@ -4,12 +4,11 @@
  */
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEMO_PASSWORD } from '../../src/demo/seed.ts'
 import { systemClock } from '../../src/platform/clock.ts'
 import { parseRiskEvent } from '../../src/risk/index.ts'
 import { createRiskService } from '../../src/risk/service.ts'
 import { launchBrowser } from '../support/browser.ts'
-import { startTestServer, type TestServer } from '../support/server.ts'
+import { signInDemoStaff, startTestServer, type TestServer } from '../support/server.ts'
 
 let server: TestServer
 let browser: Browser
@@ -80,10 +79,7 @@ afterAll(async () => {
 describe('risk analyst console in the browser', () => {
   it('takes a takeover alert from the queue to a case resolved as fraud', async () => {
     const page = await browser.newPage()
-    await page.goto(`${server.url}/signin`)
-    await page.getByLabel('Email').fill('risk.analyst@staff.bulwark')
-    await page.getByLabel('Password').fill(DEMO_PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await signInDemoStaff(page, server, 'risk.analyst@staff.bulwark')
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Risk alerts' }).click()
     await page.getByRole('heading', { name: 'Risk alerts', exact: true }).waitFor()
 
@@ -111,10 +107,7 @@ describe('risk analyst console in the browser', () => {
 
   it('backtests a draft rule on stored history and enables it', async () => {
     const page = await browser.newPage()
-    await page.goto(`${server.url}/signin`)
-    await page.getByLabel('Email').fill('risk.analyst@staff.bulwark')
-    await page.getByLabel('Password').fill(DEMO_PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await signInDemoStaff(page, server, 'risk.analyst@staff.bulwark')
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Risk alerts' }).waitFor()
     await page.goto(`${server.url}/staff/risk/rules`)
     await page.getByRole('heading', { name: 'Risk rules' }).waitFor()

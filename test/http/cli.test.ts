@@ -59,6 +59,9 @@ describe('bulwark CLI', () => {
     expect(
       await run(['staff', 'create', '--role', 'king', '--email', 'a@b.c'], 'long enough password'),
     ).toMatchObject({ code: 2 })
+    const weak = await run(['staff', 'create', '--role', 'support', '--email', 'a@b.c'], 'password12345678')
+    expect(weak.code).toBe(2)
+    expect(weak.err).toContain('the password (stdin) is refused')
   })
 
   it('migrates, creates staff, and reports a tampered audit row at its position', async () => {

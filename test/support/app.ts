@@ -2,6 +2,8 @@
  * @module An app on a real test database, with a movable clock and helpers to sign in the way a
  * browser does (cookies + CSRF header).
  */
+
+import { totpCodeAt } from '../../src/accounts/totp.ts'
 import { buildApp } from '../../src/app.ts'
 import { createManualClock, type ManualClock } from '../../src/platform/clock.ts'
 import { loadConfig } from '../../src/platform/config.ts'
@@ -45,20 +47,64 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   })
   let counter = 0
 
+  /** TOTP secrets of the staff createStaff enrolled, with the last step used (codes are single-use). */
+  const staffTotp = new Map<string, { secret: string; lastStep: number }>()
+
+  /**
+   * The next unused authenticator code for an enrolled staff member. Codes are single-use and the
+   * server accepts one step either side of now; when those are used up, the test clock moves on to
+   * the next 30 s step, as a person waits for the next code.
+   */
+  function nextStaffCode(email: string): string {
+    const totp = staffTotp.get(email)
+    if (!totp) throw new Error(`${email} has no TOTP enrolled by createStaff`)
+    const current = () => Math.floor(clock.now().getTime() / 30_000)
+    const step = Math.max(totp.lastStep + 1, current() - 1)
+    if (step > current() + 1) clock.advance((step - 1 - current()) * 30_000)
+    totp.lastStep = step
+    return totpCodeAt(totp.secret, new Date(step * 30_000))
+  }
+
+  function sessionOf(response: { cookies: unknown }): TestSession {
+    const cookies = response.cookies as Array<{ name: string; value: string }>
+    const cookie = cookies
+      .filter((c) => c.name !== 'bulwark_device')
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ')
+    const csrf = cookies.find((c) => c.name === 'bulwark_csrf')!.value
+    return { cookie, csrf, headers: { cookie, 'x-csrf-token': csrf } }
+  }
+
+  /** Signs in like the web app: password, then (staff from createStaff) the authenticator code. */
   async function signIn(email: string, password = TEST_PASSWORD): Promise<TestSession> {
     const response = await app.inject({
       method: 'POST',
       url: '/api/auth/signin',
       payload: { email, password },
     })
+    if (response.statusCode === 202 && response.json().status === 'second_factor_required') {
+      const device = (response.cookies as Array<{ name: string; value: string }>).find(
+        (c) => c.name === 'bulwark_device',
+      )!
+      const second = await app.inject({
+        method: 'POST',
+        url: '/api/auth/signin/second-factor',
+        headers: { cookie: `${device.name}=${device.value}` },
+        payload: { ticket: response.json().ticket, totpCode: nextStaffCode(email) },
+      })
+      if (second.statusCode !== 200) throw new Error(`second factor failed for ${email}: ${second.body}`)
+      return sessionOf(second)
+    }
     if (response.statusCode !== 200) throw new Error(`sign-in failed for ${email}: ${response.body}`)
-    const cookies = response.cookies as Array<{ name: string; value: string }>
-    const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ')
-    const csrf = cookies.find((c) => c.name === 'bulwark_csrf')!.value
-    return { cookie, csrf, headers: { cookie, 'x-csrf-token': csrf } }
+    return sessionOf(response)
   }
 
-  async function createStaff(role: StaffRole) {
+  /**
+   * A staff member of `role`, signed in. Staff routes answer only staff with a second factor, so by
+   * default the member enrols TOTP through the Security routes (as the web app does) and signs in
+   * again with password + code; `{ secondFactor: false }` leaves them with a password-only session.
+   */
+  async function createStaff(role: StaffRole, { secondFactor = true }: { secondFactor?: boolean } = {}) {
     const email = `${role}-${++counter}@test.bulwark`
     const user = await createUser(database.db, {
       email,
@@ -67,7 +113,25 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
       role,
       password: TEST_PASSWORD,
     })
-    return { user, email, session: await signIn(email) }
+    const first = await signIn(email)
+    if (!secondFactor) return { user, email, session: first }
+    const setup = await app.inject({
+      method: 'POST',
+      url: '/api/accounts/totp/setup',
+      headers: first.headers,
+    })
+    if (setup.statusCode !== 200) throw new Error(`TOTP set-up failed for ${email}: ${setup.body}`)
+    const totp = { secret: setup.json().secret as string, lastStep: -1 }
+    staffTotp.set(email, totp)
+    const confirm = await app.inject({
+      method: 'POST',
+      url: '/api/accounts/totp/confirm',
+      headers: first.headers,
+      payload: { code: nextStaffCode(email) },
+    })
+    if (confirm.statusCode !== 200) throw new Error(`TOTP confirm failed for ${email}: ${confirm.body}`)
+    await app.inject({ method: 'POST', url: '/api/auth/signout', headers: first.headers })
+    return { user, email, session: await signIn(email), totpSecret: totp.secret }
   }
 
   async function createCustomer(name = 'customer') {
@@ -89,6 +153,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     config,
     events: published,
     signIn,
+    nextStaffCode,
     createStaff,
     createCustomer,
     async close() {

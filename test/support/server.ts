@@ -1,12 +1,14 @@
 /**
  * @module A real Bulwark server for browser tests: its own PGlite data directory, migrations, the
- * demo exchange, the built web app, listening on a random loopback port.
+ * demo exchange, the built web app, listening on a random loopback port; and the demo staff
+ * sign-in a browser test does (password, then the authenticator code of the demo TOTP secret).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import type { Page } from 'playwright-core'
 import { buildApp } from '../../src/app.ts'
-import { seedDemoIfEmpty } from '../../src/demo/seed.ts'
+import { DEMO_PASSWORD, demoStaffTotpCode, seedDemoIfEmpty } from '../../src/demo/seed.ts'
 import { webDir } from '../../src/main.ts'
 import { type Clock, systemClock } from '../../src/platform/clock.ts'
 import { loadConfig } from '../../src/platform/config.ts'
@@ -31,7 +33,7 @@ export async function startTestServer(options: StartTestServerOptions = {}) {
   const handle = await openDatabase({ dataDir })
   await migrateToLatest(handle.db as never)
   const clock = options.clock ?? systemClock
-  if (options.seed ?? true) await seedDemoIfEmpty({ db: handle.db, clock, dataDir })
+  if (options.seed ?? true) await seedDemoIfEmpty({ db: handle.db, clock, config, dataDir })
   const app = await buildApp({ config, db: handle.db, clock, webDir, logger: false })
   const address = await app.listen({ port: 0, host: '127.0.0.1' })
   return {
@@ -39,6 +41,7 @@ export async function startTestServer(options: StartTestServerOptions = {}) {
     app,
     db: handle.db,
     config,
+    clock,
     async close() {
       await app.close()
       await handle.close()
@@ -47,3 +50,27 @@ export async function startTestServer(options: StartTestServerOptions = {}) {
   }
 }
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>
+
+/** The last TOTP step used per server and staff email: a code is accepted once (±1 step window). */
+const usedSteps = new Map<string, number>()
+
+/**
+ * Signs a demo staff member in on `page` the way a person does: email and demo password, then the
+ * code from the demo TOTP secret at the server's clock. Codes are single-use, so a second sign-in
+ * of the same person within one 30 s step uses the next step's code (accepted one step early); a
+ * third needs the clock moved on (a manual clock: advance it 30 s).
+ */
+export async function signInDemoStaff(page: Page, server: TestServer, email: string): Promise<void> {
+  const key = `${server.url} ${email}`
+  const current = Math.floor(server.clock.now().getTime() / 30_000)
+  const step = Math.max((usedSteps.get(key) ?? -1) + 1, current)
+  if (step > current + 1) throw new Error(`no unused TOTP code left for ${email} now: move the clock on 30 s`)
+  usedSteps.set(key, step)
+  await page.goto(`${server.url}/signin`)
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(DEMO_PASSWORD)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByLabel('Authenticator code').fill(demoStaffTotpCode(new Date(step * 30_000)))
+  await page.getByRole('button', { name: 'Continue' }).click()
+  await page.getByRole('button', { name: 'Sign out' }).waitFor()
+}

@@ -56,16 +56,47 @@ export const requireCustomer: Guard = guard('customer', (user) => {
   if (user.kind !== 'customer') throw new AppError('CUSTOMERS_ONLY', 403, 'This is for customer accounts.')
 })
 
-/** A signed-in staff member whose role holds `permission` (see rbac.ts). */
-export function requireStaff(permission: Permission): Guard {
-  return guard(
-    'staff',
-    (user) => {
-      if (user.kind !== 'staff' || !roleHasPermission(user.role, permission))
-        throw errors.forbidden(permission)
-    },
-    permission,
+/** Whether a staff member has a second factor (TOTP or a passkey); account protection supplies it. */
+export type StaffSecondFactorCheck = (userId: string) => Promise<boolean>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set by installStaffSecondFactorCheck; requireStaff refuses every staff route without it. */
+    staffHasSecondFactor?: StaffSecondFactorCheck
+  }
+}
+
+/**
+ * Tells requireStaff how to find out whether a staff member enrolled a second factor. Call before
+ * registering routes; until it is called every staff route answers STAFF_SECOND_FACTOR_REQUIRED.
+ * @example installStaffSecondFactorCheck(app, async (id) => (await secondFactors(deps, id)).any)
+ */
+export function installStaffSecondFactorCheck(app: FastifyInstance, check: StaffSecondFactorCheck): void {
+  app.decorate('staffHasSecondFactor', check)
+}
+
+export const staffSecondFactorRequired = () =>
+  new AppError(
+    'STAFF_SECOND_FACTOR_REQUIRED',
+    403,
+    'Staff accounts need two-factor authentication. Turn on an authenticator app or add a passkey in Security (/security/two-factor), then try again.',
   )
+
+/**
+ * A signed-in staff member who has enrolled a second factor and whose role holds `permission`
+ * (see rbac.ts). The second-factor check comes before the role check, so a staff member without a
+ * factor is told to enrol on every staff route; the enrolment routes use requireUser.
+ */
+export function requireStaff(permission: Permission): Guard {
+  const fn = async (request: FastifyRequest) => {
+    const user = request.user
+    if (!user) throw errors.unauthenticated()
+    if (user.kind !== 'staff') throw errors.forbidden(permission)
+    const hasSecondFactor = request.server.staffHasSecondFactor
+    if (!hasSecondFactor || !(await hasSecondFactor(user.id))) throw staffSecondFactorRequired()
+    if (!roleHasPermission(user.role, permission)) throw errors.forbidden(permission)
+  }
+  return Object.assign(fn, { audience: 'staff' as const, permission })
 }
 
 function isGuard(value: unknown): value is Guard {

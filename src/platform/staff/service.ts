@@ -5,8 +5,10 @@
  */
 import { appendAudit } from '../audit.ts'
 import type { Clock } from '../clock.ts'
+import type { Config } from '../config.ts'
 import type { Db } from '../db/index.ts'
 import { AppError, errors } from '../errors.ts'
+import { type PasswordPolicy, passwordPolicyFor } from '../identity/password-policy.ts'
 import { hashPassword } from '../identity/passwords.ts'
 import type { Sessions } from '../identity/sessions.ts'
 import { randomToken, tokenDigest } from '../identity/tokens.ts'
@@ -18,7 +20,17 @@ export const INVITE_TTL_MS = 72 * 3_600_000
 export type InviteParameters = { email: string; displayName: string; role: StaffRole; invitedBy: string }
 export type InviteResult = { member: UserView; inviteToken: string; expiresAt: Date }
 
-export function createStaffService({ db, clock, sessions }: { db: Db; clock: Clock; sessions: Sessions }) {
+export type StaffServiceDeps = {
+  db: Db
+  clock: Clock
+  sessions: Sessions
+  config: Pick<Config, 'PASSWORD_BREACH_API' | 'PASSWORD_BREACH_TIMEOUT_MS'>
+  /** The password policy; default: the configured one (customers use the same). */
+  passwordPolicy?: PasswordPolicy
+}
+
+export function createStaffService({ db, clock, sessions, config, passwordPolicy }: StaffServiceDeps) {
+  const policy = passwordPolicy ?? passwordPolicyFor(config)
   async function loadStaff(id: string) {
     const row = await findUserById(db, id)
     if (row?.kind !== 'staff') throw errors.notFound('Staff member')
@@ -64,10 +76,38 @@ export function createStaffService({ db, clock, sessions }: { db: Db; clock: Clo
       return { member, inviteToken, expiresAt }
     },
 
-    /** Sets the invited person's password; the link works once, within 72 h. */
+    /**
+     * Sets the invited person's password; the link works once, within 72 h. The password goes
+     * through the customers' policy (no second factor yet: the longer minimum applies).
+     */
     async acceptInvite(token: string, password: string): Promise<UserView> {
-      const passwordHash = await hashPassword(password)
       const now = clock.now()
+      const usable = (invite: { accepted_at: Date | null; expires_at: Date } | undefined) =>
+        invite !== undefined && invite.accepted_at === null && invite.expires_at.getTime() > now.getTime()
+      const inviteInvalid = () =>
+        new AppError(
+          'INVITE_INVALID',
+          400,
+          'This invitation link is invalid, used or expired. Ask a security admin for a new one.',
+        )
+      const invited = await db
+        .selectFrom('staff_invites')
+        .innerJoin('users', 'users.id', 'staff_invites.user_id')
+        .select([
+          'users.email',
+          'users.display_name',
+          'staff_invites.accepted_at',
+          'staff_invites.expires_at',
+        ])
+        .where('token_digest', '=', tokenDigest(token))
+        .executeTakeFirst()
+      if (!invited || !usable(invited)) throw inviteInvalid()
+      await policy.assertAcceptable(password, {
+        email: invited.email,
+        displayName: invited.display_name,
+        hasSecondFactor: false,
+      })
+      const passwordHash = await hashPassword(password)
       return db.transaction().execute(async (tx) => {
         const invite = await tx
           .selectFrom('staff_invites')
@@ -75,13 +115,7 @@ export function createStaffService({ db, clock, sessions }: { db: Db; clock: Clo
           .where('token_digest', '=', tokenDigest(token))
           .forUpdate()
           .executeTakeFirst()
-        if (!invite || invite.accepted_at !== null || invite.expires_at.getTime() <= now.getTime()) {
-          throw new AppError(
-            'INVITE_INVALID',
-            400,
-            'This invitation link is invalid, used or expired. Ask a security admin for a new one.',
-          )
-        }
+        if (!invite || !usable(invite)) throw inviteInvalid()
         await tx
           .updateTable('staff_invites')
           .set({ accepted_at: now })

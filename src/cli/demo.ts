@@ -1,0 +1,33 @@
+/**
+ * @module `bulwark demo totp`: the current authenticator code of the demo staff accounts (they all
+ * share the public demo TOTP secret printed at start-up), for trying staff pages without an app.
+ */
+import { DEMO_STAFF_TOTP_SECRET, demoStaffTotpCode, demoStaffTotpUri } from '../demo/seed.ts'
+import { systemClock } from '../platform/clock.ts'
+import { printJsonLine } from './output.ts'
+import type { CliGroup } from './types.ts'
+import { defineVerb } from './verb.ts'
+
+export const demoCommands: CliGroup = {
+  summary: 'The demo exchange',
+  verbs: {
+    totp: defineVerb({
+      summary: 'Print the current TOTP code of the demo staff accounts (valid about 30 s)',
+      usage: '[--json]',
+      options: { json: { type: 'boolean' } },
+      async run({ values }, io) {
+        const now = systemClock.now()
+        const code = demoStaffTotpCode(now)
+        if (values.json) {
+          printJsonLine(io, {
+            code,
+            secret: DEMO_STAFF_TOTP_SECRET,
+            uri: demoStaffTotpUri(),
+            at: now.toISOString(),
+          })
+        } else io.stdout(`${code}\n`)
+        return 0
+      },
+    }),
+  },
+}
