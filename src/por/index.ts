@@ -6,6 +6,7 @@
 export { type AuditReport, auditRound } from './audit.ts'
 export { type BuildParameters, type BuildResult, buildRound, defaultDepth } from './build.ts'
 export { demoAssetsCsv, writeDemoAssets, writeDemoLiabilities } from './demo.ts'
+export { ROUND_ID_FORMAT, ROUND_ID_PATTERN } from './schema.ts'
 export {
   type OpenRound,
   openRound,

@@ -20,8 +20,10 @@ import type { SignedTreeHead } from '../platform/audit-log/tree-head.ts'
 import type { Clock } from '../platform/clock.ts'
 import type { Db } from '../platform/db/index.ts'
 import { AppError, errors } from '../platform/errors.ts'
+import { resolveInside } from '../platform/safe-path.ts'
 import { formatAmount, parseAmount } from './amount.ts'
 import { buildRound } from './build.ts'
+import { ROUND_ID_FORMAT, ROUND_ID_PATTERN } from './schema.ts'
 import { openRound, ROUND_FILES, type RoundSummary } from './store.ts'
 import type { RoundStatus } from './tables.ts'
 import { proofToJson } from './verify/proof.ts'
@@ -163,11 +165,22 @@ function isAuditorFile(name: string): boolean {
 /** Where a build stands: its phase (import, leaves, tree) and that phase's completion. */
 export type BuildProgress = { phase: 'import' | 'leaves' | 'tree'; percent: number; startedAt: string }
 
+/**
+ * The id if it has the round id format (see ROUND_ID_PATTERN), else a 400 naming the format.
+ * @example checkedRoundId('2026-11') // '2026-11'; checkedRoundId('..') throws INVALID_INPUT
+ */
+export function checkedRoundId(id: string): string {
+  if (!ROUND_ID_PATTERN.test(id)) throw errors.invalidInput(`Round id: ${ROUND_ID_FORMAT}.`, { field: 'id' })
+  return id
+}
+
 export function createRounds(deps: RoundsDeps) {
   const { db, clock } = deps
-  const roundDir = (id: string) => join(deps.dataDir, 'por', 'rounds', id)
-  const inputPath = (id: string, kind: InputKind) => join(roundDir(id), 'input', `${kind}.csv`)
-  const treeDir = (id: string) => join(roundDir(id), 'tree')
+  // Every path below is resolved and checked to stay inside the rounds folder (ids come from staff).
+  const roundsDir = join(deps.dataDir, 'por', 'rounds')
+  const roundDir = (id: string) => resolveInside(roundsDir, checkedRoundId(id))
+  const inputPath = (id: string, kind: InputKind) => resolveInside(roundDir(id), 'input', `${kind}.csv`)
+  const treeDir = (id: string) => resolveInside(roundDir(id), 'tree')
 
   async function row(id: string): Promise<Row> {
     const found = await db.selectFrom('por_rounds').selectAll().where('id', '=', id).executeTakeFirst()
@@ -216,8 +229,7 @@ export function createRounds(deps: RoundsDeps) {
     },
 
     async create(id: string, actor: string): Promise<RoundView> {
-      if (!/^[A-Za-z0-9._:-]{1,64}$/.test(id))
-        throw errors.invalidInput('Round id: 1-64 of letters, digits, . _ : -')
+      checkedRoundId(id)
       const exists = await db.selectFrom('por_rounds').select('id').where('id', '=', id).executeTakeFirst()
       if (exists) throw errors.conflict('POR_ROUND_EXISTS', `Round ${id} already exists.`)
       await db.transaction().execute(async (tx) => {
@@ -249,7 +261,7 @@ export function createRounds(deps: RoundsDeps) {
     async importFile(id: string, kind: InputKind, source: Readable, actor: string): Promise<RoundView> {
       const r = await row(id)
       expectStatus(r, ['created', 'imported', 'built'], 'importing files')
-      mkdirSync(join(roundDir(id), 'input'), { recursive: true })
+      mkdirSync(resolveInside(roundDir(id), 'input'), { recursive: true })
       const target = inputPath(id, kind)
       let bytes = 0
       source.on('data', (chunk: Buffer) => {
@@ -454,8 +466,9 @@ export function createRounds(deps: RoundsDeps) {
     async auditorFile(id: string, name: string): Promise<string> {
       const r = await row(id)
       expectStatus(r, ['built', 'reviewed', 'published'], 'downloading the auditor package')
-      const path = join(treeDir(id), name)
-      if (!isAuditorFile(name) || !existsSync(path)) throw errors.notFound(`File ${name}`)
+      if (!isAuditorFile(name)) throw errors.notFound(`File ${name}`)
+      const path = resolveInside(treeDir(id), name)
+      if (!existsSync(path)) throw errors.notFound(`File ${name}`)
       return path
     },
 

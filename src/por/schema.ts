@@ -5,9 +5,14 @@
 import { z } from 'zod'
 import { signedTreeHeadSchema } from '../platform/audit-log/tree-head.ts'
 
-export const roundIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'round id: 1-64 of letters, digits, . _ : -')
+/**
+ * A round id: 1-64 letters, digits, `.`, `_`, `:` or `-`, starting with a letter or digit, so no id
+ * is `.`, `..` or a hidden file name (a round's files live in a folder named after its id).
+ */
+export const ROUND_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/
+export const ROUND_ID_FORMAT = '1-64 of letters, digits, . _ : - starting with a letter or digit'
+
+export const roundIdSchema = z.string().regex(ROUND_ID_PATTERN, `round id: ${ROUND_ID_FORMAT}`)
 
 export const assetViewSchema = z.object({
   symbol: z.string(),
