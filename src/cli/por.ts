@@ -14,6 +14,8 @@ import {
   parseProofFile,
   proofToJson,
   ROUND_FILES,
+  ROUND_ID_FORMAT,
+  ROUND_ID_PATTERN,
   readSummary,
   type VerifyResult,
   verifyProof,
@@ -59,6 +61,18 @@ function printVerify(io: CliIo, result: VerifyResult, asJson: boolean) {
   }
 }
 
+/** Fails a result that was checked against no trusted root, saying what to give. */
+function withoutTrustedRoot(result: VerifyResult): VerifyResult {
+  const missing = {
+    name: 'published-root',
+    ok: false,
+    detail:
+      'no trusted root: give --root HEX (the root the exchange published for this round) or --round DIR ' +
+      '(the published round.json); the root inside a proof file proves nothing by itself',
+  }
+  return { ...result, ok: false, checks: [...result.checks, missing], failed: result.failed ?? missing }
+}
+
 export const porCommands: CliGroup = {
   summary: 'Proof of reserves: liabilities tree, user proofs, verification and audit',
   verbs: {
@@ -86,6 +100,8 @@ export const porCommands: CliGroup = {
       },
       async run({ values }, io) {
         const outDir = required(values.out, '--out')
+        const roundId = values['round-id'] ?? new Date().toISOString().slice(0, 7)
+        if (!ROUND_ID_PATTERN.test(roundId)) throw new UsageError(`--round-id: ${ROUND_ID_FORMAT}`)
         const exemptions = values.exempt
           ? readFileSync(values.exempt, 'utf8')
               .split('\n')
@@ -101,7 +117,7 @@ export const porCommands: CliGroup = {
             liabilitiesPath: required(values.liabilities, '--liabilities'),
             assetsPath: required(values.assets, '--assets'),
             outDir,
-            roundId: values['round-id'] ?? new Date().toISOString().slice(0, 7),
+            roundId,
             roundSecret: crypto.getRandomValues(new Uint8Array(32)),
             exemptions,
             shuffle: !values['no-shuffle'],
@@ -172,8 +188,9 @@ export const porCommands: CliGroup = {
       },
     }),
     verify: defineVerb({
-      summary: 'Verify a proof file (binary or JSON) against a root or a round directory',
-      usage: '--proof FILE [--round DIR | --root HEX] [--json]',
+      summary:
+        'Verify a proof file (binary or JSON) against the published root (--root) or round (--round); without one it fails',
+      usage: '--proof FILE (--round DIR | --root HEX) [--json]',
       options: {
         proof: { type: 'string' },
         round: { type: 'string' },
@@ -213,9 +230,9 @@ export const porCommands: CliGroup = {
           round?.close()
         } else {
           result = verifyProof(proof, values.root ? { expectedRoot: fromHex(values.root) } : {})
-          if (!values.root && !values.json) {
-            io.stderr('note: no --root or --round given; only the root inside the proof file was checked\n')
-          }
+          // A proof names its own root, so anyone can forge a self-consistent one: without a root the
+          // exchange published, nothing was verified.
+          if (!values.root) result = withoutTrustedRoot(result)
         }
         printVerify(io, result, values.json ?? false)
         return result.ok ? 0 : 1

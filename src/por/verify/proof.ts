@@ -307,9 +307,17 @@ export function proofFromJson(value: unknown): PorProof {
   const o = obj(value, 'proof')
   if (o.format !== 'bulwark-por-proof') fail('format', 'not a Bulwark proof')
   const depth = int(o.depth, 'depth')
+  // Same rule as the binary decoder: a proof of a version or mode this verifier does not know is
+  // refused, never verified by the rules of another one.
+  const version = int(o.version, 'version')
+  if (version !== POR_VERSION)
+    fail('version', `unsupported version ${version} (this verifier knows ${POR_VERSION})`)
+  const mode = int(o.mode, 'mode')
+  if (mode !== MODE_MERKLE_SUM)
+    fail('mode', `unsupported mode ${mode} (this verifier knows ${MODE_MERKLE_SUM})`)
   return {
-    version: int(o.version, 'version'),
-    mode: int(o.mode, 'mode'),
+    version,
+    mode,
     roundId: str(o.roundId, 'roundId'),
     depth,
     assets: arr(o.assets, 'assets').map((a, i) => {

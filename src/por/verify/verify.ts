@@ -10,7 +10,9 @@ import {
   encodeLeafBalances,
   leafAsNode,
   leafHash,
+  MODE_MERKLE_SUM,
   nodeSize,
+  POR_VERSION,
   parentInto,
   readUintBE,
   rootCommitment,
@@ -138,6 +140,19 @@ export function verifyProof(proof: PorProof, options: VerifyOptions = {}): Verif
       pieces,
     }
   }
+
+  // A proof built in memory (not parsed) gets the same version and mode rule as a parsed one.
+  const known = proof.version === POR_VERSION && proof.mode === MODE_MERKLE_SUM
+  if (
+    !add({
+      name: 'version',
+      ok: known,
+      detail: known
+        ? `version ${proof.version}, mode ${proof.mode}`
+        : `unsupported version ${proof.version} / mode ${proof.mode} (this verifier knows version ${POR_VERSION}, mode ${MODE_MERKLE_SUM})`,
+    })
+  )
+    return result('', [], [])
 
   const dupSymbol = symbols.find((s, i) => symbols.indexOf(s) !== i)
   const shapeOk = add({
