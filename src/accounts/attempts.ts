@@ -18,7 +18,7 @@ export const tooManySignInAttempts = () =>
   new AppError(
     'TOO_MANY_ATTEMPTS',
     429,
-    'Too many wrong sign-ins for this email address. Wait 15 minutes, or sign in with a passkey.',
+    'Too many wrong sign-ins for this email address. Wait 15 minutes, then try again.',
   )
 
 export const reauthRateLimited = () =>

@@ -214,6 +214,17 @@ describe('passwordless sign-in with a passkey', () => {
     expect(replay.json().code).toBe('PASSKEY_CHALLENGE_INVALID')
   })
 
+  it('re-authenticates a signed-in session with a passkey assertion', async () => {
+    const { session, authenticator } = await withPasskey()
+    t.clock.advance(10 * 60_000)
+    const stale = await post(session, '/api/accounts/passkeys/registration-options')
+    expect(stale.json().code).toBe('REAUTH_REQUIRED')
+    const options = (await post(session, '/api/accounts/passkeys/authentication-options')).json()
+    const reauth = await post(session, '/api/auth/reauth', { passkeyResponse: authenticator.assert(options) })
+    expect(reauth.json()).toMatchObject({ method: 'passkey' })
+    expect((await post(session, '/api/accounts/passkeys/registration-options')).statusCode).toBe(200)
+  })
+
   it('refuses an unknown credential and a signature by another key', async () => {
     const { authenticator } = await withPasskey()
     const options = (await t.app.inject({ method: 'POST', url: '/api/auth/passkey/options' })).json()

@@ -83,7 +83,7 @@ describe('sensitive changes need a fresh proof', () => {
     expect(logged).toHaveLength(1)
   })
 
-  it('accepts an authenticator code as the proof', async () => {
+  it('accepts an authenticator code or a recovery code as the proof', async () => {
     const { b } = await signedIn()
     const setup = (await b.post('/api/accounts/totp/setup')).json()
     expect(
@@ -99,6 +99,11 @@ describe('sensitive changes need a fresh proof', () => {
       totpCode: totpCodeAt(setup.secret, t.clock.now()),
     })
     expect(codes.statusCode).toBe(200)
+    t.clock.advance(10 * MINUTE)
+    const recoveryCode = (codes.json().recoveryCodes as string[])[0]
+    expect((await b.post('/api/auth/reauth', { recoveryCode })).json()).toMatchObject({
+      method: 'recovery_code',
+    })
   })
 
   it('does not let a stolen session re-authenticate without the password', async () => {
