@@ -154,8 +154,15 @@ describe('display names', () => {
     expect(['INVALID_DISPLAY_NAME', 'INVALID_INPUT']).toContain(response.json().code)
   })
 
-  it('says INVALID_DISPLAY_NAME for printable names that carry a URL or invisible format character', async () => {
-    for (const displayName of ['Win at evil.com', 'Pat\u202Egnp.exe', 'Pat\u200BDoe', 'see www.example']) {
+  it('says INVALID_DISPLAY_NAME for names that carry a URL or an invisible format character, are too long or blank', async () => {
+    for (const displayName of [
+      'Win at evil.com',
+      'Pat\u202Egnp.exe',
+      'Pat\u200BDoe',
+      'see www.example',
+      'x'.repeat(101),
+      '   ',
+    ]) {
       expect((await signUp({ displayName })).json().code).toBe('INVALID_DISPLAY_NAME')
     }
   })

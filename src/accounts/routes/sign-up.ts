@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { displayNameSchema } from '../../platform/identity/display-name.ts'
 import { emailSchema } from '../../platform/identity/routes.ts'
 import { reportWasntMeByToken } from '../alerts.ts'
 import { approveDevice } from '../devices.ts'
@@ -18,7 +19,7 @@ export function signUpRoutes(app: AccountsApp, ctx: AccountsRouteContext): void 
         summary: 'Open a customer account; a confirmation link is emailed',
         body: z.object({
           email: emailSchema,
-          displayName: z.string().trim().min(1).max(100),
+          displayName: displayNameSchema,
           password: passwordSchema,
         }),
         response: { 202: messageSchema },

@@ -6,6 +6,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { DomainDeps } from '../deps.ts'
 import { requireStaff } from '../http/auth.ts'
+import { displayNameSchema } from '../identity/display-name.ts'
+import { PASSWORD_MAX } from '../identity/password-policy.ts'
 import { emailSchema, userSchema } from '../identity/routes.ts'
 import type { UserView } from '../identity/users.ts'
 import { staffRoles } from '../rbac.ts'
@@ -13,10 +15,11 @@ import { createStaffService } from './service.ts'
 
 const memberSchema = userSchema.extend({ createdAt: z.string() })
 const idParams = z.object({ id: z.uuid({ message: 'expected a staff member id (UUID)' }) })
+/** Bounded only: the password policy (identity/password-policy.ts) says what is wrong and why. */
 export const newPasswordSchema = z
   .string()
-  .min(12, { message: 'use at least 12 characters' })
-  .max(128, { message: 'use at most 128 characters' })
+  .min(1)
+  .max(PASSWORD_MAX * 4)
 
 export async function staffRoutes(base: FastifyInstance, deps: DomainDeps) {
   const app = base.withTypeProvider<ZodTypeProvider>()
@@ -45,7 +48,7 @@ export async function staffRoutes(base: FastifyInstance, deps: DomainDeps) {
         summary: 'Invite a staff member; returns a single-use link (72 h) to pass on over a trusted channel',
         body: z.object({
           email: emailSchema,
-          displayName: z.string().trim().min(1).max(100),
+          displayName: displayNameSchema,
           role: z.enum(staffRoles),
         }),
         response: { 201: z.object({ member: memberSchema, inviteUrl: z.string(), expiresAt: z.string() }) },
