@@ -191,3 +191,18 @@ describe('display names', () => {
     expect(text).not.toContain('Welcome to Bulwark, Pat')
   })
 })
+
+describe('text a person typed, in alert emails', () => {
+  it('quotes an API key label and says who typed it', async () => {
+    const { email, session } = await t.createCustomer('labels')
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/accounts/api-keys',
+      headers: session.headers,
+      payload: { label: 'Support: call +1 555 0100', permissions: ['read'], passphrase: 'bot-passphrase' },
+    })
+    expect(created.statusCode).toBe(201)
+    const text = await mailTo(email, /API key/)
+    expect(text).toContain('label: "Support: call +1 555 0100" (typed by whoever made the change)')
+  })
+})
