@@ -3,6 +3,9 @@
  * Cache-Control, so a shared or browser cache could keep them. Every /api/ response is now
  * `no-store` unless its route declares itself cacheable.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { totpCodeAt } from '../../src/accounts/totp.ts'
 import { createTestApp, TEST_PASSWORD, type TestApp } from '../support/app.ts'
@@ -71,5 +74,58 @@ describe('Cache-Control on responses carrying secrets', () => {
     const missing = await t.app.inject({ url: '/api/por/rounds/no-such-round/commitment' })
     expect(missing.statusCode).toBe(404)
     expect(missing.headers['cache-control']).toBe('no-store')
+  })
+})
+
+describe('a route declared cacheable', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'no-store-por-'))
+  let p: TestApp
+  beforeAll(async () => {
+    p = await createTestApp({ DATA_DIR: dataDir })
+  })
+  afterAll(async () => {
+    await p.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it("lets anyone cache a published round's commitment, and nothing else about the round", async () => {
+    const builder = (await p.createStaff('custody_approver')).session
+    const reviewer = (await p.createStaff('auditor')).session
+    const publisher = (await p.createStaff('compliance_officer')).session
+    const call = (session: typeof builder, method: 'POST' | 'PUT', url: string, body?: string) =>
+      p.app.inject({
+        method,
+        url,
+        headers: { ...session.headers, ...(body === undefined ? {} : { 'content-type': 'text/csv' }) },
+        ...(body === undefined ? {} : { body }),
+      })
+    expect(
+      (
+        await p.app.inject({
+          method: 'POST',
+          url: '/api/por/staff/rounds',
+          headers: builder.headers,
+          payload: { id: 'r1' },
+        })
+      ).statusCode,
+    ).toBe(200)
+    await call(
+      builder,
+      'PUT',
+      '/api/por/staff/rounds/r1/files/assets',
+      'symbol,decimals,price_usd,haircut\nBTC,8,65000,0.9\n',
+    )
+    await call(builder, 'PUT', '/api/por/staff/rounds/r1/files/liabilities', 'user_id,BTC\nu1,0.5\nu2,0.25\n')
+    await call(builder, 'PUT', '/api/por/staff/rounds/r1/files/reserves', 'symbol,amount\nBTC,1\n')
+    expect((await call(builder, 'POST', '/api/por/staff/rounds/r1/build')).statusCode).toBe(200)
+    const before = await p.app.inject({ url: '/api/por/staff/rounds', headers: builder.headers })
+    expect(before.headers['cache-control']).toBe('no-store')
+    expect((await call(reviewer, 'POST', '/api/por/staff/rounds/r1/review')).statusCode).toBe(200)
+    expect((await call(publisher, 'POST', '/api/por/staff/rounds/r1/publish')).statusCode).toBe(200)
+
+    const commitment = await p.app.inject({ url: '/api/por/rounds/r1/commitment' })
+    expect(commitment.statusCode).toBe(200)
+    expect(commitment.headers['cache-control']).toBe('public, max-age=300')
+    expect((await p.app.inject({ url: '/api/por/rounds/r1' })).headers['cache-control']).toBe('no-store')
   })
 })
