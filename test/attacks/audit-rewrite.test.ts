@@ -7,10 +7,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { hexToBytes } from '@noble/hashes/utils.js'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../../src/cli/main.ts'
 import { appendAudit, auditEntryHash } from '../../src/platform/audit.ts'
+import { leafHash, verifyInclusion } from '../../src/platform/audit-log/merkle.ts'
 import { type Db, openDatabase } from '../../src/platform/db/index.ts'
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-audit-rewrite-'))
@@ -122,6 +124,18 @@ describe('rewriting the audit log behind the application', () => {
     const grown = await run(['audit', 'verify', '--since', headFile])
     expect(grown.code, grown.out).toBe(0)
     expect(grown.out).toMatch(/^consistent: the 12 entries of the head are unchanged/)
+  })
+
+  it('prints an inclusion proof that verifies against the signed head', async () => {
+    const head = JSON.parse(readFileSync(headFile, 'utf8'))
+    const proved = await run(['audit', 'prove', '--seq', '7', '--size', String(head.size)])
+    expect(proved.code, proved.err).toBe(0)
+    const proof = JSON.parse(proved.out)
+    const leaf = leafHash(new TextEncoder().encode(proof.leaf))
+    const path = proof.proof.map((h: string) => hexToBytes(h))
+    expect(verifyInclusion(leaf, 6, head.size, path, hexToBytes(head.root))).toBe(true)
+    expect((await run(['audit', 'prove', '--seq', '999'])).code).toBe(1)
+    expect((await run(['audit', 'prove'])).code).toBe(2)
   })
 
   it('fails and names the entry when one is edited and every later chain hash recomputed', async () => {
