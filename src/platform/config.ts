@@ -68,6 +68,20 @@ export const configSchema = z.object({
     })
     .default(''),
   GUARD_REFRESH_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
+  /** Load the lists Bulwark ships (MetaMask phishing config, Uniswap token list, OFAC addresses) next to the configured ones. */
+  GUARD_DEFAULT_LISTS: booleanFromEnv.default(true),
+  /** Public feeds `bulwark guard update` and the server download: `name=kind:https://…` pairs, kind blocklist|allowlist|tokens|addresses. */
+  GUARD_FEEDS: z
+    .string()
+    .max(8192)
+    .regex(/^$|^[a-z0-9][a-z0-9_-]{0,39}=(blocklist|allowlist|tokens|addresses):https?:\/\/[^,\s]+(,[a-z0-9][a-z0-9_-]{0,39}=(blocklist|allowlist|tokens|addresses):https?:\/\/[^,\s]+)*$/, {
+      message: 'expected name=kind:URL pairs separated by commas, kind one of blocklist, allowlist, tokens, addresses',
+    })
+    .default(''),
+  /** Where downloaded feeds and their last good copies are kept (default DATA_DIR/guard-feeds). */
+  GUARD_FEEDS_DIR: z.string().max(4096).default(''),
+  /** Tranco-format CSV (rank,domain) of popular domains: never blocked by a heuristic alone. */
+  GUARD_POPULAR_DOMAINS: z.string().max(8192).default(''),
   GUARD_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(120),
   /** Account xpub (`m/44'/60'/0'`) the EVM deposit addresses are derived from; the private key stays offline. */
   CUSTODY_EVM_XPUB: z

@@ -44,6 +44,31 @@ describe('staff console in the browser', () => {
     await page.close()
   })
 
+  it('shows the signed audit head and checks that the log only grew since an older one', async () => {
+    const older = await (await fetch(`${server.url}/api/audit/head`)).text()
+    const page = await browser.newPage()
+    await signInDemoStaff(page, server, 'security.admin@staff.bulwark')
+    await page.getByRole('heading', { name: 'Audit log', exact: true }).waitFor()
+    const head = page.getByTestId('tree-head')
+    await head.waitFor()
+    expect(await head.textContent()).toMatch(/^Signed head: \d+ entries, root [0-9a-f]{16}…/)
+
+    await page.getByLabel('An older signed head (JSON)').fill(older)
+    await page.getByRole('button', { name: 'Check the log only grew since' }).click()
+    const result = page.getByTestId('since-result')
+    await result.waitFor()
+    expect(await result.textContent()).toMatch(/^Consistent: the \d+ entries of the head are unchanged/)
+
+    const forged = { ...JSON.parse(older), size: JSON.parse(older).size + 1 }
+    await page.getByLabel('An older signed head (JSON)').fill(JSON.stringify(forged))
+    await page.getByRole('button', { name: 'Check the log only grew since' }).click()
+    await page
+      .getByTestId('since-result')
+      .filter({ hasText: /^Inconsistent: The head’s signature does not verify/ })
+      .waitFor()
+    await page.close()
+  })
+
   it('shows a customer no staff pages', async () => {
     const page = await browser.newPage()
     await page.goto(`${server.url}/signin`)
