@@ -291,7 +291,9 @@ export function presentDeposit(d: DepositRow, required: number) {
     chain: d.chain,
     txid: d.txid,
     address: d.address,
-    status: d.status,
+    // A customer is not told that screening flagged a deposit (no tipping off): held and
+    // deep-reorged deposits both read "under review".
+    status: d.status === 'held' || d.status === 'reorged' ? ('under_review' as const) : d.status,
     confirmations: d.confirmations,
     requiredConfirmations: required,
     seenAt: d.seen_at.toISOString(),

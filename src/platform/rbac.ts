@@ -58,6 +58,8 @@ export const permissionMatrix = {
   'risk.cases.manage': ['risk_analyst'],
   /** Enable a new version of the risk rules (after a backtest); takes effect without a restart. */
   'risk.rules.manage': ['risk_analyst', 'security_admin'],
+  /** See the exchange's own custody accounts: wallets, clearing, fees, insurance fund. */
+  'custody.read': ['custody_approver', 'security_admin', 'auditor', 'compliance_officer'],
 } as const satisfies Record<string, readonly StaffRole[]>
 
 export type Permission = keyof typeof permissionMatrix
