@@ -32,7 +32,6 @@ export async function accountsRoutes(base: FastifyInstance, domain: DomainDeps) 
     deps,
     flow: createSignInGate(deps),
     secure: domain.config.COOKIE_SECURE,
-    demoOutbox: domain.config.SEED_DEMO && !domain.config.SMTP_URL,
   }
   for (const routes of [
     signUpRoutes,

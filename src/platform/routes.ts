@@ -9,6 +9,7 @@ import { auditRoutes } from './audit-routes.ts'
 import type { DomainDeps } from './deps.ts'
 import { AppError } from './errors.ts'
 import { identityRoutes } from './identity/routes.ts'
+import { metaRoutes } from './meta-routes.ts'
 import { staffRoutes } from './staff/routes.ts'
 
 export async function platformRoutes(base: FastifyInstance, deps: DomainDeps) {
@@ -48,4 +49,5 @@ export async function platformRoutes(base: FastifyInstance, deps: DomainDeps) {
   await app.register(identityRoutes, deps)
   await app.register(staffRoutes, deps)
   await app.register(auditRoutes, deps)
+  await app.register(metaRoutes, deps)
 }

@@ -23,8 +23,6 @@ export type AccountsRouteContext = {
   flow: ReturnType<typeof createSignInGate>
   /** Cookies are marked Secure (COOKIE_SECURE). */
   secure: boolean
-  /** A demo install without SMTP: the outbox is public. */
-  demoOutbox: boolean
 }
 
 export const idParams = z.object({ id: z.uuid({ message: 'expected an id (UUID)' }) })

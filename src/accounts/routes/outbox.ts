@@ -1,11 +1,16 @@
+/**
+ * @module The mail outbox (installs without SMTP_URL): staff with mail.outbox.read always read it;
+ * anyone reads it only on a demo install, which the database decides (platform/settings.ts), never
+ * the environment alone. On any other install the public route answers 403 OUTBOX_STAFF_ONLY.
+ */
 import { z } from 'zod'
-import { errors } from '../../platform/errors.ts'
+import { AppError, errors } from '../../platform/errors.ts'
 import { requireStaff } from '../../platform/http/auth.ts'
+import { mailOutboxAccess } from '../../platform/settings.ts'
 import type { AccountsApp, AccountsRouteContext } from './context.ts'
 
 export function outboxRoutes(app: AccountsApp, ctx: AccountsRouteContext): void {
-  const { deps, demoOutbox } = ctx
-  // --- Mail outbox: staff always; anyone on a demo install without SMTP. ---
+  const { deps, config } = ctx
   const outboxSchema = z.object({
     messages: z.array(
       z.object({ id: z.uuid(), to: z.string(), subject: z.string(), text: z.string(), sentAt: z.string() }),
@@ -43,13 +48,21 @@ export function outboxRoutes(app: AccountsApp, ctx: AccountsRouteContext): void 
     {
       schema: {
         tags: ['mail'],
-        summary: 'Demo installs only (SEED_DEMO and no SMTP_URL): the mail outbox',
+        summary: 'Demo installs only (database created by the demo seed, no SMTP_URL): the mail outbox',
         querystring: z.object({ to: z.string().max(254).optional() }),
         response: { 200: outboxSchema },
       },
     },
     async (request) => {
-      if (!demoOutbox) throw errors.notFound('The demo outbox')
+      const access = await mailOutboxAccess(deps.db, config)
+      if (access === 'none') throw errors.notFound('The mail outbox (mail goes out through SMTP_URL)')
+      if (access === 'staff') {
+        throw new AppError(
+          'OUTBOX_STAFF_ONLY',
+          403,
+          'This is not a demo install, so its mail outbox is not public. Staff with the mail.outbox.read permission read it at /staff/outbox.',
+        )
+      }
       return outbox(request.query.to)
     },
   )

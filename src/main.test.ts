@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest'
+import { DEMO_STAFF_TOTP_SECRET } from './demo/seed.ts'
+import { startupNotices } from './main.ts'
+
+describe('start-up output', () => {
+  it('prints the demo logins, the staff TOTP secret and that mail is public on a demo install', () => {
+    const { info, warnings } = startupNotices({ SEED_DEMO: true }, 'public', 'http://localhost:8080')
+    const text = info.join('\n')
+    expect(text).toContain('every email is public at http://localhost:8080/outbox')
+    expect(text).toContain('security.admin@staff.bulwark')
+    expect(text).toContain(DEMO_STAFF_TOTP_SECRET)
+    expect(text).toContain('npx bulwark demo totp')
+    expect(warnings).toEqual([])
+  })
+
+  it('warns that mail stays in the staff-only outbox when SMTP_URL is not set on a real install', () => {
+    const { info, warnings } = startupNotices({ SEED_DEMO: false }, 'staff', 'http://localhost:8080')
+    expect(info).toEqual([])
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/^WARNING: SMTP_URL is not set.*staff-only outbox/)
+  })
+
+  it('says why SEED_DEMO did not make a database that holds real accounts a demo', () => {
+    const { info, warnings } = startupNotices({ SEED_DEMO: true }, 'staff', 'http://localhost:8080')
+    expect(info.join('\n')).not.toContain('Demo logins')
+    expect(warnings[1]).toContain('not created by the demo seed')
+  })
+
+  it('prints neither logins nor warnings when mail goes out through SMTP', () => {
+    expect(startupNotices({ SEED_DEMO: false }, 'none', 'http://localhost:8080')).toEqual({
+      info: [],
+      warnings: [],
+    })
+  })
+})
