@@ -63,7 +63,11 @@ describe('account protection in the browser', () => {
     await page.goto(`${server.url}/signup`)
     await page.getByLabel('Email').fill(email)
     await page.getByLabel('Name').fill('Eve Tester')
+    // The meter shows the server's policy verdict: a reported weak password is refused, ours accepted.
+    await page.getByLabel('Password').fill('correct horse battery staple')
+    await page.getByText(/^Refused — This password appears in lists of breached/).waitFor()
     await page.getByLabel('Password').fill(password)
+    await page.getByText(/: accepted$/).waitFor()
     await page.getByRole('button', { name: 'Create account' }).click()
     await page.getByRole('heading', { name: 'Check your email' }).waitFor()
     const confirmation = await readMail(page, /Confirm your email/)
