@@ -57,7 +57,7 @@ describe('bulwark guard with a 1,000,000-entry blocklist', () => {
   }
 
   it('counts every entry in `guard lists`', async () => {
-    const r = await cli(['guard', 'lists', '--blocklist', files.plain])
+    const r = await cli(['guard', 'lists', '--no-defaults', '--blocklist', files.plain])
     expect(r.err).toBe('')
     expect(r.code).toBe(0)
     expect(JSON.parse(r.out)).toMatchObject({ domains: { blocklist: N } })

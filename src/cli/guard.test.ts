@@ -112,7 +112,17 @@ describe('bulwark guard (JSON Lines)', () => {
     writeFileSync(allow, 'partner.example\n')
     let out = ''
     const code = await runCli(
-      ['guard', 'lists', '--blocklist', block, '--allowlist', allow, '--link-shortener', 'evil.xyz'],
+      [
+        'guard',
+        'lists',
+        '--no-defaults',
+        '--blocklist',
+        block,
+        '--allowlist',
+        allow,
+        '--link-shortener',
+        'evil.xyz',
+      ],
       {
         stdout: (t) => (out += t),
         stderr: () => {},

@@ -19,11 +19,16 @@ import {
   listsReport,
 } from '../guard/answers.ts'
 import { createDomainGuard } from '../guard/domain/guard.ts'
+import { feedsDir } from '../guard/node/configured.ts'
+import { loadDefaultLists } from '../guard/node/defaults.ts'
 import { loadAddressLists, loadDomainLists, loadTokenLists } from '../guard/node/load.ts'
+import { parseFeeds, updateFeeds } from '../guard/node/update.ts'
 import { addressInputSchema, tokenInputSchema, transferInputSchema, txInputSchema } from '../guard/schema.ts'
+import { mergeLists } from '../guard/service.ts'
 import { fetchCode } from '../guard/token/bytecode.ts'
 import { createTokenGuard } from '../guard/token/counterfeit.ts'
 import type { TxInput } from '../guard/tx/analyze.ts'
+import { loadConfig } from '../platform/config.ts'
 import { printJson } from './output.ts'
 import type { CliGroup, CliIo, CliVerb } from './types.ts'
 import { UsageError } from './types.ts'
@@ -130,34 +135,55 @@ async function loading<T>(what: string, f: () => Promise<T>): Promise<T> {
 }
 
 const domainListOptions = {
+  'no-defaults': { type: 'boolean' },
   blocklist: { type: 'string', multiple: true },
   allowlist: { type: 'string', multiple: true },
   brands: { type: 'string', multiple: true },
   'link-shortener': { type: 'string', multiple: true },
 } as const
 
-const loadDomainGuard = async (values: {
+/** The shipped lists (MetaMask config, Uniswap token list, OFAC), unless `--no-defaults`. */
+const defaults = (values: { 'no-defaults'?: boolean }) => (values['no-defaults'] ? null : loadDefaultLists())
+
+const loadDomainOptions = async (values: {
+  'no-defaults'?: boolean
   blocklist?: string[]
   allowlist?: string[]
   brands?: string[]
   'link-shortener'?: string[]
-}) =>
-  createDomainGuard(
-    await loading('domain lists', () =>
-      loadDomainLists({
-        blocklists: values.blocklist ?? [],
-        allowlists: values.allowlist ?? [],
-        brands: values.brands ?? [],
-        linkShorteners: values['link-shortener'] ?? [],
-      }),
-    ),
+  popular?: string[]
+}) => {
+  const configured = await loading('domain lists', () =>
+    loadDomainLists({
+      blocklists: values.blocklist ?? [],
+      allowlists: values.allowlist ?? [],
+      brands: values.brands ?? [],
+      linkShorteners: values['link-shortener'] ?? [],
+      popular: values.popular ?? [],
+    }),
   )
+  const d = defaults(values)
+  return d ? (mergeLists({ domains: d.domains }, { domains: configured }).domains ?? configured) : configured
+}
 
-const loadTokenGuard = async (files: string[] | undefined) =>
-  createTokenGuard(await loading('token lists', () => loadTokenLists(files ?? [])))
+const loadDomainGuard = async (values: Parameters<typeof loadDomainOptions>[0]) =>
+  createDomainGuard(await loadDomainOptions(values))
 
-const loadScreener = async (files: string[] | undefined, kind: ListKind) =>
-  createAddressScreener(await loading('address lists', () => loadAddressLists(files ?? [], kind)))
+const loadTokenGuard = async (files: string[] | undefined, values: { 'no-defaults'?: boolean }) => {
+  const loaded = await loading('token lists', () => loadTokenLists(files ?? []))
+  return createTokenGuard([...(defaults(values)?.tokens ?? []), ...loaded])
+}
+
+const loadScreener = async (
+  files: string[] | undefined,
+  kind: ListKind,
+  values: { 'no-defaults'?: boolean },
+) => {
+  const loaded = await loading('address lists', () => loadAddressLists(files ?? [], kind))
+  return createAddressScreener([...(defaults(values)?.addresses ?? []), ...loaded])
+}
+
+const noDefaults = { 'no-defaults': { type: 'boolean' } } as const
 
 const inOut = { in: { type: 'string' }, out: { type: 'string' } } as const
 
@@ -186,8 +212,9 @@ function jsonLinesVerb<const O extends ParseArgsOptionsConfig>(def: {
 
 const domains = jsonLinesVerb({
   summary: 'Check domains or URLs (one per line; plain text or a JSON string)',
-  usage: '[--blocklist F]… [--allowlist F]… [--brands F]… [--link-shortener D]… [--in F] [--out F]',
-  options: domainListOptions,
+  usage:
+    '[--no-defaults] [--blocklist F]… [--allowlist F]… [--brands F]… [--link-shortener D]… [--popular F]… [--in F] [--out F]',
+  options: { ...domainListOptions, popular: { type: 'string', multiple: true } },
   async prepare(values) {
     const guard = await loadDomainGuard(values)
     return (line) => orThrow(answerDomain(guard, textOrJsonField(line, ['input', 'domain', 'url'])))
@@ -198,7 +225,7 @@ const lists = defineVerb({
   summary:
     'Load lists as the server would and report their sizes and the blocklist entries to review (official domains, whole link shorteners, allowlisted)',
   usage:
-    '[--blocklist F]… [--allowlist F]… [--brands F]… [--link-shortener D]… [--token-list F]… [--list F]…',
+    '[--no-defaults] [--blocklist F]… [--allowlist F]… [--brands F]… [--link-shortener D]… [--token-list F]… [--list F]…',
   options: {
     ...domainListOptions,
     'token-list': { type: 'string', multiple: true },
@@ -209,12 +236,60 @@ const lists = defineVerb({
       io,
       listsReport({
         domains: await loadDomainGuard(values),
-        tokens: await loadTokenGuard(values['token-list']),
-        screener: await loadScreener(values.list, 'sanctions'),
+        tokens: await loadTokenGuard(values['token-list'], values),
+        screener: await loadScreener(values.list, 'sanctions', values),
         loadedAt: new Date(),
+        sources: [
+          ...(defaults(values)?.sources ?? []),
+          ...[...(values.blocklist ?? []), ...(values.allowlist ?? [])].map((f) =>
+            configuredSource(f, 'domains'),
+          ),
+          ...(values['token-list'] ?? []).map((f) => configuredSource(f, 'tokens')),
+          ...(values.list ?? []).map((f) => configuredSource(f, 'addresses')),
+        ],
       }),
     )
     return 0
+  },
+})
+
+const configuredSource = (file: string, kind: 'domains' | 'tokens' | 'addresses') => ({
+  name: file.replace(/^.*[\\/]/, ''),
+  kind,
+  source: file,
+  licence: "the list's own",
+  date: 'now',
+  entries: null,
+  shipped: false,
+})
+
+const update = defineVerb({
+  summary:
+    'Download the public feeds named by GUARD_FEEDS (or --feed), validate them and keep the last good copy; a feed that shrank by more than half is held for review',
+  usage: '[--feed name=kind:URL]… [--dir D] [--accept-shrink] [--json]',
+  options: {
+    feed: { type: 'string', multiple: true },
+    dir: { type: 'string' },
+    'accept-shrink': { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+  async run({ values }, io) {
+    const config = loadConfig(values.feed ? { ...io.env, GUARD_FEEDS: values.feed.join(',') } : io.env)
+    const feeds = parseFeeds(config.GUARD_FEEDS)
+    if (feeds.length === 0)
+      throw new UsageError('No feeds to update: set GUARD_FEEDS or pass --feed name=kind:https://…')
+    const dir = values.dir ?? feedsDir(config)
+    const results = await updateFeeds({
+      feeds,
+      dir,
+      now: () => new Date(),
+      acceptShrink: values['accept-shrink'] ?? false,
+    })
+    if (values.json) printJson(io, { dir, results })
+    else
+      for (const r of results)
+        io.stdout(`${r.name} (${r.kind}): ${r.status}, ${r.entries} entries in force — ${r.message}\n`)
+    return results.every((r) => r.status === 'updated' || r.status === 'unchanged') ? 0 : 1
   },
 })
 
@@ -228,10 +303,10 @@ const addresses = jsonLinesVerb({
 const transfers = jsonLinesVerb({
   summary:
     'Classify transfers as address poisoning ({"chainId","token","symbol","from","to","value","known":[…]})',
-  usage: '[--token-list F]… [--in F] [--out F]',
-  options: { 'token-list': { type: 'string', multiple: true } },
+  usage: '[--no-defaults] [--token-list F]… [--in F] [--out F]',
+  options: { ...noDefaults, 'token-list': { type: 'string', multiple: true } },
   async prepare(values) {
-    const tokens = await loadTokenGuard(values['token-list'])
+    const tokens = await loadTokenGuard(values['token-list'], values)
     return (line) => {
       const t = parseLine(line, transferInputSchema)
       // The line echoes the transfer (without the known list) ahead of its verdict.
@@ -242,10 +317,10 @@ const transfers = jsonLinesVerb({
 
 const tokensVerb = jsonLinesVerb({
   summary: 'Detect counterfeit tokens against token lists ({"chainId","address","symbol","name"})',
-  usage: '[--token-list F]… [--in F] [--out F]',
-  options: { 'token-list': { type: 'string', multiple: true } },
+  usage: '[--no-defaults] [--token-list F]… [--in F] [--out F]',
+  options: { ...noDefaults, 'token-list': { type: 'string', multiple: true } },
   async prepare(values) {
-    const tokens = await loadTokenGuard(values['token-list'])
+    const tokens = await loadTokenGuard(values['token-list'], values)
     return (line) => answerToken(parseLine(line, tokenInputSchema), tokens)
   },
 })
@@ -253,16 +328,17 @@ const tokensVerb = jsonLinesVerb({
 const tx = jsonLinesVerb({
   summary:
     'Explain and flag transactions or signature requests ({"chainId","from","to","data","value"} or {"typedData"})',
-  usage: '[--token-list F]… [--list F]… [--rpc URL] [--in F] [--out F]',
+  usage: '[--no-defaults] [--token-list F]… [--list F]… [--rpc URL] [--in F] [--out F]',
   options: {
+    ...noDefaults,
     'token-list': { type: 'string', multiple: true },
     list: { type: 'string', multiple: true },
     rpc: { type: 'string' },
   },
   async prepare(values) {
     const rpc = values.rpc
-    const tokens = await loadTokenGuard(values['token-list'])
-    const screener = await loadScreener(values.list, 'drainer')
+    const tokens = await loadTokenGuard(values['token-list'], values)
+    const screener = await loadScreener(values.list, 'drainer', values)
     const getCode = rpc ? (address: string) => fetchCode(rpc, address) : undefined
     return (line) => answerTx(parseLine(line, txInputSchema) as TxInput, { tokens, screener }, getCode)
   },
@@ -270,15 +346,15 @@ const tx = jsonLinesVerb({
 
 const sanctions = jsonLinesVerb({
   summary: 'Screen addresses (one per line) against sanctions and other address lists',
-  usage: '[--list F]… [--in F] [--out F]',
-  options: { list: { type: 'string', multiple: true } },
+  usage: '[--no-defaults] [--list F]… [--in F] [--out F]',
+  options: { ...noDefaults, list: { type: 'string', multiple: true } },
   async prepare(values) {
-    const screener = await loadScreener(values.list, 'sanctions')
+    const screener = await loadScreener(values.list, 'sanctions', values)
     return (line) => orThrow(answerSanctions(screener, textOrJsonField(line, ['address'])))
   },
 })
 
 export const guardCommands: CliGroup = {
   summary: 'Wallet guard: domains, lookalike addresses, poisoning, tokens, transactions, sanctions',
-  verbs: { domains, addresses, transfers, tokens: tokensVerb, tx, sanctions, lists },
+  verbs: { domains, addresses, transfers, tokens: tokensVerb, tx, sanctions, lists, update },
 }

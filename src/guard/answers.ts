@@ -146,5 +146,6 @@ export function listsReport(engines: GuardEngines): z.infer<typeof listsReportSc
     },
     tokens: engines.tokens.size(),
     addresses: engines.screener.size(),
+    sources: engines.sources,
   }
 }

@@ -20,6 +20,7 @@ beforeAll(async () => {
     GUARD_TOKEN_LISTS: join(fixtures, 'tokens.tokenlist.json'),
     GUARD_ADDRESS_LISTS: join(fixtures, 'sanctioned_addresses_ETH.txt'),
     GUARD_RATE_LIMIT_MAX: '40',
+    GUARD_DEFAULT_LISTS: 'false',
   })
   // Lists load in the background; wait until the configured blocklist is in force.
   for (let i = 0; i < 100; i++) {

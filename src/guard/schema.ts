@@ -128,4 +128,17 @@ export const listsReportSchema = z.object({
   }),
   tokens: z.number().int().describe('canonical tokens loaded'),
   addresses: z.number().int().describe('listed addresses loaded (sanctions, drainers, others)'),
+  sources: z
+    .array(
+      z.object({
+        name: z.string(),
+        kind: z.enum(['domains', 'tokens', 'addresses']),
+        source: z.string(),
+        licence: z.string(),
+        date: z.string(),
+        entries: z.number().int().nullable(),
+        shipped: z.boolean(),
+      }),
+    )
+    .describe('where each loaded list came from: shipped defaults, downloaded feeds, configured files'),
 })

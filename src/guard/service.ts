@@ -6,10 +6,26 @@ import { type AddressListSource, type AddressScreener, createAddressScreener } f
 import { createDomainGuard, type DomainGuard, type DomainGuardOptions } from './domain/guard.ts'
 import { createTokenGuard, type TokenGuard, type TokenInfo } from './token/counterfeit.ts'
 
+/** Where a loaded list came from, shown by `bulwark guard lists` and on the guard page. */
+export type ListSourceInfo = {
+  name: string
+  kind: 'domains' | 'tokens' | 'addresses'
+  /** Package, file or URL it was read from. */
+  source: string
+  licence: string
+  /** When the data was published or fetched (YYYY-MM-DD), or the package version. */
+  date: string
+  /** Entries read; null for an operator's list (counted in the totals only). */
+  entries: number | null
+  /** True for the lists Bulwark ships (GUARD_DEFAULT_LISTS). */
+  shipped: boolean
+}
+
 export type GuardLists = {
   domains?: DomainGuardOptions
   tokens?: TokenInfo[]
   addresses?: AddressListSource[]
+  sources?: ListSourceInfo[]
 }
 
 export type GuardEngines = {
@@ -17,12 +33,45 @@ export type GuardEngines = {
   tokens: TokenGuard
   screener: AddressScreener
   loadedAt: Date | null
+  sources: ListSourceInfo[]
 }
 
 export type GuardService = {
   engines(): GuardEngines
   /** Rebuilds the engines from new lists (all at once, so they never disagree). */
   replace(lists: GuardLists, at: Date): void
+}
+
+/**
+ * Joins two sets of lists (the shipped defaults and the operator's): entries add up, operator
+ * brands and link shorteners win (they already include ours), the larger fuzzy tolerance is kept.
+ */
+export function mergeLists(a: GuardLists, b: GuardLists): GuardLists {
+  const da = a.domains ?? {}
+  const db = b.domains ?? {}
+  const cat = <T>(x: Iterable<T> | undefined, y: Iterable<T> | undefined): T[] => {
+    const out: T[] = []
+    for (const v of x ?? []) out.push(v)
+    for (const v of y ?? []) out.push(v)
+    return out
+  }
+  const domains: DomainGuardOptions = {
+    ...da,
+    ...db,
+    blocklist: cat(da.blocklist, db.blocklist),
+    allowlist: cat(da.allowlist, db.allowlist),
+  }
+  const fuzzy = cat(da.fuzzylist, db.fuzzylist)
+  if (fuzzy.length > 0) {
+    domains.fuzzylist = fuzzy
+    domains.fuzzyTolerance = Math.max(da.fuzzyTolerance ?? 0, db.fuzzyTolerance ?? 0)
+  }
+  return {
+    domains,
+    tokens: cat(a.tokens, b.tokens),
+    addresses: cat(a.addresses, b.addresses),
+    sources: cat(a.sources, b.sources),
+  }
 }
 
 /** Builds the service; with no lists it still runs every heuristic (brands, lookalikes, decoding). */
@@ -32,6 +81,7 @@ export function createGuardService(lists: GuardLists = {}): GuardService {
     tokens: createTokenGuard(l.tokens ?? []),
     screener: createAddressScreener(l.addresses ?? []),
     loadedAt: at,
+    sources: l.sources ?? [],
   })
   let current = build(lists, null)
   return {

@@ -44,6 +44,8 @@ export type DomainGuardOptions = {
   heuristics?: boolean
   /** Registrable domains of link shorteners (default `DEFAULT_LINK_SHORTENERS`). */
   linkShorteners?: Iterable<string>
+  /** Popular registrable domains (GUARD_POPULAR_DOMAINS, Tranco): a heuristic alone never blocks them. */
+  popular?: Iterable<string>
 }
 
 /**

@@ -82,7 +82,14 @@ export function parseBrandFile(source: string, text: string): Brand[] {
  * shorteners (domains, added to ours) into domain guard options.
  */
 export async function loadDomainLists(
-  sources: { blocklists?: string[]; allowlists?: string[]; brands?: string[]; linkShorteners?: string[] },
+  sources: {
+    blocklists?: string[]
+    allowlists?: string[]
+    brands?: string[]
+    linkShorteners?: string[]
+    /** Tranco-format CSVs (`rank,domain`, header optional) of popular domains. */
+    popular?: string[]
+  },
   fetchFn: typeof fetch = fetch,
 ): Promise<DomainGuardOptions & { rejected: number }> {
   const block: string[] = []
@@ -112,6 +119,11 @@ export async function loadDomainLists(
   if (fuzzy.length > 0) {
     out.fuzzylist = fuzzy
     out.fuzzyTolerance = tolerance
+  }
+  if (sources.popular && sources.popular.length > 0) {
+    const popular: string[] = []
+    for (const src of sources.popular) appendAll(popular, parsePopularList(await loadText(src, fetchFn)))
+    out.popular = popular
   }
   if (sources.linkShorteners && sources.linkShorteners.length > 0) {
     const { DEFAULT_LINK_SHORTENERS } = await import('../domain/brands.ts')
@@ -159,6 +171,20 @@ export async function loadTokenLists(sources: string[], fetchFn: typeof fetch = 
     if (text.trimStart().startsWith('{') || text.trimStart().startsWith('['))
       appendAll(out, parseTokenList(text))
     else appendAll(out, parseTokenCsv(text))
+  }
+  return out
+}
+
+/**
+ * Registrable domains of a Tranco-format list (`rank,domain` per line, header optional; a plain
+ * list of domains works too). Public suffixes are dropped: a popular *suffix* protects no one.
+ */
+export function parsePopularList(text: string): string[] {
+  const out: string[] = []
+  for (const line of text.split(/\r?\n/)) {
+    const cell = line.includes(',') ? line.slice(line.indexOf(',') + 1).split(',')[0] : line
+    const n = normalizeHost((cell ?? '').trim())
+    if (n?.registrable) out.push(n.registrable)
   }
   return out
 }
