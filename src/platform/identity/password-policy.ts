@@ -8,7 +8,8 @@
  *   separators, with leading/trailing digits and symbols stripped, and as a repeated unit;
  * - is a well-known example password (the xkcd "correct horse battery staple" and friends);
  * - contains the email address or its local part;
- * - scores below 3 on zxcvbn with the email and display name as user inputs;
+ * - scores below 3 on zxcvbn with the email and display name as user inputs (the score is kept
+ *   for the Security center's checklist);
  * - optionally, appears in a Pwned-Passwords-style range API (`PASSWORD_BREACH_API`): only the first
  *   5 hex digits of its SHA-1 leave the server, the suffix is matched here. A timeout or error never
  *   blocks: the local checks above already ran, and an outage of a third party must not stop
@@ -80,15 +81,6 @@ function userInputs({ email, displayName }: Pick<PasswordContext, 'email' | 'dis
     words.push(name, name.replace(/\s+/gu, ''), ...name.split(/\s+/))
   }
   return [...new Set(words.filter((w) => w.length >= 3))]
-}
-
-/**
- * Password strength 0-4 by zxcvbn-ts (common and English dictionaries), the same estimator the
- * policy uses; stored once when a password is set, for the Security center.
- * @example passwordScore('violet tram kayak 41', ['ana@example.com']) // 4
- */
-export function passwordScore(password: string, inputs: string[] = []): number {
-  return zxcvbn().check(password.slice(0, PASSWORD_MAX), inputs).score
 }
 
 // --- the breached list ----------------------------------------------------------------------------
