@@ -3,6 +3,7 @@
  */
 import { accountsCommands } from './accounts.ts'
 import { auditCommands } from './audit.ts'
+import { custodyCommands } from './custody.ts'
 import { dbCommands } from './db.ts'
 import { demoCommands } from './demo.ts'
 import { guardCommands } from './guard.ts'
@@ -23,5 +24,6 @@ export const commands: Record<string, CliGroup> = {
   guard: guardCommands,
   por: porCommands,
   p2p: p2pCommands,
+  custody: custodyCommands,
   demo: demoCommands,
 }
