@@ -73,6 +73,24 @@ describe('the outflow gate', () => {
     ])
   })
 
+  it("checks a passive seller's account but does not score a buyer's action as the seller's", async () => {
+    const [seller, buyer] = [await customer(), await customer()]
+    const risk = riskSaying('block')
+    const gate = createOutflowGate({ db: database.db, clock, risk })
+    const verdict = await gate({
+      ...release(seller, buyer),
+      kind: 'p2p_sell_order',
+      initiator: 'counterparty',
+    })
+    expect(verdict.decision).toBe('allow')
+    expect(risk.seen).toEqual([])
+    await startWithdrawalLock(database.db, seller, 'email_changed', clock.now())
+    const locked = await refusal(
+      gate({ ...release(seller, buyer), kind: 'p2p_sell_order', initiator: 'counterparty' }),
+    )
+    expect(locked.code).toBe('WITHDRAWAL_LOCKED')
+  })
+
   it('refuses a frozen account and a locked one, naming when the lock ends', async () => {
     const frozen = await customer()
     await database.db.updateTable('users').set({ status: 'frozen' }).where('id', '=', frozen).execute()

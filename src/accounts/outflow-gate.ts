@@ -40,6 +40,12 @@ export type OutflowRequest = {
   destination?: { network: string; address: string }
   /** Another customer who receives the value (P2P, internal transfers). */
   counterparty?: string
+  /**
+   * Who set the outflow in motion: the account's owner (a withdrawal, a release, taking an ad), or a
+   * counterparty (a buyer taking the owner's standing sell ad). The risk engine scores the owner's own
+   * actions only; the account checks apply either way.
+   */
+  initiator?: 'owner' | 'counterparty'
   /** The request's network facts, for the risk engine. */
   ip?: string
   device?: string
@@ -164,7 +170,7 @@ export function createOutflowGate(deps: OutflowGateDeps): OutflowGate {
     steps.push({ step: 'account', verdict: 'pass' }, { step: 'lock', verdict: 'pass' })
     steps.push({ step: 'destination', verdict: request.destination ? 'pass' : 'not_applicable' })
 
-    const event = riskEvent(request, at)
+    const event = request.initiator === 'counterparty' ? null : riskEvent(request, at)
     if (!deps.risk || !event) {
       steps.push({ step: 'risk', verdict: 'not_applicable' })
       return { decision: 'allow', reasons: [], steps }

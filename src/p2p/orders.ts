@@ -321,6 +321,7 @@ export function createOrders(deps: P2pDeps) {
               amount,
               ref: `p2p:order:${takerId}:${input.idempotencyKey}`,
               counterparty: buyer,
+              initiator: seller === takerId ? 'owner' : 'counterparty',
             },
             tx,
           )

@@ -223,14 +223,21 @@ describe('P2P ads restricted by country or region, in the browser', () => {
       .filter({ hasText: 'dmitri@demo.bulwark: verified in Czechia' })
       .waitFor()
 
-    // Alice's demo order on Lukas's ad: she pays, waits 15 minutes, appeals.
+    // Alice orders 40 USDT on Lukas's ad (the demo's own order expired while the first test waited
+    // out Bruno's lock): she pays, waits 15 minutes, appeals.
     const alice = await signIn('alice@demo.bulwark')
-    const { orders } = await apiFromPage<{ orders: Array<{ id: string; status: string; role: string }> }>(
+    const { ads } = await apiFromPage<{ ads: Array<{ id: string; advertiser: { displayName: string } }> }>(
       alice,
       'GET',
-      '/api/p2p/orders',
+      '/api/p2p/ads?side=sell&asset=USDT&fiat=EUR',
     )
-    const order = orders.find((o) => o.status === 'pending_payment' && o.role === 'buyer')!
+    const lukasAd = ads.find((a) => a.advertiser.displayName.startsWith('Lukas'))!
+    const { order } = await apiFromPage<{ order: { id: string } }>(
+      alice,
+      'POST',
+      `/api/p2p/ads/${lukasAd.id}/orders`,
+      { amount: '40' },
+    )
     await alice.goto(`${server.url}/p2p/orders/${order.id}`)
     await alice.getByRole('button', { name: 'I have paid' }).click()
     await alice.getByText('Paid, waiting for release').waitFor()
