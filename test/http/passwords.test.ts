@@ -104,6 +104,19 @@ describe('the password check endpoint', () => {
     expect(check.json()).toMatchObject({ ok: false, problem: 'guessable' })
   })
 
+  it('uses the signed-in person’s own email and name, whatever the body says', async () => {
+    const check = (headers: Record<string, string>) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/auth/password-check',
+        headers,
+        payload: { password: 'Zanzibarquill2024!', email: 'someone@example.org', displayName: 'Someone' },
+      })
+    expect((await check({})).json()).toMatchObject({ ok: true })
+    const { session } = await t.createCustomer('zanzibarquill')
+    expect((await check(session.headers)).json()).toMatchObject({ ok: false, problem: 'guessable' })
+  })
+
   it('is rate limited', async () => {
     const limited = await createTestApp({ PASSWORD_CHECK_RATE_LIMIT_MAX: '2' })
     try {
