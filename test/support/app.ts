@@ -65,6 +65,14 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     return totpCodeAt(totp.secret, new Date(step * 30_000))
   }
 
+  /**
+   * Tells signIn the TOTP secret a test enrolled for a customer through the routes, so that later
+   * sign-ins answer the second step with the next unused code (as for staff).
+   */
+  function rememberTotp(email: string, secret: string): void {
+    staffTotp.set(email, { secret, lastStep: Math.floor(clock.now().getTime() / 30_000) })
+  }
+
   function sessionOf(response: { cookies: unknown }): TestSession {
     const cookies = response.cookies as Array<{ name: string; value: string }>
     const cookie = cookies
@@ -154,6 +162,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     events: published,
     signIn,
     nextStaffCode,
+    rememberTotp,
     createStaff,
     createCustomer,
     async close() {
