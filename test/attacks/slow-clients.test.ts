@@ -11,7 +11,11 @@ const REQUEST_TIMEOUT_MS = 2000
 let t: TestApp
 let port: number
 beforeAll(async () => {
-  t = await createTestApp({ HTTP_REQUEST_TIMEOUT_SECONDS: '2', HTTP_HEADERS_TIMEOUT_SECONDS: '1' })
+  t = await createTestApp({
+    HTTP_REQUEST_TIMEOUT_SECONDS: '2',
+    HTTP_HEADERS_TIMEOUT_SECONDS: '1',
+    HTTP_KEEP_ALIVE_SECONDS: '1',
+  })
   await t.app.listen({ port: 0, host: '127.0.0.1' })
   port = (t.app.server.address() as net.AddressInfo).port
 })
@@ -81,6 +85,26 @@ describe('slow clients', () => {
     } finally {
       clearInterval(timer)
       trickler.socket.destroy()
+    }
+  })
+
+  it('closes an idle keep-alive connection after HTTP_KEEP_ALIVE_SECONDS', { timeout: 30_000 }, async () => {
+    const started = Date.now()
+    let received = ''
+    const socket = net.connect({ port, host: '127.0.0.1' })
+    socket.setEncoding('utf8')
+    socket.on('data', (chunk: string) => {
+      received += chunk
+    })
+    const closedAfter = new Promise<number>((done) => socket.on('close', () => done(Date.now() - started)))
+    try {
+      socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n')
+      const after = await closedAfter
+      expect(received).toMatch(/^HTTP\/1\.1 200/)
+      expect(after).toBeGreaterThanOrEqual(900)
+      expect(after).toBeLessThan(3000)
+    } finally {
+      socket.destroy()
     }
   })
 })
