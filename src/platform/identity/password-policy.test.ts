@@ -103,7 +103,7 @@ describe('the breach range API (a fake server on 127.0.0.1)', () => {
   let server: Server
   let url = ''
   const seen: string[] = []
-  let mode: 'answer' | 'hang' | 'error' = 'answer'
+  let mode: 'answer' | 'hang' | 'error' | 'huge' = 'answer'
   const breachedPassword = 'violet tram kayak harbour'
   const sha1 = createHash('sha1').update(breachedPassword).digest('hex').toUpperCase()
 
@@ -111,6 +111,10 @@ describe('the breach range API (a fake server on 127.0.0.1)', () => {
     server = createServer((request, response) => {
       seen.push(request.url ?? '')
       if (mode === 'hang') return
+      if (mode === 'huge') {
+        response.writeHead(200).end(`${sha1.slice(5)}:1\r\n${'0'.repeat(2_000_000)}`)
+        return
+      }
       if (mode === 'error') {
         response.writeHead(503).end()
         return
@@ -149,13 +153,15 @@ describe('the breach range API (a fake server on 127.0.0.1)', () => {
     })
   })
 
-  it('never blocks when the API times out or fails: the local verdict stands', async () => {
+  it('never blocks when the API times out, fails or sends an oversized answer: the local verdict stands', async () => {
     const policy = createPasswordPolicy({ breachApi: url, breachTimeoutMs: 100 })
     mode = 'hang'
     const started = Date.now()
     expect(await policy.check(breachedPassword, ana)).toMatchObject({ ok: true, breachCheck: 'unavailable' })
     expect(Date.now() - started).toBeLessThan(1000)
     mode = 'error'
+    expect(await policy.check(breachedPassword, ana)).toMatchObject({ ok: true, breachCheck: 'unavailable' })
+    mode = 'huge'
     expect(await policy.check(breachedPassword, ana)).toMatchObject({ ok: true, breachCheck: 'unavailable' })
     expect(await policy.check('password password password', ana)).toMatchObject({
       ok: false,

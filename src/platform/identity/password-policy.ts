@@ -192,6 +192,8 @@ function isOnList(lower: string): boolean {
 
 // --- the range API --------------------------------------------------------------------------------
 
+const MAX_RANGE_BYTES = 1_000_000
+
 export type BreachRangeCheckParameters = {
   /** The range endpoint; the 5-hex-digit prefix is appended (`https://api.pwnedpasswords.com/range/`). */
   url: string
@@ -218,7 +220,10 @@ export async function breachRangeCheck(
       redirect: 'error',
     })
     if (!response.ok) return 'unavailable'
+    // A real answer is about 40 KB (a thousand padded lines); anything far larger is not one.
+    if (Number(response.headers.get('content-length') ?? 0) > MAX_RANGE_BYTES) return 'unavailable'
     const body = await response.text()
+    if (body.length > MAX_RANGE_BYTES) return 'unavailable'
     for (const line of body.split('\n')) {
       const [candidate, count] = line.trim().split(':')
       if (candidate?.toUpperCase() === suffix && Number(count) > 0) return 'found'
