@@ -46,7 +46,7 @@ export type DepositsDeps = {
   /** Confirmations required per asset (see parseConfirmations). */
   confirmations: Record<string, number>
   events?: Pick<EventBus, 'publish'>
-  /** Called after a flagged deposit was put on hold (e.g. open a risk case). */
+  /** Called after a flagged deposit was put on hold and its `custody_deposit_held` event published. */
   onHeld?: (deposit: DepositRow) => Promise<void>
 }
 
@@ -194,7 +194,18 @@ export function createDeposits(deps: DepositsDeps) {
       ...(settled.sender ? { from: settled.sender } : {}),
       txHash: settled.txid,
     })
-    if (held) await deps.onHeld?.(settled)
+    if (held) {
+      deps.events?.publish({
+        type: 'custody_deposit_held',
+        at: clock.now().toISOString(),
+        account: settled.user_id,
+        deposit: settled.id,
+        asset: settled.asset,
+        amount: settled.amount,
+        reasons: screening?.reasons ?? [],
+      })
+      await deps.onHeld?.(settled)
+    }
     return settled
   }
 

@@ -39,18 +39,9 @@ export async function custodyRoutes(base: FastifyInstance, deps: CustodyRouteDep
     screen,
     events: deps.events,
     // TODO(risk): open a risk case for a held deposit once cases can be opened by the system
-    // (risk_cases.created_by must name a staff member today). Until then: an event, a log line
-    // and the audit entry written with the hold.
+    // (risk_cases.created_by must name a staff member today). Until then the hold is in the audit
+    // log, in the `custody_deposit_held` event, and in the server log.
     onHeld: async (d: DepositRow) => {
-      deps.events.publish({
-        type: 'custody_deposit_held',
-        at: deps.clock.now().toISOString(),
-        account: d.user_id,
-        deposit: d.id,
-        asset: d.asset,
-        amount: d.amount,
-        reasons: d.screening?.reasons ?? [],
-      })
       base.log.warn({ deposit: d.id, asset: d.asset }, 'deposit held after screening')
     },
   })

@@ -256,5 +256,8 @@ describe('EVM deposit watcher', () => {
       screening: { flagged: true, reasons: ['SANCTIONED: on the test sanctions list'] },
     })
     expect(heldReported.map((d) => d.id)).toEqual([held!.id])
+    expect(published).toContainEqual(
+      expect.objectContaining({ type: 'custody_deposit_held', account: erin.id, deposit: held!.id }),
+    )
   })
 })
