@@ -71,7 +71,11 @@ export function PasswordPage() {
         }
       >
         <CurrentPasswordField value={currentPassword} onChange={setCurrent} />
-        <NewPasswordField value={newPassword} onChange={setNew} />
+        <NewPasswordField
+          value={newPassword}
+          onChange={setNew}
+          hasSecondFactor={Boolean(overview?.twoFactor.totp || (overview?.twoFactor.passkeys ?? 0) > 0)}
+        />
         {overview?.twoFactor.totp ? f.field : null}
         <p>Changing your password signs you out everywhere else and locks withdrawals for 24 hours.</p>
       </ActionForm>

@@ -47,12 +47,13 @@ export function CurrentPasswordField({ label = 'Current password', ...input }: P
 export function NewPasswordField({
   label = 'New password',
   inputs = [],
+  hasSecondFactor = false,
   ...input
-}: PasswordFieldProps & { inputs?: string[] }) {
+}: PasswordFieldProps & { inputs?: string[]; hasSecondFactor?: boolean }) {
   return (
     <>
       <Field label={label} type="password" autoComplete="new-password" required {...input} />
-      <PasswordMeter password={input.value} inputs={inputs} />
+      <PasswordMeter password={input.value} inputs={inputs} hasSecondFactor={hasSecondFactor} />
     </>
   )
 }
@@ -72,7 +73,16 @@ const labels = ['Very weak', 'Weak', 'Fair', 'Strong', 'Very strong']
  * and staff invitations apply (breached lists, zxcvbn, email and name), asked after a pause in
  * typing. `inputs` are the email and name being entered, when not signed in yet.
  */
-export function PasswordMeter({ password, inputs = [] }: { password: string; inputs?: string[] }) {
+export function PasswordMeter({
+  password,
+  inputs = [],
+  hasSecondFactor = false,
+}: {
+  password: string
+  inputs?: string[]
+  /** The account has TOTP or a passkey, so 12 characters are enough. */
+  hasSecondFactor?: boolean
+}) {
   const [verdict, setVerdict] = useState<PasswordVerdict | null>(null)
   const [email = '', displayName = ''] = inputs
   useEffect(() => {
@@ -84,6 +94,7 @@ export function PasswordMeter({ password, inputs = [] }: { password: string; inp
     const timer = setTimeout(() => {
       post<PasswordVerdict>('/api/auth/password-check', {
         password,
+        hasSecondFactor,
         ...(email ? { email } : {}),
         ...(displayName ? { displayName } : {}),
       })
@@ -99,7 +110,7 @@ export function PasswordMeter({ password, inputs = [] }: { password: string; inp
       live = false
       clearTimeout(timer)
     }
-  }, [password, email, displayName])
+  }, [password, email, displayName, hasSecondFactor])
   if (!verdict) return null
   const hint = verdict.ok
     ? ''
