@@ -85,7 +85,8 @@ export async function createHttpServer({ config, sessions, logger }: CreateHttpS
     requestTimeout: config.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
     keepAliveTimeout: config.HTTP_KEEP_ALIVE_SECONDS * 1000,
     http: {
-      headersTimeout: Math.min(config.HTTP_HEADERS_TIMEOUT_SECONDS, config.HTTP_REQUEST_TIMEOUT_SECONDS) * 1000,
+      headersTimeout:
+        Math.min(config.HTTP_HEADERS_TIMEOUT_SECONDS, config.HTTP_REQUEST_TIMEOUT_SECONDS) * 1000,
       connectionsCheckingInterval: 1000,
     },
     trustProxy: config.TRUST_PROXY,
