@@ -117,7 +117,7 @@ export function PasswordMeter({
     : ` — ${verdict.message ?? ''}${verdict.suggestion ? ` ${verdict.suggestion}` : ''}`
   return (
     <div className="accounts-meter" data-score={verdict.score} data-ok={verdict.ok} aria-live="polite">
-      <meter min={0} max={4} value={verdict.score} low={2} high={3} optimum={4} />
+      <meter min={0} max={4} value={verdict.score} low={2} high={3} optimum={4} style={{ flexShrink: 0 }} />
       <span>{verdict.ok ? `${labels[verdict.score]}: accepted` : `Refused${hint}`}</span>
     </div>
   )
