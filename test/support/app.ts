@@ -14,6 +14,9 @@ import type { StaffRole } from '../../src/platform/rbac.ts'
 import type { RiskService } from '../../src/risk/service.ts'
 import { createTestDatabase } from './db.ts'
 
+/** Ed25519 seed for audit tree heads in tests only (never a real key). */
+export const TEST_AUDIT_SIGNING_KEY = '7e57'.repeat(16)
+
 export const TEST_PASSWORD = 'test-password-long-enough'
 
 export type TestSession = { cookie: string; csrf: string; headers: Record<string, string> }
@@ -30,6 +33,8 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     LOG_LEVEL: 'silent',
     RATE_LIMIT_MAX: '100000',
     AUTH_RATE_LIMIT_MAX: '100000',
+    // A fixed test-only audit signing key, so no test writes a generated one into ./data.
+    AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
     ...env,
   })
   const events = createEventBus()
