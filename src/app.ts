@@ -12,6 +12,7 @@ import {
 } from './accounts/index.ts'
 import { accountsRoutes } from './accounts/routes.ts'
 import { custodyRoutes } from './custody/routes.ts'
+import { withdrawalRoutes } from './custody/withdrawal-routes.ts'
 import { guardRoutes } from './guard/routes.ts'
 import { p2pRoutes } from './p2p/routes.ts'
 import { type Clock, systemClock } from './platform/clock.ts'
@@ -86,6 +87,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(p2pRoutes, { ...domain, p2pRisk: risk.engine })
   await app.register(guardRoutes, domain)
   await app.register(custodyRoutes, domain)
+  await app.register(withdrawalRoutes, domain)
 
   const riskLink = connectRiskToEventBus({ risk, events, log: app.log })
   app.addHook('onClose', async () => {

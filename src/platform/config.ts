@@ -117,6 +117,20 @@ export const configSchema = z.object({
     })
     .default('ETH=12,USDT=12,USDC=12,BTC=3'),
   CUSTODY_EVM_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(12),
+  /** Hot-wallet private key (64 hex digits) signing small withdrawals in-process; never stored in the database. */
+  CUSTODY_HOT_WALLET_KEY: z
+    .string()
+    .regex(/^(0x)?[0-9a-fA-F]{64}$/, { message: 'expected 64 hex digits (openssl rand -hex 32)' })
+    .optional(),
+  /** A file holding that key as 64 hex digits; used when CUSTODY_HOT_WALLET_KEY is unset. */
+  CUSTODY_HOT_WALLET_KEY_FILE: z.string().min(1).max(4096).optional(),
+  /** The cold wallet's address: offline-signed withdrawals must recover to it. */
+  CUSTODY_COLD_WALLET_ADDRESS: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, { message: 'expected an EVM address (0x + 40 hex digits)' })
+    .optional(),
+  /** How often the server signs, broadcasts and tracks approved withdrawals (needs CUSTODY_EVM_RPC_URL). */
+  CUSTODY_WITHDRAWAL_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   /** A Pwned-Passwords-style range endpoint (`https://api.pwnedpasswords.com/range/`); unset = local lists only. */
   PASSWORD_BREACH_API: z
     .url({ message: 'expected an absolute URL such as https://api.pwnedpasswords.com/range/' })

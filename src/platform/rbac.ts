@@ -60,6 +60,18 @@ export const permissionMatrix = {
   'risk.rules.manage': ['risk_analyst', 'security_admin'],
   /** See the exchange's own custody accounts: wallets, clearing, fees, insurance fund. */
   'custody.read': ['custody_approver', 'security_admin', 'auditor', 'compliance_officer'],
+  /** See the withdrawal approval and review queues (payload, risk reasons, the policy that applied). */
+  'custody.withdrawals.read': ['custody_approver', 'risk_analyst', 'compliance_officer', 'auditor', 'security_admin'],
+  /** Approve a withdrawal the policy sent for approval (bound to its payload hash; not one's own). */
+  'custody.withdrawals.approve': ['custody_approver'],
+  /** Reject a withdrawal waiting for approval or held for review (funds return to the customer). */
+  'custody.withdrawals.reject': ['custody_approver', 'risk_analyst'],
+  /** Propose a new withdrawal policy version. */
+  'custody.policy.manage': ['custody_approver', 'security_admin'],
+  /** Approve a proposed withdrawal policy (someone other than its proposer: four-eyes). */
+  'custody.policy.approve': ['security_admin', 'compliance_officer'],
+  /** Hold or lift an account's withdrawals from a risk case; release withdrawals held for review. */
+  'custody.holds.manage': ['risk_analyst', 'compliance_officer'],
 } as const satisfies Record<string, readonly StaffRole[]>
 
 export type Permission = keyof typeof permissionMatrix

@@ -38,6 +38,11 @@ const API_KEY_MATRIX: Record<string, 'read' | 'trade' | 'withdraw'> = {
   'POST /api/p2p/orders/{id}/cancel': 'trade',
   'POST /api/p2p/orders/{id}/appeal': 'trade',
   'POST /api/p2p/orders/{id}/release': 'withdraw',
+  'GET /api/custody/balances': 'read',
+  'GET /api/custody/movements': 'read',
+  'GET /api/custody/deposit-address': 'read',
+  'GET /api/custody/deposits': 'read',
+  'POST /api/custody/withdrawals': 'withdraw',
 }
 
 const REFUSALS = new Set(['API_KEY_NOT_ALLOWED', 'API_KEY_PERMISSION'])

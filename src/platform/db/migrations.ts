@@ -6,6 +6,7 @@
 import type { Migration } from 'kysely'
 import { migrations as accounts } from '../../accounts/migrations.ts'
 import { migrations as custody } from '../../custody/migrations.ts'
+import { migrations as custodyWithdrawals } from '../../custody/withdrawal-migrations.ts'
 import { migrations as p2p } from '../../p2p/migrations.ts'
 import { migrations as por } from '../../por/migrations.ts'
 import { migrations as risk } from '../../risk/migrations.ts'
@@ -19,5 +20,6 @@ export function allMigrations(): Record<string, Migration> {
     ...por,
     ...risk,
     ...custody,
+    ...custodyWithdrawals,
   }
 }

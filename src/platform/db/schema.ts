@@ -4,6 +4,7 @@
  */
 import type { AccountsTables } from '../../accounts/tables.ts'
 import type { CustodyTables } from '../../custody/tables.ts'
+import type { WithdrawalTables } from '../../custody/withdrawals-tables.ts'
 import type { P2pTables } from '../../p2p/tables.ts'
 import type { PorTables } from '../../por/tables.ts'
 import type { RiskTables } from '../../risk/tables.ts'
@@ -15,4 +16,5 @@ export interface Database
     P2pTables,
     PorTables,
     RiskTables,
-    CustodyTables {}
+    CustodyTables,
+    WithdrawalTables {}
