@@ -1,14 +1,56 @@
 /**
- * @module The shell: header with navigation for the signed-in person, then the page for the path.
+ * @module The shell: the demo banner, header with navigation for the signed-in person, then the
+ * page for the path. A staff member without a second factor is led to enrol one instead of a
+ * staff page (the server refuses staff routes with STAFF_SECOND_FACTOR_REQUIRED until then).
  */
-import { post } from './platform/api.ts'
+import { useEffect, useState } from 'react'
+import { get, post } from './platform/api.ts'
+import { DemoBanner } from './platform/meta.tsx'
 import { Link, matchPath, navigate, useLocation } from './platform/router.tsx'
-import { can, SessionProvider, useSession } from './platform/session.tsx'
+import { can, type Me, SessionProvider, useSession } from './platform/session.tsx'
 import { routes } from './routes.tsx'
+
+type SecurityOverview = { twoFactor: { totp: boolean; passkeys: number } }
+
+/** For staff: whether they have a second factor (null while unknown); rechecked as they move on. */
+function useStaffSecondFactor(me: Me | null, path: string): boolean | null {
+  const [has, setHas] = useState<boolean | null>(null)
+  const staffId = me?.user.kind === 'staff' ? me.user.id : null
+  // biome-ignore lint/correctness/useExhaustiveDependencies: path re-runs the check after each navigation until a factor is enrolled
+  useEffect(() => {
+    if (!staffId) return setHas(null)
+    if (has === true) return
+    get<SecurityOverview>('/api/accounts/security')
+      .then((o) => setHas(o.twoFactor.totp || o.twoFactor.passkeys > 0))
+      .catch(() => setHas(null))
+  }, [staffId, path, has])
+  return has
+}
+
+function EnrolSecondFactor() {
+  return (
+    <section className="page" data-testid="staff-second-factor">
+      <h1>Turn on two-factor authentication</h1>
+      <p>
+        Staff pages open only for staff members with a second factor, so that a stolen password alone cannot
+        reach customers' data or money. Set one up now:
+      </p>
+      <ul>
+        <li>
+          <Link to="/security/two-factor">Set up an authenticator app</Link> (TOTP)
+        </li>
+        <li>
+          <Link to="/security/passkeys">Add a passkey</Link>
+        </li>
+      </ul>
+    </section>
+  )
+}
 
 function Shell() {
   const path = useLocation()
   const { me, loading, setMe } = useSession()
+  const staffSecondFactor = useStaffSecondFactor(me, path)
   const visible = routes.filter(
     (r) =>
       r.nav &&
@@ -47,6 +89,8 @@ function Shell() {
           <p>Your role does not include this page.</p>
         </section>
       )
+    } else if (route.audience === 'staff' && staffSecondFactor === false) {
+      page = <EnrolSecondFactor />
     } else if (route.audience === 'customer' && me && me.user.kind !== 'customer') {
       page = (
         <section className="page">
@@ -64,6 +108,7 @@ function Shell() {
       <a className="skip" href="#main">
         Skip to content
       </a>
+      <DemoBanner />
       <header className="top">
         <Link to="/" className="brand">
           Bulwark

@@ -24,7 +24,8 @@ import { StaffPage } from './staff/StaffPage.tsx'
 export type AppRoute = {
   path: string
   render: (params: Record<string, string>) => ReactNode
-  audience: 'public' | 'customer' | 'staff'
+  /** `user`: anyone signed in, customer or staff (staff enrol their second factor there). */
+  audience: 'public' | 'customer' | 'staff' | 'user'
   permission?: string
   /** Shown in the navigation with this label. */
   nav?: string
@@ -67,8 +68,8 @@ export const routes: AppRoute[] = [
     render: () => <accountPages.EmailChangeConfirmPage />,
     audience: 'public',
   },
-  { path: '/security/two-factor', render: () => <security.TwoFactorPage />, audience: 'customer' },
-  { path: '/security/passkeys', render: () => <security.PasskeysPage />, audience: 'customer' },
+  { path: '/security/two-factor', render: () => <security.TwoFactorPage />, audience: 'user' },
+  { path: '/security/passkeys', render: () => <security.PasskeysPage />, audience: 'user' },
   { path: '/security/anti-phishing', render: () => <security.AntiPhishingPage />, audience: 'customer' },
   { path: '/security/devices', render: () => <security.DevicesPage />, audience: 'customer' },
   { path: '/security/whitelist', render: () => <security.WhitelistPage />, audience: 'customer' },

@@ -226,6 +226,13 @@ export function OutboxPage({ staff = false }: { staff?: boolean }) {
       title="Outbox"
       intro="Mail Bulwark sent while no SMTP server is configured (SMTP_URL). Newest first."
     >
+      {staff ? null : (
+        <p className="notice" role="note" data-testid="outbox-public-note">
+          This is a demo install: this outbox is public, so anyone can read every message below, including
+          sign-in and password-reset links. A real install sets SMTP_URL, and without it only staff can read
+          the outbox.
+        </p>
+      )}
       <label className="narrow">
         Recipient
         <input type="email" value={to} onChange={(e) => setTo(e.target.value)} placeholder="all recipients" />
