@@ -404,6 +404,16 @@ export function createAds(deps: Pick<P2pDeps, 'db' | 'clock' | 'ledger' | 'secon
           return wanted <= worth
         })
       }
+      // Best price first for the taker: the cheapest sell ads, the highest-paying buy ads.
+      const priceOf = (v: AdView) => (v.price === null ? null : parsePrice(v.price))
+      views.sort((a, b) => {
+        if (a.side !== b.side) return a.side === 'sell' ? -1 : 1
+        const pa = priceOf(a)
+        const pb = priceOf(b)
+        if (pa === null || pb === null) return Number(pa === null) - Number(pb === null)
+        if (pa === pb) return 0
+        return (a.side === 'sell' ? pa < pb : pa > pb) ? -1 : 1
+      })
       if (filters.localOnly) {
         views = views
           .filter((v) => v.eligibility.ok || v.eligibility.code === 'P2P_OWN_AD')

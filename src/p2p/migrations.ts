@@ -1,7 +1,8 @@
 /**
  * @module P2P migrations (range 0500-0599). Invariants live in the database: balances and the
  * ad's available amount can never go below zero (CHECK), an order's idempotency key is unique per
- * taker, and one customer has at most one identity record.
+ * taker, and one customer has at most one identity record. 0501: the seller's payment details per
+ * method and the order chat (a platform message has an `event` and no author, one per event).
  */
 import { type Kysely, type Migration, sql } from 'kysely'
 
@@ -129,6 +130,33 @@ export const migrations: Record<string, Migration> = {
         create index p2p_orders_buyer_idx on p2p_orders (buyer_id);
         create index p2p_orders_seller_idx on p2p_orders (seller_id);
         create index p2p_orders_due_idx on p2p_orders (expires_at) where status = 'pending_payment';
+      `.execute(db)
+    },
+  },
+  '0501_p2p_payment_details_chat': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table p2p_payment_details (
+          user_id uuid not null references users (id) on delete cascade,
+          method text not null,
+          holder text not null check (char_length(holder) between 1 and 100),
+          account text not null check (char_length(account) between 1 and 100),
+          note text not null default '' check (char_length(note) <= 300),
+          updated_at timestamptz not null,
+          primary key (user_id, method)
+        );
+
+        create table p2p_order_messages (
+          id bigserial primary key,
+          order_id uuid not null references p2p_orders (id),
+          author_id uuid references users (id),
+          event text,
+          body text not null check (char_length(body) between 1 and 1000),
+          at timestamptz not null,
+          check ((author_id is null) = (event is not null))
+        );
+        create index p2p_order_messages_order_idx on p2p_order_messages (order_id, id);
+        create unique index p2p_order_messages_event_key on p2p_order_messages (order_id, event);
       `.execute(db)
     },
   },

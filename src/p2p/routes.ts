@@ -9,6 +9,7 @@ import { createOutflowGate } from '../accounts/index.ts'
 import type { DomainDeps } from '../platform/deps.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
 import { paymentMethods } from './ads.ts'
+import { CHAT_MESSAGE_MAX, createConversation } from './conversation.ts'
 import { countries } from './countries.ts'
 import type { RiskCheck, SecondFactor } from './deps.ts'
 import { createP2pWithLedger, type P2p } from './index.ts'
@@ -44,6 +45,18 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
     ...(deps.p2pRisk ? { risk: deps.p2pRisk } : {}),
   })
   const me = (request: { user: { id: string } | null }) => request.user!.id
+  const conversation = createConversation({
+    db: deps.db,
+    clock: deps.clock,
+    antiPhishingCodeFor: async (userId) =>
+      (
+        await deps.db
+          .selectFrom('account_security')
+          .select('anti_phishing_code')
+          .where('user_id', '=', userId)
+          .executeTakeFirst()
+      )?.anti_phishing_code ?? null,
+  })
 
   // Unpaid orders past their window are expired by a sweep every minute (and when read), so the
   // seller's escrow and the ad's amount come back even if nobody looks at the order.
@@ -295,6 +308,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
         ...(request.body.fiatAmount === undefined ? {} : { fiatAmount: request.body.fiatAmount }),
         idempotencyKey: idempotencyKey ?? crypto.randomUUID(),
       })
+      await conversation.platformMessage(order.id, 'placed')
       const [view] = await p2p.orders.present([order], userId)
       return reply.status(201).send({ order: view! })
     },
@@ -362,6 +376,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
       },
       async (request) => {
         const order = await run(me(request), (request.params as { id: string }).id, request.body as never)
+        await conversation.platformMessage(order.id, path === 'appeal' ? 'appealed' : order.status)
         return { order: (await p2p.orders.present([order], me(request)))[0]! }
       },
     )
@@ -388,7 +403,148 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
     z.object({ reason: z.string().trim().min(3).max(1000) }),
   )
 
+  const detailsSchema = z.object({
+    method: z.string(),
+    holder: z.string(),
+    account: z.string(),
+    note: z.string(),
+    updatedAt: z.string(),
+  })
+  const messageSchema = z.object({
+    id: z.string(),
+    at: z.string(),
+    from: z.enum(['buyer', 'seller', 'platform']),
+    author: z.string(),
+    text: z.string(),
+    antiPhishingCode: z.string().nullable(),
+  })
+
+  app.get(
+    '/api/p2p/payment-details',
+    {
+      config: { apiKey: 'read' },
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary: 'My payment details per method (what buyers of my open orders see)',
+        response: { 200: z.object({ details: z.array(detailsSchema) }) },
+      },
+    },
+    async (request) => ({ details: await conversation.myDetails(me(request)) }),
+  )
+
+  app.put(
+    '/api/p2p/payment-details',
+    {
+      config: { apiKey: 'trade' },
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary: 'Add or replace my details for one payment method (SEPA takes a valid IBAN)',
+        body: z.object({
+          method: z.enum(paymentMethods),
+          holder: z.string().trim().min(1).max(100),
+          account: z.string().trim().min(1).max(100),
+          note: z.string().trim().max(300).optional(),
+        }),
+        response: { 200: z.object({ details: z.array(detailsSchema) }) },
+      },
+    },
+    async (request) => {
+      await conversation.saveDetails(me(request), request.body)
+      return { details: await conversation.myDetails(me(request)) }
+    },
+  )
+
+  app.delete(
+    '/api/p2p/payment-details/:method',
+    {
+      config: { apiKey: 'trade' },
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary: 'Remove my details for one payment method',
+        params: z.object({ method: z.enum(paymentMethods) }),
+        response: { 200: z.object({ details: z.array(detailsSchema) }) },
+      },
+    },
+    async (request) => {
+      await conversation.removeDetails(me(request), request.params.method)
+      return { details: await conversation.myDetails(me(request)) }
+    },
+  )
+
+  app.get(
+    '/api/p2p/orders/:id/payment-details',
+    {
+      config: { apiKey: 'read' },
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary:
+          'Buyer of an open order: where to pay (the seller’s details for the order’s methods); 404 for anyone else',
+        params: idParams,
+        response: { 200: z.object({ details: z.array(detailsSchema) }) },
+      },
+    },
+    async (request) => ({ details: await conversation.detailsForBuyer(me(request), request.params.id) }),
+  )
+
+  app.get(
+    '/api/p2p/orders/:id/messages',
+    {
+      config: { apiKey: 'read' },
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary: 'The order chat, oldest first (platform messages carry my anti-phishing code)',
+        params: idParams,
+        response: { 200: z.object({ messages: z.array(messageSchema) }) },
+      },
+    },
+    async (request) => ({
+      messages: await conversation.messages(request.params.id, { id: me(request), staff: false }),
+    }),
+  )
+
+  app.post(
+    '/api/p2p/orders/:id/messages',
+    {
+      config: { apiKey: 'trade', multilineFields: ['text'] },
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary: `Write in the order chat (text, at most ${CHAT_MESSAGE_MAX} characters, 10 a minute)`,
+        params: idParams,
+        body: z.object({ text: z.string().trim().min(1).max(CHAT_MESSAGE_MAX) }),
+        response: { 201: z.object({ messages: z.array(messageSchema) }) },
+      },
+    },
+    async (request, reply) => {
+      await conversation.send(me(request), request.params.id, request.body.text)
+      return reply.status(201).send({
+        messages: await conversation.messages(request.params.id, { id: me(request), staff: false }),
+      })
+    },
+  )
+
   // Staff
+
+  app.get(
+    '/api/p2p/staff/disputes/:id/messages',
+    {
+      preHandler: requireStaff('p2p.disputes.read'),
+      schema: {
+        tags,
+        summary: 'Evidence: the chat of a disputed order (404 when the order was never disputed)',
+        params: idParams,
+        response: { 200: z.object({ messages: z.array(messageSchema) }) },
+      },
+    },
+    async (request) => ({
+      messages: await conversation.messages(request.params.id, { id: me(request), staff: true }),
+    }),
+  )
 
   app.get(
     '/api/p2p/staff/identities',
@@ -473,6 +629,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
         request.body.outcome,
         request.body.note,
       )
+      await conversation.platformMessage(order.id, order.status)
       return { order: (await p2p.orders.present([order], null))[0]! }
     },
   )

@@ -137,6 +137,29 @@ export type OrderTerms = {
   paymentWindowMinutes: number
 }
 
+export interface P2pPaymentDetailsTable {
+  user_id: string
+  /** One of the payment methods ads list (ads.ts `paymentMethods`). */
+  method: string
+  /** The name on the account. */
+  holder: string
+  /** IBAN for SEPA, otherwise the account, tag, email or phone the method pays to. */
+  account: string
+  note: string
+  updated_at: Date
+}
+
+export interface P2pOrderMessagesTable {
+  id: Generated<bigint>
+  order_id: string
+  /** The buyer or seller who wrote it; null for a message from the platform. */
+  author_id: string | null
+  /** For platform messages: what happened (`placed`, `paid`, ...), once per order. */
+  event: string | null
+  body: string
+  at: Date
+}
+
 export interface P2pTables {
   p2p_identities: P2pIdentitiesTable
   p2p_ledger_accounts: P2pLedgerAccountsTable
@@ -146,4 +169,6 @@ export interface P2pTables {
   p2p_ads: P2pAdsTable
   p2p_ad_stats: P2pAdStatsTable
   p2p_orders: P2pOrdersTable
+  p2p_payment_details: P2pPaymentDetailsTable
+  p2p_order_messages: P2pOrderMessagesTable
 }
