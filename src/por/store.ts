@@ -243,7 +243,16 @@ export function readSummary(dir: string): RoundSummary {
   const path = join(dir, ROUND_FILES.summary)
   if (!existsSync(path))
     throw new AppError('POR_ROUND_NOT_FOUND', 404, `${dir} has no ${ROUND_FILES.summary}`)
-  return JSON.parse(readFileSync(path, 'utf8')) as RoundSummary
+  const summary = JSON.parse(readFileSync(path, 'utf8')) as RoundSummary
+  // A round of another version or mode is never read by this version's rules (nor its root trusted).
+  if (summary.version !== POR_VERSION || summary.mode !== MODE_MERKLE_SUM) {
+    throw new AppError(
+      'POR_UNSUPPORTED_VERSION',
+      400,
+      `${dir}/${ROUND_FILES.summary} is version ${summary.version}, mode ${summary.mode}; this Bulwark reads version ${POR_VERSION}, mode ${MODE_MERKLE_SUM}`,
+    )
+  }
+  return summary
 }
 
 /** Reads auditor.json of a round or auditor package. */

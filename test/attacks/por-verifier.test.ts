@@ -4,7 +4,7 @@
  * root). Unknown versions and modes are refused everywhere the shared verifier runs (CLI, server, the
  * browser page), and the CLI fails without a trusted root, saying what to give.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -77,6 +77,24 @@ describe('unknown proof versions and modes', () => {
     const result = verifyProof(other, { expectedRoot: Uint8Array.from(Buffer.from(root, 'hex')) })
     expect(result.ok).toBe(false)
     expect(result.failed).toMatchObject({ name: 'version' })
+  })
+})
+
+describe('a published round.json of an unknown version or mode', () => {
+  it('is refused as the trusted root (exit 1, POR_UNSUPPORTED_VERSION)', async () => {
+    const file = writeProof('for-v2-round.json', proofJson)
+    const summary = JSON.parse(readFileSync(join(round, 'round.json'), 'utf8'))
+    for (const [field, value] of [
+      ['version', 2],
+      ['mode', 2],
+    ] as const) {
+      const other = join(dir, `round-${field}`)
+      mkdirSync(other, { recursive: true })
+      writeFileSync(join(other, 'round.json'), JSON.stringify({ ...summary, [field]: value }))
+      const result = await cli('por', 'verify', '--proof', file, '--round', other)
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain('POR_UNSUPPORTED_VERSION')
+    }
   })
 })
 
