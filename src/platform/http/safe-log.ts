@@ -22,7 +22,7 @@ const MAX_CAUSES = 3
 
 /**
  * An error as the log may show it.
- * @example app.log.error({ err: serializeError(e) }, 'job failed')
+ * @example serializeError(e) // what `app.log.error({ err: e }, 'job failed')` writes as `err`
  */
 export function serializeError(error: unknown, depth = 0): LoggedError {
   if (isDatabaseError(error)) return summariseDatabaseError(error)
