@@ -131,7 +131,7 @@ export function createDeposits(deps: DepositsDeps) {
    */
   async function settle(id: string, confirmations: number): Promise<DepositRow | null> {
     const before = await db.selectFrom('custody_deposits').selectAll().where('id', '=', id).executeTakeFirst()
-    if (!before || before.status !== 'pending' || confirmations < required(before.asset)) return null
+    if (before?.status !== 'pending' || confirmations < required(before.asset)) return null
     const screening: ScreeningRecord | null = before.sender ? await screenSafely(before.sender) : null
     const held = screening?.flagged === true
     const settled = await db.transaction().execute(async (tx) => {
@@ -302,8 +302,8 @@ export function presentDeposit(d: DepositRow, required: number) {
     chain: d.chain,
     txid: d.txid,
     address: d.address,
-    // A customer is not told that screening flagged a deposit (no tipping off): held and
-    // deep-reorged deposits both read "under review".
+    // A customer is not told why a deposit is held (no tipping off about screening): held and
+    // deep-reorged deposits both read "under review", and the reasons stay with staff.
     status: d.status === 'held' || d.status === 'reorged' ? ('under_review' as const) : d.status,
     confirmations: d.confirmations,
     requiredConfirmations: required,
