@@ -20,6 +20,7 @@ async function customerId(db: Db, flag: string | undefined): Promise<string> {
 const frozen = defineVerb({
   summary: 'List accounts frozen by "This wasn\'t me", waiting for support',
   usage: '[--json]',
+  examples: ['bulwark accounts frozen', 'bulwark accounts frozen --json'],
   options: { json: { type: 'boolean' } },
   async run({ values }, io) {
     const rows = await withDb(io, (db) =>
@@ -46,7 +47,11 @@ const frozen = defineVerb({
 const lock = defineVerb({
   summary: 'Show the withdrawal lock of a customer (exit 1 when locked)',
   usage: '--email E [--json]',
-  options: { email: { type: 'string' }, json: { type: 'boolean' } },
+  examples: ['bulwark accounts lock --email alice@demo.bulwark'],
+  options: {
+    email: { type: 'string', description: "The customer's email address.", valueName: 'EMAIL' },
+    json: { type: 'boolean' },
+  },
   async run({ values }, io) {
     const state = await withDb(io, async (db) =>
       withdrawalLock({ db }, await customerId(db, values.email), new Date()),
@@ -61,10 +66,21 @@ const lock = defineVerb({
 const check = defineVerb({
   summary: 'Would a withdrawal to this address be allowed now? (exit 1 when not)',
   usage: '--email E --network N --address A [--json]',
+  examples: [
+    'bulwark accounts check --email alice@demo.bulwark --network ethereum --address 0x52908400098527886E0F7030069857D2E4169EE7',
+  ],
   options: {
-    email: { type: 'string' },
-    network: { type: 'string' },
-    address: { type: 'string' },
+    email: { type: 'string', description: "The customer's email address.", valueName: 'EMAIL' },
+    network: {
+      type: 'string',
+      description: 'The withdrawal network: ethereum, bitcoin, tron, ….',
+      valueName: 'NETWORK',
+    },
+    address: {
+      type: 'string',
+      description: 'The destination address, checked in canonical form against the whitelist.',
+      valueName: 'ADDRESS',
+    },
     json: { type: 'boolean' },
   },
   async run({ values }, io) {
@@ -82,9 +98,15 @@ const check = defineVerb({
 const outbox = defineVerb({
   summary: 'Print the mail outbox (installs without SMTP_URL), newest first',
   usage: '[--to E] [--limit N] [--json]',
+  examples: ['bulwark accounts outbox --to alice@demo.bulwark --limit 3'],
   options: {
-    to: { type: 'string' },
-    limit: { type: 'string', default: '10' },
+    to: { type: 'string', description: 'Only messages to this address.', valueName: 'EMAIL' },
+    limit: {
+      type: 'string',
+      default: '10',
+      description: 'How many messages, newest first (1-1000).',
+      valueName: 'N',
+    },
     json: { type: 'boolean' },
   },
   async run({ values }, io) {

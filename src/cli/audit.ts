@@ -58,7 +58,16 @@ export const auditCommands: CliGroup = {
       summary:
         'Verify the hash chain, or with --since that the log only grew since a signed head (naming the first entry that differs)',
       usage: '[--since HEAD_FILE] [--json]',
-      options: { since: { type: 'string' }, json: { type: 'boolean' } },
+      examples: ['bulwark audit verify', 'bulwark audit verify --since heads/2026-12-01.json'],
+      options: {
+        since: {
+          type: 'string',
+          description:
+            'A signed tree head kept earlier (from bulwark audit checkpoint): also prove the log only grew since it.',
+          valueName: 'HEAD_FILE',
+        },
+        json: { type: 'boolean' },
+      },
       run: ({ values }, io) => {
         const head = values.since === undefined ? undefined : readHead(values.since)
         return withDb(io, async (db) => {
@@ -103,7 +112,14 @@ export const auditCommands: CliGroup = {
     checkpoint: defineVerb({
       summary: 'Sign the current tree head and print it (or write it to FILE) as JSON, to keep for --since',
       usage: '[--out FILE]',
-      options: { out: { type: 'string' } },
+      examples: ['bulwark audit checkpoint --out heads/$(date +%F).json'],
+      options: {
+        out: {
+          type: 'string',
+          description: 'Write the signed head to this file instead of standard output.',
+          valueName: 'FILE',
+        },
+      },
       run: ({ values }, io) =>
         withDb(io, async (db) => {
           const head = await createAuditTreeHeads({ db, signer: signerFor(io) }).signedHead()
@@ -123,7 +139,15 @@ export const auditCommands: CliGroup = {
     prove: defineVerb({
       summary: 'Print the inclusion proof of one entry in the current tree (RFC 9162 §2.1.3)',
       usage: '--seq N [--size N]',
-      options: { seq: { type: 'string' }, size: { type: 'string' } },
+      examples: ['bulwark audit prove --seq 42'],
+      options: {
+        seq: { type: 'string', description: "The entry's sequence number.", valueName: 'N' },
+        size: {
+          type: 'string',
+          description: 'Prove against the tree of this size (default: the current size).',
+          valueName: 'N',
+        },
+      },
       run: ({ values }, io) => {
         const seq = optionalCount(required(values.seq, '--seq'), '--seq')!
         const size = optionalCount(values.size, '--size')

@@ -15,6 +15,9 @@ export const dbCommands: CliGroup = {
     migrate: defineVerb({
       summary: 'Apply pending migrations (DATABASE_URL or PGlite in DATA_DIR)',
       usage: '[--json]',
+      description:
+        'Brings the database up to date: PostgreSQL when DATABASE_URL is set, else the embedded PGlite database in DATA_DIR. Safe to run again; npm start runs it too.',
+      examples: ['bulwark db migrate', 'bulwark db migrate --json'],
       options: { json: { type: 'boolean' } },
       async run({ values }, io) {
         const config = loadConfig(io.env)

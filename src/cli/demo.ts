@@ -14,6 +14,9 @@ export const demoCommands: CliGroup = {
     totp: defineVerb({
       summary: 'Print the current TOTP code of the demo staff accounts (valid about 30 s)',
       usage: '[--json]',
+      description:
+        'The demo staff accounts have a second factor enrolled with a published demo secret; this prints the code to type at sign-in. Demo installs only.',
+      examples: ['bulwark demo totp'],
       options: { json: { type: 'boolean' } },
       async run({ values }, io) {
         const now = systemClock.now()

@@ -3,27 +3,14 @@
  */
 import { ConfigError } from '../platform/config.ts'
 import { commands } from './commands.ts'
+import { commandsHelp, groupHelp, verbHelp } from './help.ts'
 import { type CliIo, UsageError } from './types.ts'
-
-function help(): string {
-  const lines = ['Usage: bulwark <command> [options]', '', 'Commands:']
-  for (const [group, def] of Object.entries(commands)) {
-    for (const [verb, v] of Object.entries(def.verbs)) {
-      const name = verb ? `${group} ${verb}` : group
-      lines.push(`  ${name.padEnd(26)} ${v.summary}`)
-      if (v.usage) lines.push(`  ${''.padEnd(26)}   ${name} ${v.usage}`)
-    }
-  }
-  lines.push('', 'Exit codes: 0 ok, 1 a check failed, 2 usage or configuration error.')
-  lines.push('Configuration comes from environment variables (see README).')
-  return `${lines.join('\n')}\n`
-}
 
 /** Runs one command line; returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [groupName, maybeVerb, ...rest] = argv
   if (!groupName || groupName === '--help' || groupName === '-h' || groupName === 'help') {
-    io.stdout(help())
+    io.stdout(commandsHelp(commands))
     return groupName ? 0 : 2
   }
   const group = commands[groupName]
@@ -31,19 +18,27 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`Unknown command "${groupName}". Run bulwark --help.\n`)
     return 2
   }
+  const wantsHelp = (word: string | undefined) => word === '--help' || word === '-h'
   const hasDefault = '' in group.verbs
+  // `bulwark por --help` is the group's help; `bulwark serve --help` (a group with one unnamed verb)
+  // is that verb's.
+  if (wantsHelp(maybeVerb) && !hasDefault) {
+    io.stdout(groupHelp(groupName, group))
+    return 0
+  }
   const verbName =
     hasDefault && (maybeVerb === undefined || maybeVerb.startsWith('-')) ? '' : (maybeVerb ?? '')
   const args = verbName === '' && maybeVerb !== undefined ? [maybeVerb, ...rest] : rest
   const verb = group.verbs[verbName]
-  if (!verb || args.includes('--help') || args.includes('-h')) {
-    const known = Object.entries(group.verbs)
-      .map(([v, d]) => `  bulwark ${groupName}${v ? ` ${v}` : ''} ${d.usage}\n      ${d.summary}`)
-      .join('\n')
-    if (!verb)
-      io.stderr(`${verbName ? `Unknown verb "${verbName}".` : 'Missing verb.'} ${group.summary}:\n${known}\n`)
-    else io.stdout(`${group.summary}:\n${known}\n`)
-    return verb ? 0 : 2
+  if (!verb) {
+    io.stderr(
+      `${verbName ? `Unknown verb "${verbName}".` : 'Missing verb.'}\n\n${groupHelp(groupName, group)}`,
+    )
+    return 2
+  }
+  if (args.some(wantsHelp)) {
+    io.stdout(verbHelp(groupName, verbName, verb))
+    return 0
   }
   try {
     return await verb.run(args, io)

@@ -40,6 +40,7 @@ export const p2pCommands: CliGroup = {
     expire: defineVerb({
       summary: 'Expire unpaid orders whose payment window has ended (escrow returns to sellers)',
       usage: '[--json]',
+      examples: ['bulwark p2p expire --json'],
       options: { json: { type: 'boolean' } },
       async run({ values }, io) {
         const result = await withP2p(io, (p2p) => p2p.orders.expireDue())
@@ -51,7 +52,16 @@ export const p2pCommands: CliGroup = {
     price: defineVerb({
       summary: 'Set the reference price floating ads follow',
       usage: '--asset USDT --fiat EUR --price 0.92',
-      options: { asset: { type: 'string' }, fiat: { type: 'string' }, price: { type: 'string' } },
+      examples: ['bulwark p2p price --asset USDT --fiat EUR --price 0.92'],
+      options: {
+        asset: { type: 'string', description: 'The crypto asset, e.g. USDT.', valueName: 'ASSET' },
+        fiat: { type: 'string', description: 'The fiat currency, e.g. EUR.', valueName: 'FIAT' },
+        price: {
+          type: 'string',
+          description: 'The price of one unit of the asset in the fiat currency, as a decimal.',
+          valueName: 'PRICE',
+        },
+      },
       async run({ values }, io) {
         const asset = values.asset ?? ''
         const fiat = values.fiat ?? ''
@@ -71,6 +81,7 @@ export const p2pCommands: CliGroup = {
     metrics: defineVerb({
       summary: 'Marketplace metrics: overall and per ad',
       usage: '[--json]',
+      examples: ['bulwark p2p metrics --json'],
       options: { json: { type: 'boolean' } },
       async run({ values }, io) {
         const result = await withP2p(io, (p2p) => p2p.metrics())
@@ -88,7 +99,16 @@ export const p2pCommands: CliGroup = {
     deposit: defineVerb({
       summary: 'Credit a customer’s P2P balance (stand-in for custody until it replaces the ledger)',
       usage: '--email E --asset USDT --amount 100',
-      options: { email: { type: 'string' }, asset: { type: 'string' }, amount: { type: 'string' } },
+      examples: ['bulwark p2p deposit --email alice@demo.bulwark --asset USDT --amount 100'],
+      options: {
+        email: { type: 'string', description: "The customer's email address.", valueName: 'EMAIL' },
+        asset: { type: 'string', description: 'The asset to credit, e.g. USDT.', valueName: 'ASSET' },
+        amount: {
+          type: 'string',
+          description: 'The amount as a decimal in whole units (100 = 100 USDT).',
+          valueName: 'AMOUNT',
+        },
+      },
       async run({ values }, io) {
         const asset = values.asset ?? ''
         if (!values.email) throw new UsageError('--email is required')

@@ -51,11 +51,23 @@ export function reserveRowLine(r: ReserveRowResult, label: string): string {
 export const challengeVerb = defineVerb({
   summary: 'Draw the reserve challenge of a round (the text every reserve address signs)',
   usage: '--exchange ID --round ID --snapshot CHAIN=HEIGHT [--snapshot …] [--out FILE] [--json]',
+  examples: [
+    'bulwark por challenge --exchange bulwark-demo --round 2026-12 --snapshot ethereum=21000000 --out challenge.json',
+  ],
   options: {
-    exchange: { type: 'string' },
-    round: { type: 'string' },
-    snapshot: { type: 'string', multiple: true },
-    out: { type: 'string' },
+    exchange: { type: 'string', description: "This exchange's identifier (EXCHANGE_ID).", valueName: 'ID' },
+    round: { type: 'string', description: "The round's id.", valueName: 'ID' },
+    snapshot: {
+      type: 'string',
+      multiple: true,
+      description: 'The snapshot block height per chain, as CHAIN=HEIGHT.',
+      valueName: 'CHAIN=HEIGHT',
+    },
+    out: {
+      type: 'string',
+      description: 'Write the challenge to this file instead of standard output.',
+      valueName: 'FILE',
+    },
     json: { type: 'boolean' },
   },
   async run({ values }, io) {
@@ -81,14 +93,46 @@ export const reservesVerb = defineVerb({
   usage:
     '--reserves R.csv --challenge C.json (--round DIR | --assets A.csv) [--rpc CHAIN=URL …] ' +
     '[--esplora CHAIN=URL …] [--auditor] [--json]',
+  examples: [
+    'bulwark por reserves --reserves reserves.csv --challenge challenge.json --round rounds/2026-12 --rpc ethereum=http://127.0.0.1:8545',
+  ],
   options: {
-    reserves: { type: 'string' },
-    challenge: { type: 'string' },
-    round: { type: 'string' },
-    assets: { type: 'string' },
-    rpc: { type: 'string', multiple: true },
-    esplora: { type: 'string', multiple: true },
-    auditor: { type: 'boolean' },
+    reserves: {
+      type: 'string',
+      description: 'The reserves CSV: chain, address, asset, balance, signature.',
+      valueName: 'R.csv',
+    },
+    challenge: {
+      type: 'string',
+      description: "The round's challenge every address signed.",
+      valueName: 'C.json',
+    },
+    round: {
+      type: 'string',
+      description: 'The round directory, for its liabilities per asset.',
+      valueName: 'DIR',
+    },
+    assets: {
+      type: 'string',
+      description: 'The assets CSV when no round directory is given.',
+      valueName: 'A.csv',
+    },
+    rpc: {
+      type: 'string',
+      multiple: true,
+      description: 'A JSON-RPC endpoint per EVM chain for balances at the snapshot, as CHAIN=URL.',
+      valueName: 'CHAIN=URL',
+    },
+    esplora: {
+      type: 'string',
+      multiple: true,
+      description: 'An Esplora API per Bitcoin-like chain, as CHAIN=URL.',
+      valueName: 'CHAIN=URL',
+    },
+    auditor: {
+      type: 'boolean',
+      description: 'Auditor mode: every balance must be checked on chain (no declared balances).',
+    },
     json: { type: 'boolean' },
   },
   async run({ values }, io) {
@@ -163,6 +207,9 @@ export const verifyExternalVerb = defineVerb({
   summary:
     'Verify PoR files published by other exchanges (OKX v1/v2, Binance, Bybit, Bitget, OKX reserve CSV)',
   usage: 'FILE… [--json]   (OKX v2: give the user-info file and the full tree file together)',
+  description:
+    "Recognises each file's format (OKX v1/v2, Binance, Bybit, Bitget, OKX reserve CSV) and checks the user's path to the published root and the sums.",
+  examples: ['bulwark por verify-external okx-user-info.json okx-full-tree.json'],
   options: { json: { type: 'boolean' } },
   positionals: true,
   async run({ values, positionals }, io) {

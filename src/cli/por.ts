@@ -84,18 +84,64 @@ export const porCommands: CliGroup = {
       usage:
         '--liabilities L.csv --assets A.csv --out DIR [--round-id ID] [--reserves R.csv --challenge C.json] [--depth N] [--split N] ' +
         '[--no-shuffle] [--exempt FILE] [--workers N] [--json]',
+      examples: ['bulwark por build --liabilities liabilities.csv --assets assets.csv --out rounds/2026-12'],
       options: {
-        liabilities: { type: 'string' },
-        assets: { type: 'string' },
-        reserves: { type: 'string' },
-        challenge: { type: 'string' },
-        out: { type: 'string' },
-        'round-id': { type: 'string' },
-        depth: { type: 'string' },
-        split: { type: 'string' },
-        'no-shuffle': { type: 'boolean' },
-        exempt: { type: 'string' },
-        workers: { type: 'string' },
+        liabilities: {
+          type: 'string',
+          description: 'CSV of customer balances: user id and one column per asset, in smallest units.',
+          valueName: 'L.csv',
+        },
+        assets: {
+          type: 'string',
+          description: "CSV of the round's assets with their decimals.",
+          valueName: 'A.csv',
+        },
+        reserves: {
+          type: 'string',
+          description:
+            'Reserves CSV (addresses, signatures, balances) to verify and publish beside the liabilities.',
+          valueName: 'R.csv',
+        },
+        challenge: {
+          type: 'string',
+          description: "The round's reserve challenge (from bulwark por challenge), needed with --reserves.",
+          valueName: 'C.json',
+        },
+        out: {
+          type: 'string',
+          description: 'The round directory to write (tree, root, auditor package).',
+          valueName: 'DIR',
+        },
+        'round-id': {
+          type: 'string',
+          description: "The round's id (default: derived from the snapshot time).",
+          valueName: 'ID',
+        },
+        depth: {
+          type: 'string',
+          description: 'Tree depth (default: the smallest that fits the users).',
+          valueName: 'N',
+        },
+        split: {
+          type: 'string',
+          description: 'Split the tree into this many chunks for parallel hashing.',
+          valueName: 'N',
+        },
+        'no-shuffle': {
+          type: 'boolean',
+          description:
+            'Keep the CSV order of leaves instead of shuffling them (tests only: the order leaks information).',
+        },
+        exempt: {
+          type: 'string',
+          description: 'File of reserve exemptions recorded for this round.',
+          valueName: 'FILE',
+        },
+        workers: {
+          type: 'string',
+          description: 'Worker threads for hashing (default: the number of cores).',
+          valueName: 'N',
+        },
         json: { type: 'boolean' },
       },
       async run({ values }, io) {
@@ -162,10 +208,19 @@ export const porCommands: CliGroup = {
     proof: defineVerb({
       summary: "Extract a user's inclusion proof from a round directory",
       usage: '--round DIR --user ID [--out FILE] [--json]',
+      examples: ['bulwark por proof --round rounds/2026-12 --user u-1042 --out proof.json'],
       options: {
-        round: { type: 'string' },
-        user: { type: 'string' },
-        out: { type: 'string' },
+        round: {
+          type: 'string',
+          description: 'The round directory written by bulwark por build.',
+          valueName: 'DIR',
+        },
+        user: { type: 'string', description: "The user's id in the liabilities CSV.", valueName: 'ID' },
+        out: {
+          type: 'string',
+          description: 'Write the proof to this file instead of standard output.',
+          valueName: 'FILE',
+        },
         json: { type: 'boolean' },
       },
       async run({ values }, io) {
@@ -191,10 +246,23 @@ export const porCommands: CliGroup = {
       summary:
         'Verify a proof file (binary or JSON) against the published root (--root) or round (--round); without one it fails',
       usage: '--proof FILE (--round DIR | --root HEX) [--json]',
+      examples: ['bulwark por verify --proof proof.json --root 0x3f…'],
       options: {
-        proof: { type: 'string' },
-        round: { type: 'string' },
-        root: { type: 'string' },
+        proof: {
+          type: 'string',
+          description: 'The proof file (JSON or binary) a customer downloaded.',
+          valueName: 'FILE',
+        },
+        round: {
+          type: 'string',
+          description: "Verify against this round directory's published root.",
+          valueName: 'DIR',
+        },
+        root: {
+          type: 'string',
+          description: 'Verify against this published root (hex); without --root or --round the check fails.',
+          valueName: 'HEX',
+        },
         json: { type: 'boolean' },
       },
       async run({ values }, io) {
@@ -243,12 +311,33 @@ export const porCommands: CliGroup = {
         'Recompute a round from its auditor package and, given its reserves file and challenge, re-verify every ' +
         'reserve signature and balance on chain',
       usage: 'DIR [--reserves R.csv --challenge C.json] [--rpc CHAIN=URL …] [--esplora CHAIN=URL …] [--json]',
+      examples: [
+        'bulwark por audit rounds/2026-12/auditor-package --reserves reserves.csv --challenge challenge.json --rpc ethereum=http://127.0.0.1:8545',
+      ],
       options: {
         json: { type: 'boolean' },
-        reserves: { type: 'string' },
-        challenge: { type: 'string' },
-        rpc: { type: 'string', multiple: true },
-        esplora: { type: 'string', multiple: true },
+        reserves: {
+          type: 'string',
+          description: "The round's reserves CSV, to re-verify every signature and balance.",
+          valueName: 'R.csv',
+        },
+        challenge: {
+          type: 'string',
+          description: "The round's reserve challenge, needed with --reserves.",
+          valueName: 'C.json',
+        },
+        rpc: {
+          type: 'string',
+          multiple: true,
+          description: 'A JSON-RPC endpoint per EVM chain for balances at the snapshot, as CHAIN=URL.',
+          valueName: 'CHAIN=URL',
+        },
+        esplora: {
+          type: 'string',
+          multiple: true,
+          description: 'An Esplora API per Bitcoin-like chain, as CHAIN=URL.',
+          valueName: 'CHAIN=URL',
+        },
       },
       positionals: true,
       async run({ values, positionals }, io) {

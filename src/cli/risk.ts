@@ -73,7 +73,19 @@ export const riskCommands: CliGroup = {
     'score-accounts': defineVerb({
       summary: 'Score accounts from a CSV of on-chain aggregate features (fraud dataset columns)',
       usage: '--in F.csv [--model M]',
-      options: { in: { type: 'string' }, model: { type: 'string' } },
+      examples: ['bulwark risk score-accounts --in addresses.csv'],
+      options: {
+        in: {
+          type: 'string',
+          description: "CSV of on-chain aggregate features per address (the fraud dataset's columns).",
+          valueName: 'F.csv',
+        },
+        model: {
+          type: 'string',
+          description: 'The address-risk model file (default: the bundled model).',
+          valueName: 'M.json',
+        },
+      },
       async run({ values }, io) {
         const csvPath = required(values.in, '--in')
         const model = loadAddressModel(readJson(values.model ?? DEFAULT_ADDRESS_MODEL))
@@ -109,11 +121,28 @@ export const riskCommands: CliGroup = {
     replay: defineVerb({
       summary: 'Replay a JSON Lines event log through the engine; one decision line per event',
       usage: '--in events.jsonl [--rules R.json] [--behaviour M.json|none] [--seeds DIR]',
+      examples: ['bulwark risk replay --in events.jsonl --behaviour none'],
       options: {
-        in: { type: 'string' },
-        rules: { type: 'string' },
-        behaviour: { type: 'string' },
-        seeds: { type: 'string' },
+        in: {
+          type: 'string',
+          description: 'The events, one JSON object per line (risk event schema v1, docs/risk.md).',
+          valueName: 'events.jsonl',
+        },
+        rules: {
+          type: 'string',
+          description: 'A rule file (default: the bundled rules).',
+          valueName: 'R.json',
+        },
+        behaviour: {
+          type: 'string',
+          description: 'The behaviour model file, or none to switch it off.',
+          valueName: 'M.json|none',
+        },
+        seeds: {
+          type: 'string',
+          description: 'A folder of labelled seed addresses for exposure propagation.',
+          valueName: 'DIR',
+        },
       },
       async run({ values }, io) {
         const eventsPath = required(values.in, '--in')
@@ -152,7 +181,20 @@ export const riskCommands: CliGroup = {
     publish: defineVerb({
       summary: 'Publish a JSON Lines event log to NATS JetStream, partitioned by account',
       usage: '--in events.jsonl --nats URL [--partitions N]',
-      options: { in: { type: 'string' }, nats: { type: 'string' }, partitions: { type: 'string' } },
+      examples: ['bulwark risk publish --in events.jsonl --nats nats://127.0.0.1:4222 --partitions 4'],
+      options: {
+        in: {
+          type: 'string',
+          description: 'The events, one JSON object per line.',
+          valueName: 'events.jsonl',
+        },
+        nats: { type: 'string', description: 'The NATS server URL.', valueName: 'URL' },
+        partitions: {
+          type: 'string',
+          description: 'How many partitions (accounts are hashed onto them).',
+          valueName: 'N',
+        },
+      },
       async run({ values }, io) {
         if (!values.in || !values.nats) throw new UsageError('--in and --nats are required')
         const { connect } = await import('@nats-io/transport-node')
@@ -176,12 +218,27 @@ export const riskCommands: CliGroup = {
       summary:
         'Run a scale-out worker: consume partitions from NATS JetStream, checkpoint state, publish decisions',
       usage: '--nats URL --partitions 0,2 --checkpoint DIR [--every N] [--behaviour M.json|none]',
+      examples: [
+        'bulwark risk worker --nats nats://127.0.0.1:4222 --partitions 0,2 --checkpoint /var/lib/bulwark/risk-0',
+      ],
       options: {
-        nats: { type: 'string' },
-        partitions: { type: 'string' },
-        checkpoint: { type: 'string' },
-        every: { type: 'string' },
-        behaviour: { type: 'string' },
+        nats: { type: 'string', description: 'The NATS server URL.', valueName: 'URL' },
+        partitions: {
+          type: 'string',
+          description: 'The partitions this worker consumes, comma-separated.',
+          valueName: 'LIST',
+        },
+        checkpoint: {
+          type: 'string',
+          description: 'Folder where the worker checkpoints its state (resumes from it after a restart).',
+          valueName: 'DIR',
+        },
+        every: { type: 'string', description: 'Checkpoint every N events.', valueName: 'N' },
+        behaviour: {
+          type: 'string',
+          description: 'The behaviour model file, or none to switch it off.',
+          valueName: 'M.json|none',
+        },
       },
       async run({ values }, io) {
         if (!values.nats || !values.partitions || !values.checkpoint)
@@ -219,7 +276,16 @@ export const riskCommands: CliGroup = {
     backtest: defineVerb({
       summary: 'Backtest a rule file on stored history: alerts per rule and on which accounts',
       usage: '--rules R.json --in events.jsonl [--json]',
-      options: { rules: { type: 'string' }, in: { type: 'string' }, json: { type: 'boolean' } },
+      examples: ['bulwark risk backtest --rules candidate-rules.json --in history.jsonl'],
+      options: {
+        rules: { type: 'string', description: 'The rule file to try.', valueName: 'R.json' },
+        in: {
+          type: 'string',
+          description: 'The event history, one JSON object per line.',
+          valueName: 'events.jsonl',
+        },
+        json: { type: 'boolean' },
+      },
       async run({ values }, io) {
         if (!values.rules || !values.in) throw new UsageError('--rules and --in are required')
         const events: RiskEvent[] = []
@@ -244,15 +310,45 @@ export const riskCommands: CliGroup = {
       summary: 'Train the address-risk and behaviour models; prints the training report',
       usage:
         '[--fraud-csv F.csv] [--all-rows] [--history events.jsonl] [--labels labels.json] [--out DIR] [--version V] [--trees N] [--only address|behaviour]',
+      examples: [
+        'bulwark risk train --fraud-csv ../shared/datasets/fraud/transaction_dataset.csv --only address',
+      ],
       options: {
-        'fraud-csv': { type: 'string' },
-        'all-rows': { type: 'boolean' },
-        history: { type: 'string' },
-        labels: { type: 'string' },
-        out: { type: 'string' },
-        version: { type: 'string' },
-        trees: { type: 'string' },
-        only: { type: 'string' },
+        'fraud-csv': {
+          type: 'string',
+          description: 'The labelled address dataset (Ethereum fraud detection CSV).',
+          valueName: 'F.csv',
+        },
+        'all-rows': {
+          type: 'boolean',
+          description: 'Train on every row (no held-out split); for the shipped model only.',
+        },
+        history: {
+          type: 'string',
+          description: 'Event history for the behaviour model.',
+          valueName: 'events.jsonl',
+        },
+        labels: {
+          type: 'string',
+          description: 'Account labels from resolved cases.',
+          valueName: 'labels.json',
+        },
+        out: {
+          type: 'string',
+          description: 'Folder to write the models to (default: models/).',
+          valueName: 'DIR',
+        },
+        version: {
+          type: 'string',
+          description: "The models' version label (default: today's date).",
+          valueName: 'V',
+        },
+        trees: { type: 'string', description: 'Trees in the address-risk random forest.', valueName: 'N' },
+        only: {
+          type: 'string',
+          description: 'Train only one model: address or behaviour.',
+          valueName: 'MODEL',
+        },
       },
       async run({ values }, io) {
         const out = values.out ?? DEFAULT_MODELS_DIR

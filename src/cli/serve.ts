@@ -10,6 +10,12 @@ export const serveCommand: CliGroup = {
     '': {
       summary: 'Serve on HOST:PORT',
       usage: '',
+      help: {
+        description:
+          'Serves the API and the built web app with the configuration from the environment (PORT, HOST, DATABASE_URL or DATA_DIR, …; see the README). Migrates the database first and seeds the demo exchange into an empty database when SEED_DEMO is true. Runs until stopped.',
+        flags: [],
+        examples: ['bulwark serve', 'PORT=9090 SEED_DEMO=false bulwark serve'],
+      },
       async run(_args, io) {
         const { serve } = await import('../main.ts')
         await serve(loadConfig(io.env))

@@ -26,10 +26,28 @@ export const staffCommands: CliGroup = {
     create: defineVerb({
       summary: 'Create a staff member; the password is read from standard input',
       usage: `--email E --role (${staffRoles.join('|')}) [--name N] [--json]   (password on stdin)`,
+      description:
+        'Reads the password from standard input (never an argument, so it stays out of shell history) and applies the same password policy as sign-up. The new member must enrol a second factor before any staff page answers.',
+      examples: [
+        "printf '%s' \"$PASSWORD\" | bulwark staff create --email ana@exchange.example --role security_admin --name 'Ana Silva'",
+      ],
       options: {
-        email: { type: 'string' },
-        role: { type: 'string' },
-        name: { type: 'string' },
+        email: {
+          type: 'string',
+          description: "The staff member's email address (their sign-in).",
+          valueName: 'EMAIL',
+        },
+        role: {
+          type: 'string',
+          description:
+            'Their role: support, risk_analyst, compliance_officer, custody_approver, security_admin or auditor.',
+          valueName: 'ROLE',
+        },
+        name: {
+          type: 'string',
+          description: "The name shown to other staff (default: taken from the email's mailbox).",
+          valueName: 'NAME',
+        },
         json: { type: 'boolean' },
       },
       async run({ values }, io) {
