@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { sql } from 'kysely'
 import { z } from 'zod'
 import { appendAudit, verifyAuditChain } from './audit.ts'
 import {
@@ -20,9 +21,13 @@ import { AppError } from './errors.ts'
 import { requireStaff } from './http/auth.ts'
 
 const filterSchema = z.object({
-  action: z.string().max(100).optional().describe('action or action prefix, e.g. "staff." or "auth.signin"'),
-  actor: z.string().max(100).optional(),
-  target: z.string().max(100).optional(),
+  action: z
+    .string()
+    .max(100)
+    .optional()
+    .describe('start of the action, any case, e.g. "p2p" or "auth.signin"'),
+  actor: z.string().max(100).optional().describe('start of the actor ("staff:…") or of their email or name'),
+  target: z.string().max(100).optional().describe('start of the target ("user:…") or of their email or name'),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
 })
@@ -39,18 +44,63 @@ const entrySchema = z.object({
 
 type Filter = z.infer<typeof filterSchema>
 
+const likePrefix = (value: string) =>
+  `${value
+    .trim()
+    .toLowerCase()
+    .replace(/[%_\\]/g, '\\$&')}%`
+
+/**
+ * Filters forgive: every field is a case-insensitive prefix ("p2p" finds "p2p.order_released"),
+ * and an actor or target may also be given as the start of a person's email or name.
+ */
 function filteredQuery(db: Db, filter: Filter) {
   let query = db.selectFrom('audit_log').selectAll()
-  if (filter.action) {
-    query = filter.action.endsWith('.')
-      ? query.where('action', 'like', `${filter.action.replace(/[%_\\]/g, '\\$&')}%`)
-      : query.where('action', '=', filter.action)
+  if (filter.action) query = query.where(sql`lower(action)`, 'like', likePrefix(filter.action))
+  for (const column of ['actor', 'target'] as const) {
+    const value = filter[column]
+    if (!value) continue
+    const like = likePrefix(value)
+    query = query.where((eb) =>
+      eb.or([
+        eb(sql`lower(${sql.ref(column)})`, 'like', like),
+        eb(
+          sql`split_part(${sql.ref(column)}, ':', 2)`,
+          'in',
+          eb
+            .selectFrom('users')
+            .select(sql<string>`id::text`.as('id'))
+            .where((u) =>
+              u.or([u(sql`lower(email)`, 'like', like), u(sql`lower(display_name)`, 'like', like)]),
+            ),
+        ),
+      ]),
+    )
   }
-  if (filter.actor) query = query.where('actor', '=', filter.actor)
-  if (filter.target) query = query.where('target', '=', filter.target)
   if (filter.from) query = query.where('at', '>=', new Date(filter.from))
   if (filter.to) query = query.where('at', '<', new Date(filter.to))
   return query
+}
+
+const personRef = /^(?:user|staff):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/
+
+/** Names and emails of the people an audit page mentions as actor or target, by `kind:id`. */
+async function peopleOf(db: Db, refs: string[]) {
+  const ids = [...new Set(refs.map((r) => personRef.exec(r)?.[1]).filter((id): id is string => !!id))]
+  if (ids.length === 0) return {}
+  const users = await db
+    .selectFrom('users')
+    .select(['id', 'email', 'display_name'])
+    .where('id', 'in', ids)
+    .execute()
+  const byId = new Map(users.map((u) => [u.id, { name: u.display_name, email: u.email }]))
+  const people: Record<string, { name: string; email: string }> = {}
+  for (const ref of refs) {
+    const id = personRef.exec(ref)?.[1]
+    const person = id ? byId.get(id) : undefined
+    if (person) people[ref] = person
+  }
+  return people
 }
 
 function present(row: {
@@ -206,12 +256,19 @@ export async function auditRoutes(base: FastifyInstance, deps: DomainDeps) {
       preHandler: requireStaff('audit.read'),
       schema: {
         tags: ['audit'],
-        summary: 'List audit entries, newest first, with filters; page with `before` (a seq)',
+        summary:
+          'List audit entries, newest first, with forgiving filters; page with `before` (a seq); `people` names the actors and targets',
         querystring: filterSchema.extend({
           before: z.coerce.bigint().positive().optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
         }),
-        response: { 200: z.object({ entries: z.array(entrySchema), nextBefore: z.string().nullable() }) },
+        response: {
+          200: z.object({
+            entries: z.array(entrySchema),
+            nextBefore: z.string().nullable(),
+            people: z.record(z.string(), z.object({ name: z.string(), email: z.string() })),
+          }),
+        },
       },
     },
     async (request) => {
@@ -226,6 +283,10 @@ export async function auditRoutes(base: FastifyInstance, deps: DomainDeps) {
       return {
         entries: page.map(present),
         nextBefore: rows.length > limit ? String(page[page.length - 1]!.seq) : null,
+        people: await peopleOf(
+          deps.db,
+          page.flatMap((r) => [r.actor, r.target]),
+        ),
       }
     },
   )
