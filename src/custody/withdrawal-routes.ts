@@ -153,6 +153,7 @@ export async function withdrawalRoutes(base: FastifyInstance, deps: DomainDeps) 
   app.get(
     '/api/custody/withdrawals',
     {
+      config: { apiKey: 'read' },
       preHandler: requireCustomer,
       schema: { tags, summary: 'My withdrawals, newest first, and any hold on my account' },
     },
@@ -172,6 +173,7 @@ export async function withdrawalRoutes(base: FastifyInstance, deps: DomainDeps) 
   app.get(
     '/api/custody/withdrawals/:id',
     {
+      config: { apiKey: 'read' },
       preHandler: requireCustomer,
       schema: { tags, summary: 'One of my withdrawals, each step in plain words', params: idParams },
     },

@@ -43,6 +43,8 @@ const API_KEY_MATRIX: Record<string, 'read' | 'trade' | 'withdraw'> = {
   'GET /api/custody/deposit-address': 'read',
   'GET /api/custody/deposits': 'read',
   'POST /api/custody/withdrawals': 'withdraw',
+  'GET /api/custody/withdrawals': 'read',
+  'GET /api/custody/withdrawals/{id}': 'read',
 }
 
 const REFUSALS = new Set(['API_KEY_NOT_ALLOWED', 'API_KEY_PERMISSION'])

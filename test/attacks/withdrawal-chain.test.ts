@@ -1,0 +1,251 @@
+/**
+ * Issue #14 §3 steps 7–9 end to end on a real EVM chain (Hardhat's EDR node): a customer requests,
+ * a custody approver approves, the server's hot signer signs and broadcasts, confirmations are
+ * counted, and the withdrawal completes — the ETH arrives at the destination on chain and the
+ * ledger moves pending → hot wallet + fees + insurance fund. Larger amounts go the offline way:
+ * export unsigned EIP-1559 transactions, sign them with the cold key away from the server, and
+ * import them — a signature by another key or a transaction paying anything else is refused.
+ */
+import { bytesToHex, randomBytes } from '@noble/hashes/utils.js'
+import { createPublicClient, getAddress, type Hex, http, parseTransaction } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { passphraseDigest } from '../../src/accounts/api-keys.ts'
+import { signRequest } from '../../src/accounts/api-signature.ts'
+import { createSealer } from '../../src/accounts/sealing.ts'
+import { createLedger } from '../../src/custody/ledger.ts'
+import { exportUnsigned, importSigned, signFile } from '../../src/custody/offline.ts'
+import { createWithdrawals } from '../../src/custody/withdrawals.ts'
+import { type DevChain, startDevChain } from '../../src/por/reserves/testing/devchain.ts'
+import { createTestApp, type TestApp, type TestSession } from '../support/app.ts'
+
+const ETH = 10n ** 18n
+const PASSPHRASE = 'chain-passphrase'
+const hotKey = generatePrivateKey()
+const coldKey = generatePrivateKey()
+const hot = privateKeyToAccount(hotKey).address
+const cold = privateKeyToAccount(coldKey).address
+
+let chain: DevChain
+let t: TestApp
+let approver: TestSession
+const customer = {
+  id: '',
+  accessKey: 'bwk_chain_customer_xxxxxxxx',
+  secret: `chain-secret-${'s'.repeat(24)}`,
+}
+
+const client = () => createPublicClient({ transport: http(chain.url) })
+const mine = async (n: number) => {
+  for (let i = 0; i < n; i++) await chain.request({ method: 'evm_mine', params: [] })
+}
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await probe()
+    if (v !== undefined) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+let seq = 0
+function signed(method: 'POST' | 'GET', url: string, payload?: unknown) {
+  const body = payload === undefined ? '' : JSON.stringify(payload)
+  const timestamp = new Date(t.clock.now().getTime() + ++seq).toISOString()
+  return t.app.inject({
+    method,
+    url,
+    headers: {
+      'bw-access-key': customer.accessKey,
+      'bw-access-passphrase': PASSPHRASE,
+      'bw-access-timestamp': timestamp,
+      'bw-access-sign': signRequest(customer.secret, { timestamp, method, path: url, body }),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body ? { payload: body } : {}),
+  })
+}
+
+async function requestAndApprove(amount: string, to: string, key: string) {
+  const r = await signed('POST', '/api/custody/withdrawals', {
+    asset: 'ETH',
+    amount,
+    network: 'ethereum',
+    address: to,
+    idempotencyKey: key,
+  })
+  expect(r.statusCode).toBe(201)
+  const id = r.json().withdrawal.id as string
+  // A new account sending to a new address: the default policy asks one approval.
+  expect(r.json().withdrawal.status).toBe('awaiting_approval')
+  const queue = await t.app.inject({
+    method: 'GET',
+    url: '/api/staff/custody/withdrawals',
+    headers: approver.headers,
+  })
+  const item = queue.json().withdrawals.find((w: { id: string }) => w.id === id)
+  const ok = await t.app.inject({
+    method: 'POST',
+    url: `/api/staff/custody/withdrawals/${id}/approve`,
+    headers: approver.headers,
+    payload: { payloadHash: item.payloadHash },
+  })
+  expect(ok.statusCode).toBe(200)
+  return { id, approved: ok.json().withdrawal }
+}
+
+const status = async (id: string) => {
+  const r = await signed('GET', `/api/custody/withdrawals/${id}`)
+  if (r.statusCode !== 200) throw new Error(r.body)
+  return r.json().withdrawal as {
+    status: string
+    txHash: string | null
+    confirmations: number
+    statusText: string
+  }
+}
+beforeAll(async () => {
+  chain = await startDevChain()
+  for (const a of [hot, cold])
+    await chain.request({ method: 'hardhat_setBalance', params: [a, `0x${(100n * ETH).toString(16)}`] })
+  t = await createTestApp({
+    CUSTODY_EVM_RPC_URL: chain.url,
+    CUSTODY_HOT_WALLET_KEY: hotKey,
+    CUSTODY_COLD_WALLET_ADDRESS: cold,
+    CUSTODY_CONFIRMATIONS: 'ETH=3,USDT=3,USDC=3,BTC=3',
+    CUSTODY_WITHDRAWAL_POLL_SECONDS: '1',
+  })
+  approver = (await t.createStaff('custody_approver')).session
+  const { user } = await t.createCustomer('chain')
+  customer.id = user.id
+  const sealer = createSealer(t.config.ACCOUNTS_SEALING_KEY, t.config.EXCHANGE_ID)
+  await t.db
+    .insertInto('api_keys')
+    .values({
+      user_id: user.id,
+      access_key: customer.accessKey,
+      secret_sealed: sealer.seal(customer.secret),
+      passphrase_digest: passphraseDigest(customer.accessKey, PASSPHRASE),
+      label: 'chain',
+      permissions: 'read,withdraw',
+      allowed_ips: '127.0.0.1',
+      created_at: t.clock.now(),
+      last_used_at: null,
+      revoked_at: null,
+    })
+    .execute()
+  await createLedger({ db: t.db }).creditDeposit(t.db, {
+    key: 'chain:fund',
+    ref: 'test',
+    owner: user.id,
+    asset: 'ETH',
+    amount: 10n * ETH,
+  })
+}, 120_000)
+afterAll(async () => {
+  await t?.close()
+  await chain?.close()
+})
+
+describe('the hot wallet path', () => {
+  it('signs, broadcasts, waits for 3 confirmations and completes; the ETH arrives on chain', async () => {
+    const to = getAddress(`0x${bytesToHex(randomBytes(20))}`)
+    const { id, approved } = await requestAndApprove('0.5', to, 'hot-1')
+    expect(approved.signingMode).toBe('hot')
+    const sent = await until('broadcast', async () => {
+      const s = await status(id)
+      return s.status === 'broadcast' ? s : undefined
+    })
+    expect(sent.txHash).toMatch(/^0x[0-9a-f]{64}$/)
+    expect(await client().getBalance({ address: to })).toBe(5n * 10n ** 17n)
+    const tx = await client().getTransaction({ hash: sent.txHash as Hex })
+    expect(getAddress(tx.from)).toBe(hot)
+    await mine(3)
+    const done = await until('confirmed', async () => {
+      const s = await status(id)
+      return s.status === 'confirmed' ? s : undefined
+    })
+    expect(done.statusText).toBe('Completed.')
+    const ledger = createLedger({ db: t.db })
+    const mine_ = await ledger.balances(t.db, customer.id)
+    expect(mine_.find((b) => b.kind === 'pending_withdrawal')?.balance).toBe(0n)
+    expect(mine_.find((b) => b.kind === 'available')?.balance).toBe(
+      10n * ETH - 5n * 10n ** 17n - 5n * 10n ** 14n,
+    )
+    const house = await ledger.balances(t.db, null)
+    expect(house.find((b) => b.kind === 'fees')?.balance).toBe(4n * 10n ** 14n)
+    expect(house.find((b) => b.kind === 'insurance_fund')?.balance).toBe(1n * 10n ** 14n)
+    expect((await ledger.verify(t.db)).ok).toBe(true)
+    // Paid once: one completion movement, one transaction from the hot wallet.
+    const completions = await t.db
+      .selectFrom('custody_transactions')
+      .select('id')
+      .where('idempotency_key', '=', `withdrawal:${id}:complete`)
+      .execute()
+    expect(completions).toHaveLength(1)
+    expect(await client().getTransactionCount({ address: hot })).toBe(1)
+  })
+})
+
+describe('the offline (cold wallet) path', () => {
+  it('exports unsigned transactions, signs them away from the server, verifies and imports them, and pays', async () => {
+    const to = getAddress(`0x${bytesToHex(randomBytes(20))}`)
+    const { id, approved } = await requestAndApprove('1.5', to, 'cold-1')
+    expect(approved.signingMode).toBe('offline') // above the policy's hotWalletMax of 1 ETH
+    const service = createWithdrawals({
+      db: t.db,
+      clock: t.clock,
+      config: t.config,
+      accounts: { db: t.db, clock: t.clock, config: t.config },
+    })
+    const deps = {
+      db: t.db,
+      clock: t.clock,
+      rpcUrl: chain.url,
+      coldWallet: cold,
+      tokens: new Map(),
+      withdrawals: service,
+    }
+    const file = await exportUnsigned(deps)
+    expect(file.transactions.map((x) => x.withdrawalId)).toEqual([id])
+    expect((await status(id)).statusText).toMatch(/waiting for a signature from our offline/)
+
+    // A key that is not the cold wallet's cannot sign the file; a forged signature is refused.
+    await expect(signFile(file, generatePrivateKey())).rejects.toThrow(/this key is for/)
+    const entry = file.transactions[0]!
+    const parsed = parseTransaction(entry.unsignedTx as Hex)
+    const stranger = privateKeyToAccount(generatePrivateKey())
+    const forged = await stranger.signTransaction({ ...parsed, type: 'eip1559' } as never)
+    const tampered = await privateKeyToAccount(coldKey).signTransaction({
+      ...parsed,
+      type: 'eip1559',
+      value: 2n * ETH,
+    } as never)
+    const wrong = await importSigned(deps, {
+      format: 'bulwark-signed-v1',
+      from: cold,
+      chainId: file.chainId,
+      transactions: [
+        { withdrawalId: id, payloadHash: entry.payloadHash, signedTx: forged },
+        { withdrawalId: id, payloadHash: entry.payloadHash, signedTx: tampered },
+      ],
+    })
+    expect(wrong.accepted).toEqual([])
+    expect(wrong.refused[0]!.problems.join(' ')).toMatch(/not the cold wallet/)
+    expect(wrong.refused[1]!.problems).toContain('moves another value')
+
+    const signedFile = await signFile(JSON.parse(JSON.stringify(file)), coldKey)
+    const imported = await importSigned(deps, signedFile)
+    expect(imported).toEqual({ accepted: [id], refused: [] })
+    // Importing the same file again changes nothing.
+    expect((await importSigned(deps, signedFile)).accepted).toEqual([])
+
+    await until('broadcast', async () => ((await status(id)).status === 'broadcast' ? true : undefined))
+    expect(await client().getBalance({ address: to })).toBe(15n * 10n ** 17n)
+    await mine(3)
+    await until('confirmed', async () => ((await status(id)).status === 'confirmed' ? true : undefined))
+    const house = await createLedger({ db: t.db }).balances(t.db, null)
+    expect(house.find((b) => b.kind === 'cold_wallet')?.balance).toBe(15n * 10n ** 17n)
+  })
+})
