@@ -121,10 +121,11 @@ export function createLedger(deps: LedgerDeps) {
       return { id: first.id, key: input.key, at: first.at, repeated: true }
     }
     // Accounts are created in key order and locked in id order, so concurrent posts never deadlock.
-    const ids = new Map<string, string>()
-    for (const e of [...entries].sort((a, b) => refKey(a.account).localeCompare(refKey(b.account)))) {
-      ids.set(refKey(e.account), await accountId(tx, e.account))
-    }
+    const ids = await accountIds(
+      tx,
+      entries.map((e) => e.account),
+    )
+    const idOf = (a: AccountRef) => ids.get(refKey(a))!
     const locked = await tx
       .selectFrom('custody_accounts')
       .select(['id', 'balance', 'allow_negative'])
@@ -134,24 +135,22 @@ export function createLedger(deps: LedgerDeps) {
       .execute()
     const byId = new Map(locked.map((r) => [r.id, r]))
     for (const e of entries) {
-      const row = byId.get(ids.get(refKey(e.account))!)
+      const row = byId.get(idOf(e.account))
       if (!row) throw new Error('custody ledger account vanished while locked')
       const after = BigInt(row.balance) + e.amount
       if (!row.allow_negative && after < 0n) throw insufficient(e.account, BigInt(row.balance), -e.amount)
     }
-    for (const e of entries) {
-      await tx
-        .updateTable('custody_accounts')
-        .set({ balance: sql`balance + ${e.amount.toString()}::numeric` })
-        .where('id', '=', ids.get(refKey(e.account))!)
-        .execute()
-    }
+    const changes = entries.map((e) => sql`(${idOf(e.account)}::uuid, ${e.amount.toString()}::numeric)`)
+    await sql`
+      update custody_accounts as a set balance = a.balance + v.amount
+      from (values ${sql.join(changes)}) as v (id, amount)
+      where a.id = v.id`.execute(tx)
     await tx
       .insertInto('custody_entries')
       .values(
         entries.map((e) => ({
           transaction_id: claimed.id,
-          account_id: ids.get(refKey(e.account))!,
+          account_id: idOf(e.account),
           amount: e.amount.toString(),
         })),
       )
@@ -378,32 +377,42 @@ function fingerprintOf(kind: string, ref: string, entries: Entry[]): string {
   return bytesToHex(sha256(utf8ToBytes(JSON.stringify([kind, ref, canonical]))))
 }
 
-async function accountId(tx: Tx, key: AccountRef): Promise<string> {
-  const find = () => {
-    let q = tx
+/** The ids of the accounts, creating missing ones (in key order) first. */
+async function accountIds(tx: Tx, refs: AccountRef[]): Promise<Map<string, string>> {
+  const find = async () => {
+    const rows = await tx
       .selectFrom('custody_accounts')
-      .select('id')
-      .where('asset', '=', key.asset)
-      .where('kind', '=', key.kind)
-    q = key.owner === null ? q.where('owner_id', 'is', null) : q.where('owner_id', '=', key.owner)
-    return q.executeTakeFirst()
+      .select(['id', 'owner_id', 'asset', 'kind'])
+      .where((eb) =>
+        eb.or(
+          refs.map((r) =>
+            eb.and([
+              r.owner === null ? eb('owner_id', 'is', null) : eb('owner_id', '=', r.owner),
+              eb('asset', '=', r.asset),
+              eb('kind', '=', r.kind),
+            ]),
+          ),
+        ),
+      )
+      .execute()
+    return new Map(rows.map((r) => [refKey({ owner: r.owner_id, asset: r.asset, kind: r.kind }), r.id]))
   }
-  const existing = await find()
-  if (existing) return existing.id
+  const found = await find()
+  const missing = refs.filter((r) => !found.has(refKey(r))).sort((a, b) => refKey(a).localeCompare(refKey(b)))
+  if (missing.length === 0) return found
   // Two transactions may create the same account at once: the unique index keeps one.
-  await tx
-    .insertInto('custody_accounts')
-    .values({
-      owner_id: key.owner,
-      asset: key.asset,
-      kind: key.kind,
-      allow_negative: NEGATIVE_KINDS.has(key.kind),
-    })
-    .onConflict((oc) => oc.doNothing())
-    .execute()
-  const created = await find()
-  if (!created) throw new Error(`custody account ${key.kind}/${key.asset} could not be created`)
-  return created.id
+  for (const r of missing) {
+    await tx
+      .insertInto('custody_accounts')
+      .values({ owner_id: r.owner, asset: r.asset, kind: r.kind, allow_negative: NEGATIVE_KINDS.has(r.kind) })
+      .onConflict((oc) => oc.doNothing())
+      .execute()
+  }
+  const all = await find()
+  for (const r of refs) {
+    if (!all.has(refKey(r))) throw new Error(`custody account ${r.kind}/${r.asset} could not be created`)
+  }
+  return all
 }
 
 function insufficient(account: AccountRef, balance: bigint, needed: bigint): AppError {
