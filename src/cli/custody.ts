@@ -21,6 +21,7 @@ import { loadConfig } from '../platform/config.ts'
 import type { Db } from '../platform/db/index.ts'
 import { createEventBus } from '../platform/events.ts'
 import { openConfiguredDatabase } from '../platform/runtime.ts'
+import { withdrawalVerbs } from './custody-withdrawals.ts'
 import { printJsonLine } from './output.ts'
 import { type CliGroup, type CliIo, UsageError } from './types.ts'
 import { defineVerb, withDb } from './verb.ts'
@@ -53,8 +54,10 @@ function subcommand(positionals: string[], expected: string): void {
 }
 
 export const custodyCommands: CliGroup = {
-  summary: 'Custody: verify the ledger, import Bitcoin deposits, watch the EVM chain for deposits',
+  summary:
+    'Custody: verify the ledger, import Bitcoin deposits, watch the EVM chain for deposits, sign and send withdrawals',
   verbs: {
+    ...withdrawalVerbs,
     ledger: defineVerb({
       summary: 'Recompute every balance from its entries and check every transaction sums to zero',
       usage: 'verify [--json]',

@@ -20,7 +20,7 @@ import type { Clock } from '../platform/clock.ts'
 import type { Db } from '../platform/db/index.ts'
 import { AppError } from '../platform/errors.ts'
 import { feeQuote, nextNonce, rpcClient } from './broadcast.ts'
-import { buildTransaction, checkSignedTransaction, serializeUnsigned, txHashOf } from './signing.ts'
+import { buildTransaction, callFor, checkSignedTransaction, serializeUnsigned, txHashOf } from './signing.ts'
 import { payloadHash, type WithdrawalRow, type Withdrawals } from './withdrawals.ts'
 
 const hex = z
@@ -146,6 +146,17 @@ export async function signFile(file: UnsignedFile, key: Hex): Promise<SignedFile
       throw new Error(`withdrawal ${t.withdrawalId}: the payload does not match its hash`)
     const parsed = parseTransaction(t.unsignedTx as Hex) as TransactionSerializableEIP1559
     if (parsed.chainId !== file.chainId) throw new Error(`withdrawal ${t.withdrawalId}: another chain`)
+    // The signer checks what it signs pays the payload: recipient and amount (a token's contract
+    // address is checked again on import, against CUSTODY_EVM_TOKENS).
+    const tokens = new Map(parsed.to ? [[t.payload.asset, getAddress(parsed.to)]] : [])
+    const call = callFor(t.payload, tokens)
+    if (
+      !parsed.to ||
+      getAddress(parsed.to) !== call.to ||
+      (parsed.value ?? 0n) !== call.value ||
+      (parsed.data ?? undefined) !== (call.data ?? undefined)
+    )
+      throw new Error(`withdrawal ${t.withdrawalId}: the transaction does not pay the payload`)
     transactions.push({
       withdrawalId: t.withdrawalId,
       payloadHash: t.payloadHash,
