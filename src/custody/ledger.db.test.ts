@@ -59,6 +59,15 @@ describe('custody ledger', () => {
     expect(await balanceOf(alice, 'available')).toBe(5_000_000n)
   })
 
+  it('credits once when ten posts with the same key arrive at the same time', async () => {
+    const alice = await customer()
+    const deposit = { key: `same-${alice}`, ref: 'tx:9', owner: alice, asset: 'ETH', amount: 3n }
+    const results = await Promise.all(Array.from({ length: 10 }, () => ledger.creditDeposit(db, deposit)))
+    expect(new Set(results.map((r) => r.id)).size).toBe(1)
+    expect(results.filter((r) => !r.repeated)).toHaveLength(1)
+    expect(await balanceOf(alice, 'available', 'ETH')).toBe(3n)
+  })
+
   it('refuses a repeated key with different content (409 IDEMPOTENCY_KEY_REUSED) and moves nothing', async () => {
     const alice = await customer()
     await ledger.creditDeposit(db, {
