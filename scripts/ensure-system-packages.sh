@@ -18,7 +18,7 @@ done
 
 missing=""
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing="$missing chromium"
-command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing="$missing nats-server"
+command -v nats-server >/dev/null 2>&1 || missing="$missing nats-server"
 command -v dnstwist >/dev/null 2>&1 || missing="$missing dnstwist"
 if [ "$with_postgres" = true ]; then
   found_initdb=false
