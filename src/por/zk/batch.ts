@@ -55,6 +55,40 @@ export function expectedPublic(exchange: bigint, round: bigint, index: number, w
 
 const dec = (x: bigint) => x.toString()
 
+const sizes = new Map<string, number>()
+
+/**
+ * Refuses a setup with fewer points than the circuit needs (`ZK_SETUP_TOO_SMALL`): bb.js would otherwise try to
+ * download the missing points.
+ */
+export async function checkSetupFits(circuit: CompiledBatchCircuit, setup: Setup): Promise<number> {
+  let size = sizes.get(circuit.circuitHash)
+  if (size === undefined) {
+    const { Barretenberg } = await import('@aztec/bb.js')
+    const { gunzipSync } = await import('node:zlib')
+    const api = await Barretenberg.new({ threads: 1, logger: () => {} })
+    try {
+      const [, subgroup] = await api.acirGetCircuitSizes(
+        gunzipSync(Buffer.from(circuit.bytecode, 'base64')),
+        false,
+        true,
+      )
+      size = subgroup
+    } finally {
+      await api.destroy()
+    }
+    sizes.set(circuit.circuitHash, size)
+  }
+  if (setup.points < size + 1) {
+    throw new AppError(
+      'ZK_SETUP_TOO_SMALL',
+      400,
+      `The batch circuit (${circuit.users} users × ${circuit.assets} assets) needs ${size + 1} setup points; the setup has ${setup.points}: use a larger setup or a smaller --batch`,
+    )
+  }
+  return size
+}
+
 /** Backend options for bb.js: single- or multi-threaded wasm, the setup's directory. */
 function backendOptions(setup: Setup, threads: number) {
   return { threads, crsPath: setup.crsPath, logger: () => {} }
@@ -71,7 +105,8 @@ export async function proveBatch(
   pub: BatchPublic,
   w: BatchWitness,
   threads = 1,
-): Promise<BatchProof & { vk: Uint8Array }> {
+): Promise<BatchProof> {
+  await checkSetupFits(circuit, setup)
   const { Noir } = await import('@noir-lang/noir_js')
   const { UltraHonkBackend } = await import('@aztec/bb.js')
   const noir = new Noir({ bytecode: circuit.bytecode, abi: circuit.abi } as CompiledCircuit)
@@ -102,8 +137,7 @@ export async function proveBatch(
   const backend = new UltraHonkBackend(circuit.bytecode, backendOptions(setup, threads))
   try {
     const { proof } = await backend.generateProof(witness)
-    const vk = await backend.getVerificationKey()
-    return { public: pub, proof, vk }
+    return { public: pub, proof }
   } finally {
     await backend.destroy()
   }
@@ -111,6 +145,7 @@ export async function proveBatch(
 
 /** The circuit's verification key under a setup (deterministic). */
 export async function verificationKey(circuit: CompiledBatchCircuit, setup: Setup): Promise<Uint8Array> {
+  await checkSetupFits(circuit, setup)
   const { UltraHonkBackend } = await import('@aztec/bb.js')
   const backend = new UltraHonkBackend(circuit.bytecode, backendOptions(setup, 1))
   try {

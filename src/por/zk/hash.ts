@@ -27,7 +27,10 @@ function api(): BarretenbergSync {
 
 /** Poseidon2 sponge hash of field elements (IV = length · 2^64, rate 3), as the circuit computes it. */
 export function poseidon2(inputs: readonly bigint[]): bigint {
-  const out = api().poseidon2Hash(inputs.map((x) => new Fr(x)))
+  // Inputs are reduced mod p as the circuit's field arithmetic does (−1 is p − 1).
+  const out = api().poseidon2Hash(
+    inputs.map((x) => new Fr(((x % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS)),
+  )
   return BigInt(out.toString())
 }
 
