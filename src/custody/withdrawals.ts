@@ -326,10 +326,13 @@ export function createWithdrawals(deps: WithdrawalDeps) {
 
     // 2 + 5. The outflow gate (frozen, lock, whitelist, then the risk engine, asked once).
     let captured: { score?: number } | null = null
+    let riskMs = 0
     const risk: GateRisk | undefined = deps.risk
       ? {
           assess: (event) => {
+            const t0 = performance.now()
             const d = deps.risk!.assess(event)
+            riskMs = Math.round((performance.now() - t0) * 1000) / 1000
             captured = d
             return d
           },
@@ -353,7 +356,7 @@ export function createWithdrawals(deps: WithdrawalDeps) {
       steps.push(
         { step: 'account', verdict: 'pass', at: at() },
         { step: 'lock', verdict: 'pass', at: at() },
-        { step: 'whitelist', verdict: 'pass', ms: gateMs, at: at() },
+        { step: 'whitelist', verdict: 'pass', ms: Math.max(0, gateMs - riskMs), at: at() },
       )
       ev.riskReasons = verdict.reasons
       const r = verdict.steps.find((s) => s.step === 'risk')
@@ -460,7 +463,7 @@ export function createWithdrawals(deps: WithdrawalDeps) {
     // 5. The risk engine's decision, as the gate asked it.
     const pending = steps.findIndex((s) => s.step === 'risk_pending')
     const [riskStep] = steps.splice(pending, 1)
-    steps.push({ ...riskStep!, step: 'risk', ms: gateMs })
+    steps.push({ ...riskStep!, step: 'risk', ms: riskMs })
     return ev
   }
 
