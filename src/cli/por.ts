@@ -29,6 +29,7 @@ import {
   reservesVerb,
   verifyExternalVerb,
 } from './por-reserves.ts'
+import { auditZk, proveVerb, verifyZkVerb } from './por-zk.ts'
 import { type CliGroup, type CliIo, UsageError } from './types.ts'
 import { defineVerb, optionalCount, required } from './verb.ts'
 
@@ -79,6 +80,8 @@ export const porCommands: CliGroup = {
     challenge: challengeVerb,
     reserves: reservesVerb,
     'verify-external': verifyExternalVerb,
+    prove: proveVerb,
+    'verify-zk': verifyZkVerb,
     build: defineVerb({
       summary: 'Build a round from a liabilities snapshot and an assets file',
       usage:
@@ -310,12 +313,25 @@ export const porCommands: CliGroup = {
       summary:
         'Recompute a round from its auditor package and, given its reserves file and challenge, re-verify every ' +
         'reserve signature and balance on chain',
-      usage: 'DIR [--reserves R.csv --challenge C.json] [--rpc CHAIN=URL …] [--esplora CHAIN=URL …] [--json]',
+      usage:
+        'DIR [--reserves R.csv --challenge C.json] [--rpc CHAIN=URL …] [--esplora CHAIN=URL …] ' +
+        '[--zk-setup FILE --exchange ID] [--json]',
       examples: [
         'bulwark por audit rounds/2026-12/auditor-package --reserves reserves.csv --challenge challenge.json --rpc ethereum=http://127.0.0.1:8545',
       ],
       options: {
         json: { type: 'boolean' },
+        'zk-setup': {
+          type: 'string',
+          valueName: 'FILE',
+          description:
+            "The setup file of the round's zk proofs: with DIR/zk present, the chain and every batch proof are verified.",
+        },
+        exchange: {
+          type: 'string',
+          valueName: 'ID',
+          description: 'The exchange id the zk proofs must be bound to.',
+        },
         reserves: {
           type: 'string',
           description: "The round's reserves CSV, to re-verify every signature and balance.",
@@ -362,17 +378,24 @@ export const porCommands: CliGroup = {
         } else if (reservesFile || challengeFile) {
           throw new UsageError('reserves need both a reserves file and its challenge')
         }
-        const ok = report.ok && (reserves?.ok ?? true)
+        const zk = await auditZk(dir, values.exchange, values['zk-setup'])
+        const ok = report.ok && (reserves?.ok ?? true) && (zk?.ok ?? true)
         if (values.json) {
           printJson(io, {
             ok,
             liabilities: report,
+            ...(zk ? { zk } : {}),
             ...(reserves
               ? { reserves: { ok: reserves.ok, rows: reserves.verification.rows, report: reserves.report } }
               : {}),
           })
         } else {
           printChecks(io, report.checks)
+          if (zk)
+            printChecks(
+              io,
+              zk.checks.map((c) => ({ ...c, name: `zk ${c.name}` })),
+            )
           if (reserves) {
             for (const r of reserves.verification.rows) io.stdout(reserveRowLine(r, 'reserve line'))
             io.stdout(`\n${formatReserveReport(reserves.report)}\n`)
