@@ -94,7 +94,8 @@ export function parseBtcDepositsCsv(text: string): { lines: BtcDepositLine[]; is
       line,
       txid,
       vout: Number(vout),
-      address,
+      // Bech32 may be written in upper case (QR codes); deposit addresses are stored in lower case.
+      address: /^(bc1|tb1|bcrt1)/i.test(address) ? address.toLowerCase() : address,
       amountSats: BigInt(sats),
       confirmations: Number(confs),
       sender: sender ? sender : null,
