@@ -4,7 +4,11 @@ import { startupNotices } from './main.ts'
 
 describe('start-up output', () => {
   it('prints the demo logins, the staff TOTP secret and that mail is public on a demo install', () => {
-    const { info, warnings } = startupNotices({ SEED_DEMO: true }, 'public', 'http://localhost:8080')
+    const { info, warnings } = startupNotices(
+      { SEED_DEMO: true },
+      { demo: true, outbox: 'public' },
+      'http://localhost:8080',
+    )
     const text = info.join('\n')
     expect(text).toContain('every email is public at http://localhost:8080/outbox')
     expect(text).toContain('security.admin@staff.bulwark')
@@ -14,20 +18,35 @@ describe('start-up output', () => {
   })
 
   it('warns that mail stays in the staff-only outbox when SMTP_URL is not set on a real install', () => {
-    const { info, warnings } = startupNotices({ SEED_DEMO: false }, 'staff', 'http://localhost:8080')
+    const { info, warnings } = startupNotices(
+      { SEED_DEMO: false },
+      { demo: false, outbox: 'staff' },
+      'http://localhost:8080',
+    )
     expect(info).toEqual([])
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toMatch(/^WARNING: SMTP_URL is not set.*staff-only outbox/)
   })
 
   it('says why SEED_DEMO did not make a database that holds real accounts a demo', () => {
-    const { info, warnings } = startupNotices({ SEED_DEMO: true }, 'staff', 'http://localhost:8080')
+    const { info, warnings } = startupNotices(
+      { SEED_DEMO: true },
+      { demo: false, outbox: 'staff' },
+      'http://localhost:8080',
+    )
     expect(info.join('\n')).not.toContain('Demo logins')
     expect(warnings[1]).toContain('not created by the demo seed')
   })
 
-  it('prints neither logins nor warnings when mail goes out through SMTP', () => {
-    expect(startupNotices({ SEED_DEMO: false }, 'none', 'http://localhost:8080')).toEqual({
+  it('prints the demo logins without the public-mail line when a demo sends mail through SMTP', () => {
+    const { info, warnings } = startupNotices({ SEED_DEMO: true }, { demo: true, outbox: 'none' }, 'http://x')
+    expect(info.join('\n')).toContain('Demo logins')
+    expect(info.join('\n')).not.toContain('/outbox')
+    expect(warnings).toEqual([])
+  })
+
+  it('prints neither logins nor warnings on a real install that sends mail through SMTP', () => {
+    expect(startupNotices({ SEED_DEMO: false }, { demo: false, outbox: 'none' }, 'http://x')).toEqual({
       info: [],
       warnings: [],
     })

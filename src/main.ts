@@ -9,39 +9,43 @@ import { DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRET, demoLogins, seedDemoIfEmpty } fr
 import { systemClock } from './platform/clock.ts'
 import { type Config, ConfigError, loadConfig } from './platform/config.ts'
 import { describeDatabase, openConfiguredDatabase } from './platform/runtime.ts'
-import { type MailOutboxAccess, mailOutboxAccess } from './platform/settings.ts'
+import { isDemoInstall, type MailOutboxAccess, mailOutboxAccess } from './platform/settings.ts'
 
 export const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/web')
 
 /**
  * What the start-up output says about mail and the demo: on a demo install the logins, the staff
- * TOTP secret and that mail is public; on an install without SMTP_URL a warning that mail stays
- * in the staff-only outbox (Bulwark still starts: sign-up and device approval wait for staff).
+ * TOTP secret and (without SMTP_URL) that mail is public; on any other install without SMTP_URL a
+ * warning that mail stays in the staff-only outbox (Bulwark still starts: sign-up and device
+ * approval mails wait there for staff), and why SEED_DEMO did not make it a demo.
  */
 export function startupNotices(
   config: Pick<Config, 'SEED_DEMO'>,
-  outbox: MailOutboxAccess,
+  install: { demo: boolean; outbox: MailOutboxAccess },
   url: string,
 ): { info: string[]; warnings: string[] } {
   const info: string[] = []
   const warnings: string[] = []
-  if (outbox === 'public') {
-    info.push(`Demo install: every email is public at ${url}/outbox. Do not use it for real accounts.`)
+  if (install.demo) {
+    if (install.outbox === 'public') {
+      info.push(`Demo install: every email is public at ${url}/outbox. Do not use it for real accounts.`)
+    }
     info.push(`Demo logins (password for all: ${DEMO_PASSWORD}):`)
     for (const login of demoLogins()) info.push(`  ${login.email.padEnd(34)} ${login.role ?? 'customer'}`)
     info.push(
       `Staff also need the authenticator code: TOTP secret ${DEMO_STAFF_TOTP_SECRET} (add it to an app),`,
       '  or run `npx bulwark demo totp` for the current code.',
     )
-  } else if (outbox === 'staff') {
+  }
+  if (install.outbox === 'staff') {
     warnings.push(
       'WARNING: SMTP_URL is not set, so no email leaves this server. Messages (sign-up confirmations, device approvals, password resets) wait in the staff-only outbox (/staff/outbox, permission mail.outbox.read). Set SMTP_URL to deliver them.',
     )
-    if (config.SEED_DEMO) {
-      warnings.push(
-        'SEED_DEMO is on, but this database was not created by the demo seed, so it is not a demo: no demo logins and no public outbox.',
-      )
-    }
+  }
+  if (!install.demo && config.SEED_DEMO) {
+    warnings.push(
+      'SEED_DEMO is on, but this database was not created by the demo seed, so it is not a demo: no demo logins and no public outbox.',
+    )
   }
   return { info, warnings }
 }
@@ -55,7 +59,11 @@ export async function serve(config: Config) {
   const app = await buildApp({ config, db: handle.db, webDir })
   const address = await app.listen({ port: config.PORT, host: config.HOST })
   const shown = address.replace('127.0.0.1', 'localhost')
-  const notices = startupNotices(config, await mailOutboxAccess(handle.db, config), shown)
+  const install = {
+    demo: config.SEED_DEMO && (await isDemoInstall(handle.db)),
+    outbox: await mailOutboxAccess(handle.db, config),
+  }
+  const notices = startupNotices(config, install, shown)
   const lines = [
     '',
     `Bulwark is running at ${shown}  (API docs: ${shown}/docs)`,
