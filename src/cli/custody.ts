@@ -61,6 +61,10 @@ export const custodyCommands: CliGroup = {
     ledger: defineVerb({
       summary: 'Recompute every balance from its entries and check every transaction sums to zero',
       usage: 'verify [--json]',
+      description:
+        'Reads every account and entry of the custody ledger. A balance that differs from the sum of its entries, or a transaction whose entries do not sum to zero per asset, is a problem; the first one is named.',
+      examples: ['bulwark custody ledger verify', 'bulwark custody ledger verify --json'],
+      exitCodes: '1 the ledger is inconsistent (the first bad account or transaction is named)',
       options: { json: { type: 'boolean' } },
       positionals: true,
       async run({ values, positionals }, io) {
@@ -89,7 +93,18 @@ export const custodyCommands: CliGroup = {
       summary:
         'Credit Bitcoin deposits from a CSV file (txid,vout,address,amount_sats,confirmations[,sender])',
       usage: 'import --file deposits.csv [--json]',
-      options: { file: { type: 'string' }, json: { type: 'boolean' } },
+      description:
+        'Checks the whole file first (nothing is imported from a file with a bad line), then records each output to a deposit address; outputs with enough confirmations (BTC= in CUSTODY_CONFIRMATIONS) are screened and credited once, however often the file is imported.',
+      examples: ['bulwark custody deposits import --file deposits.csv'],
+      exitCodes: '1 the file has a bad line (each is printed as file:line: problem)',
+      options: {
+        file: {
+          type: 'string',
+          valueName: 'FILE',
+          description: 'CSV with header txid,vout,address,amount_sats,confirmations[,sender]',
+        },
+        json: { type: 'boolean' },
+      },
       positionals: true,
       async run({ values, positionals }, io) {
         subcommand(positionals, 'import')
@@ -114,7 +129,13 @@ export const custodyCommands: CliGroup = {
     watch: defineVerb({
       summary: 'Run the EVM deposit watcher (CUSTODY_EVM_RPC_URL) until stopped, or one pass with --once',
       usage: '[--once] [--json]',
-      options: { once: { type: 'boolean' }, json: { type: 'boolean' } },
+      description:
+        'Reads new blocks for ETH and ERC-20 (CUSTODY_EVM_TOKENS) deposits, removes pending deposits a reorg took away, credits deposits with enough confirmations and reports deep reorgs. Without --once it polls every CUSTODY_EVM_POLL_SECONDS until SIGINT or SIGTERM.',
+      examples: ['bulwark custody watch', 'bulwark custody watch --once --json'],
+      options: {
+        once: { type: 'boolean', description: 'One pass, then exit (for cron or a scheduler)' },
+        json: { type: 'boolean' },
+      },
       async run({ values }, io) {
         const config = loadConfig(io.env)
         const url = config.CUSTODY_EVM_RPC_URL
