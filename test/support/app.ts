@@ -78,12 +78,13 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     staffTotp.set(email, { secret, lastStep: Math.floor(clock.now().getTime() / 30_000) })
   }
 
-  function sessionOf(response: { cookies: unknown }): TestSession {
-    const cookies = response.cookies as Array<{ name: string; value: string }>
-    const cookie = cookies
-      .filter((c) => c.name !== 'bulwark_device')
-      .map((c) => `${c.name}=${c.value}`)
-      .join('; ')
+  /** The browser's cookies after sign-in: the session, CSRF and device cookies set on the way. */
+  function sessionOf(...responses: Array<{ cookies: unknown }>): TestSession {
+    const byName = new Map<string, string>()
+    for (const r of responses)
+      for (const c of r.cookies as Array<{ name: string; value: string }>) byName.set(c.name, c.value)
+    const cookies = [...byName].map(([name, value]) => ({ name, value }))
+    const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ')
     const csrf = cookies.find((c) => c.name === 'bulwark_csrf')!.value
     return { cookie, csrf, headers: { cookie, 'x-csrf-token': csrf } }
   }
@@ -106,7 +107,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
         payload: { ticket: response.json().ticket, totpCode: nextStaffCode(email) },
       })
       if (second.statusCode !== 200) throw new Error(`second factor failed for ${email}: ${second.body}`)
-      return sessionOf(second)
+      return sessionOf(response, second)
     }
     if (response.statusCode !== 200) throw new Error(`sign-in failed for ${email}: ${response.body}`)
     return sessionOf(response)
