@@ -1,7 +1,8 @@
 /**
  * @module Outgoing email. With SMTP_URL set, mail goes through nodemailer to the operator's SMTP
  * server; without it (the demo default) each message is written to the `mail_outbox` table, which
- * staff (and, on a demo install, anyone) can read on the Outbox page. Every message starts with the
+ * staff can read on the Outbox page, and anyone too on a demo install: a database the demo seed
+ * created (see settings.ts; never decided by the environment alone). Every message starts with the
  * recipient's anti-phishing code, looked up through `antiPhishingCodeFor`, so no code path can send
  * an email without it.
  */
