@@ -70,7 +70,15 @@ export async function compileBatchCircuit(
     writeFileSync(join(project, 'src/main.nr'), source)
     const { compile_program, createFileManager } = await import('@noir-lang/noir_wasm')
     const quiet = () => {}
-    const result = await compile_program(createFileManager(project), undefined, quiet, quiet)
+    // noir_wasm prints "Compiling at …" with console.log whatever logger it is given: keep stdout for the CLI.
+    const log = console.log
+    console.log = quiet
+    let result: Awaited<ReturnType<typeof compile_program>>
+    try {
+      result = await compile_program(createFileManager(project), undefined, quiet, quiet)
+    } finally {
+      console.log = log
+    }
     artifact = { bytecode: result.program.bytecode, abi: result.program.abi }
     writeFileSync(`${cached}.tmp`, JSON.stringify(artifact))
     renameSync(`${cached}.tmp`, cached)
