@@ -15,7 +15,7 @@ const MINUTE = 60_000
 let t: TestApp
 let compliance: TestSession
 
-type Person = { id: string; session: TestSession; secret?: string }
+type Person = { id: string; email: string; session: TestSession }
 
 async function call(session: TestSession | null, method: string, url: string, payload?: unknown) {
   const response = await t.app.inject({
@@ -30,26 +30,23 @@ async function call(session: TestSession | null, method: string, url: string, pa
 
 /** A verified customer in Germany, optionally with TOTP on (needed to advertise and release). */
 async function customer(name: string, twoFactor: boolean): Promise<Person> {
-  const { user, session } = await t.createCustomer(name)
-  const person: Person = { id: user.id, session }
+  const { user, email, session } = await t.createCustomer(name)
+  const person: Person = { id: user.id, email, session }
   expect((await call(session, 'POST', '/api/p2p/identity', { country: 'DE' })).status).toBe(200)
   expect(
     (await call(compliance, 'POST', `/api/p2p/staff/identities/${user.id}`, { decision: 'verify' })).status,
   ).toBe(200)
   if (twoFactor) {
-    const setup = await call(session, 'POST', '/api/accounts/totp/setup', {})
-    person.secret = setup.body.secret as string
-    const code = totpCodeAt(person.secret, t.clock.now())
+    const { secret } = (await call(session, 'POST', '/api/accounts/totp/setup', {})).body
+    const code = totpCodeAt(secret, t.clock.now())
     expect((await call(session, 'POST', '/api/accounts/totp/confirm', { code })).status).toBe(200)
-    t.clock.advance(30_000)
+    t.rememberTotp(email, secret)
   }
   return person
 }
 
-function code(person: Person) {
-  t.clock.advance(30_000)
-  return totpCodeAt(person.secret!, t.clock.now())
-}
+/** The person's next unused authenticator code (the test clock moves on when needed). */
+const code = (person: Person) => t.nextStaffCode(person.email)
 
 async function fund(owner: string, usdt: bigint) {
   await t.db
@@ -90,9 +87,9 @@ beforeAll(async () => {
   // Turning 2FA on is itself a protection change (an intruder's first move can be to add their own
   // authenticator), so the advertisers start trading once that lock has passed.
   t.clock.advance(24 * HOUR + MINUTE)
-  victim.session = await signInWithCode(victim, TEST_PASSWORD)
-  otherBuyerAdvertiser.session = await signInWithCode(otherBuyerAdvertiser, TEST_PASSWORD)
-  buyer.session = await t.signIn(await emailOf(buyer), TEST_PASSWORD)
+  victim.session = await t.signIn(victim.email)
+  otherBuyerAdvertiser.session = await t.signIn(otherBuyerAdvertiser.email)
+  buyer.session = await t.signIn(buyer.email)
   // Before any security change: a sell ad with an order already paid, and someone else's buy ad.
   const posted = await call(victim.session, 'POST', '/api/p2p/ads', ad('sell'))
   expect(posted.status).toBe(201)
@@ -114,36 +111,6 @@ beforeAll(async () => {
   expect(changed.status).toBe(200)
 })
 afterAll(() => t.close())
-
-async function emailOf(person: Person) {
-  const row = await t.db
-    .selectFrom('users')
-    .select('email')
-    .where('id', '=', person.id)
-    .executeTakeFirstOrThrow()
-  return row.email
-}
-
-/** Signs a customer with TOTP in again, as the browser does (password, then the code). */
-async function signInWithCode(person: Person, password: string): Promise<TestSession> {
-  const email = await emailOf(person)
-  const first = await t.app.inject({ method: 'POST', url: '/api/auth/signin', payload: { email, password } })
-  expect(first.json().status).toBe('second_factor_required')
-  const device = (first.cookies as Array<{ name: string; value: string }>).find(
-    (c) => c.name === 'bulwark_device',
-  )
-  const second = await t.app.inject({
-    method: 'POST',
-    url: '/api/auth/signin/second-factor',
-    headers: device ? { cookie: `${device.name}=${device.value}` } : {},
-    payload: { ticket: first.json().ticket, totpCode: code(person) },
-  })
-  expect(second.statusCode).toBe(200)
-  const cookies = second.cookies as Array<{ name: string; value: string }>
-  const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ')
-  const csrf = cookies.find((c) => c.name === 'bulwark_csrf')!.value
-  return { cookie, csrf, headers: { cookie, 'x-csrf-token': csrf } }
-}
 
 describe('during the withdrawal lock after a security change, no value leaves through P2P', () => {
   it('refuses posting a sell ad', async () => {
@@ -174,8 +141,8 @@ describe('during the withdrawal lock after a security change, no value leaves th
 
   it('allows all of it once the lock has ended', async () => {
     t.clock.advance(24 * HOUR + MINUTE)
-    victim.session = await signInWithCode(victim, 'Quartz-Lantern-Harbour-5821')
-    buyer.session = await t.signIn(await emailOf(buyer), TEST_PASSWORD)
+    victim.session = await t.signIn(victim.email, 'Quartz-Lantern-Harbour-5821')
+    buyer.session = await t.signIn(buyer.email)
     const released = await call(victim.session, 'POST', `/api/p2p/orders/${paidOrder}/release`, {
       totpCode: code(victim),
     })
