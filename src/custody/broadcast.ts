@@ -10,6 +10,7 @@
 import { type Address, createPublicClient, type Hex, http, type PublicClient } from 'viem'
 import type { Clock } from '../platform/clock.ts'
 import type { Db } from '../platform/db/index.ts'
+import { AppError } from '../platform/errors.ts'
 import type { HotSigner } from './hot-signer.ts'
 import { createLedger } from './ledger.ts'
 import { buildTransaction, type FeeQuote, serializeUnsigned, txHashOf } from './signing.ts'
@@ -99,8 +100,8 @@ export function createWithdrawalProcessor(deps: ProcessorDeps) {
         })
         signed++
       } catch (error) {
-        // Cancelled or held meanwhile: WITHDRAWAL_STATE; the next tick looks again.
-        if (!(error instanceof Error && 'code' in error)) throw error
+        // Cancelled or held meanwhile: the next tick looks again. Anything else is a real failure.
+        if (!(error instanceof AppError && error.code === 'WITHDRAWAL_STATE')) throw error
       }
     }
     return signed
@@ -117,7 +118,13 @@ export function createWithdrawalProcessor(deps: ProcessorDeps) {
       .execute()) as WithdrawalRow[]
     let sent = 0
     for (const row of rows) {
-      await resend(row.signed_tx as Hex)
+      try {
+        await resend(row.signed_tx as Hex)
+      } catch (error) {
+        // Some nodes answer an error for a transaction they mined and reverted: a receipt settles it.
+        const mined = await client.getTransactionReceipt({ hash: row.tx_hash as Hex }).catch(() => null)
+        if (!mined) throw error
+      }
       await deps.withdrawals.transition(row.id, ['signing'], 'system', async () => ({
         status: 'broadcast',
         set: { broadcast_at: deps.clock.now() },

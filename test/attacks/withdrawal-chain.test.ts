@@ -7,8 +7,17 @@
  * import them — a signature by another key or a transaction paying anything else is refused.
  */
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js'
-import { createPublicClient, getAddress, type Hex, http, parseTransaction } from 'viem'
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  getAddress,
+  type Hex,
+  http,
+  parseTransaction,
+} from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { hardhat } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { passphraseDigest } from '../../src/accounts/api-keys.ts'
 import { signRequest } from '../../src/accounts/api-signature.ts'
@@ -16,7 +25,7 @@ import { createSealer } from '../../src/accounts/sealing.ts'
 import { createLedger } from '../../src/custody/ledger.ts'
 import { exportUnsigned, importSigned, signFile } from '../../src/custody/offline.ts'
 import { createWithdrawals } from '../../src/custody/withdrawals.ts'
-import { type DevChain, startDevChain } from '../../src/por/reserves/testing/devchain.ts'
+import { compileContracts, type DevChain, startDevChain } from '../../src/por/reserves/testing/devchain.ts'
 import { createTestApp, type TestApp, type TestSession } from '../support/app.ts'
 
 const ETH = 10n ** 18n
@@ -27,6 +36,8 @@ const hot = privateKeyToAccount(hotKey).address
 const cold = privateKeyToAccount(coldKey).address
 
 let chain: DevChain
+let token = '0x' as Address
+const compiled = compileContracts()
 let t: TestApp
 let approver: TestSession
 const customer = {
@@ -67,15 +78,15 @@ function signed(method: 'POST' | 'GET', url: string, payload?: unknown) {
   })
 }
 
-async function requestAndApprove(amount: string, to: string, key: string) {
+async function requestAndApprove(amount: string, to: string, key: string, asset = 'ETH') {
   const r = await signed('POST', '/api/custody/withdrawals', {
-    asset: 'ETH',
+    asset,
     amount,
     network: 'ethereum',
     address: to,
     idempotencyKey: key,
   })
-  expect(r.statusCode).toBe(201)
+  expect(r.statusCode, r.body).toBe(201)
   const id = r.json().withdrawal.id as string
   // A new account sending to a new address: the default policy asks one approval.
   expect(r.json().withdrawal.status).toBe('awaiting_approval')
@@ -109,7 +120,23 @@ beforeAll(async () => {
   chain = await startDevChain()
   for (const a of [hot, cold])
     await chain.request({ method: 'hardhat_setBalance', params: [a, `0x${(100n * ETH).toString(16)}`] })
+  // An ERC-20 ("USDT", 6 decimals): the hot wallet holds 100 of it on chain.
+  const [deployer] = (await chain.request({ method: 'eth_accounts' })) as Address[]
+  const wallet = createWalletClient({ transport: http(chain.url), account: deployer!, chain: hardhat })
+  const deployed = await wallet.deployContract({
+    abi: compiled.MiniToken.abi,
+    bytecode: compiled.MiniToken.bytecode,
+  })
+  token = (await client().waitForTransactionReceipt({ hash: deployed })).contractAddress!
+  const minted = await wallet.writeContract({
+    address: token,
+    abi: compiled.MiniToken.abi,
+    functionName: 'mint',
+    args: [hot, 100_000_000n],
+  })
+  await client().waitForTransactionReceipt({ hash: minted })
   t = await createTestApp({
+    CUSTODY_EVM_TOKENS: `USDT=${token}`,
     CUSTODY_EVM_RPC_URL: chain.url,
     CUSTODY_HOT_WALLET_KEY: hotKey,
     CUSTODY_COLD_WALLET_ADDRESS: cold,
@@ -141,6 +168,13 @@ beforeAll(async () => {
     owner: user.id,
     asset: 'ETH',
     amount: 10n * ETH,
+  })
+  await createLedger({ db: t.db }).creditDeposit(t.db, {
+    key: 'chain:fund:usdt',
+    ref: 'test',
+    owner: user.id,
+    asset: 'USDT',
+    amount: 500_000_000n,
   })
 }, 120_000)
 afterAll(async () => {
@@ -185,6 +219,55 @@ describe('the hot wallet path', () => {
       .execute()
     expect(completions).toHaveLength(1)
     expect(await client().getTransactionCount({ address: hot })).toBe(1)
+    // A processor restarted later finds nothing to sign or send again.
+    expect((await status(id)).txHash).toBe(sent.txHash)
+  })
+})
+
+describe('ERC-20 withdrawals and failures', () => {
+  const balanceOf = (a: Address) =>
+    client().readContract({
+      address: token,
+      abi: compiled.MiniToken.abi,
+      functionName: 'balanceOf',
+      args: [a],
+    }) as Promise<bigint>
+  const usdt = async (owner: string | null, kind: string) =>
+    (await createLedger({ db: t.db }).balances(t.db, owner)).find(
+      (b) => b.asset === 'USDT' && b.kind === kind,
+    )?.balance ?? 0n
+
+  it('pays a token withdrawal with transfer(to, amount) on the configured contract', async () => {
+    const to = getAddress(`0x${bytesToHex(randomBytes(20))}`)
+    const { id } = await requestAndApprove('60', to, 'usdt-1', 'USDT')
+    await until('broadcast', async () => ((await status(id)).status === 'broadcast' ? true : undefined))
+    expect(await balanceOf(to)).toBe(60_000_000n)
+    await mine(3)
+    await until('confirmed', async () => ((await status(id)).status === 'confirmed' ? true : undefined))
+    expect(await usdt(customer.id, 'available')).toBe(500_000_000n - 61_000_000n)
+  })
+
+  it('refunds amount and fee exactly once when the transaction reverts on chain', async () => {
+    const to = getAddress(`0x${bytesToHex(randomBytes(20))}`)
+    const before = await usdt(customer.id, 'available')
+    // The hot wallet holds 40 USDT now: a transfer of 50 reverts.
+    const { id } = await requestAndApprove('50', to, 'usdt-2', 'USDT')
+    await mine(1)
+    const failed = await until('failed', async () => {
+      const s = await status(id)
+      return s.status === 'failed' ? s : undefined
+    })
+    expect(failed.statusText).toBe('Failed on the network; the amount and fee were returned to your balance.')
+    expect(await balanceOf(to)).toBe(0n)
+    expect(await usdt(customer.id, 'available')).toBe(before)
+    expect(await usdt(customer.id, 'pending_withdrawal')).toBe(0n)
+    const refunds = await t.db
+      .selectFrom('custody_transactions')
+      .select('id')
+      .where('idempotency_key', 'like', `withdrawal:${id}:%`)
+      .execute()
+    expect(refunds).toHaveLength(2) // the hold and one refund; no completion
+    expect((await createLedger({ db: t.db }).verify(t.db)).ok).toBe(true)
   })
 })
 
@@ -209,6 +292,8 @@ describe('the offline (cold wallet) path', () => {
     }
     const file = await exportUnsigned(deps)
     expect(file.transactions.map((x) => x.withdrawalId)).toEqual([id])
+    // Exporting again (a lost file) repeats the same transaction, nonce included.
+    expect((await exportUnsigned(deps)).transactions).toEqual(file.transactions)
     expect((await status(id)).statusText).toMatch(/waiting for a signature from our offline/)
 
     // A key that is not the cold wallet's cannot sign the file; a forged signature is refused.
