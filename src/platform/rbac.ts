@@ -24,6 +24,8 @@ export const permissionMatrix = {
   'staff.read': ['security_admin', 'auditor'],
   /** Invite staff, change roles, disable accounts. */
   'staff.manage': ['security_admin'],
+  /** See the name and email behind an account id a staff page shows (risk alerts, cases, P2P). */
+  'people.read': ['support', 'risk_analyst', 'compliance_officer', 'custody_approver', 'security_admin', 'auditor'],
   /** Read, filter and export the audit log. */
   'audit.read': ['security_admin', 'auditor', 'compliance_officer'],
   /** Run the audit chain verification. */

@@ -39,6 +39,49 @@ export async function staffRoutes(base: FastifyInstance, deps: DomainDeps) {
     async () => ({ members: await staff.list() }),
   )
 
+  app.get(
+    '/api/staff/people',
+    {
+      preHandler: requireStaff('people.read'),
+      schema: {
+        tags: ['staff'],
+        summary: 'Names and emails of up to 100 accounts by id, so staff pages show people instead of ids',
+        querystring: z.object({
+          ids: z
+            .string()
+            .max(100 * 37)
+            .transform((v) => v.split(',').filter(Boolean))
+            .pipe(z.array(z.uuid()).max(100)),
+        }),
+        response: {
+          200: z.object({
+            people: z.record(
+              z.string(),
+              z.object({ name: z.string(), email: z.string(), kind: z.enum(['customer', 'staff']) }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const ids = [...new Set(request.query.ids)]
+      if (ids.length === 0) return { people: {} }
+      const rows = await deps.db
+        .selectFrom('users')
+        .select(['id', 'email', 'display_name', 'kind'])
+        .where('id', 'in', ids)
+        .execute()
+      return {
+        people: Object.fromEntries(
+          rows.map((r) => [
+            r.id,
+            { name: r.display_name, email: r.email, kind: r.kind as 'customer' | 'staff' },
+          ]),
+        ),
+      }
+    },
+  )
+
   app.post(
     '/api/staff/members',
     {
