@@ -14,6 +14,7 @@ import { accountsRoutes } from './accounts/routes.ts'
 import { custodyRoutes } from './custody/routes.ts'
 import { withdrawalRoutes } from './custody/withdrawal-routes.ts'
 import { guardRoutes } from './guard/routes.ts'
+import { opsRoutes } from './ops/routes.ts'
 import { p2pRoutes } from './p2p/routes.ts'
 import { type Clock, systemClock } from './platform/clock.ts'
 import type { Config } from './platform/config.ts'
@@ -88,6 +89,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(guardRoutes, domain)
   await app.register(custodyRoutes, domain)
   await app.register(withdrawalRoutes, domain)
+  await app.register(opsRoutes, domain)
 
   const riskLink = connectRiskToEventBus({ risk, events, log: app.log })
   app.addHook('onClose', async () => {

@@ -137,6 +137,15 @@ export const configSchema = z.object({
     .optional(),
   PASSWORD_BREACH_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1500),
   PASSWORD_CHECK_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(30),
+  /** Support SLA targets per priority: hours to the first response / to resolution. */
+  SUPPORT_SLA_HOURS: z
+    .string()
+    .regex(/^(urgent|high|normal|low)=\d{1,4}\/\d{1,5}(,(urgent|high|normal|low)=\d{1,4}\/\d{1,5})*$/, {
+      message: 'expected PRIORITY=FIRST/RESOLVE hour pairs, e.g. urgent=1/8,high=4/24,normal=8/72,low=24/168',
+    })
+    .default('urgent=1/8,high=4/24,normal=8/72,low=24/168'),
+  /** Requests per minute per client on the public bug-bounty report and support e-mail reply routes. */
+  OPS_PUBLIC_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(5),
 })
 
 export type Config = z.infer<typeof configSchema>

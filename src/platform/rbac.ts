@@ -74,6 +74,22 @@ export const permissionMatrix = {
   'custody.policy.approve': ['security_admin', 'compliance_officer'],
   /** Hold or lift an account's withdrawals from a risk case; release withdrawals held for review. */
   'custody.holds.manage': ['risk_analyst', 'compliance_officer'],
+  /** See support tickets (with internal notes, SLA clocks and the customer's linked records) and SLA reports. */
+  'support.tickets.read': ['support', 'security_admin', 'compliance_officer', 'auditor'],
+  /** Answer, assign, annotate (internal notes), prioritise and resolve support tickets. */
+  'support.tickets.handle': ['support'],
+  /** Write support macros (canned replies). */
+  'support.macros.manage': ['support', 'security_admin'],
+  /** Read bug-bounty reports. */
+  'bounty.reports.read': ['security_admin', 'auditor', 'compliance_officer'],
+  /** Triage bug-bounty reports (CVSS 4.0), mark duplicates, fixed, disclosed; propose rewards. */
+  'bounty.reports.triage': ['security_admin'],
+  /** Approve a proposed bounty reward (someone other than its proposer: four-eyes). */
+  'bounty.rewards.approve': ['security_admin', 'compliance_officer'],
+  /** See the register of third-party security audits, their findings and retests. */
+  'ops.audits.read': ['security_admin', 'auditor', 'compliance_officer'],
+  /** Record third-party audits, findings, fixes and retests; run the overdue-findings check. */
+  'ops.audits.manage': ['security_admin'],
 } as const satisfies Record<string, readonly StaffRole[]>
 
 export type Permission = keyof typeof permissionMatrix

@@ -1,12 +1,13 @@
 /**
  * @module The registry of every domain's migrations. Keys are `NNNN_<domain>_<what>`; ranges:
  * platform 0001-0099, accounts 0100-0199, por 0200-0299, guard 0300-0399, risk 0400-0499,
- * p2p 0500-0599, custody 0700-0799. Add one line per domain.
+ * p2p 0500-0599, custody 0700-0799, ops 0800-0899. Add one line per domain.
  */
 import type { Migration } from 'kysely'
 import { migrations as accounts } from '../../accounts/migrations.ts'
 import { migrations as custody } from '../../custody/migrations.ts'
 import { migrations as custodyWithdrawals } from '../../custody/withdrawal-migrations.ts'
+import { migrations as ops } from '../../ops/migrations.ts'
 import { migrations as p2p } from '../../p2p/migrations.ts'
 import { migrations as por } from '../../por/migrations.ts'
 import { migrations as risk } from '../../risk/migrations.ts'
@@ -21,5 +22,6 @@ export function allMigrations(): Record<string, Migration> {
     ...risk,
     ...custody,
     ...custodyWithdrawals,
+    ...ops,
   }
 }

@@ -5,6 +5,7 @@
 import type { AccountsTables } from '../../accounts/tables.ts'
 import type { CustodyTables } from '../../custody/tables.ts'
 import type { WithdrawalTables } from '../../custody/withdrawals-tables.ts'
+import type { OpsTables } from '../../ops/tables.ts'
 import type { P2pTables } from '../../p2p/tables.ts'
 import type { PorTables } from '../../por/tables.ts'
 import type { RiskTables } from '../../risk/tables.ts'
@@ -17,4 +18,5 @@ export interface Database
     PorTables,
     RiskTables,
     CustodyTables,
-    WithdrawalTables {}
+    WithdrawalTables,
+    OpsTables {}
