@@ -137,6 +137,17 @@ export const configSchema = z.object({
     .optional(),
   PASSWORD_BREACH_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1500),
   PASSWORD_CHECK_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(30),
+  /** 64 hex digits: AES-256-GCM key sealing identity document images, selfies and extracted fields. */
+  IDENTITY_SEALING_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, { message: 'expected 64 hex digits (openssl rand -hex 32)' })
+    .optional(),
+  /** Days after a verification is decided before its images are deleted (fields and decision stay). */
+  IDENTITY_IMAGE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** The youngest a customer may be, in years, by the date of birth on their document. */
+  IDENTITY_MINIMUM_AGE: z.coerce.number().int().min(0).max(99).default(18),
+  /** Largest identity upload (both images, base64 in JSON), in bytes. */
+  IDENTITY_UPLOAD_MAX_BYTES: z.coerce.number().int().min(65_536).max(67_108_864).default(12_582_912),
   /** Support SLA targets per priority: hours to the first response / to resolution. */
   SUPPORT_SLA_HOURS: z
     .string()

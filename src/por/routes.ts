@@ -17,6 +17,7 @@ import { AppError } from '../platform/errors.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
 import { createRounds, INPUT_KINDS } from './rounds.ts'
 import { roundIdSchema, roundSchema } from './schema.ts'
+import { zkRoundFile } from './zk/files.ts'
 
 export async function porRoutes(base: FastifyInstance, deps: DomainDeps) {
   const app = base.withTypeProvider<ZodTypeProvider>()
@@ -89,6 +90,28 @@ export async function porRoutes(base: FastifyInstance, deps: DomainDeps) {
       },
     },
     async (request) => rounds.proofFor(request.params.id, request.user!.id),
+  )
+
+  app.get(
+    '/api/por/rounds/:id/zk/:file',
+    {
+      config: { cacheable: 'public, max-age=300' },
+      schema: {
+        tags: ['por'],
+        summary:
+          "A published round's zk proof of liabilities (docs/por-zk.md): manifest.json, vk.bin or batch-NNNNNN.json",
+        params: z.object({ id: roundIdSchema, file: z.string().max(40) }),
+      },
+    },
+    async (request, reply) => {
+      // Only a published round's proofs; its commitment names the round they belong to.
+      await rounds.summary(request.params.id)
+      const path = zkRoundFile(deps.config.DATA_DIR, request.params.id, request.params.file)
+      const json = request.params.file.endsWith('.json')
+      reply.header('content-type', json ? 'application/json' : 'application/octet-stream')
+      reply.header('content-length', statSync(path).size)
+      return reply.send(createReadStream(path))
+    },
   )
 
   // Staff.

@@ -7,6 +7,7 @@ import type { Migration } from 'kysely'
 import { migrations as accounts } from '../../accounts/migrations.ts'
 import { migrations as custody } from '../../custody/migrations.ts'
 import { migrations as custodyWithdrawals } from '../../custody/withdrawal-migrations.ts'
+import { migrations as identity } from '../../identity/migrations.ts'
 import { migrations as ops } from '../../ops/migrations.ts'
 import { migrations as p2p } from '../../p2p/migrations.ts'
 import { migrations as por } from '../../por/migrations.ts'
@@ -22,6 +23,7 @@ export function allMigrations(): Record<string, Migration> {
     ...risk,
     ...custody,
     ...custodyWithdrawals,
+    ...identity,
     ...ops,
   }
 }
