@@ -4,7 +4,7 @@
  * agreement with the visual-zone fields the customer typed. Each rule yields a reason with the
  * decision it calls for: `reject` (the document cannot be accepted) or `review` (a person decides).
  */
-import { type MrzFields, parseMrz } from './mrz.ts'
+import { type MrzCheck, type MrzFields, parseMrz } from './mrz.ts'
 import { icaoState } from './states.ts'
 
 export type ReasonCode =
@@ -45,6 +45,8 @@ export type DocumentRulesOptions = {
 
 export type DocumentCheck = {
   fields: MrzFields | null
+  /** Every check digit verified (empty when the MRZ could not be parsed). */
+  checks: MrzCheck[]
   /** ISO dates, when they could be read. */
   birthDate: string | null
   expiryDate: string | null
@@ -66,6 +68,7 @@ export function checkDocument(mrzText: string, options: DocumentRulesOptions): D
   if (!parsed.ok) {
     return {
       fields: null,
+      checks: [],
       birthDate: null,
       expiryDate: null,
       country: null,
@@ -127,7 +130,7 @@ export function checkDocument(mrzText: string, options: DocumentRulesOptions): D
   for (const mismatch of visualMismatches(fields, birth, expiry, options.visual ?? {})) {
     review('VISUAL_MISMATCH', mismatch)
   }
-  return { fields, birthDate: birth, expiryDate: expiry, country, reasons }
+  return { fields, checks: parsed.checks, birthDate: birth, expiryDate: expiry, country, reasons }
 }
 
 /**

@@ -1,10 +1,14 @@
 /**
- * @module Identity country for P2P: a customer submits the country or region on their identity
- * document; a compliance officer reviews it and records the verified country. Restrictions use only
- * the verified country. Changing a verified country sends the identity back to review.
+ * @module Identity country for P2P. The country comes from the customer's approved identity
+ * document (identity domain, `fromDocument`); such a country cannot be replaced by a typed one or
+ * by hand. Installs and customers without a verified document keep the older path: a customer
+ * types the country on their document and a compliance officer verifies it. Restrictions use only
+ * the verified country. Changing a typed verified country sends the identity back to review.
  */
+import type { Kysely } from 'kysely'
 import { appendAudit } from '../platform/audit.ts'
-import { errors } from '../platform/errors.ts'
+import type { Database } from '../platform/db/index.ts'
+import { AppError, errors } from '../platform/errors.ts'
 import { isCountryCode } from './countries.ts'
 import type { P2pDeps } from './deps.ts'
 import type { VerifiedIdentity } from './regions.ts'
@@ -35,6 +39,68 @@ function assertCountry(code: string): void {
   }
 }
 
+function fromDocumentError(): AppError {
+  return new AppError(
+    'P2P_COUNTRY_FROM_DOCUMENT',
+    409,
+    'This country comes from a verified identity document. To change it, verify a new document on the Verify identity page.',
+  )
+}
+
+export type DocumentCountryInput = {
+  userId: string
+  /** ISO 3166-1 alpha-2 of the approved document's issuing state. */
+  country: string
+  verificationId: string
+  /** The compliance officer who approved it; null when the pipeline approved it. */
+  reviewerId: string | null
+  at: Date
+}
+
+/**
+ * Records the country of an approved identity document as the customer's verified P2P country,
+ * inside the caller's transaction (the identity decision and this change commit together).
+ *
+ * @example await recordDocumentCountry(tx, { userId, country: 'FR', verificationId, reviewerId, at })
+ */
+export async function recordDocumentCountry(
+  tx: Kysely<Database>,
+  input: DocumentCountryInput,
+): Promise<void> {
+  assertCountry(input.country)
+  const previous = await tx
+    .selectFrom('p2p_identities')
+    .select(['country', 'status'])
+    .where('user_id', '=', input.userId)
+    .executeTakeFirst()
+  const values = {
+    claimed_country: input.country,
+    country: input.country,
+    status: 'verified' as const,
+    note: 'from the approved identity document',
+    reviewed_by: input.reviewerId,
+    reviewed_at: input.at,
+    verification_id: input.verificationId,
+  }
+  await tx
+    .insertInto('p2p_identities')
+    .values({ user_id: input.userId, submitted_at: input.at, ...values })
+    .onConflict((oc) => oc.column('user_id').doUpdateSet(values))
+    .execute()
+  await appendAudit(tx, {
+    actor: input.reviewerId ? `staff:${input.reviewerId}` : 'system',
+    action: 'p2p.identity_verified',
+    target: `user:${input.userId}`,
+    details: {
+      country: input.country,
+      previous: previous?.country ?? null,
+      source: 'identity_document',
+      verification: input.verificationId,
+    },
+    at: input.at,
+  })
+}
+
 export function createIdentities(deps: Pick<P2pDeps, 'db' | 'clock'>) {
   const { db, clock } = deps
 
@@ -61,6 +127,13 @@ export function createIdentities(deps: Pick<P2pDeps, 'db' | 'clock'>) {
       assertCountry(claimedCountry)
       const now = clock.now()
       return db.transaction().execute(async (tx) => {
+        const current = await tx
+          .selectFrom('p2p_identities')
+          .select('verification_id')
+          .where('user_id', '=', userId)
+          .forUpdate()
+          .executeTakeFirst()
+        if (current?.verification_id) throw fromDocumentError()
         const row = await tx
           .insertInto('p2p_identities')
           .values({
@@ -106,6 +179,7 @@ export function createIdentities(deps: Pick<P2pDeps, 'db' | 'clock'>) {
           .forUpdate()
           .executeTakeFirst()
         if (!current) throw errors.notFound('An identity submission for this customer')
+        if (current.verification_id) throw fromDocumentError()
         const verifiedCountry =
           input.decision === 'verify' ? (input.country ?? current.claimed_country) : null
         if (verifiedCountry !== null) assertCountry(verifiedCountry)

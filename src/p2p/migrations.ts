@@ -160,4 +160,11 @@ export const migrations: Record<string, Migration> = {
       `.execute(db)
     },
   },
+  '0502_p2p_identity_document': {
+    async up(db: Kysely<unknown>) {
+      // The identity verification whose approved document gave this country (identity domain);
+      // such a country cannot be overwritten by a typed one.
+      await sql`alter table p2p_identities add column verification_id uuid`.execute(db)
+    },
+  },
 }

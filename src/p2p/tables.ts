@@ -18,6 +18,8 @@ export interface P2pIdentitiesTable {
   reviewed_by: string | null
   reviewed_at: Date | null
   submitted_at: Date
+  /** The approved identity verification the country comes from; null for a typed country. */
+  verification_id: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface P2pLedgerAccountsTable {

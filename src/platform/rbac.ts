@@ -46,6 +46,8 @@ export const permissionMatrix = {
   'por.rounds.publish': ['compliance_officer'],
   /** Review customers' identity country for P2P (verify or reject). */
   'p2p.identity.review': ['compliance_officer'],
+  /** Work the identity verification queue: images, extracted fields, scores, reasons; approve or reject with a note. */
+  'identity.review': ['compliance_officer'],
   /** See P2P disputes and marketplace metrics. */
   'p2p.disputes.read': ['support', 'compliance_officer', 'auditor'],
   /** Resolve a P2P dispute: release escrow to the buyer or refund the seller. */

@@ -70,6 +70,13 @@ export const riskEventSchema = z.discriminatedUnion('type', [
     counterparty: id,
     paymentMethod: text.optional(),
   }),
+  /** Identity verification found this account's document (or face) on another account. */
+  z.object({
+    ...base,
+    type: z.literal('identity_duplicate'),
+    kind: z.enum(['document', 'face']),
+    otherAccount: id,
+  }),
   z.object({
     ...base,
     type: z.literal('chain_tx'),
@@ -103,6 +110,7 @@ export const RISK_EVENT_TYPES = [
   'withdrawal_requested',
   'p2p_order',
   'chain_tx',
+  'identity_duplicate',
 ] as const satisfies readonly RiskEventType[]
 
 /** Event types that are account security changes (they start the "recent security change" clock). */

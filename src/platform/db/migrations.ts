@@ -1,7 +1,8 @@
 /**
  * @module The registry of every domain's migrations. Keys are `NNNN_<domain>_<what>`; ranges:
  * platform 0001-0099, accounts 0100-0199, por 0200-0299, guard 0300-0399, risk 0400-0499,
- * p2p 0500-0599, custody 0700-0799, ops 0800-0899. Add one line per domain.
+ * p2p 0500-0599, custody 0700-0799, ops 0800-0899,
+ * identity 0900-0999. Add one line per domain.
  */
 import type { Migration } from 'kysely'
 import { migrations as accounts } from '../../accounts/migrations.ts'

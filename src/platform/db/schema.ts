@@ -5,6 +5,7 @@
 import type { AccountsTables } from '../../accounts/tables.ts'
 import type { CustodyTables } from '../../custody/tables.ts'
 import type { WithdrawalTables } from '../../custody/withdrawals-tables.ts'
+import type { IdentityTables } from '../../identity/tables.ts'
 import type { OpsTables } from '../../ops/tables.ts'
 import type { P2pTables } from '../../p2p/tables.ts'
 import type { PorTables } from '../../por/tables.ts'
@@ -19,4 +20,5 @@ export interface Database
     RiskTables,
     CustodyTables,
     WithdrawalTables,
-    OpsTables {}
+    OpsTables,
+    IdentityTables {}

@@ -1,0 +1,141 @@
+/**
+ * @module The identity HTTP API: a customer submits and reads their verification; compliance
+ * staff work the review queue (images, fields, scores, reasons) and decide with a note. Images are
+ * purged after the retention period by an hourly sweep.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { DomainDeps } from '../platform/deps.ts'
+import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
+import {
+  customerVerificationSchema,
+  decisionSchema,
+  staffVerificationSchema,
+  submitSchema,
+} from './schema.ts'
+import { createIdentitySealer } from './sealing.ts'
+import { createIdentityVerifications, type MrzReader } from './verifications.ts'
+
+export type IdentityRouteDeps = DomainDeps & { identityMrzReader?: MrzReader }
+
+const tags = ['identity']
+const PURGE_SWEEP_MS = 3_600_000
+
+export async function identityRoutes(base: FastifyInstance, deps: IdentityRouteDeps) {
+  const app = base.withTypeProvider<ZodTypeProvider>()
+  const identity = createIdentityVerifications({
+    db: deps.db,
+    clock: deps.clock,
+    events: deps.events,
+    sealer: createIdentitySealer(deps.config.IDENTITY_SEALING_KEY, deps.config.EXCHANGE_ID),
+    minimumAge: deps.config.IDENTITY_MINIMUM_AGE,
+    retentionDays: deps.config.IDENTITY_IMAGE_RETENTION_DAYS,
+    ...(deps.identityMrzReader ? { mrzReader: deps.identityMrzReader } : {}),
+  })
+  const me = (request: { user: { id: string } | null }) => request.user!.id
+
+  const sweep = setInterval(() => {
+    identity
+      .purgeExpiredImages()
+      .catch((error: unknown) => base.log.error({ err: error }, 'identity image purge failed'))
+  }, PURGE_SWEEP_MS)
+  sweep.unref()
+  base.addHook('onClose', async () => clearInterval(sweep))
+
+  app.post(
+    '/api/identity/verifications',
+    {
+      preHandler: requireCustomer,
+      bodyLimit: deps.config.IDENTITY_UPLOAD_MAX_BYTES,
+      // Submissions are costly (sealing, OCR): the sign-in budget per minute. The MRZ is 2-3 lines.
+      config: {
+        rateLimit: { max: deps.config.AUTH_RATE_LIMIT_MAX, timeWindow: '1 minute' },
+        multilineFields: ['mrz'],
+      },
+      schema: {
+        tags,
+        summary: 'Submit my identity document photo, its MRZ lines and a selfie for verification',
+        body: submitSchema,
+        response: { 200: z.object({ verification: customerVerificationSchema }) },
+      },
+    },
+    async (request) => {
+      const { document, selfie, mrz, visual } = request.body
+      const verification = await identity.submit({
+        userId: me(request),
+        document: { contentType: document.contentType, bytes: Buffer.from(document.data, 'base64') },
+        selfie: { contentType: selfie.contentType, bytes: Buffer.from(selfie.data, 'base64') },
+        mrz,
+        visual: Object.fromEntries(Object.entries(visual).filter(([, v]) => v !== undefined)),
+      })
+      return { verification }
+    },
+  )
+
+  app.get(
+    '/api/identity/verification',
+    {
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary: 'My latest identity verification and its result',
+        response: { 200: z.object({ verification: customerVerificationSchema.nullable() }) },
+      },
+    },
+    async (request) => ({ verification: await identity.latest(me(request)) }),
+  )
+
+  app.get(
+    '/api/identity/staff/verifications',
+    {
+      preHandler: requireStaff('identity.review'),
+      schema: {
+        tags,
+        summary: 'The identity review queue (or decided verifications by status)',
+        querystring: z.object({ status: z.enum(['approved', 'rejected', 'review']).default('review') }),
+        response: { 200: z.object({ verifications: z.array(staffVerificationSchema) }) },
+      },
+    },
+    async (request) => ({ verifications: await identity.list(request.query.status) }),
+  )
+
+  app.get(
+    '/api/identity/staff/verifications/:id/images/:kind',
+    {
+      preHandler: requireStaff('identity.review'),
+      schema: {
+        tags,
+        summary: 'A verification image (document or selfie), decrypted for the reviewer; audit-logged',
+        params: z.object({
+          id: z.uuid({ message: 'expected an id (UUID)' }),
+          kind: z.enum(['document', 'selfie']),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const image = await identity.image(me(request), request.params.id, request.params.kind)
+      reply.header('content-type', image.contentType)
+      reply.header('cache-control', 'no-store')
+      reply.header('x-content-type-options', 'nosniff')
+      return reply.send(Buffer.from(image.bytes))
+    },
+  )
+
+  app.post(
+    '/api/identity/staff/verifications/:id/decision',
+    {
+      preHandler: requireStaff('identity.review'),
+      schema: {
+        tags,
+        summary: 'Approve or reject a verification waiting for review, with a note (audit-logged)',
+        params: z.object({ id: z.uuid({ message: 'expected an id (UUID)' }) }),
+        body: decisionSchema,
+        response: { 200: z.object({ status: z.enum(['approved', 'rejected']) }) },
+      },
+    },
+    async (request) => ({
+      status: await identity.decide(me(request), request.params.id, request.body),
+    }),
+  )
+}

@@ -1,0 +1,61 @@
+/**
+ * @module Identity verification tables: verifications (decision, reasons, scores, sealed fields),
+ * the duplicate links between accounts, and the sealed images.
+ */
+import type { ColumnType, Generated } from 'kysely'
+import type { Reason } from './document.ts'
+
+type Json<T> = ColumnType<T, string, string>
+
+export type VerificationStatus = 'approved' | 'rejected' | 'review'
+
+/** Figures the pipeline measured; null when that step did not run. */
+export type VerificationScores = {
+  /** Valid MRZ check digits out of those present. */
+  mrzChecks: { valid: number; total: number } | null
+  /** OCR confidence of the MRZ band (0-1), when the MRZ was read from the image. */
+  ocrConfidence: number | null
+  /** Face similarity selfie <-> document photo (0-1), when faces were compared. */
+  faceSimilarity: number | null
+}
+
+export interface IdentityVerificationsTable {
+  id: Generated<string>
+  user_id: string
+  status: VerificationStatus
+  decided_by: 'system' | 'staff'
+  document_format: 'TD1' | 'TD2' | 'TD3' | null
+  document_type: string | null
+  country: string | null
+  document_digest: string | null
+  fields_sealed: string | null
+  reasons: Json<Reason[]>
+  scores: Json<VerificationScores>
+  reviewer_id: string | null
+  review_note: string | null
+  created_at: Date
+  decided_at: Date | null
+  images_deleted_at: Date | null
+}
+
+export interface IdentityDuplicatesTable {
+  verification_id: string
+  other_verification_id: string
+  other_user_id: string
+  kind: 'document' | 'face'
+  created_at: Date
+}
+
+export interface IdentityImagesTable {
+  verification_id: string
+  kind: 'document' | 'selfie'
+  content_type: 'image/jpeg' | 'image/png' | 'image/webp'
+  sealed: Uint8Array
+  created_at: Date
+}
+
+export interface IdentityTables {
+  identity_verifications: IdentityVerificationsTable
+  identity_duplicates: IdentityDuplicatesTable
+  identity_images: IdentityImagesTable
+}

@@ -1,0 +1,524 @@
+/**
+ * @module Identity verifications: a customer submits a document photo, a selfie and the document's
+ * MRZ; the pipeline weighs every reason into `approved | rejected | review`; compliance staff
+ * decide the reviews with a note. Images and extracted fields are sealed at rest, images are
+ * deleted after the retention period, a document number seen on another account is a duplicate
+ * (linked in the queue, fed to the risk engine), and an approved document sets the P2P country.
+ */
+import type { Kysely } from 'kysely'
+import { recordDocumentCountry } from '../p2p/index.ts'
+import { appendAudit } from '../platform/audit.ts'
+import type { Clock } from '../platform/clock.ts'
+import type { Database, Db } from '../platform/db/index.ts'
+import { AppError, errors } from '../platform/errors.ts'
+import type { EventBus } from '../platform/events.ts'
+import { checkDocument, type Reason, type VisualFields, type WeighedReason } from './document.ts'
+import type { MrzFields } from './mrz.ts'
+import type { IdentitySealer } from './sealing.ts'
+import type { VerificationScores, VerificationStatus } from './tables.ts'
+
+export type ImageType = 'image/jpeg' | 'image/png' | 'image/webp'
+export type ImageInput = { contentType: ImageType; bytes: Uint8Array }
+export type ImageKind = 'document' | 'selfie'
+
+/** Reads the MRZ from a document image (OCR); absent: the customer's typed MRZ is required. */
+export type MrzReader = (image: ImageInput) => Promise<{ text: string; confidence: number } | null>
+
+export type IdentityDeps = {
+  db: Db
+  clock: Clock
+  events: EventBus
+  sealer: IdentitySealer
+  minimumAge: number
+  retentionDays: number
+  mrzReader?: MrzReader
+}
+
+export type SubmitParameters = {
+  userId: string
+  document: ImageInput
+  selfie: ImageInput
+  /** The MRZ lines as the customer typed them; read from the image when absent and a reader is set. */
+  mrz?: string
+  visual: VisualFields
+}
+
+/** What a customer sees of their verification: never the duplicate or face reasons. */
+export type CustomerVerificationView = {
+  id: string
+  status: VerificationStatus
+  country: string | null
+  createdAt: string
+  decidedAt: string | null
+  /** Plain-language problems the customer can fix (rejections only). */
+  problems: string[]
+}
+
+export type StaffVerificationView = {
+  id: string
+  userId: string
+  email: string
+  displayName: string
+  status: VerificationStatus
+  decidedBy: 'system' | 'staff'
+  documentFormat: string | null
+  documentType: string | null
+  country: string | null
+  fields: ExtractedFields | null
+  reasons: Reason[]
+  scores: VerificationScores
+  duplicates: Array<{ kind: 'document' | 'face'; userId: string; email: string; verificationId: string }>
+  reviewNote: string | null
+  createdAt: string
+  decidedAt: string | null
+  imagesDeletedAt: string | null
+}
+
+export type ExtractedFields = Pick<
+  MrzFields,
+  'documentNumber' | 'surname' | 'givenNames' | 'sex' | 'issuingState' | 'nationality'
+> & { birthDate: string | null; expiryDate: string | null }
+
+const MAGIC: Record<ImageType, (b: Uint8Array) => boolean> = {
+  'image/jpeg': (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
+  'image/png': (b) => b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47,
+  'image/webp': (b) =>
+    String.fromCharCode(...b.subarray(0, 4)) === 'RIFF' &&
+    String.fromCharCode(...b.subarray(8, 12)) === 'WEBP',
+}
+
+const UNREADABLE =
+  'The lines of letters and < signs at the bottom of your document could not be read correctly (blurred, covered or cut off). Take the photo again flat, in good light, with the whole document in view, and check the lines you typed.'
+
+function customerProblem(code: string, minimumAge: number): string | null {
+  switch (code) {
+    case 'MRZ_FORMAT':
+    case 'MRZ_CHECK_DIGIT':
+    case 'DATE_INVALID':
+    case 'DATE_IMPLAUSIBLE':
+    case 'COUNTRY_UNKNOWN':
+      return UNREADABLE
+    case 'DOCUMENT_EXPIRED':
+      return 'Your document has expired. Use a passport or identity card that is still valid.'
+    case 'HOLDER_UNDER_AGE':
+      return `You must be at least ${minimumAge} to use Bulwark.`
+    case 'DOCUMENT_TYPE_UNSUPPORTED':
+      return 'Use a passport or a national identity card; visas and other documents are not accepted.'
+    case 'DOCUMENT_SPECIMEN':
+      return 'This is a specimen document, not a real one. Use your own passport or identity card.'
+    default:
+      return null
+  }
+}
+
+function decide(reasons: WeighedReason[]): VerificationStatus {
+  if (reasons.some((r) => r.severity === 'reject')) return 'rejected'
+  if (reasons.length > 0) return 'review'
+  return 'approved'
+}
+
+/**
+ * The identity verification service.
+ *
+ * @example const identity = createIdentityVerifications({ db, clock, events, sealer, minimumAge: 18, retentionDays: 30 })
+ */
+export function createIdentityVerifications(deps: IdentityDeps) {
+  const { db, clock, sealer } = deps
+
+  function openFields(id: string, sealed: string | null): ExtractedFields | null {
+    if (!sealed) return null
+    const bytes = sealer.open(Buffer.from(sealed, 'base64'), `${id}:fields`)
+    return JSON.parse(new TextDecoder().decode(bytes)) as ExtractedFields
+  }
+
+  function customerView(row: {
+    id: string
+    status: VerificationStatus
+    country: string | null
+    reasons: Reason[]
+    created_at: Date
+    decided_at: Date | null
+  }): CustomerVerificationView {
+    const problems =
+      row.status === 'rejected' ? row.reasons.map((r) => customerProblem(r.code, deps.minimumAge)) : []
+    return {
+      id: row.id,
+      status: row.status,
+      country: row.status === 'approved' ? row.country : null,
+      createdAt: row.created_at.toISOString(),
+      decidedAt: row.decided_at?.toISOString() ?? null,
+      problems: [...new Set(problems.filter((p): p is string => p !== null))],
+    }
+  }
+
+  async function latestOf(userId: string, executor: Pick<Kysely<Database>, 'selectFrom'> = db) {
+    return executor
+      .selectFrom('identity_verifications')
+      .select(['id', 'status', 'country', 'reasons', 'created_at', 'decided_at'])
+      .where('user_id', '=', userId)
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+  }
+
+  return {
+    /** The customer's latest verification, as they may see it. */
+    async latest(userId: string): Promise<CustomerVerificationView | null> {
+      const row = await latestOf(userId)
+      return row ? customerView(row) : null
+    },
+
+    /** Runs the pipeline on a submission and stores the verification with its decision. */
+    async submit(input: SubmitParameters): Promise<CustomerVerificationView> {
+      const previous = await latestOf(input.userId)
+      if (previous?.status === 'review') {
+        throw errors.conflict(
+          'IDENTITY_REVIEW_PENDING',
+          'Your identity is being reviewed; you will be able to submit again once it is decided.',
+        )
+      }
+      if (previous?.status === 'approved') {
+        throw errors.conflict('IDENTITY_ALREADY_VERIFIED', 'Your identity is already verified.')
+      }
+      for (const [kind, image] of [
+        ['document', input.document],
+        ['selfie', input.selfie],
+      ] as const) {
+        if (!MAGIC[image.contentType](image.bytes)) {
+          throw new AppError(
+            'IDENTITY_IMAGE_UNREADABLE',
+            400,
+            `The ${kind === 'document' ? 'document photo' : 'selfie'} is not a JPEG, PNG or WebP image. Take or choose the photo again.`,
+            { details: { field: kind } },
+          )
+        }
+      }
+
+      let mrzText = input.mrz ?? null
+      let ocrConfidence: number | null = null
+      if (mrzText === null && deps.mrzReader) {
+        const read = await deps.mrzReader(input.document)
+        mrzText = read?.text ?? null
+        ocrConfidence = read?.confidence ?? null
+      }
+      const now = clock.now()
+      const check = checkDocument(mrzText ?? '', {
+        today: now,
+        minimumAge: deps.minimumAge,
+        visual: input.visual,
+      })
+      const reasons: WeighedReason[] = [...check.reasons]
+      const fields = check.fields
+      const digest = fields ? sealer.digest(`${fields.issuingState}:${fields.documentNumber}`) : null
+      const others = digest
+        ? await db
+            .selectFrom('identity_verifications')
+            .select(['id', 'user_id'])
+            .where('document_digest', '=', digest)
+            .where('user_id', '!=', input.userId)
+            .orderBy('created_at')
+            .limit(20)
+            .execute()
+        : []
+      if (others.length > 0) {
+        reasons.push({
+          code: 'DUPLICATE_DOCUMENT',
+          detail: `This document number was submitted by ${new Set(others.map((o) => o.user_id)).size} other account(s).`,
+          severity: 'review',
+        })
+      }
+      // No automatic face comparison runs yet (docs/identity.md): a person compares the faces.
+      reasons.push({
+        code: 'FACE_NOT_VERIFIED',
+        detail: 'No automatic face comparison ran: compare the selfie with the document photo.',
+        severity: 'review',
+      })
+      const status = decide(reasons)
+      const id = crypto.randomUUID()
+      const extracted: ExtractedFields | null = fields
+        ? {
+            documentNumber: fields.documentNumber,
+            surname: fields.surname,
+            givenNames: fields.givenNames,
+            sex: fields.sex,
+            issuingState: fields.issuingState,
+            nationality: fields.nationality,
+            birthDate: check.birthDate,
+            expiryDate: check.expiryDate,
+          }
+        : null
+      const scores: VerificationScores = {
+        mrzChecks: fields
+          ? { valid: check.checks.filter((c) => c.valid).length, total: check.checks.length }
+          : null,
+        ocrConfidence,
+        faceSimilarity: null,
+      }
+      const stored: Reason[] = reasons.map(({ code, detail }) => ({ code, detail }))
+      const row = await db.transaction().execute(async (tx) => {
+        const inserted = await tx
+          .insertInto('identity_verifications')
+          .values({
+            id,
+            user_id: input.userId,
+            status,
+            decided_by: 'system',
+            document_format: fields?.format ?? null,
+            document_type: fields?.documentType ?? null,
+            country: check.country,
+            document_digest: digest,
+            fields_sealed: extracted
+              ? Buffer.from(
+                  sealer.seal(new TextEncoder().encode(JSON.stringify(extracted)), `${id}:fields`),
+                ).toString('base64')
+              : null,
+            reasons: JSON.stringify(stored),
+            scores: JSON.stringify(scores),
+            created_at: now,
+            decided_at: status === 'review' ? null : now,
+          })
+          .returning(['id', 'status', 'country', 'reasons', 'created_at', 'decided_at'])
+          .executeTakeFirstOrThrow()
+        await tx
+          .insertInto('identity_images')
+          .values(
+            (['document', 'selfie'] as const).map((kind) => ({
+              verification_id: id,
+              kind,
+              content_type: input[kind].contentType,
+              sealed: sealer.seal(input[kind].bytes, `${id}:${kind}`),
+              created_at: now,
+            })),
+          )
+          .execute()
+        if (others.length > 0) {
+          await tx
+            .insertInto('identity_duplicates')
+            .values(
+              others.map((o) => ({
+                verification_id: id,
+                other_verification_id: o.id,
+                other_user_id: o.user_id,
+                kind: 'document' as const,
+                created_at: now,
+              })),
+            )
+            .execute()
+        }
+        await appendAudit(tx, {
+          actor: `user:${input.userId}`,
+          action: 'identity.verification_submitted',
+          target: `identity_verification:${id}`,
+          details: {
+            status,
+            reasons: stored.map((r) => r.code),
+            country: check.country,
+            duplicates: others.map((o) => `user:${o.user_id}`),
+          },
+          at: now,
+        })
+        if (status === 'approved' && check.country) {
+          await recordDocumentCountry(tx, {
+            userId: input.userId,
+            country: check.country,
+            verificationId: id,
+            reviewerId: null,
+            at: now,
+          })
+        }
+        return inserted
+      })
+      for (const otherAccount of new Set(others.map((o) => o.user_id))) {
+        for (const [account, other] of [
+          [input.userId, otherAccount],
+          [otherAccount, input.userId],
+        ] as const) {
+          deps.events.publish({
+            type: 'identity_duplicate',
+            at: now.toISOString(),
+            account,
+            kind: 'document',
+            otherAccount: other,
+          })
+        }
+      }
+      return customerView(row)
+    },
+
+    /** The compliance queue (default: waiting for review, oldest first). */
+    async list(status: VerificationStatus = 'review'): Promise<StaffVerificationView[]> {
+      const rows = await db
+        .selectFrom('identity_verifications as v')
+        .innerJoin('users as u', 'u.id', 'v.user_id')
+        .selectAll('v')
+        .select(['u.email', 'u.display_name'])
+        .where('v.status', '=', status)
+        .orderBy('v.created_at', status === 'review' ? 'asc' : 'desc')
+        .limit(200)
+        .execute()
+      const ids = rows.map((r) => r.id)
+      const duplicates =
+        ids.length === 0
+          ? []
+          : await db
+              .selectFrom('identity_duplicates as d')
+              .innerJoin('users as u', 'u.id', 'd.other_user_id')
+              .select([
+                'd.verification_id',
+                'd.other_verification_id',
+                'd.other_user_id',
+                'd.kind',
+                'u.email',
+              ])
+              .where('d.verification_id', 'in', ids)
+              .execute()
+      return rows.map((r) => ({
+        id: r.id,
+        userId: r.user_id,
+        email: r.email,
+        displayName: r.display_name,
+        status: r.status,
+        decidedBy: r.decided_by,
+        documentFormat: r.document_format,
+        documentType: r.document_type,
+        country: r.country,
+        fields: openFields(r.id, r.fields_sealed),
+        reasons: r.reasons,
+        scores: r.scores,
+        duplicates: duplicates
+          .filter((d) => d.verification_id === r.id)
+          .map((d) => ({
+            kind: d.kind,
+            userId: d.other_user_id,
+            email: d.email,
+            verificationId: d.other_verification_id,
+          })),
+        reviewNote: r.review_note,
+        createdAt: r.created_at.toISOString(),
+        decidedAt: r.decided_at?.toISOString() ?? null,
+        imagesDeletedAt: r.images_deleted_at?.toISOString() ?? null,
+      }))
+    },
+
+    /** One image, opened for a reviewer; every view is audit-logged. */
+    async image(staffId: string, verificationId: string, kind: ImageKind): Promise<ImageInput> {
+      const row = await db
+        .selectFrom('identity_images')
+        .select(['content_type', 'sealed'])
+        .where('verification_id', '=', verificationId)
+        .where('kind', '=', kind)
+        .executeTakeFirst()
+      if (!row) {
+        throw new AppError(
+          'IDENTITY_IMAGE_NOT_FOUND',
+          404,
+          'This image does not exist or was deleted at the end of its retention period.',
+        )
+      }
+      const bytes = sealer.open(row.sealed, `${verificationId}:${kind}`)
+      await appendAudit(db, {
+        actor: `staff:${staffId}`,
+        action: 'identity.image_viewed',
+        target: `identity_verification:${verificationId}`,
+        details: { kind },
+      })
+      return { contentType: row.content_type, bytes }
+    },
+
+    /** A compliance officer approves or rejects a verification waiting for review, with a note. */
+    async decide(
+      staffId: string,
+      verificationId: string,
+      input: { decision: 'approved' | 'rejected'; note: string },
+    ): Promise<'approved' | 'rejected'> {
+      const now = clock.now()
+      return db.transaction().execute(async (tx) => {
+        const current = await tx
+          .selectFrom('identity_verifications')
+          .select(['user_id', 'status', 'country'])
+          .where('id', '=', verificationId)
+          .forUpdate()
+          .executeTakeFirst()
+        if (!current) throw errors.notFound('The verification')
+        if (current.status !== 'review') {
+          throw errors.conflict(
+            'IDENTITY_ALREADY_DECIDED',
+            `This verification was already ${current.status}.`,
+          )
+        }
+        await tx
+          .updateTable('identity_verifications')
+          .set({
+            status: input.decision,
+            decided_by: 'staff',
+            reviewer_id: staffId,
+            review_note: input.note,
+            decided_at: now,
+          })
+          .where('id', '=', verificationId)
+          .execute()
+        await appendAudit(tx, {
+          actor: `staff:${staffId}`,
+          action:
+            input.decision === 'approved'
+              ? 'identity.verification_approved'
+              : 'identity.verification_rejected',
+          target: `identity_verification:${verificationId}`,
+          details: { user: `user:${current.user_id}`, note: input.note, country: current.country },
+          at: now,
+        })
+        if (input.decision === 'approved' && current.country) {
+          await recordDocumentCountry(tx, {
+            userId: current.user_id,
+            country: current.country,
+            verificationId,
+            reviewerId: staffId,
+            at: now,
+          })
+        }
+        return input.decision
+      })
+    },
+
+    /**
+     * Deletes the images of verifications decided more than the retention period ago (fields,
+     * reasons and the decision stay). Returns how many verifications lost their images.
+     */
+    async purgeExpiredImages(): Promise<number> {
+      const now = clock.now()
+      const before = new Date(now.getTime() - deps.retentionDays * 86_400_000)
+      return db.transaction().execute(async (tx) => {
+        const expired = await tx
+          .updateTable('identity_verifications')
+          .set({ images_deleted_at: now })
+          .where('decided_at', '<=', before)
+          .where('images_deleted_at', 'is', null)
+          .returning('id')
+          .execute()
+        if (expired.length === 0) return 0
+        await tx
+          .deleteFrom('identity_images')
+          .where(
+            'verification_id',
+            'in',
+            expired.map((e) => e.id),
+          )
+          .execute()
+        await appendAudit(tx, {
+          actor: 'system',
+          action: 'identity.images_deleted',
+          target: 'identity_images',
+          details: {
+            verifications: expired.length,
+            decidedBefore: before.toISOString(),
+            retentionDays: deps.retentionDays,
+          },
+          at: now,
+        })
+        return expired.length
+      })
+    },
+  }
+}
+
+export type IdentityVerifications = ReturnType<typeof createIdentityVerifications>
