@@ -53,7 +53,16 @@ export const withdrawalVerbs: Record<string, CliVerb> = {
     summary:
       'Write unsigned EIP-1559 transactions of approved cold-wallet withdrawals (with their payload hashes)',
     usage: '--out FILE',
-    options: { out: { type: 'string' } },
+    description:
+      'Assigns the next cold-wallet nonce to every approved withdrawal above the hot-wallet limit, records its unsigned transaction, and writes them with their payloads and payload hashes. Needs CUSTODY_EVM_RPC_URL and CUSTODY_COLD_WALLET_ADDRESS. Exporting again repeats the transactions not yet signed.',
+    examples: ['bulwark custody export-unsigned --out unsigned.json'],
+    options: {
+      out: {
+        type: 'string',
+        description: 'Where to write the unsigned transactions (JSON).',
+        valueName: 'FILE',
+      },
+    },
     async run({ values }, io) {
       const out = required(values.out, '--out')
       const { config, coldWallet } = offlineConfig(io)
@@ -78,7 +87,23 @@ export const withdrawalVerbs: Record<string, CliVerb> = {
   sign: defineVerb({
     summary: 'Sign an exported file with the cold key (offline: no database, no network)',
     usage: '--in FILE --key-file K --out SIGNED',
-    options: { in: { type: 'string' }, 'key-file': { type: 'string' }, out: { type: 'string' } },
+    description:
+      'Run on the air-gapped machine that holds the cold key: no database, no network. Refuses a key that is not the wallet the file was exported for, an entry whose payload does not match its hash, and a transaction that does not pay its payload.',
+    examples: ['bulwark custody sign --in unsigned.json --key-file /media/cold.key --out signed.json'],
+    exitCodes: '1 the file or key was refused (nothing written)',
+    options: {
+      in: { type: 'string', description: 'The file written by export-unsigned.', valueName: 'FILE' },
+      'key-file': {
+        type: 'string',
+        description: 'A file holding the cold private key (64 hex digits).',
+        valueName: 'K',
+      },
+      out: {
+        type: 'string',
+        description: 'Where to write the signed transactions (JSON).',
+        valueName: 'SIGNED',
+      },
+    },
     async run({ values }, io) {
       const parsed = unsignedFileSchema.safeParse(await readJson(required(values.in, '--in')))
       if (!parsed.success) throw new UsageError('--in is not a bulwark-unsigned-v1 file')
@@ -104,7 +129,14 @@ export const withdrawalVerbs: Record<string, CliVerb> = {
   'import-signed': defineVerb({
     summary: 'Verify signed transactions (cold wallet signer, approved payload) and queue them for broadcast',
     usage: '--in SIGNED [--json]',
-    options: { in: { type: 'string' }, json: { type: 'boolean' } },
+    description:
+      'Each signature must recover to CUSTODY_COLD_WALLET_ADDRESS and each transaction must be exactly the exported one for its approved payload; accepted ones are broadcast by the server (or withdrawals process).',
+    examples: ['bulwark custody import-signed --in signed.json'],
+    exitCodes: '1 at least one transaction was refused (the others were imported)',
+    options: {
+      in: { type: 'string', description: 'The file written by custody sign.', valueName: 'SIGNED' },
+      json: { type: 'boolean' },
+    },
     async run({ values }, io) {
       const parsed = signedFileSchema.safeParse(await readJson(required(values.in, '--in')))
       if (!parsed.success) throw new UsageError('--in is not a bulwark-signed-v1 file')
@@ -133,6 +165,9 @@ export const withdrawalVerbs: Record<string, CliVerb> = {
   withdrawals: defineVerb({
     summary: 'Run the withdrawal processor once: sign (hot wallet), broadcast, count confirmations',
     usage: 'process [--json]',
+    description:
+      'One pass of what the server does every CUSTODY_WITHDRAWAL_POLL_SECONDS: sign approved hot-wallet withdrawals, broadcast signed ones (re-sending the recorded bytes after a crash), count confirmations and complete or refund.',
+    examples: ['bulwark custody withdrawals process'],
     options: { json: { type: 'boolean' } },
     positionals: true,
     async run({ values, positionals }, io) {

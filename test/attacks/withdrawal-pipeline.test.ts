@@ -186,6 +186,20 @@ describe('step 1: 2FA step-up', () => {
   })
 })
 
+describe('before the steps', () => {
+  it('refuses Bitcoin withdrawals plainly (no PSBT signing yet) and an asset on another network', async () => {
+    const c = await customer('bitcoiner')
+    const btc = await withdraw(c, '0.1', 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', {
+      asset: 'BTC',
+      network: 'bitcoin',
+    })
+    expect(btc.status).toBe(400)
+    expect(btc.body.code).toBe('WITHDRAWAL_NETWORK_UNSUPPORTED')
+    const polygon = await withdraw(c, '0.1', KNOWN, { network: 'polygon' })
+    expect(polygon.body.code).toBe('WITHDRAWAL_NETWORK_UNSUPPORTED')
+  })
+})
+
 describe('step 2: the outflow gate', () => {
   it('delays a withdrawal right after a security change and says until when', async () => {
     const c = await customer('just-enabled-2fa')
