@@ -82,7 +82,8 @@ function filteredQuery(db: Db, filter: Filter) {
   return query
 }
 
-const personRef = /^(?:user|staff):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/
+/** `user:<id>`, `staff:<id>`, or a bare id (some domains log the staff id alone). */
+const personRef = /^(?:(?:user|staff):)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/
 
 /** Names and emails of the people an audit page mentions as actor or target, by `kind:id`. */
 async function peopleOf(db: Db, refs: string[]) {
