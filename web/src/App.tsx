@@ -51,6 +51,10 @@ function Shell() {
   const path = useLocation()
   const { me, loading, setMe } = useSession()
   const staffSecondFactor = useStaffSecondFactor(me, path)
+  // On a phone the navigation folds behind a menu button; it closes again on every navigation.
+  const [menuOpen, setMenuOpen] = useState(false)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: path is the trigger, not a value used
+  useEffect(() => setMenuOpen(false), [path])
   const visible = routes.filter(
     (r) =>
       r.nav &&
@@ -113,33 +117,44 @@ function Shell() {
         <Link to="/" className="brand">
           Bulwark
         </Link>
-        <nav aria-label="Main">
-          {visible.map((r) => (
-            <Link key={r.path} to={r.path} aria-current={path === r.path ? 'page' : undefined}>
-              {r.nav}
-            </Link>
-          ))}
-        </nav>
-        <div className="who">
-          {me ? (
-            <>
-              <span>
-                {me.user.displayName} <small>({me.user.role?.replace('_', ' ') ?? 'customer'})</small>
-              </span>
-              <button
-                className="link"
-                onClick={async () => {
-                  await post('/api/auth/signout').catch(() => {})
-                  setMe(null)
-                  navigate('/signin')
-                }}
-              >
-                Sign out
-              </button>
-            </>
-          ) : loading ? null : (
-            <Link to="/signin">Sign in</Link>
-          )}
+        <button
+          type="button"
+          className="menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="site-menu"
+          onClick={() => setMenuOpen(!menuOpen)}
+        >
+          {menuOpen ? 'Close menu' : 'Menu'}
+        </button>
+        <div id="site-menu" className={menuOpen ? 'menu open' : 'menu'}>
+          <nav aria-label="Main">
+            {visible.map((r) => (
+              <Link key={r.path} to={r.path} aria-current={path === r.path ? 'page' : undefined}>
+                {r.nav}
+              </Link>
+            ))}
+          </nav>
+          <div className="who">
+            {me ? (
+              <>
+                <span>
+                  {me.user.displayName} <small>({me.user.role?.replace('_', ' ') ?? 'customer'})</small>
+                </span>
+                <button
+                  className="link"
+                  onClick={async () => {
+                    await post('/api/auth/signout').catch(() => {})
+                    setMe(null)
+                    navigate('/signin')
+                  }}
+                >
+                  Sign out
+                </button>
+              </>
+            ) : loading ? null : (
+              <Link to="/signin">Sign in</Link>
+            )}
+          </div>
         </div>
       </header>
       <main id="main">{page}</main>

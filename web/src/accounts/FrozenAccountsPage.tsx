@@ -36,7 +36,10 @@ export function FrozenAccountsPage() {
       intro="Customers who pressed &quot;This wasn't me&quot;. Contact them through a verified channel, review the audit log, then unfreeze. Withdrawal locks keep running."
     >
       <ErrorNote error={error} />
-      <Table columns={['Customer', 'Frozen', 'Reason', '']}>
+      <Table
+        columns={['Customer', 'Frozen', 'Reason', '']}
+        empty="No frozen accounts. An account appears here when its owner presses “This wasn't me” on a security alert."
+      >
         {accounts.map((a) => (
           <tr key={a.id}>
             <td>

@@ -173,7 +173,10 @@ export function SecurityCenterPage() {
         </div>
       </div>
       <h2>Recent security alerts</h2>
-      <Table columns={['When', 'What', 'Details', '']}>
+      <Table
+        columns={['When', 'What', 'Details', '']}
+        empty="No alerts yet. We add one here, and email you, whenever someone signs in or your security settings change."
+      >
         {alerts.map((a) => (
           <tr key={a.id}>
             <td>{formatTime(a.at)}</td>

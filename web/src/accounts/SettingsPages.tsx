@@ -3,11 +3,12 @@
  * anti-phishing code, devices, withdrawal whitelist and API keys.
  */
 import { startAuthentication, startRegistration } from '@simplewebauthn/browser'
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useState } from 'react'
 import { Link } from '../platform/router.tsx'
 import {
   ActionButton,
   ActionForm,
+  ConfirmButton,
   Field,
   formatTime,
   Page,
@@ -131,17 +132,23 @@ export function TwoFactorPage() {
             >
               New recovery codes
             </ActionButton>
-            <ActionButton
-              action={action}
-              onClick={async () => {
-                const m = (await post<{ message: string }>('/api/accounts/totp/disable', { totpCode: code }))
-                  .message
-                await reload()
-                return m
-              }}
-            >
-              Turn off
-            </ActionButton>
+            <ConfirmButton
+              label="Turn off"
+              title="Turn off the authenticator app?"
+              consequence="Signing in, withdrawals and P2P releases will no longer ask for its codes, so a stolen password alone can reach your account. Your recovery codes stop working too."
+              confirmLabel="Turn off"
+              className="danger"
+              disabled={action.busy}
+              onConfirm={() =>
+                action.run(async () => {
+                  const m = (
+                    await post<{ message: string }>('/api/accounts/totp/disable', { totpCode: code })
+                  ).message
+                  await reload()
+                  return m
+                })
+              }
+            />
           </div>
         </div>
       ) : setup ? (
@@ -199,16 +206,20 @@ export function PasskeysPage() {
             <td>{formatTime(k.createdAt)}</td>
             <td>{k.lastUsedAt ? formatTime(k.lastUsedAt) : 'never'}</td>
             <td>
-              <ActionButton
-                action={action}
-                className="link"
-                onClick={async () => {
-                  await del(`/api/accounts/passkeys/${encodeURIComponent(k.id)}`)
-                  await load()
-                }}
-              >
-                Remove
-              </ActionButton>
+              <ConfirmButton
+                label="Remove"
+                title={`Remove the passkey “${k.name}”?`}
+                consequence="You will no longer be able to sign in or confirm actions with it. To use it again you would add it anew."
+                confirmLabel="Remove passkey"
+                className="danger"
+                disabled={action.busy}
+                onConfirm={() =>
+                  action.run(async () => {
+                    await del(`/api/accounts/passkeys/${encodeURIComponent(k.id)}`)
+                    await load()
+                  })
+                }
+              />
             </td>
           </tr>
         ))}
@@ -299,7 +310,10 @@ export function DevicesPage() {
       intro="Every browser that signed in to your account. Removing a device signs it out at once; it will need a new email approval to come back."
     >
       {back}
-      <Table columns={['Device', 'IP / place', 'Last seen', 'Status', '']}>
+      <Table
+        columns={['Device', 'IP / place', 'Last seen', 'Status', '']}
+        empty="No devices yet: each browser you sign in with appears here."
+      >
         {devices.map((d) => (
           <tr key={d.id} title={d.userAgent}>
             <td>
@@ -311,17 +325,21 @@ export function DevicesPage() {
             <td>{formatTime(d.lastSeenAt)}</td>
             <td>{d.status === 'trusted' ? 'approved' : 'waiting for approval'}</td>
             <td>
-              <ActionButton
-                action={action}
-                className="link"
-                onClick={async () => {
-                  const r = await del<{ sessionsEnded: number }>(`/api/accounts/devices/${d.id}`)
-                  await load()
-                  return `Removed; ${r.sessionsEnded} session(s) ended.`
-                }}
-              >
-                Remove
-              </ActionButton>
+              <ConfirmButton
+                label="Remove"
+                title={`Remove “${d.description}”?`}
+                consequence="Every session on that device ends at once; signing in there again needs approval by email."
+                confirmLabel="Remove device"
+                className="danger"
+                disabled={action.busy}
+                onConfirm={() =>
+                  action.run(async () => {
+                    const r = await del<{ sessionsEnded: number }>(`/api/accounts/devices/${d.id}`)
+                    await load()
+                    return `Removed; ${r.sessionsEnded} session(s) ended.`
+                  })
+                }
+              />
             </td>
           </tr>
         ))}
@@ -395,17 +413,21 @@ export function WhitelistPage() {
                 </td>
                 <td>{e.usable ? 'usable now' : `${formatTime(e.usableAt)} (24 h delay)`}</td>
                 <td>
-                  <ActionButton
-                    action={action}
-                    className="link"
-                    onClick={async () => {
-                      await f.postWithCode(`/api/accounts/whitelist/${e.id}/remove`)
-                      await load()
-                      return 'Address removed.'
-                    }}
-                  >
-                    Remove
-                  </ActionButton>
+                  <ConfirmButton
+                    label="Remove"
+                    title="Remove this withdrawal address?"
+                    consequence="Withdrawals to it stop at once. Adding it back later starts a new 24-hour wait."
+                    confirmLabel="Remove address"
+                    className="danger"
+                    disabled={action.busy}
+                    onConfirm={() =>
+                      action.run(async () => {
+                        await f.postWithCode(`/api/accounts/whitelist/${e.id}/remove`)
+                        await load()
+                        return 'Address removed.'
+                      })
+                    }
+                  />
                 </td>
               </tr>
             ))}
@@ -525,16 +547,20 @@ export function ApiKeysPage() {
             <td>{k.allowedIps.join(', ') || 'any'}</td>
             <td>{k.expired ? 'expired' : k.expiresAt ? formatTime(k.expiresAt) : 'never (IP-limited)'}</td>
             <td>
-              <ActionButton
-                action={action}
-                className="link"
-                onClick={async () => {
-                  await del(`/api/accounts/api-keys/${k.id}`)
-                  await load()
-                }}
-              >
-                Revoke
-              </ActionButton>
+              <ConfirmButton
+                label="Revoke"
+                title={`Revoke the API key “${k.label}”?`}
+                consequence="Programs using it are refused at once. A revoked key cannot be restored; you would create a new one."
+                confirmLabel="Revoke key"
+                className="danger"
+                disabled={action.busy}
+                onConfirm={() =>
+                  action.run(async () => {
+                    await del(`/api/accounts/api-keys/${k.id}`)
+                    await load()
+                  })
+                }
+              />
             </td>
           </tr>
         ))}

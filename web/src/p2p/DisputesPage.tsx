@@ -5,8 +5,9 @@
 import { useCallback, useEffect, useState } from 'react'
 import { get, post } from '../platform/api.ts'
 import { can, useSession } from '../platform/session.tsx'
-import { ErrorNote, formatTime, Page } from '../platform/ui.tsx'
+import { ErrorNote, formatTime, Page, useLoaded } from '../platform/ui.tsx'
 import { MetricsRow, metricsHead } from './MyAdsPage.tsx'
+import { ChatLog, type ChatMessage } from './OrderChat.tsx'
 import type { Metrics, Order } from './types.ts'
 
 export function DisputesPage() {
@@ -76,7 +77,13 @@ export function DisputesPage() {
         </p>
       ) : null}
       <ErrorNote error={error} />
-      {orders.length === 0 ? <p>No disputes here.</p> : null}
+      {orders.length === 0 ? (
+        <p className="empty">
+          {state === 'open'
+            ? 'No open disputes: nobody has appealed an order. Appeals appear here as soon as a buyer or seller opens one.'
+            : 'No resolved disputes yet.'}
+        </p>
+      ) : null}
       {orders.map((o) => (
         <article key={o.id} className="card">
           <h2>
@@ -91,6 +98,10 @@ export function DisputesPage() {
           <p>
             Payment methods: {o.terms.paymentMethods.join(', ')} · terms: {o.terms.terms || '–'}
           </p>
+          <details>
+            <summary>Chat between buyer and seller (evidence)</summary>
+            <Evidence orderId={o.id} />
+          </details>
           {o.resolution ? (
             <p className="ok">
               Resolved: {o.resolution === 'release' ? 'released to the buyer' : 'refunded to the seller'}.
@@ -115,4 +126,10 @@ export function DisputesPage() {
       ))}
     </Page>
   )
+}
+
+/** The order chat as support reads it, loaded when the evidence is opened. */
+function Evidence({ orderId }: { orderId: string }) {
+  const { data } = useLoaded<{ messages: ChatMessage[] }>(`/api/p2p/staff/disputes/${orderId}/messages`)
+  return data ? <ChatLog messages={data.messages} mine={null} /> : <p>Loading…</p>
 }

@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import { get, post } from '../platform/api.ts'
 import { Link } from '../platform/router.tsx'
-import { ErrorNote, formatTime, Page } from '../platform/ui.tsx'
+import { ConfirmButton, ErrorNote, formatTime, Page } from '../platform/ui.tsx'
 import { type Ad, type AdMetrics, type Metrics, percent, restrictionText, useReference } from './types.ts'
 
 type MyAd = Ad & { metrics: AdMetrics | null }
@@ -53,7 +53,6 @@ export function MyAdsPage() {
   }, [load])
 
   async function setStatus(ad: MyAd, status: 'active' | 'paused' | 'closed') {
-    if (status === 'closed' && !window.confirm('Close this ad for good? Open orders carry on.')) return
     setError(null)
     try {
       await post(`/api/p2p/ads/${ad.id}/status`, { status })
@@ -68,10 +67,11 @@ export function MyAdsPage() {
       title="My ads"
       intro="Your ads and how they perform. Edits apply to new orders at once; open orders keep their terms."
     >
-      <p>
+      <p className="row">
         <Link to="/p2p/ads/new" className="button">
           Post an ad
         </Link>
+        <Link to="/p2p/payment-details">Payment details buyers pay to</Link>
       </p>
       <ErrorNote error={error} />
       {data ? (
@@ -87,7 +87,11 @@ export function MyAdsPage() {
               </tr>
             </tbody>
           </table>
-          {data.ads.length === 0 ? <p>You have no ads yet.</p> : null}
+          {data.ads.length === 0 ? (
+            <p className="empty">
+              You have no ads yet. <Link to="/p2p/ads/new">Post an ad</Link> to buy or sell at your own price.
+            </p>
+          ) : null}
           {data.ads.map((ad) => (
             <article key={ad.id} className="card p2p-myad" data-ad-id={ad.id}>
               <h2>
@@ -122,9 +126,13 @@ export function MyAdsPage() {
                         Resume
                       </button>
                     )}
-                    <button type="button" className="danger" onClick={() => void setStatus(ad, 'closed')}>
-                      Close
-                    </button>
+                    <ConfirmButton
+                      label="Close"
+                      title="Close this ad for good?"
+                      consequence="It leaves the market at once and cannot be reopened or edited. Open orders carry on to the end."
+                      confirmLabel="Close the ad"
+                      onConfirm={() => setStatus(ad, 'closed')}
+                    />
                   </>
                 ) : null}
               </div>

@@ -7,6 +7,7 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react'
 import { get, post } from '../platform/api.ts'
 import { Link } from '../platform/router.tsx'
 import { ErrorNote, formatTime, Page } from '../platform/ui.tsx'
+import { OrderChat, WhereToPay } from './OrderChat.tsx'
 import { Balances } from './OrdersPage.tsx'
 import { type Order, restrictionText, statusLabel, useReference } from './types.ts'
 
@@ -85,6 +86,9 @@ export function OrderPage({ id }: { id: string }) {
           </>
         ) : null}
       </dl>
+      {order.role === 'buyer' && (order.status === 'pending_payment' || order.status === 'paid') ? (
+        <WhereToPay orderId={order.id} methods={order.terms.paymentMethods} />
+      ) : null}
       {notice ? (
         <p className="notice" role="status">
           {notice}
@@ -198,6 +202,15 @@ export function OrderPage({ id }: { id: string }) {
         ) : (
           <p>If something goes wrong, you can appeal from {formatTime(order.appealableAt!)}.</p>
         )
+      ) : null}
+
+      {order.role === 'buyer' || order.role === 'seller' ? (
+        <OrderChat
+          key={`${order.status}-${balancesKey}`}
+          orderId={order.id}
+          role={order.role}
+          open={order.status === 'pending_payment' || order.status === 'paid'}
+        />
       ) : null}
 
       <h2>My P2P balances</h2>

@@ -11,6 +11,7 @@ import { MarketPage } from './MarketPage.tsx'
 import { MyAdsPage } from './MyAdsPage.tsx'
 import { OrderPage } from './OrderPage.tsx'
 import { OrdersPage } from './OrdersPage.tsx'
+import { PaymentDetailsPage } from './PaymentDetailsPage.tsx'
 
 export const p2pRoutes: AppRoute[] = [
   { path: '/p2p', render: () => <MarketPage />, audience: 'customer', nav: 'P2P' },
@@ -25,6 +26,7 @@ export const p2pRoutes: AppRoute[] = [
   { path: '/p2p/orders', render: () => <OrdersPage />, audience: 'customer', nav: 'P2P orders' },
   { path: '/p2p/orders/:id', render: (p) => <OrderPage key={p.id} id={p.id ?? ''} />, audience: 'customer' },
   { path: '/p2p/identity', render: () => <IdentityPage />, audience: 'customer' },
+  { path: '/p2p/payment-details', render: () => <PaymentDetailsPage />, audience: 'customer' },
   {
     path: '/staff/p2p/identities',
     render: () => <KycReviewPage />,

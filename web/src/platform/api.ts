@@ -53,5 +53,6 @@ export function filterParams(filter: Record<string, string>): URLSearchParams {
 
 export const get = <T>(url: string) => api<T>('GET', url)
 export const post = <T>(url: string, body: unknown = {}) => api<T>('POST', url, body)
+export const put = <T>(url: string, body: unknown) => api<T>('PUT', url, body)
 export const patch = <T>(url: string, body: unknown) => api<T>('PATCH', url, body)
 export const del = <T>(url: string) => api<T>('DELETE', url)

@@ -11,20 +11,107 @@ import {
   type TableHTMLAttributes,
   useCallback,
   useEffect,
+  useId,
+  useRef,
   useState,
 } from 'react'
 import { ApiError, get } from './api.ts'
+import { fieldErrors } from './fields.ts'
 
-export function ErrorNote({ error }: { error: unknown }) {
+/**
+ * An error in words a person can act on. The stable code stays in the response (and in
+ * `data-code` for tests and support), never in the text. Validation errors for fields the form
+ * shows next to them (`fields`) become a pointer to those fields; others are listed in plain words.
+ */
+export function ErrorNote({ error, fields = [] }: { error: unknown; fields?: string[] }) {
   if (!error) return null
-  const message =
-    error instanceof ApiError ? error.message : error instanceof Error ? error.message : String(error)
   const code = error instanceof ApiError ? error.code : undefined
+  const byField = fieldErrors(error)
+  const elsewhere = Object.entries(byField).filter(([f]) => !fields.includes(f))
+  const hasFieldList = error instanceof ApiError && Array.isArray(error.details?.fields)
+  let message: ReactNode =
+    error instanceof ApiError ? error.message : error instanceof Error ? error.message : String(error)
+  if (Object.keys(byField).length > 0 && elsewhere.length === 0) message = 'Check the highlighted fields.'
+  else if (hasFieldList)
+    message = (
+      <>Some values are not accepted: {elsewhere.map(([f, m]) => `${humanField(f)}: ${m}`).join(' ')}</>
+    )
   return (
-    <p className="error" role="alert">
+    <p className="error" role="alert" data-code={code}>
       {message}
-      {code ? <code className="code"> {code}</code> : null}
     </p>
+  )
+}
+
+/** "paymentMethods" -> "Payment methods". */
+const humanField = (field: string) => {
+  const words = field.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()
+  return words.charAt(0).toUpperCase() + words.slice(1)
+}
+
+/** The plain-words error of one field, placed right under it and tied to it for screen readers. */
+export function FieldError({ id, message }: { id: string; message: string | undefined }) {
+  if (!message) return null
+  return (
+    <span className="field-error" id={id} role="alert">
+      {message}
+    </span>
+  )
+}
+
+/**
+ * A button for an action that cannot be undone: it opens a dialog saying what will happen, and
+ * only "confirm" in that dialog runs `onConfirm`. Styled as destructive.
+ */
+export function ConfirmButton({
+  label,
+  title,
+  consequence,
+  confirmLabel,
+  onConfirm,
+  disabled = false,
+  className = 'danger',
+}: {
+  label: ReactNode
+  title: string
+  consequence: ReactNode
+  confirmLabel: string
+  onConfirm: () => unknown
+  disabled?: boolean
+  className?: string
+}) {
+  const ref = useRef<HTMLDialogElement>(null)
+  const titleId = useId()
+  return (
+    <>
+      <button
+        type="button"
+        className={className}
+        disabled={disabled}
+        onClick={() => ref.current?.showModal()}
+      >
+        {label}
+      </button>
+      <dialog ref={ref} className="confirm" role="alertdialog" aria-labelledby={titleId}>
+        <h2 id={titleId}>{title}</h2>
+        <p>{consequence}</p>
+        <div className="row">
+          <button type="button" className="secondary" onClick={() => ref.current?.close()}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="danger"
+            onClick={() => {
+              ref.current?.close()
+              void onConfirm()
+            }}
+          >
+            {confirmLabel}
+          </button>
+        </div>
+      </dialog>
+    </>
   )
 }
 
@@ -141,14 +228,23 @@ export type FieldProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | '
   label: ReactNode
   value: string
   onChange: (value: string) => void
+  /** The field's error in plain words (see fieldErrors), shown under it. */
+  error?: string | undefined
 }
 
 /** A labelled input; `onChange` receives the new text. Other props go to the `<input>`. */
-export function Field({ label, onChange, ...input }: FieldProps) {
+export function Field({ label, onChange, error, ...input }: FieldProps) {
+  const errorId = useId()
   return (
     <label>
       {label}
-      <input {...input} onChange={(e) => onChange(e.target.value)} />
+      <input
+        {...input}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? errorId : undefined}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <FieldError id={errorId} message={error} />
     </label>
   )
 }
@@ -165,20 +261,22 @@ export function Table({
 }: TableHTMLAttributes<HTMLTableElement> & { columns: string[]; empty?: ReactNode }) {
   const none = empty !== undefined && Children.count(children) === 0
   return (
-    <table {...table}>
-      <thead>
-        <tr>{columns.map((c) => (c ? <th key={c}>{c}</th> : <th key="" />))}</tr>
-      </thead>
-      <tbody>
-        {none ? (
-          <tr>
-            <td colSpan={columns.length}>{empty}</td>
-          </tr>
-        ) : (
-          children
-        )}
-      </tbody>
-    </table>
+    <div className="table-scroll">
+      <table {...table}>
+        <thead>
+          <tr>{columns.map((c) => (c ? <th key={c}>{c}</th> : <th key="" />))}</tr>
+        </thead>
+        <tbody>
+          {none ? (
+            <tr>
+              <td colSpan={columns.length}>{empty}</td>
+            </tr>
+          ) : (
+            children
+          )}
+        </tbody>
+      </table>
+    </div>
   )
 }
 

@@ -217,6 +217,10 @@ export function ProofOfReservesPage() {
       .catch(setError)
   }, [])
   const latest = rounds?.[0]
+  // The home page links to "#verify": scroll there once the rounds above it have loaded.
+  useEffect(() => {
+    if (rounds && window.location.hash === '#verify') document.getElementById('verify')?.scrollIntoView()
+  }, [rounds])
   const symbols = useMemo(() => latest?.assets.map((a) => a.symbol) ?? [], [latest])
 
   async function verify(proof: PorProof) {
@@ -321,7 +325,10 @@ export function ProofOfReservesPage() {
           </table>
         </section>
       ) : rounds ? (
-        <p>No round has been published yet.</p>
+        <p className="empty">
+          No round has been published yet. Rounds appear here once a month when staff publish them; then you
+          can verify that your balance was counted.
+        </p>
       ) : null}
 
       {rounds && rounds.length > 0 ? (
@@ -343,13 +350,23 @@ export function ProofOfReservesPage() {
         <h2 id="verify">Verify my assets</h2>
         <p className="intro">
           The check runs in this page with an open-source verifier; the server only provides the proof. You
-          can also drop a proof file you downloaded, and paste the root from an independent source.
+          can also download your proof file, check it with any verifier, or drop it below later, and paste the
+          root from an independent source.
         </p>
         <div className="row">
           {me?.user.kind === 'customer' ? (
-            <button type="button" onClick={() => void verifyMine()} disabled={busy}>
-              {busy ? 'Verifying…' : 'Verify my assets'}
-            </button>
+            <>
+              <button type="button" onClick={() => void verifyMine()} disabled={busy}>
+                {busy ? 'Verifying…' : 'Verify my assets'}
+              </button>
+              <a
+                className="button secondary"
+                href="/api/por/rounds/latest/my-proof"
+                download={`bulwark-proof-${latest?.id ?? 'latest'}.proof`}
+              >
+                Download my proof
+              </a>
+            </>
           ) : (
             <p>
               <a href="/signin">Sign in</a> to verify your own assets, or drop a proof file below.

@@ -5,7 +5,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react'
 import { ApiError, get, post } from '../platform/api.ts'
 import { can, useSession } from '../platform/session.tsx'
-import { ErrorNote, formatTime, Page } from '../platform/ui.tsx'
+import { ConfirmButton, ErrorNote, formatTime, Page } from '../platform/ui.tsx'
 
 type Round = {
   id: string
@@ -132,6 +132,16 @@ export function StaffRoundsPage() {
           </tr>
         </thead>
         <tbody>
+          {rounds.length === 0 ? (
+            <tr>
+              <td colSpan={5} className="empty">
+                No rounds yet.{' '}
+                {can(me, 'por.rounds.manage')
+                  ? 'Create one above, then upload its balances and reserves.'
+                  : 'A custody approver creates the first one.'}
+              </td>
+            </tr>
+          ) : null}
           {rounds.map((r) => (
             <tr key={r.id} data-round={r.id}>
               <td>
@@ -187,14 +197,14 @@ export function StaffRoundsPage() {
                   </button>
                 ) : null}
                 {can(me, 'por.rounds.publish') && r.status === 'reviewed' ? (
-                  <button
-                    type="button"
-                    className="danger"
+                  <ConfirmButton
+                    label="Publish"
+                    title="Publish this reserves round?"
+                    consequence="Its totals, liabilities root and proofs become public at once, signed under the audit log's current head. A published round cannot be changed or withdrawn: a mistake needs a new round."
+                    confirmLabel="Publish for good"
                     disabled={busy !== null}
-                    onClick={() => void run('publish', () => post(`/api/por/staff/rounds/${r.id}/publish`))}
-                  >
-                    Publish (irreversible)
-                  </button>
+                    onConfirm={() => run('publish', () => post(`/api/por/staff/rounds/${r.id}/publish`))}
+                  />
                 ) : null}
                 {['built', 'reviewed', 'published'].includes(r.status) && r.depth !== null ? (
                   <span>

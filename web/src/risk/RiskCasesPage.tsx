@@ -4,6 +4,7 @@
  */
 import { type FormEvent, useCallback, useEffect, useState } from 'react'
 import { get, post } from '../platform/api.ts'
+import { Account, shortIds, usePeople } from '../platform/format.tsx'
 import { Link } from '../platform/router.tsx'
 import { can, useSession } from '../platform/session.tsx'
 import { ErrorNote, formatTime, Page } from '../platform/ui.tsx'
@@ -34,6 +35,7 @@ type CaseDetail = Case & {
 export function RiskCasesPage() {
   const [cases, setCases] = useState<Case[]>([])
   const [error, setError] = useState<unknown>(null)
+  const people = usePeople(cases.map((c) => c.account))
   useEffect(() => {
     get<{ cases: Case[] }>('/api/risk/cases')
       .then((r) => setCases(r.cases))
@@ -55,12 +57,21 @@ export function RiskCasesPage() {
           </tr>
         </thead>
         <tbody>
+          {cases.length === 0 ? (
+            <tr>
+              <td colSpan={4} className="empty">
+                No cases yet. Open one from an alert on the <Link to="/staff/risk">Risk alerts</Link> page.
+              </td>
+            </tr>
+          ) : null}
           {cases.map((c) => (
             <tr key={c.id}>
               <td>
                 <Link to={`/staff/risk/cases/${c.id}`}>{formatTime(c.createdAt)}</Link>
               </td>
-              <td>{c.account}</td>
+              <td>
+                <Account id={c.account} people={people} />
+              </td>
               <td>{c.status}</td>
               <td>{c.resolution ?? '—'}</td>
             </tr>
@@ -76,6 +87,7 @@ export function RiskCasePage({ id }: { id: string }) {
   const [c, setCase] = useState<CaseDetail | null>(null)
   const [note, setNote] = useState('')
   const [error, setError] = useState<unknown>(null)
+  const people = usePeople(c ? [c.account, c.assignee, ...c.notes.map((n) => n.author)] : [])
   const load = useCallback(async () => {
     try {
       setCase(await get<CaseDetail>(`/api/risk/cases/${id}`))
@@ -101,14 +113,20 @@ export function RiskCasePage({ id }: { id: string }) {
   const manage = can(me, 'risk.cases.manage') && c.status === 'open'
   return (
     <Page
-      title={`Case on ${c.account}`}
+      title={`Case on ${people[c.account]?.name ?? shortIds(c.account)}`}
       intro={`Opened ${formatTime(c.createdAt)}; ${c.status}${c.resolution ? `: ${c.resolution}` : ''}.`}
     >
       <ErrorNote error={error} />
       <p data-testid="case-status">
         Status: <strong>{c.status}</strong>
         {c.resolution ? ` — ${c.resolution === 'fraud' ? 'fraud' : 'not fraud'}` : ''}; assignee:{' '}
-        {c.assignee === me?.user.id ? 'you' : (c.assignee ?? 'nobody')}
+        {c.assignee === me?.user.id ? (
+          'you'
+        ) : c.assignee ? (
+          <Account id={c.assignee} people={people} />
+        ) : (
+          'nobody'
+        )}
       </p>
       {manage ? (
         <div className="row">
@@ -133,7 +151,7 @@ export function RiskCasePage({ id }: { id: string }) {
       <ul data-testid="case-notes">
         {c.notes.map((n) => (
           <li key={n.id}>
-            {formatTime(n.createdAt)}: {n.body}
+            {formatTime(n.createdAt)}, <Account id={n.author} people={people} />: {n.body}
           </li>
         ))}
       </ul>

@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'react'
 import { filterParams, get, post } from '../platform/api.ts'
+import { Account, Ids, shortIds, usePeople } from '../platform/format.tsx'
 import { navigate } from '../platform/router.tsx'
 import { can, useSession } from '../platform/session.tsx'
 import { ErrorNote, Field, FilterBar, formatTime, Page, Table } from '../platform/ui.tsx'
@@ -51,6 +52,7 @@ export function RiskConsolePage() {
   const [graph, setGraph] = useState<Counterparty[]>([])
   const [selected, setSelected] = useState<Set<string>>(new Set())
   const [error, setError] = useState<unknown>(null)
+  const people = usePeople([...alerts.map((a) => a.account), account])
 
   const load = useCallback(async () => {
     setError(null)
@@ -167,7 +169,7 @@ export function RiskConsolePage() {
                   style={{ color: '#1a56db' }}
                   onClick={() => void openAccount(a.account!)}
                 >
-                  {a.account}
+                  <Account id={a.account} people={people} />
                 </button>
               ) : (
                 '—'
@@ -190,7 +192,9 @@ export function RiskConsolePage() {
 
       {account ? (
         <section className="risk-account" data-testid="risk-account">
-          <h2>Account {account}</h2>
+          <h2>
+            Account <Account id={account} people={people} />
+          </h2>
           <div className="row">
             {can(me, 'risk.cases.manage') ? (
               <button onClick={() => void openCase()}>
@@ -200,7 +204,7 @@ export function RiskConsolePage() {
             ) : null}
           </div>
           <h3>Counterparties</h3>
-          <CounterpartyGraph account={account} nodes={graph} />
+          <CounterpartyGraph account={people[account]?.name ?? shortIds(account)} nodes={graph} />
           <h3>Timeline</h3>
           <Table className="risk-timeline" columns={['', 'Time', 'Event', 'Details', 'Decision']}>
             {timeline.map((e) => (
@@ -223,7 +227,9 @@ export function RiskConsolePage() {
                 <td>{formatTime(e.at)}</td>
                 <td>{e.type}</td>
                 <td>
-                  <code className="details">{summarise(e.event)}</code>
+                  <code className="details">
+                    <Ids text={summarise(e.event)} />
+                  </code>
                 </td>
                 <td>
                   {e.alert ? (

@@ -4,8 +4,11 @@
  */
 import { useCallback, useEffect, useState } from 'react'
 import { filterParams, get, post } from '../platform/api.ts'
+import { Details, type People, PersonRef, useDecimals } from '../platform/format.tsx'
 import { can, useSession } from '../platform/session.tsx'
 import { ErrorNote, Field, FilterBar, formatTime, Page, Table } from '../platform/ui.tsx'
+
+const PAGE_SIZE = 25
 
 type Entry = {
   seq: string
@@ -31,7 +34,11 @@ export function AuditPage() {
   const { me } = useSession()
   const [filter, setFilter] = useState({ action: '', actor: '', target: '' })
   const [entries, setEntries] = useState<Entry[]>([])
+  const [people, setPeople] = useState<People>({})
   const [nextBefore, setNextBefore] = useState<string | null>(null)
+  /** The `before` cursor of each page shown so far; the last one is the current page's. */
+  const [cursors, setCursors] = useState<Array<string | undefined>>([undefined])
+  const decimals = useDecimals()
   const [error, setError] = useState<unknown>(null)
   const [verify, setVerify] = useState<Verify | null>(null)
   const [verifying, setVerifying] = useState(false)
@@ -43,17 +50,22 @@ export function AuditPage() {
     (before?: string) => {
       const params = filterParams(filter)
       if (before) params.set('before', before)
+      params.set('limit', String(PAGE_SIZE))
       return params.toString()
     },
     [filter],
   )
 
+  /** Shows the page that starts before `before` (the newest page without it). */
   const load = useCallback(
     async (before?: string) => {
       setError(null)
       try {
-        const page = await get<{ entries: Entry[]; nextBefore: string | null }>(`/api/audit?${query(before)}`)
-        setEntries((old) => (before ? [...old, ...page.entries] : page.entries))
+        const page = await get<{ entries: Entry[]; nextBefore: string | null; people: People }>(
+          `/api/audit?${query(before)}`,
+        )
+        setEntries(page.entries)
+        setPeople(page.people)
         setNextBefore(page.nextBefore)
       } catch (e) {
         setError(e)
@@ -61,6 +73,20 @@ export function AuditPage() {
     },
     [query],
   )
+  const first = () => {
+    setCursors([undefined])
+    void load()
+  }
+  const older = () => {
+    if (!nextBefore) return
+    setCursors([...cursors, nextBefore])
+    void load(nextBefore)
+  }
+  const newer = () => {
+    const back = cursors.slice(0, -1)
+    setCursors(back.length ? back : [undefined])
+    void load(back[back.length - 1])
+  }
   // biome-ignore lint/correctness/useExhaustiveDependencies: load once on open; filters apply on submit
   useEffect(() => {
     void load()
@@ -82,7 +108,7 @@ export function AuditPage() {
     }
     try {
       setSince(await post<Since>('/api/audit/verify-since', { head: parsed }))
-      await load()
+      first()
     } catch (e) {
       setError(e)
     }
@@ -93,7 +119,7 @@ export function AuditPage() {
     setError(null)
     try {
       setVerify(await post<Verify>('/api/audit/verify'))
-      await load()
+      first()
     } catch (e) {
       setError(e)
     } finally {
@@ -164,28 +190,35 @@ export function AuditPage() {
             : `Broken at entry #${verify.seq} (${verify.problem}): ${verify.message}`}
         </p>
       ) : null}
-      <FilterBar onFilter={() => void load()}>
+      <FilterBar onFilter={first}>
         <Field
           label="Action"
-          placeholder="e.g. staff. or auth.signin"
+          placeholder="e.g. p2p or auth.signin"
           value={filter.action}
           onChange={(action) => setFilter({ ...filter, action })}
         />
         <Field
           label="Actor"
-          placeholder="staff:<id>"
+          placeholder="email or name"
           value={filter.actor}
           onChange={(actor) => setFilter({ ...filter, actor })}
         />
         <Field
           label="Target"
-          placeholder="user:<id>"
+          placeholder="email, name or ad:…"
           value={filter.target}
           onChange={(target) => setFilter({ ...filter, target })}
         />
       </FilterBar>
+      <p className="hint">
+        Each filter matches the start of the value, in any case: "p2p" finds every P2P action.
+      </p>
       <ErrorNote error={error} />
-      <Table className="audit" columns={['#', 'Time', 'Action', 'Actor', 'Target', 'Details']}>
+      <Table
+        className="audit"
+        columns={['#', 'Time', 'Action', 'Actor', 'Target', 'Details']}
+        empty="No entries match these filters. Clear a filter, or shorten it: each one matches the start of the value."
+      >
         {entries.map((e) => (
           <tr key={e.seq}>
             <td>{e.seq}</td>
@@ -193,15 +226,27 @@ export function AuditPage() {
             <td>
               <code>{e.action}</code>
             </td>
-            <td>{e.actor}</td>
-            <td>{e.target}</td>
             <td>
-              <code className="details">{JSON.stringify(e.details)}</code>
+              <PersonRef value={e.actor} people={people} />
+            </td>
+            <td>
+              <PersonRef value={e.target} people={people} />
+            </td>
+            <td>
+              <Details details={e.details} decimals={decimals} />
             </td>
           </tr>
         ))}
       </Table>
-      {nextBefore ? <button onClick={() => void load(nextBefore)}>Older entries</button> : null}
+      <nav className="row pager" aria-label="Audit pages">
+        <button type="button" className="secondary" disabled={cursors.length <= 1} onClick={newer}>
+          Newer entries
+        </button>
+        <span>Page {cursors.length}</span>
+        <button type="button" className="secondary" disabled={!nextBefore} onClick={older}>
+          Older entries
+        </button>
+      </nav>
     </Page>
   )
 }

@@ -4,7 +4,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react'
 import { get, patch, post } from '../platform/api.ts'
 import { can, useSession } from '../platform/session.tsx'
-import { ErrorNote, formatTime, Page } from '../platform/ui.tsx'
+import { ConfirmButton, ErrorNote, formatTime, Page } from '../platform/ui.tsx'
 
 const ROLES = [
   'support',
@@ -120,13 +120,23 @@ export function StaffPage() {
               {manage ? (
                 <td>
                   {m.id !== me?.user.id ? (
-                    <button
-                      onClick={() =>
-                        void change(m, { status: m.status === 'disabled' ? 'active' : 'disabled' })
-                      }
-                    >
-                      {m.status === 'disabled' ? 'Enable' : 'Disable'}
-                    </button>
+                    m.status === 'disabled' ? (
+                      <button
+                        type="button"
+                        className="secondary"
+                        onClick={() => void change(m, { status: 'active' })}
+                      >
+                        Enable
+                      </button>
+                    ) : (
+                      <ConfirmButton
+                        label="Disable"
+                        title={`Disable ${m.displayName}?`}
+                        consequence={`${m.displayName} (${m.email}) is signed out everywhere at once and can no longer sign in until a security admin enables the account again. The change is recorded in the audit log.`}
+                        confirmLabel="Disable the account"
+                        onConfirm={() => change(m, { status: 'disabled' })}
+                      />
+                    )
                   ) : (
                     <small>you</small>
                   )}
