@@ -7,6 +7,7 @@ import { custodyCommands } from './custody.ts'
 import { dbCommands } from './db.ts'
 import { demoCommands } from './demo.ts'
 import { guardCommands } from './guard.ts'
+import { opsCommands } from './ops.ts'
 import { p2pCommands } from './p2p.ts'
 import { porCommands } from './por.ts'
 import { riskCommands } from './risk.ts'
@@ -25,5 +26,6 @@ export const commands: Record<string, CliGroup> = {
   por: porCommands,
   p2p: p2pCommands,
   custody: custodyCommands,
+  ops: opsCommands,
   demo: demoCommands,
 }
