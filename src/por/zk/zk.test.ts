@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildRound } from '../build.ts'
 import { openRound, readSummary } from '../store.ts'
 import { userHash } from '../verify/layout.ts'
-import { expectedPublic, openBatchVerifier, proveBatch } from './batch.ts'
+import { expectedPublic, openBatchVerifier, proveBatch, verificationKey } from './batch.ts'
 import { compileBatchCircuit } from './circuit.ts'
 import { FIELD_MODULUS, initHash, labelField, merkleRoot, toHex, topRoot } from './hash.ts'
 import {
@@ -279,6 +279,11 @@ describe('soundness: a dishonest prover cannot prove or pass verification', () =
     expect(await verifier.verify(readFileSync(join(zkDir, ZK_FILES.vk)), pub, proof)).toBe(true)
     expect(await verifier.verify(vk, pub, proof)).toBe(false)
     await verifier.destroy()
+  })
+
+  it('refuses a setup with fewer points than the circuit needs, before bb.js would try to download more', async () => {
+    const bigger = await compileBatchCircuit({ users: 8, assets: 3 })
+    await expect(verificationKey(bigger, setup)).rejects.toMatchObject({ code: 'ZK_SETUP_TOO_SMALL' })
   })
 
   it('refuses a setup other than the published one, and a test setup when asked for production', async () => {
