@@ -56,6 +56,35 @@ map('УΥҮ', 'y')
 map('ΖZ', 'z')
 map('Ø', 'o')
 map('ß', 'ss')
+// Latin small capitals and hooked letters that stay ASCII-shaped in URL bars (from Unicode's
+// confusables and the letters dnstwist's homoglyph class uses), and Cyrillic letters not above.
+map('ʙɓƅь', 'b')
+map('ƈᴄ', 'c')
+map('ɗɖ', 'd')
+map('ɇ', 'e')
+map('ə', 'a')
+map('ỿ', 'y')
+map('ƒ', 'f')
+map('ɢǥԍ', 'g')
+map('ɦħⱨ', 'h')
+map('ɨɩɪ', 'i')
+map('ʝɉ', 'j')
+map('ᴋⱪ', 'k')
+map('ᴍɱ', 'm')
+map('ꞑ', 'n')
+map('ᴏ', 'o')
+map('ƿƥ', 'p')
+map('ʠ', 'q')
+map('ʀɼɽɾɍ', 'r')
+map('ʂꜱ', 's')
+map('ƫ', 't')
+map('ᴜʉ', 'u')
+map('ⱱᶌⱴᴠ', 'v')
+map('ᴡⱳ', 'w')
+map('ʏƴɏ', 'y')
+map('ʐƶⱬ', 'z')
+map('ƽ', '5')
+map('ƻ', '2')
 
 // Characters that render as nothing (or almost nothing) and are used to make two strings differ
 // while looking identical: soft hyphen, zero-width (non-)joiners/spaces, Mongolian vowel separator,
@@ -123,4 +152,44 @@ export function skeleton(value: string): string {
 /** True when the string has at least one non-ASCII character (after removing invisibles). */
 export function isNonAscii(value: string): boolean {
   return /[^\u0000-\u007f]/u.test(value)
+}
+
+// Letter groups and single letters that read alike in a URL bar (the ASCII part of dnstwist's
+// homoglyph table and Unicode's confusables): `rn`, `nn`, `rr` for `m`, `vv` for `w`, `cl` for `d`,
+// `lc`/`ik`/`lk` for `k`, `0` for `o`, `1`/`i` for `l`, `c` for `e`, `q` for `g`, `b`/`d`, `n`/`r`/`m`.
+const FOLD_GROUPS = /rn|nn|rr|mn|nm|vv|cl|dl|lb|lh|lk|ik|lc/g
+const FOLD_GROUP_TO: Record<string, string> = {
+  rn: 'm',
+  nn: 'm',
+  rr: 'm',
+  mn: 'm',
+  nm: 'm',
+  vv: 'w',
+  cl: 'd',
+  dl: 'd',
+  lb: 'b',
+  lh: 'h',
+  lk: 'k',
+  ik: 'k',
+  lc: 'k',
+}
+const FOLD_FIRST: Record<string, string> = { '0': 'o', '1': 'l', i: 'l' }
+const FOLD_ONE: Record<string, string> = { c: 'e', q: 'g', d: 'b', n: 'm', r: 'm', '3': '8', '6': '9' }
+
+/**
+ * Folds an ASCII skeleton so that strings which read alike fold to the same string: `rnetamask`,
+ * `mctamaslc` and `metarnask` all fold like `metamask`. Lossy by design; compare only folds with
+ * folds, and only against names long or specific enough not to collide with ordinary words.
+ * @example visualFold('rnetamask') === visualFold('metamask') // true
+ */
+export function visualFold(ascii: string): string {
+  const groups = (s: string) => s.replace(FOLD_GROUPS, (g) => FOLD_GROUP_TO[g] ?? g)
+  const singles = (s: string, table: Record<string, string>) => {
+    let out = ''
+    for (const ch of s) out += table[ch] ?? ch
+    return out
+  }
+  // `1`/`i` read as `l` before the groups (`1c`, `ic` read as `lc`, so as `k`); `c` reads as `e`
+  // only after them, or `cl` could no longer read as `d`.
+  return groups(singles(groups(singles(ascii, FOLD_FIRST)), FOLD_ONE))
 }

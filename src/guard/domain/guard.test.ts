@@ -184,11 +184,12 @@ describe('domain guard', () => {
     expect(g.check('zorblex.net').verdict).toBe('allow')
   })
 
-  it('blocks a sign-up word glued to a learned target, but not the word or a short target alone', () => {
+  it('warns on a sign-up word glued to a learned target (one signal), but not on the word or a short target alone', () => {
     const hyped = Array.from({ length: 6 }, (_, i) => `zorblex-app${i}.xyz`)
     const g = createDomainGuard({ blocklist: hyped })
     const r = g.check('register-zorblex.com')
-    expect(r.verdict).toBe('block')
+    expect(r.verdict).toBe('warn')
+    expect(r.reasons.map((x) => x.code)).toEqual(['LURE_PATTERN', 'ONE_SIGNAL_WARNS'])
     expect(r.reasons[0]?.detail).toContain('glues "register" to "zorblex"')
     expect(g.check('register.com').verdict).toBe('allow')
     expect(g.check('zorblex.com').verdict).toBe('allow')
@@ -196,10 +197,10 @@ describe('domain guard', () => {
     expect(short.check('flow-join.com').verdict).toBe('allow')
   })
 
-  it('blocks a name that opens with a sign-up word, but not the word alone or later in the name', () => {
+  it('warns on a name that opens with a sign-up word, but not on the word alone or later in the name', () => {
     const g = createDomainGuard({ blocklist: ['listed-drainer.xyz'] })
     const r = g.check('register-saga.xyz')
-    expect(r.verdict).toBe('block')
+    expect(r.verdict).toBe('warn')
     expect(r.reasons[0]?.detail).toContain('opens with "register"')
     expect(g.check('register.xyz').verdict).toBe('allow')
     expect(g.check('saga-register.xyz').verdict).toBe('allow')

@@ -6,14 +6,62 @@
  * blocklist (tokens that keep reappearing in listed phishing domains, such as a newly hyped project,
  * next to a lure word like `claim` or `airdrop`). Pure and synchronous; lists arrive as arguments.
  */
-import { isNonAscii, skeleton } from '../confusables.ts'
-import { NearIndex } from '../levenshtein.ts'
+import { isNonAscii, skeleton, visualFold } from '../confusables.ts'
+import { boundedLevenshtein, NearIndex } from '../levenshtein.ts'
 import type { Reason, Verdict } from '../verdict.ts'
 import { reason, verdictOf } from '../verdict.ts'
 import { type Brand, DEFAULT_BRANDS, DEFAULT_LINK_SHORTENERS, PHISHING_KEYWORDS } from './brands.ts'
 import { DomainSet } from './lists.ts'
 import { type NormalizedHost, normalizeHost } from './normalize.ts'
-import { TYPO_WORDS, typoPath } from './typos.ts'
+import { TYPO_WORDS, typoPath, VISUAL_TYPOS } from './typos.ts'
+
+/**
+ * Independent signs that a site is a phishing page. A heuristic blocks only when two of them agree;
+ * one alone warns. Lists (blocklists, the fuzzylist) block on their own.
+ */
+type Signal = 'brand' | 'lure' | 'disguise' | 'free-hosting'
+
+/** Reasons that come from a list someone curated, not from a heuristic. */
+const LIST_CODES = new Set(['BLOCKLISTED', 'FUZZY_LOOKALIKE'])
+/** Heuristic reasons that say "this name imitates a brand or a much-impersonated project". */
+const BRAND_CODES = new Set([
+  'HOMOGLYPH',
+  'TYPOSQUAT',
+  'TLD_SWAP',
+  'COMBOSQUAT',
+  'BRAND_IN_SUBDOMAIN',
+  'BRAND_SPLIT',
+  'OFFICIAL_LOOKALIKE',
+  'LURE_PATTERN',
+  'FAKE_TLD_TRICK',
+])
+/** Heuristic reasons that say "this name is written to deceive the eye". */
+const DISGUISE_CODES = new Set([
+  'HOMOGLYPH',
+  'MISSPELLED_WORD',
+  'FAKE_TLD_TRICK',
+  'BRAND_SPLIT',
+  'USERINFO_TRICK',
+])
+
+/**
+ * Government, military and academic suffixes (`gov`, `gov.uk`, `ac.jp`, `edu.au`, `gouv.fr`,
+ * `gob.mx`, `go.jp`, `govt.nz`, `gv.at`, `mil`): registration there is vetted, so a heuristic alone
+ * never blocks under them ("migration" and "redeem" are ordinary words on a ministry's site).
+ */
+const VETTED_SUFFIX = /(^|\.)(gov|mil|edu|ac|gob|gouv|govt|go|gv|mil)(\.|$)/
+
+/** Look-alike letter groups collapsed or expanded one at a time to reach the brand they imitate. */
+const GROUP_SWAPS: [string, string][] = [
+  ['rn', 'm'],
+  ['vv', 'w'],
+  ['cl', 'd'],
+  ['ii', 'u'],
+  ['m', 'rn'],
+  ['w', 'vv'],
+  ['d', 'cl'],
+  ['u', 'ii'],
+]
 
 export type DomainCheck = {
   input: string
@@ -270,10 +318,87 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     specificTokens.length > 0
       ? new RegExp(specificTokens.sort((a, b) => b.length - a.length).join('|'))
       : null
+  // The index reaches every name within two edits (a transposition or `rn` for `m` is two
+  // Levenshtein edits even for a short name); the typo model then decides which near misses are typos.
   const typoIndex = new NearIndex<Brand>(
     specific.filter((h) => h.token.length >= 5).map((h) => [h.token, h.brand]),
-    (w) => (w.length >= 9 ? 2 : 1),
+    () => 2,
   )
+  /** How far a near miss may be to earn the "spelled much like" warning. */
+  const similarWithin = (word: string): number => (word.length >= 9 ? 2 : 1)
+  /** Brand tokens near `cand`, including through look-alike letter groups (`rnetamask`). */
+  function nearBrands(cand: string): { word: string; value: Brand; distance: number }[] {
+    const out = typoIndex.near(cand)
+    for (const [from, to] of GROUP_SWAPS) {
+      for (let i = cand.indexOf(from); i !== -1; i = cand.indexOf(from, i + 1)) {
+        const v = cand.slice(0, i) + to + cand.slice(i + from.length)
+        const exact = brandByToken.get(v)
+        if (exact && !exact.generic && v.length >= 5) out.push({ word: v, value: exact, distance: 2 })
+      }
+    }
+    return out
+  }
+  const popular = new Set(options.popular ?? [])
+  // Official registrable names by suffix: a name one typo from an official domain on the same suffix
+  // (`revke.cash`, `lldo.fi`, `sushl.com`) imitates that site, whatever the brand's tokens are.
+  const officialBySuffix = new Map<string, { label: string; domain: string; brand: Brand }[]>()
+  for (const brand of brands)
+    for (const d of brand.domains) {
+      const o = normalizeHost(d)
+      if (!o?.registrable || o.label.length < 3) continue
+      const list = officialBySuffix.get(o.suffix) ?? []
+      list.push({ label: o.label, domain: o.registrable, brand })
+      officialBySuffix.set(o.suffix, list)
+    }
+  // Folds of what names look like: a brand token (five letters or more) or an official name on its
+  // own suffix that folds the same as a candidate is written with look-alike letters.
+  const foldedBrand = new Map<string, Brand>()
+  for (const h of specific) if (h.token.length >= 5) foldedBrand.set(visualFold(h.token), h.brand)
+  const foldedOfficial = new Map<string, { domain: string; brand: Brand; label: string }>()
+  const dotDropped = new Map<string, { domain: string; brand: Brand }>()
+  for (const [suffix, list] of officialBySuffix)
+    for (const o of list) {
+      foldedOfficial.set(`${suffix} ${visualFold(o.label)}`, { ...o })
+      dotDropped.set(`${o.label}${suffix.replace(/\./g, '')}`, o)
+    }
+  /** The brand or official domain `cand` imitates with look-alike letters, if any. */
+  function foldedLookalike(cand: string, suffix: string): { brand: Brand; what: string } | undefined {
+    const f = visualFold(cand)
+    const b = foldedBrand.get(f)
+    if (b && !b.tokens.includes(cand)) return { brand: b, what: `${b.name}'s name` }
+    const o = foldedOfficial.get(`${suffix} ${f}`)
+    if (o && o.label !== cand) return { brand: o.brand, what: `${o.domain}, ${o.brand.name}'s site` }
+    return undefined
+  }
+  /** The official domain on `suffix` that `label` imitates, with the typo operations. */
+  function officialLookalike(
+    label: string,
+    suffix: string,
+  ):
+    | { domain: string; brand: Brand; path: ReturnType<typeof typoPath> & object; exact: boolean }
+    | undefined {
+    for (const o of officialBySuffix.get(suffix) ?? []) {
+      if (label === o.label) return { domain: o.domain, brand: o.brand, path: [], exact: true }
+      if (boundedLevenshtein(label, o.label, 2) > 2) {
+        // `rn` for `m` is two edits and more: try the look-alike groups.
+        const swapped = GROUP_SWAPS.some(([from, to]) => {
+          for (let i = label.indexOf(from); i !== -1; i = label.indexOf(from, i + 1))
+            if (label.slice(0, i) + to + label.slice(i + from.length) === o.label) return true
+          return false
+        })
+        if (!swapped) continue
+      }
+      const path = typoPath(label, o.label)
+      if (path) return { domain: o.domain, brand: o.brand, path, exact: false }
+    }
+    return undefined
+  }
+  /** An official name on the same suffix one edit from `label` that no typo explains (`3ushi.com`). */
+  function officialSimilar(label: string, suffix: string): { domain: string; brand: Brand } | undefined {
+    for (const o of officialBySuffix.get(suffix) ?? [])
+      if (o.label.length >= 4 && label !== o.label && boundedLevenshtein(label, o.label, 1) <= 1) return o
+    return undefined
+  }
   const fuzzy = [...(options.fuzzylist ?? [])]
     .map((d) => normalizeHost(d))
     .filter((n): n is NormalizedHost => n?.registrable != null)
@@ -340,7 +465,7 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
       return done(
         input,
         n,
-        [reason('OFFICIAL_DOMAIN', 'allow', `${own} is an official domain of ${brand?.name}.`)],
+        [reason('OFFICIAL_DOMAIN', 'allow', `${own} is an official site of ${brand?.name}.`)],
         brand,
       )
     }
@@ -369,7 +494,8 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     if (listed) reasons.push(reason('BLOCKLISTED', 'block', `${listed} is on a phishing blocklist.`))
     if (n.isIp)
       reasons.push(reason('IP_ADDRESS', 'warn', 'The site is a bare IP address, not a named domain.'))
-    const brand = options.heuristics === false ? undefined : lookalikes(n, reasons)
+    const signals = new Set<Signal>()
+    const brand = options.heuristics === false ? undefined : lookalikes(n, reasons, signals)
     if (fuzzyIndex && n.registrable && !listed) {
       const hit = fuzzyIndex.near(n.label)[0]
       if (hit)
@@ -381,10 +507,48 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
           ),
         )
     }
-    return done(input, n, reasons, brand)
+    return done(input, n, settle(n, reasons, signals), brand)
   }
 
-  function lookalikes(n: NormalizedHost, reasons: Reason[]): Brand | undefined {
+  /**
+   * The product rules over the heuristics: lists block; a heuristic alone blocks only when two
+   * independent signals agree, never under a government, military or academic suffix, and never a
+   * popular domain (GUARD_POPULAR_DOMAINS). Otherwise its block becomes a warning, with a reason
+   * naming the rule.
+   */
+  function settle(n: NormalizedHost, reasons: Reason[], signals: Set<Signal>): Reason[] {
+    if (reasons.some((r) => r.severity === 'block' && LIST_CODES.has(r.code))) return reasons
+    if (!reasons.some((r) => r.severity === 'block')) return reasons
+    for (const r of reasons) {
+      if (BRAND_CODES.has(r.code)) signals.add('brand')
+      if (DISGUISE_CODES.has(r.code)) signals.add('disguise')
+    }
+    let rule: Reason | undefined
+    if (VETTED_SUFFIX.test(n.suffix))
+      rule = reason(
+        'VETTED_SUFFIX_WARNS',
+        'warn',
+        `.${n.suffix} names are vetted (government, military or academic), so no list naming ${n.registrable ?? n.host}, the signs above only warn.`,
+      )
+    else if (n.registrable && popular.has(n.registrable))
+      rule = reason(
+        'POPULAR_DOMAIN_WARNS',
+        'warn',
+        `${n.registrable} is on the popular-domains list, so with no blocklist naming it the signs above only warn.`,
+      )
+    else if (signals.size < 2)
+      rule = reason(
+        'ONE_SIGNAL_WARNS',
+        'warn',
+        'No blocklist names this site and only one kind of warning sign was found, so this is a warning, not a block.',
+      )
+    if (!rule) return reasons
+    const out = reasons.map((r) => (r.severity === 'block' ? { ...r, severity: 'warn' as const } : r))
+    out.push(rule)
+    return out
+  }
+
+  function lookalikes(n: NormalizedHost, reasons: Reason[], signals: Set<Signal>): Brand | undefined {
     if (!n.registrable) return undefined
     const uniLabel =
       n.unicodeHost === n.host
@@ -407,11 +571,16 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     const all = [...tokens, ...subTokens]
     // A lure as the TLD itself (`normie.claims`) reads like one in the name.
     const strongInName =
-      tokens.some((t) => STRONG_LURES.has(t)) || hasLureInside(flat) || STRONG_LURES.has(n.suffix)
+      tokens.some((t) => STRONG_LURES.has(t)) ||
+      tokens.some((t) => hasLureInside(t)) ||
+      STRONG_LURES.has(n.suffix)
     // `dapp.example.com` is how many genuine apps name their front end: not a lure in a subdomain.
     const strong = strongInName || subTokens.some((t) => STRONG_LURES.has(t) && t !== 'dapp' && t !== 'dapps')
     const lure = strong || all.some((t) => keywords.has(t))
     const riskyHost = freeHost || RISKY_TLDS.has(n.suffix)
+    if (strong) signals.add('lure')
+    if (freeHost) signals.add('free-hosting')
+    if (n.tricks.some((t) => t.startsWith('userinfo'))) signals.add('disguise')
     // 0. `jupiter.org-p.pro`, `app.com-claim.xyz`: the real-looking name ends at a fake TLD label.
     if (n.subdomain !== '' && FAKE_TLD_START.test(n.label)) {
       reasons.push(
@@ -433,6 +602,56 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
         return b
       }
     }
+    // 1a. A brand split by dots (`m.etamask.io`, `meta.mask.io`): joined, the labels spell it.
+    if (n.subdomain !== '') {
+      const labels = skeleton(n.subdomain).split('.')
+      for (let k = 1; k <= Math.min(3, labels.length); k++) {
+        const joined = `${labels.slice(-k).join('')}${flat}`.replace(/[-_]/g, '')
+        const exact = brandByToken.get(joined)
+        const hit =
+          exact && !exact.generic
+            ? exact
+            : (officialBySuffix.get(n.suffix)?.find((o) => o.label === joined)?.brand ??
+              (joined.length >= 5
+                ? nearBrands(joined).find((h) => typoPath(joined, h.word))?.value
+                : undefined))
+        if (hit) {
+          reasons.push(
+            reason(
+              'BRAND_SPLIT',
+              'block',
+              `${n.host} spells ${hit.name}'s name across a dot, so it reads like ${hit.name} but the site is ${n.registrable}.`,
+            ),
+          )
+          return hit
+        }
+      }
+    }
+    // 1b. ASCII look-alike letters (`rnetamask`, `mctamaslc`, `0pensea`), or a non-ASCII name whose
+    // skeleton only reads like the brand once folded.
+    for (const cand of new Set([flat, ...tokens])) {
+      if (cand.length < 3) continue
+      const hit = foldedLookalike(cand, n.suffix)
+      if (hit) {
+        signals.add('disguise')
+        reasons.push(
+          reason('HOMOGLYPH', 'block', `"${uniLabel}" uses look-alike letters to imitate ${hit.what}.`),
+        )
+        return hit.brand
+      }
+    }
+    // `sushicom.com`, `ondofinance.finance`: an official domain with its dot dropped.
+    const dropped = dotDropped.get(flat)
+    if (dropped) {
+      reasons.push(
+        reason(
+          'TLD_SWAP',
+          'block',
+          `${n.registrable} is ${dropped.domain}, ${dropped.brand.name}'s site, with the dot dropped, on a domain ${dropped.brand.name} does not own.`,
+        ),
+      )
+      return dropped.brand
+    }
     // 2. Typosquats and TLD swaps of specific brands.
     let nearMiss: { cand: string; word: string; value: Brand } | undefined
     for (const cand of new Set([flat, ...tokens])) {
@@ -448,10 +667,11 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
         return exact
       }
       if (cand.length < 5) continue
-      const near = typoIndex.near(cand)
+      const near = keywords.has(cand) || NOT_A_TARGET.has(cand) ? [] : nearBrands(cand)
       for (const hit of near) {
         const path = typoPath(cand, hit.word)
         if (!path) continue
+        if (path.some((op) => VISUAL_TYPOS.has(op))) signals.add('disguise')
         reasons.push(
           reason(
             'TYPOSQUAT',
@@ -463,10 +683,38 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
       }
       // Close in spelling but not by any typo or look-alike trick (`buffer` and "puffer"): most such
       // names are words of their own, so this only warns and the later rules still run.
-      const similar = near[0]
-      if (similar && !nearMiss && !keywords.has(cand) && !NOT_A_TARGET.has(cand))
-        nearMiss = { cand, ...similar }
+      const similar = near.find((h) => h.distance <= similarWithin(h.word))
+      if (similar && !nearMiss) nearMiss = { cand, ...similar }
     }
+    // 2b. The whole name one typo (or look-alike letters) from an official domain on the same suffix.
+    const near = officialLookalike(skel.replace(/_/g, ''), n.suffix)
+    if (near) {
+      const disguised = near.exact || near.path.some((op) => VISUAL_TYPOS.has(op))
+      if (disguised) signals.add('disguise')
+      reasons.push(
+        near.exact
+          ? reason(
+              'HOMOGLYPH',
+              'block',
+              `"${uniLabel}" uses look-alike letters to imitate ${near.domain}, ${near.brand.name}'s site.`,
+            )
+          : reason(
+              'OFFICIAL_LOOKALIKE',
+              'block',
+              `${n.registrable} is ${near.domain}, ${near.brand.name}'s official site, with ${near.path.map((op) => TYPO_WORDS[op]).join(' and ')}.`,
+            ),
+      )
+      return near.brand
+    }
+    const similarOfficial = nearMiss ? undefined : officialSimilar(flat, n.suffix)
+    if (similarOfficial)
+      reasons.push(
+        reason(
+          'SIMILAR_TO_BRAND',
+          'warn',
+          `${n.registrable} is spelled much like ${similarOfficial.domain}, ${similarOfficial.brand.name}'s site; make sure this is the site you meant.`,
+        ),
+      )
     if (nearMiss)
       reasons.push(
         reason(
@@ -602,8 +850,29 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     return undefined
   }
 
+  /**
+   * A lure word inside a run-together name counts only as a whole word: what is left around it must
+   * itself be a brand, a learned target, a keyword or digits (`claimpendle`, `airdrop2024`), so the
+   * "claim" in `disclaimer` or the "redeem" in `redeemer` is no lure.
+   */
   function hasLureInside(flat: string): boolean {
-    return LURES_INSIDE_RE.test(flat)
+    const m = LURES_INSIDE_RE.exec(flat)
+    if (!m) return false
+    const word = (w: string): boolean =>
+      w === '' ||
+      /^\d+$/.test(w) ||
+      brandByToken.has(w) ||
+      targets.has(w) ||
+      keywords.has(w) ||
+      STRONG_LURES.has(w) ||
+      SIGN_UP_LURES.has(w)
+    const before = flat.slice(0, m.index)
+    if (!word(before)) return false
+    // A stem runs on into its word (`eligib` → `eligible`, `migrat` → `migration`); a whole lure
+    // word takes a plural or verb ending at most (`claims`, `claiming`), so `redeemer` is no lure.
+    const rest = flat.slice(m.index + m[0].length)
+    const ending = (STEMS.has(m[0]) ? STEM_ENDING : WORD_ENDING).exec(rest)?.[0] ?? ''
+    return word(rest.slice(ending.length)) || word(rest)
   }
 
   let reviewed: ListReview | undefined
@@ -827,6 +1096,10 @@ const LURES_INSIDE = [
   'redeem',
 ]
 const LURES_INSIDE_RE = new RegExp(LURES_INSIDE.join('|'))
+/** The entries of LURES_INSIDE that are stems of longer words, and the endings that finish them. */
+const STEMS = new Set(['eligib', 'rectif', 'migrat', 'syncroni', 'synchroni', 'dappsync', 'walletsync'])
+const STEM_ENDING = /^(ility|ilities|le|ications|ication|y|ions|ion|e|ed|ing|ize|ise|zation|sation|ation)/
+const WORD_ENDING = /^(s|ing|ed)/
 
 function findInside(flat: string, set: { has(k: string): boolean }, min = 6, max = 14): string | undefined {
   for (let len = Math.min(max, flat.length); len >= min; len--) {
@@ -851,7 +1124,9 @@ function done(input: string, n: NormalizedHost, reasons: Reason[], brand: Brand 
       ? `Do not connect your wallet to ${n.unicodeHost}: ${reasons.find((r) => r.severity === 'block')?.detail}`
       : verdict === 'warn'
         ? `Be careful with ${n.unicodeHost}: ${reasons.find((r) => r.severity === 'warn')?.detail}`
-        : `No known risk found for ${n.unicodeHost}.`
+        : reasons.some((r) => r.code === 'OFFICIAL_DOMAIN') && brand
+          ? `${n.unicodeHost} is an official site of ${brand.name}.`
+          : `No known risk found for ${n.unicodeHost}.`
   const out: DomainCheck = { input, verdict, reasons, host: n.host, summary }
   if (brand) out.brand = brand.name
   return out

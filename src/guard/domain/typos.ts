@@ -36,6 +36,12 @@ export const TYPO_WORDS: Record<TypoOperation, string> = {
   look_alike: 'characters that look alike',
 }
 
+/**
+ * Operations that disguise a name to the eye (`rn` for `m`, `0` for `o`) rather than slip from a
+ * finger: a sign of intent of its own, counted as a second signal next to the brand.
+ */
+export const VISUAL_TYPOS: ReadonlySet<TypoOperation> = new Set(['look_alike'])
+
 const KEYBOARD_ROWS = ['1234567890', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm']
 // Each row sits about half a key to the right of the one above, so key i of a row touches keys i-1
 // and i of the row below (`w` touches `a` and `s`).

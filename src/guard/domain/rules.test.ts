@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest'
+import { createDomainGuard } from './guard.ts'
+
+const guard = createDomainGuard({})
+const verdict = (d: string) => guard.check(d).verdict
+const codes = (d: string) => guard.check(d).reasons.map((r) => r.code)
+
+describe('lookalike classes the typo model explains are reached', () => {
+  it('catches rn for m, swapped letters and a short brand written with look-alike letters', () => {
+    for (const d of ['rnetamask.io', 'metarnask.io', 'metamaks.io', 'opensae.io', 'lldo.fi'])
+      expect(verdict(d), d).not.toBe('allow')
+    // Look-alike letters next to the brand are two signals: a block.
+    expect(verdict('rnetamask.io')).toBe('block')
+    expect(verdict('metarnask.io')).toBe('block')
+  })
+
+  it('joins a brand split across a dot before matching', () => {
+    expect(codes('m.etamask.io')).toContain('BRAND_SPLIT')
+    expect(codes('meta.mask.io')).toContain('BRAND_SPLIT')
+    expect(codes('su.shi.com')).toContain('BRAND_SPLIT')
+  })
+
+  it('reads ASCII look-alike letter groups as the letter they imitate', () => {
+    expect(codes('mctamaslc.io')).toContain('HOMOGLYPH')
+    expect(codes('c0irbase.com')).toContain('HOMOGLYPH')
+    expect(verdict('mctamaslc.io')).toBe('block')
+  })
+
+  it('flags a name one typo from an official domain on the same suffix', () => {
+    expect(codes('revke.cash')).toContain('OFFICIAL_LOOKALIKE')
+    expect(codes('sushicom.com')).toContain('TLD_SWAP')
+  })
+})
+
+describe('false-block product rules', () => {
+  it('warns, never blocks, on one heuristic signal and names the rule', () => {
+    const r = guard.check('metamaks.io')
+    expect(r.verdict).toBe('warn')
+    expect(r.reasons.at(-1)?.code).toBe('ONE_SIGNAL_WARNS')
+  })
+
+  it('blocks when two independent signals agree (a brand and a lure word)', () => {
+    expect(verdict('metamask-claim.xyz')).toBe('block')
+  })
+
+  it('matches a lure word as a whole word, not inside an ordinary word', () => {
+    expect(verdict('disclaimer-news.com')).toBe('allow')
+    expect(verdict('redeemer-church.org')).toBe('allow')
+    expect(verdict('claimpendle.xyz')).toBe('block')
+  })
+
+  it('never heuristic-blocks under a government, military or academic suffix', () => {
+    for (const d of [
+      'metamask-claim.gov.uk',
+      'uniswap-airdrop.ac.jp',
+      'metamask-claim.edu',
+      'airdrop-migration.gouv.fr',
+    ]) {
+      const r = guard.check(d)
+      expect(r.verdict, d).not.toBe('block')
+    }
+    expect(codes('metamask-claim.gov.uk')).toContain('VETTED_SUFFIX_WARNS')
+  })
+
+  it('never heuristic-blocks a popular domain, but its blocklist entry still blocks', () => {
+    const g = createDomainGuard({ popular: ['metamask-claim.xyz'] })
+    expect(g.check('metamask-claim.xyz').verdict).toBe('warn')
+    expect(g.check('metamask-claim.xyz').reasons.at(-1)?.code).toBe('POPULAR_DOMAIN_WARNS')
+    const listed = createDomainGuard({ popular: ['metamask-claim.xyz'], blocklist: ['metamask-claim.xyz'] })
+    expect(listed.check('metamask-claim.xyz').verdict).toBe('block')
+  })
+
+  it('says an official domain is the official site of its brand', () => {
+    const r = guard.check('https://app.uniswap.org/swap')
+    expect(r.verdict).toBe('allow')
+    expect(r.summary).toBe('app.uniswap.org is an official site of Uniswap.')
+  })
+
+  it('never blocks a whole public suffix', () => {
+    expect(verdict('vercel.app')).not.toBe('block')
+  })
+})
