@@ -10,6 +10,8 @@ import { SecurityCenterPage } from './accounts/SecurityCenterPage.tsx'
 import * as security from './accounts/SettingsPages.tsx'
 import { CheckBeforeYouSignPage } from './guard/CheckBeforeYouSignPage.tsx'
 import { HomePage } from './home/HomePage.tsx'
+import { opsRoutes } from './ops/routes.tsx'
+import { identityRoutes } from './identity/routes.tsx'
 import { p2pRoutes } from './p2p/routes.tsx'
 import { SignInPage } from './platform/SignInPage.tsx'
 import { ProofOfReservesPage } from './por/ProofOfReservesPage.tsx'
@@ -130,4 +132,6 @@ export const routes: AppRoute[] = [
     permission: 'risk.alerts.read',
   },
   ...p2pRoutes,
+  ...opsRoutes,
+  ...identityRoutes,
 ]
