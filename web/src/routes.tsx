@@ -11,6 +11,7 @@ import * as security from './accounts/SettingsPages.tsx'
 import { CheckBeforeYouSignPage } from './guard/CheckBeforeYouSignPage.tsx'
 import { HomePage } from './home/HomePage.tsx'
 import { opsRoutes } from './ops/routes.tsx'
+import { opsRoutes } from './ops/routes.tsx'
 import { identityRoutes } from './identity/routes.tsx'
 import { p2pRoutes } from './p2p/routes.tsx'
 import { SignInPage } from './platform/SignInPage.tsx'
@@ -132,6 +133,7 @@ export const routes: AppRoute[] = [
     permission: 'risk.alerts.read',
   },
   ...p2pRoutes,
+  ...opsRoutes,
   ...opsRoutes,
   ...identityRoutes,
 ]
