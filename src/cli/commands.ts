@@ -3,6 +3,7 @@
  */
 import { accountsCommands } from './accounts.ts'
 import { auditCommands } from './audit.ts'
+import { backupCommands } from './backup.ts'
 import { custodyCommands } from './custody.ts'
 import { dbCommands } from './db.ts'
 import { demoCommands } from './demo.ts'
@@ -19,6 +20,7 @@ export const commands: Record<string, CliGroup> = {
   serve: serveCommand,
   db: dbCommands,
   audit: auditCommands,
+  backup: backupCommands,
   accounts: accountsCommands,
   staff: staffCommands,
   risk: riskCommands,

@@ -157,6 +157,28 @@ export const configSchema = z.object({
     .default('urgent=1/8,high=4/24,normal=8/72,low=24/168'),
   /** Requests per minute per client on the public bug-bounty report and support e-mail reply routes. */
   OPS_PUBLIC_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(5),
+  /** 64 hex digits: AES-256-GCM key encrypting backups (docs/data-protection.md); keep it outside DATA_DIR. */
+  BACKUP_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, { message: 'expected 64 hex digits (openssl rand -hex 32)' })
+    .optional(),
+  /** A file holding that key as 64 hex digits; used when BACKUP_KEY is unset. */
+  BACKUP_KEY_FILE: z.string().min(1).max(4096).optional(),
+  /** Where scheduled backups are written (default DATA_DIR/backups). */
+  BACKUP_DIR: z.string().max(4096).default(''),
+  /** Hours between scheduled backups in the server; 0 = no schedule (use `bulwark backup create`). */
+  BACKUP_EVERY_HOURS: z.coerce.number().int().min(0).max(8760).default(0),
+  /** How many scheduled backups to keep in BACKUP_DIR (older ones are deleted). */
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(10_000).default(14),
+  /** 64 hex digits: key-encryption key wrapping the per-table data keys of personal-data fields. */
+  DATA_KEK: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, { message: 'expected 64 hex digits (openssl rand -hex 32)' })
+    .optional(),
+  /** A file holding that key as 64 hex digits; used when DATA_KEK is unset. */
+  DATA_KEK_FILE: z.string().min(1).max(4096).optional(),
+  /** Days after which IP addresses in stored sessions are encrypted (needs DATA_KEK) or, without a key, erased. */
+  PERSONAL_DATA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 })
 
 export type Config = z.infer<typeof configSchema>
