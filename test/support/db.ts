@@ -32,8 +32,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const globals = globalThis as WorkerGlobals
   globals.__bulwarkTestPGlite ??= createPGlite('memory://')
   const pglite = await globals.__bulwarkTestPGlite
-  await pglite.exec(`create schema ${quoteIdent(schema)}; set search_path to ${quoteIdent(schema)}`)
-  const db = kyselyOverPGlite(pglite)
+  await pglite.exec(`create schema ${quoteIdent(schema)}`)
+  // Each database searches its own schema whenever it holds the engine's connection, so two apps in
+  // one test file (or one after another in a worker) never see each other's tables.
+  const db = kyselyOverPGlite(pglite, schema)
   await migrateToLatest(db as never, schema)
   return {
     db,

@@ -73,6 +73,8 @@ export function createPGlite(dataDir: string): Promise<PGlite> {
 }
 
 /** A Kysely instance over an existing PGlite engine (tests share one engine per worker). */
-export function kyselyOverPGlite(pglite: PGlite): Db {
-  return new Kysely<Database>({ dialect: createPGliteDialect(pglite) })
+export function kyselyOverPGlite(pglite: PGlite, schema?: string): Db {
+  return new Kysely<Database>({
+    dialect: createPGliteDialect(pglite, schema === undefined ? {} : { schema }),
+  })
 }

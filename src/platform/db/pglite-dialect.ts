@@ -1,7 +1,10 @@
 /**
  * @module A Kysely dialect for embedded PGlite. PGlite is one PostgreSQL backend in-process with a
  * single connection, so the driver hands that connection to one user at a time (a transaction holds
- * it until commit/rollback) and queues the rest. SQL, adapter and introspection are Kysely's own
+ * it until commit/rollback) and queues the rest. The queue belongs to the PGlite instance, not to one
+ * Kysely, so several Kysely instances over one engine (tests run two apps side by side) never
+ * interleave inside each other's transactions; each may name its own schema, set as the
+ * `search_path` whenever the connection passes to it. SQL, adapter and introspection are Kysely's own
  * PostgreSQL parts: there is one dialect of SQL in Bulwark, whichever engine runs it.
  */
 import type { PGlite } from '@electric-sql/pglite'
@@ -18,10 +21,28 @@ import {
   type TransactionSettings,
 } from 'kysely'
 
-export function createPGliteDialect(pglite: PGlite): Dialect {
+/** One engine's single connection: who may use it next, and the schema it currently searches. */
+type Lane = { queue: Promise<void>; searchPath: string | null }
+const lanes = new WeakMap<PGlite, Lane>()
+
+function laneOf(pglite: PGlite): Lane {
+  let lane = lanes.get(pglite)
+  if (!lane) {
+    lane = { queue: Promise.resolve(), searchPath: null }
+    lanes.set(pglite, lane)
+  }
+  return lane
+}
+
+export type PGliteDialectOptions = {
+  /** The schema this Kysely reads and writes (tests use one per database); default: as set on the engine. */
+  schema?: string
+}
+
+export function createPGliteDialect(pglite: PGlite, options: PGliteDialectOptions = {}): Dialect {
   return {
     createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new PGliteDriver(pglite),
+    createDriver: () => new PGliteDriver(pglite, options.schema ?? null),
     createIntrospector: (db: Kysely<unknown>) => new PostgresIntrospector(db),
     createQueryCompiler: () => new PostgresQueryCompiler(),
   }
@@ -55,12 +76,14 @@ class PGliteConnection implements DatabaseConnection {
 
 class PGliteDriver implements Driver {
   private readonly connection: PGliteConnection
-  private queue: Promise<void> = Promise.resolve()
-
   private readonly pglite: PGlite
+  private readonly lane: Lane
+  private readonly schema: string | null
 
-  constructor(pglite: PGlite) {
+  constructor(pglite: PGlite, schema: string | null) {
     this.pglite = pglite
+    this.lane = laneOf(pglite)
+    this.schema = schema
     this.connection = new PGliteConnection(pglite)
   }
 
@@ -71,11 +94,20 @@ class PGliteDriver implements Driver {
   /** Waits for the single connection; the returned connection is exclusive until released. */
   async acquireConnection(): Promise<DatabaseConnection> {
     let release!: () => void
-    const previous = this.queue
-    this.queue = new Promise<void>((resolve) => {
+    const previous = this.lane.queue
+    this.lane.queue = new Promise<void>((resolve) => {
       release = resolve
     })
     await previous
+    if (this.schema !== null && this.lane.searchPath !== this.schema) {
+      try {
+        await this.pglite.exec(`set search_path to "${this.schema.replaceAll('"', '""')}"`)
+      } catch (error) {
+        release()
+        throw error
+      }
+      this.lane.searchPath = this.schema
+    }
     this.releases.set(this.connection, release)
     return this.connection
   }
