@@ -20,6 +20,8 @@ type Verification = {
 
 type Photo = { contentType: 'image/jpeg'; data: string; preview: string }
 
+/** A fieldset is as wide as its widest content by default; on a phone it must shrink instead. */
+const fieldsetStyle = { minWidth: 0 }
 const previewStyle = { maxWidth: '100%', maxHeight: 240 }
 
 /** Longest side of an uploaded photo: enough for the MRZ and the face, small enough for a phone upload. */
@@ -121,7 +123,7 @@ export function VerifyPage() {
       <ErrorNote error={error} />
       {showForm ? (
         <form className="verify-form" onSubmit={(e) => void submit(e)}>
-          <fieldset>
+          <fieldset style={fieldsetStyle}>
             <legend>1. Your passport or identity card</legend>
             <label>
               Photo of the page with your picture (flat, in good light, the whole page visible)
@@ -189,7 +191,7 @@ export function VerifyPage() {
               />
             </label>
           </fieldset>
-          <fieldset>
+          <fieldset style={fieldsetStyle}>
             <legend>2. A selfie</legend>
             <label>
               Your face, looking at the camera, nothing covering it
