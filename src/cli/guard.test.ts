@@ -144,6 +144,46 @@ describe('bulwark guard (JSON Lines)', () => {
     })
   })
 
+  it('tx accepts what wallets send: hex quantities and EIP-712 typed data as a JSON string', async () => {
+    const approve = `0x095ea7b3${'0'.repeat(60)}dead${'f'.repeat(64)}`
+    const typed = JSON.stringify({
+      types: {
+        EIP712Domain: [{ name: 'name', type: 'string' }],
+        Permit: [
+          { name: 'spender', type: 'address' },
+          { name: 'value', type: 'uint256' },
+        ],
+      },
+      primaryType: 'Permit',
+      domain: {
+        name: 'USD Coin',
+        chainId: 1,
+        verifyingContract: '0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48',
+      },
+      message: { spender: '0x000000000000000000000000000000000000dead', value: (2n ** 256n - 1n).toString() },
+    })
+    const r = await run(
+      ['guard', 'tx'],
+      [
+        {
+          chainId: '0x1',
+          to: '0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48',
+          value: '0x0',
+          gas: '0x5208',
+          data: approve,
+        },
+        { to: '0x000000000000000000000000000000000000dead', value: '0xde0b6b3a7640000' },
+        { typedData: typed },
+        { to: '0x000000000000000000000000000000000000dead', value: '0xnothex' },
+      ]
+        .map((x) => JSON.stringify(x))
+        .join('\n'),
+    )
+    expect(r.lines.map((l) => l.verdict ?? 'error')).toEqual(['warn', 'allow', 'warn', 'error'])
+    expect(r.lines[0]?.reasons).toMatchObject([{ code: 'UNLIMITED_APPROVAL' }])
+    expect(String(r.lines[2]?.reasons && JSON.stringify(r.lines[2].reasons))).toContain('OFFCHAIN_PERMIT')
+  })
+
   it('reports an unreadable list file as a usage error', async () => {
     const r = await run(['guard', 'domains', '--blocklist', join(dir, 'missing.txt')], 'a.com\n')
     expect(r.code).toBe(2)

@@ -4,6 +4,18 @@
  */
 import { z } from 'zod'
 
+/**
+ * An amount as wallets send it: a decimal string, a JSON integer, or a hex quantity (`"0x0"`,
+ * `"0xde0b6b3a7640000"`, as in `eth_sendTransaction`); always handed on as a decimal string.
+ */
+const quantity = z
+  .union([
+    z.string().regex(/^\d{1,78}$/, 'a non-negative integer in smallest units'),
+    z.string().regex(/^0x[0-9a-fA-F]{1,64}$/, 'a hex quantity'),
+    z.number().int().nonnegative(),
+  ])
+  .transform((v) => BigInt(v).toString())
+
 const decimalString = z
   .union([
     z.string().regex(/^\d+$/, 'a non-negative integer in smallest units'),
@@ -43,7 +55,7 @@ export const transferInputSchema = z.object({
   symbol: z.string().max(100).default(''),
   from: z.string().min(1).max(200),
   to: z.string().min(1).max(200),
-  value: decimalString,
+  value: quantity,
   known: z.array(z.string().max(200)).max(10_000).default([]),
   decimals: z.number().int().min(0).max(77).optional(),
 })
@@ -86,7 +98,7 @@ export const txInputSchema = z.union([
     from: z.string().max(200).optional(),
     to: z.string().min(1).max(200),
     data: hexData.max(200_000).default('0x'),
-    value: decimalString.default('0'),
+    value: quantity.default('0'),
   }),
 ])
 export const txOutputSchema = z.object({

@@ -3,7 +3,7 @@
  * or signature request, or a token, and see the guard's verdict (allow / warn / block), a sentence
  * explaining it and each reason. Calls the public /api/guard routes.
  */
-import { type FormEvent, useState } from 'react'
+import { type CSSProperties, type FormEvent, useState } from 'react'
 import { post } from '../platform/api.ts'
 import { ErrorNote, formatTime, Page, useLoaded } from '../platform/ui.tsx'
 
@@ -24,6 +24,40 @@ const LABEL: Record<NonNullable<Result['verdict']>, string> = {
   block: 'Do not continue',
 }
 
+/**
+ * How each verdict looks: "Do not continue" is white on red and cannot be missed, "Be careful" is
+ * amber, "No known risk" green. Inline so the page carries its own colours wherever it is embedded.
+ */
+const STYLE: Record<NonNullable<Result['verdict']>, CSSProperties> = {
+  block: {
+    background: '#b3261e',
+    color: '#fff',
+    border: '2px solid #8c1d18',
+    padding: '12px 16px',
+    borderRadius: 8,
+    fontSize: '1.25em',
+  },
+  warn: {
+    background: '#fff4ce',
+    color: '#6b4400',
+    border: '2px solid #e0a100',
+    padding: '10px 14px',
+    borderRadius: 8,
+    fontSize: '1.1em',
+  },
+  allow: { color: '#1e6b34', padding: '4px 0' },
+}
+
+/** The line under the verdict: an official site says so; a lookalike names what it imitates. */
+function brandNote(result: Result, v: NonNullable<Result['verdict']>): string {
+  if (!result.brand) return ''
+  if (v === 'allow')
+    return result.reasons?.some((r) => r.code === 'OFFICIAL_DOMAIN')
+      ? ` — official site of ${result.brand}`
+      : ''
+  return ` — imitates ${result.brand}`
+}
+
 function Verdict({ result }: { result: Result }) {
   if (result.error)
     return (
@@ -34,9 +68,9 @@ function Verdict({ result }: { result: Result }) {
   const v = result.verdict ?? 'allow'
   return (
     <div className="card" data-testid="guard-verdict" data-verdict={v}>
-      <p className={v === 'allow' ? 'ok' : v === 'warn' ? 'warn' : 'danger'}>
+      <p role={v === 'block' ? 'alert' : undefined} style={STYLE[v]} data-testid="guard-verdict-label">
         <strong>{LABEL[v]}</strong>
-        {result.brand ? ` — imitates ${result.brand}` : ''}
+        {brandNote(result, v)}
       </p>
       {result.summary ? <p>{result.summary}</p> : null}
       {result.reasons && result.reasons.length > 0 ? (
@@ -57,6 +91,14 @@ type ListsReport = {
   domains: { blocklist: number; brands: number }
   tokens: number
   addresses: number
+  sources?: {
+    name: string
+    source: string
+    licence: string
+    date: string
+    entries: number | null
+    shipped: boolean
+  }[]
 }
 
 /** What the server checks against, so a "no known risk" is read for what it is. */
@@ -69,6 +111,19 @@ function ListsInForce() {
       {data.loadedAt
         ? `Checked against ${n(data.domains.blocklist)} listed phishing domains, ${n(data.tokens)} known tokens and ${n(data.addresses)} listed addresses (lists loaded ${formatTime(data.loadedAt)}), plus lookalike checks for ${n(data.domains.brands)} protected brands.`
         : `No phishing lists are configured on this server: checks use lookalike rules for ${n(data.domains.brands)} protected brands, address-poisoning patterns and transaction decoding only.`}
+      {data.sources && data.sources.length > 0 ? (
+        <span data-testid="guard-sources">
+          {' '}
+          Lists:{' '}
+          {data.sources
+            .map(
+              (s) =>
+                `${s.name} (${s.source}; licence ${s.licence}; ${s.date}${s.entries === null ? '' : `; ${n(s.entries)} entries`})`,
+            )
+            .join(', ')}
+          .
+        </span>
+      ) : null}
     </p>
   )
 }
