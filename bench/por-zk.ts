@@ -54,6 +54,13 @@ const leaves = Array.from({ length: users }, () => ({
   balances: Array.from({ length: assets }, () => BigInt(`0x${randomBytes(5).toString('hex')}`)),
 }))
 row('machine', `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`)
+row(
+  'load average at start',
+  os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' '),
+)
 row('shape', `${users} users × ${assets} assets, batches of ${batchSize}, ${cores} at once`)
 
 let t = performance.now()
@@ -113,7 +120,7 @@ const verified = await verifyZkRound(
 )
 row(
   'CLI-style verify of one batch',
-  `${s(performance.now() - t)} (ok=${verified.ok}: setup hash, circuit, vk recompute, chain, proof)`,
+  `${s(performance.now() - t)} (ok=${verified.ok}: setup hash, circuit, vk recompute or cache, chain, proof)`,
 )
 const vk = await verificationKey(circuit, setup)
 const verifier = await openBatchVerifier(setup)

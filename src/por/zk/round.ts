@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AppError } from '../../platform/errors.ts'
 import { ROUND_FILES, readAuditor, readSummary } from '../store.ts'
@@ -92,6 +93,13 @@ export function readZkLeaves(roundDir: string): { leaves: ZkLeaf[]; assets: stri
   const k = summary.assets.length
   const size = 64 + 16 * k
   const bytes = readFileSync(join(roundDir, ROUND_FILES.leaves))
+  if (bytes.length !== auditor.leafCount * size) {
+    throw new AppError(
+      'POR_ROUND_CORRUPT',
+      500,
+      `${ROUND_FILES.leaves} does not hold ${auditor.leafCount} leaf records`,
+    )
+  }
   const leaves: ZkLeaf[] = []
   for (let i = 0; i < auditor.leafCount; i++) {
     const rec = bytes.subarray(i * size, (i + 1) * size)
@@ -259,6 +267,21 @@ export async function proveRound(p: ProveRoundParameters): Promise<ProveRoundRes
   return { manifest, proved: todo.length, reused, ms: performance.now() - started }
 }
 
+/**
+ * The key of a circuit under a setup, recomputed once per machine and kept under the OS temp directory by
+ * (circuit hash, setup hash): recomputing builds the proving key's commitments, tens of seconds at 2^17 gates.
+ */
+async function cachedVerificationKey(circuit: CompiledBatchCircuit, setup: Setup): Promise<Uint8Array> {
+  // Per user and private: a key planted here would short-circuit the check.
+  const dir = join(tmpdir(), `bulwark-zk-vk-${process.getuid?.() ?? 'user'}`)
+  const file = join(dir, `${circuit.circuitHash}-${setup.hash}.bin`)
+  if (existsSync(file)) return new Uint8Array(readFileSync(file))
+  const vk = await verificationKey(circuit, setup)
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  writeAtomic(file, vk)
+  return vk
+}
+
 /** One named check of a zk verification. */
 export interface ZkCheck {
   name: string
@@ -306,6 +329,13 @@ export async function verifyZkRound(dir: string, trusted: ZkTrusted, only?: numb
     return { ok: failed === undefined, checks, failed, batches, ms: performance.now() - started }
   }
   await initHash()
+  if (!existsSync(join(dir, ZK_FILES.manifest))) {
+    throw new AppError(
+      'ZK_NOT_FOUND',
+      404,
+      `${dir} has no ${ZK_FILES.manifest}: prove the round first (bulwark por prove)`,
+    )
+  }
   const manifest = JSON.parse(readFileSync(join(dir, ZK_FILES.manifest), 'utf8')) as ZkManifest
   if (!check('format', manifest.format === 'bulwark-por-zk' && manifest.version === 1, 'manifest format 1'))
     return finish([])
@@ -348,7 +378,7 @@ export async function verifyZkRound(dir: string, trusted: ZkTrusted, only?: numb
     return finish([])
   const vk = new Uint8Array(readFileSync(join(dir, ZK_FILES.vk)))
   const vkHash = createHash('sha256').update(vk).digest('hex')
-  const expectedVk = await verificationKey(circuit, setup)
+  const expectedVk = await cachedVerificationKey(circuit, setup)
   const vkOk = vkHash === manifest.vkHash && Buffer.compare(Buffer.from(vk), Buffer.from(expectedVk)) === 0
   if (
     !check(
