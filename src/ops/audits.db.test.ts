@@ -15,15 +15,9 @@ async function call(session: TestSession | null, method: string, url: string, pa
     headers: session?.headers ?? {},
     ...(payload === undefined ? {} : { payload: payload as object }),
   })
+  const json: unknown = response.headers['content-type']?.toString().includes('json') ? response.json() : {}
   // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read freely in assertions
-  return {
-    status: response.statusCode,
-    body: (response.headers['content-type']?.toString().includes('json') ? response.json() : {}) as Record<
-      string,
-      any
-    >,
-    raw: response,
-  }
+  return { status: response.statusCode, body: json as Record<string, any>, raw: response }
 }
 
 const day = (offsetDays: number) =>

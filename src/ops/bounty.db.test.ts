@@ -46,7 +46,7 @@ async function confirmedReport(email: string, handle: string, title: string) {
 }
 
 beforeAll(async () => {
-  t = await createTestApp({ OPS_PUBLIC_RATE_LIMIT_MAX: '1000' })
+  t = await createTestApp()
   admin = await t.createStaff('security_admin')
   secondAdmin = await t.createStaff('security_admin')
   officer = await t.createStaff('compliance_officer')

@@ -33,6 +33,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     LOG_LEVEL: 'silent',
     RATE_LIMIT_MAX: '100000',
     AUTH_RATE_LIMIT_MAX: '100000',
+    OPS_PUBLIC_RATE_LIMIT_MAX: '100000',
     // A fixed test-only audit signing key, so no test writes a generated one into ./data.
     AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY,
     ...env,
