@@ -282,7 +282,7 @@ describe('support desk', () => {
     expect(status).toBe('resolved')
   })
 
-  it('opens a dispute ticket linked to the P2P order when a party appeals', async () => {
+  it('opens a dispute ticket linked to the P2P order when a party appeals, and resolves it with the dispute', async () => {
     const officer = await t.createStaff('compliance_officer')
     const person = async (name: string, country: string) => {
       const c = await t.createCustomer(name)
@@ -344,5 +344,16 @@ describe('support desk', () => {
     const detail = await call(agent.session, 'GET', `/api/staff/support/tickets/${ticketId}`)
     expect(detail.body.ticket.p2pOrderId).toBe(order)
     expect(detail.body.orders.find((o: { id: string }) => o.id === order)).toMatchObject({ disputed: true })
+    const resolved = await call(agent.session, 'POST', `/api/p2p/staff/disputes/${order}`, {
+      outcome: 'refund',
+      note: 'no payment arrived',
+    })
+    expect(resolved.status).toBe(200)
+    let status = ''
+    for (let i = 0; i < 50 && status !== 'resolved'; i++) {
+      status = (await call(agent.session, 'GET', `/api/staff/support/tickets/${ticketId}`)).body.ticket.status
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    expect(status).toBe('resolved')
   })
 })
