@@ -69,6 +69,18 @@ function normaliseDetails(input: PaymentDetailsInput): Omit<PaymentDetails, 'upd
   return { method: input.method, holder, account, note: (input.note ?? '').trim() }
 }
 
+/** The anti-phishing code account protection keeps for a customer (null when none is set). */
+export function antiPhishingCodeLookup(db: P2pDeps['db']) {
+  return async (userId: string): Promise<string | null> =>
+    (
+      await db
+        .selectFrom('account_security')
+        .select('anti_phishing_code')
+        .where('user_id', '=', userId)
+        .executeTakeFirst()
+    )?.anti_phishing_code ?? null
+}
+
 /** The payment details and chat service. `antiPhishingCodeFor` comes from account protection. */
 export function createConversation(
   deps: Pick<P2pDeps, 'db' | 'clock'> & { antiPhishingCodeFor: (userId: string) => Promise<string | null> },

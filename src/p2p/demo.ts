@@ -13,6 +13,7 @@ import type { Db } from '../platform/db/index.ts'
 import { createEventBus } from '../platform/events.ts'
 import { createUser } from '../platform/identity/users.ts'
 import { type AdInput, createAds } from './ads.ts'
+import { antiPhishingCodeLookup, createConversation } from './conversation.ts'
 import { createIdentities } from './identity.ts'
 import { createLedger } from './ledger.ts'
 import { type Asset, assets, parseUnits } from './money.ts'
@@ -164,10 +165,37 @@ export const seedP2pDemo: DemoSeeder = async ({ db, clock, users }) => {
     const order = await orders.place(users.chloe, hannaOpen, { amount: '50', idempotencyKey: 'demo-chloe-1' })
     await orders.cancel(users.chloe, order.id)
   }
-  if (lukasAd && users.alice) {
+  // Where buyers pay: each advertiser keeps details for the methods their ads list.
+  const conversation = createConversation({ db, clock, antiPhishingCodeFor: antiPhishingCodeLookup(db) })
+  const details: Array<[string, string, string, string]> = [
+    ['hanna', 'SEPA', 'Hanna Weber', 'DE89 3704 0044 0532 0130 00'],
+    ['hanna', 'SEPA Instant', 'Hanna Weber', 'DE89 3704 0044 0532 0130 00'],
+    ['hanna', 'Wise', 'Hanna Weber', 'hanna.weber@wise.example'],
+    ['lukas', 'SEPA Instant', 'Lukas Gruber', 'AT61 1904 3002 3457 3201'],
+    ['lukas', 'Revolut', 'Lukas Gruber', '@lukasgruber'],
+    ['giulia', 'SEPA', 'Giulia Romano', 'IT60 X054 2811 1010 0000 0123 456'],
+  ]
+  for (const [key, method, holder, account] of details) {
+    const id = users[key]
+    if (id)
+      await conversation.saveDetails(id, {
+        method,
+        holder,
+        account,
+        note: 'Put the order number in the reference.',
+      })
+  }
+
+  if (lukasAd && users.alice && users.lukas) {
     const viewer = await identities.forRules(users.alice)
     await ads.get(users.alice, viewer, lukasAd, { countView: true })
-    await orders.place(users.alice, lukasAd, { amount: '40', idempotencyKey: 'demo-alice-1' })
+    const order = await orders.place(users.alice, lukasAd, { amount: '40', idempotencyKey: 'demo-alice-1' })
+    await conversation.platformMessage(order.id, 'placed')
+    await conversation.send(
+      users.lukas,
+      order.id,
+      'Hi Alice, SEPA Instant to the IBAN on the order page, please.',
+    )
   }
 }
 

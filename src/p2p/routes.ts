@@ -9,7 +9,7 @@ import { createOutflowGate } from '../accounts/index.ts'
 import type { DomainDeps } from '../platform/deps.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
 import { paymentMethods } from './ads.ts'
-import { CHAT_MESSAGE_MAX, createConversation } from './conversation.ts'
+import { antiPhishingCodeLookup, CHAT_MESSAGE_MAX, createConversation } from './conversation.ts'
 import { countries } from './countries.ts'
 import type { RiskCheck, SecondFactor } from './deps.ts'
 import { createP2pWithLedger, type P2p } from './index.ts'
@@ -48,14 +48,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
   const conversation = createConversation({
     db: deps.db,
     clock: deps.clock,
-    antiPhishingCodeFor: async (userId) =>
-      (
-        await deps.db
-          .selectFrom('account_security')
-          .select('anti_phishing_code')
-          .where('user_id', '=', userId)
-          .executeTakeFirst()
-      )?.anti_phishing_code ?? null,
+    antiPhishingCodeFor: antiPhishingCodeLookup(deps.db),
   })
 
   // Unpaid orders past their window are expired by a sweep every minute (and when read), so the
@@ -82,6 +75,8 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
             paymentMethods: z.array(z.string()),
             assets: z.array(z.string()),
             fiats: z.array(z.string()),
+            /** Decimals of every asset and fiat currency, to show smallest units as amounts. */
+            decimals: z.record(z.string(), z.number()),
           }),
         },
       },
@@ -91,6 +86,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
       paymentMethods: [...paymentMethods],
       assets: Object.keys(assets),
       fiats: Object.keys(fiats),
+      decimals: { ...fiats, ...assets },
     }),
   )
 

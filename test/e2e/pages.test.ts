@@ -110,7 +110,13 @@ async function signInCustomer(page: Page, email: string) {
 async function visit(page: Page, role: string, viewport: string, route: string, staff: boolean) {
   const problems: string[] = []
   await page.goto(`${server.url}${route}`)
-  await page.locator('main h1').first().waitFor()
+  await page
+    .locator('main h1')
+    .first()
+    .waitFor({ timeout: 10_000 })
+    .catch((error: unknown) => {
+      throw new Error(`${route} showed no heading as the ${role} on the ${viewport}`, { cause: error })
+    })
   await page.waitForLoadState('networkidle', { timeout: 4000 }).catch(() => {})
   await page.waitForTimeout(150)
   const { scrollWidth, innerWidth, text } = await page.evaluate(() => ({
@@ -207,6 +213,69 @@ describe('every page reads like a finished product', () => {
     await page.getByRole('heading', { level: 1 }).first().waitFor()
     expect(new URL(page.url()).pathname).toBe('/security')
     expect(await nav.isVisible()).toBe(false)
+    expect(problems).toEqual([])
+  })
+
+  it('tells the buyer of an open order where to pay, warns against other methods, and lets the parties chat', async () => {
+    const problems: Problems = []
+    const page = await newPage(problems)
+    await signInCustomer(page, 'alice@demo.bulwark')
+    problems.length = 0
+    await page.goto(`${server.url}/p2p/orders`)
+    await page
+      .getByRole('link', { name: /40 USDT/ })
+      .first()
+      .click()
+    const pay = page.getByRole('region', { name: 'Where to pay' })
+    await pay.getByText('AT611904300234573201').waitFor()
+    expect(await pay.textContent()).toContain('Lukas Gruber')
+    expect(await pay.getByRole('note').textContent()).toMatch(/Never pay by another method/)
+    const chat = page.getByRole('list', { name: 'Order chat' })
+    await chat.getByText('SEPA Instant to the IBAN on the order page').waitFor()
+    expect(await chat.locator('[data-from="platform"]').textContent()).toMatch(/your anti-phishing code/)
+    await page.getByLabel('Message').fill('Paying by SEPA Instant now.')
+    await page.getByRole('button', { name: 'Send' }).click()
+    await chat.getByText('Paying by SEPA Instant now.').waitFor()
+    expect(problems).toEqual([])
+  })
+
+  it('puts a validation error next to its field in plain words, and keeps the code out of sight', async () => {
+    const problems: Problems = []
+    const page = await newPage(problems)
+    await signInCustomer(page, 'bruno@demo.bulwark')
+    await page.goto(`${server.url}/p2p/ads/new`)
+    await page.locator('input[name="price"]').fill('0.93')
+    await page.locator('input[name="availableAmount"]').fill('100')
+    await page.locator('input[name="minOrder"]').fill('10')
+    await page.locator('input[name="maxOrder"]').fill('50')
+    await page.getByRole('button', { name: 'Post ad' }).click()
+    const methods = page.getByRole('group', { name: 'Payment methods' })
+    await methods.getByText('Choose at least one payment method.').waitFor()
+    const text = (await page.locator('main').textContent()) ?? ''
+    expect(text).not.toMatch(/INVALID_INPUT|Too small|expected array/)
+    expect(text).toContain('Check the highlighted fields.')
+  })
+
+  it('asks before disabling a staff member, saying what will happen, and does nothing on cancel', async () => {
+    const problems: Problems = []
+    const page = await newPage(problems)
+    await signInDemoStaff(page, server, 'security.admin@staff.bulwark')
+    problems.length = 0
+    await page.goto(`${server.url}/staff/members`)
+    const row = page.locator('tr[data-email="support@staff.bulwark"]')
+    const disable = row.getByRole('button', { name: 'Disable' })
+    expect(await disable.getAttribute('class')).toContain('danger')
+    await disable.click()
+    const dialog = page.getByRole('alertdialog')
+    await dialog.waitFor()
+    expect(await dialog.textContent()).toMatch(/signed out everywhere/)
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    expect(await row.textContent()).toContain('active')
+    await disable.click()
+    await dialog.getByRole('button', { name: 'Disable the account' }).click()
+    await row.getByRole('button', { name: 'Enable' }).waitFor()
+    expect(await row.textContent()).toContain('disabled')
     expect(problems).toEqual([])
   })
 })

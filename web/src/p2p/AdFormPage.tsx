@@ -4,8 +4,9 @@
  */
 import { type FormEvent, useEffect, useState } from 'react'
 import { api, get, post } from '../platform/api.ts'
+import { fieldErrors } from '../platform/fields.ts'
 import { Link, navigate } from '../platform/router.tsx'
-import { ErrorNote, Page } from '../platform/ui.tsx'
+import { ErrorNote, FieldError, Page } from '../platform/ui.tsx'
 import { CountryPicker } from './CountryPicker.tsx'
 import { type Ad, useReference } from './types.ts'
 
@@ -44,6 +45,17 @@ const empty: Form = {
 type MeP2p = {
   identity: { status: string } | null
   advertiser: { verifiedIdentity: boolean; secondFactor: boolean }
+}
+
+/** What each field's error says, in words; the server's messages name the same fields. */
+const WORDS = {
+  paymentMethods: 'Choose at least one payment method.',
+  fixedPrice: 'Enter the price as a number, like 0.92.',
+  marginBps: 'Enter the margin in percent, like 1.5 or -0.5.',
+  availableAmount: 'Enter the total amount as a number, like 500.',
+  minOrder: 'Enter the smallest order as a number, like 10.',
+  maxOrder: 'Enter the largest order as a number, at least the minimum.',
+  terms: 'Keep the terms to 2000 characters.',
 }
 
 export function AdFormPage({ id }: { id?: string }) {
@@ -113,6 +125,8 @@ export function AdFormPage({ id }: { id?: string }) {
   }
 
   const needs = me && (!me.advertiser.verifiedIdentity || !me.advertiser.secondFactor)
+  const errors = fieldErrors(error, WORDS)
+  const err = (field: keyof typeof WORDS) => <FieldError id={`ad-${field}-error`} message={errors[field]} />
   return (
     <Page
       title={id ? 'Edit ad' : 'Post an ad'}
@@ -192,6 +206,7 @@ export function AdFormPage({ id }: { id?: string }) {
                 value={form.fixedPrice}
                 onChange={(e) => set({ fixedPrice: e.target.value })}
               />
+              {err('fixedPrice')}
             </label>
           ) : (
             <label>
@@ -203,6 +218,7 @@ export function AdFormPage({ id }: { id?: string }) {
                 value={form.marginPercent}
                 onChange={(e) => set({ marginPercent: e.target.value })}
               />
+              {err('marginBps')}
             </label>
           )}
         </div>
@@ -216,6 +232,7 @@ export function AdFormPage({ id }: { id?: string }) {
               value={form.availableAmount}
               onChange={(e) => set({ availableAmount: e.target.value })}
             />
+            {err('availableAmount')}
           </label>
           <label>
             Minimum order ({form.fiat})
@@ -226,6 +243,7 @@ export function AdFormPage({ id }: { id?: string }) {
               value={form.minOrder}
               onChange={(e) => set({ minOrder: e.target.value })}
             />
+            {err('minOrder')}
           </label>
           <label>
             Maximum order ({form.fiat})
@@ -236,6 +254,7 @@ export function AdFormPage({ id }: { id?: string }) {
               value={form.maxOrder}
               onChange={(e) => set({ maxOrder: e.target.value })}
             />
+            {err('maxOrder')}
           </label>
           <label>
             Payment window
@@ -271,6 +290,7 @@ export function AdFormPage({ id }: { id?: string }) {
               </label>
             ))}
           </div>
+          {err('paymentMethods')}
         </fieldset>
         <label>
           Terms
@@ -281,13 +301,14 @@ export function AdFormPage({ id }: { id?: string }) {
             value={form.terms}
             onChange={(e) => set({ terms: e.target.value })}
           />
+          {err('terms')}
         </label>
         <CountryPicker
           countries={reference?.countries ?? []}
           value={form.allowedCountries}
           onChange={(allowedCountries) => set({ allowedCountries })}
         />
-        <ErrorNote error={error} />
+        <ErrorNote error={error} fields={Object.keys(WORDS)} />
         <button type="submit" disabled={busy}>
           {id ? 'Save changes' : 'Post ad'}
         </button>
