@@ -23,7 +23,31 @@ export const configSchema = z.object({
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(720).default(12),
   COOKIE_SECURE: booleanFromEnv.default(false),
-  TRUST_PROXY: booleanFromEnv.default(false),
+  /**
+   * Which reverse proxies' `X-Forwarded-*` to believe: `false` (none), `true` or a number N (the N
+   * nearest hops; `true` = 1, so only the address the nearest proxy saw counts and entries a client
+   * writes itself are ignored), or a comma-separated list of proxy addresses and CIDRs.
+   */
+  TRUST_PROXY: z
+    .string()
+    .max(1000)
+    .transform((v, ctx): false | number | string[] => {
+      const value = v.trim()
+      if (value === 'false' || value === '0') return false
+      if (value === 'true') return 1
+      if (/^[0-9]{1,2}$/.test(value)) return Number(value)
+      const list = value
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
+      if (list.length > 0 && list.every((p) => /^[0-9a-fA-F:.]+(\/[0-9]{1,3})?$/.test(p))) return list
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected false, true, a hop count, or proxy addresses/CIDRs separated by commas',
+      })
+      return z.NEVER
+    })
+    .default(false),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(300),
   AUTH_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(10),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),

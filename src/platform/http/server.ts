@@ -35,6 +35,15 @@ export type CreateHttpServerParameters = {
   logger?: FastifyServerOptions['logger']
 }
 
+/**
+ * TRUST_PROXY as Fastify takes it: a hop count becomes "trust the N nearest hops" (the address each
+ * proxy saw), so `X-Forwarded-For` entries a client wrote itself never become its IP.
+ */
+function trustProxySetting(setting: Config['TRUST_PROXY']) {
+  if (typeof setting !== 'number') return setting
+  return (_address: string, hop: number) => hop < setting
+}
+
 /** Paths whose query strings may carry one-time tokens: logged without the query. */
 function redactUrl(url: string): string {
   const q = url.indexOf('?')
@@ -89,7 +98,7 @@ export async function createHttpServer({ config, sessions, logger }: CreateHttpS
         Math.min(config.HTTP_HEADERS_TIMEOUT_SECONDS, config.HTTP_REQUEST_TIMEOUT_SECONDS) * 1000,
       connectionsCheckingInterval: 1000,
     },
-    trustProxy: config.TRUST_PROXY,
+    trustProxy: trustProxySetting(config.TRUST_PROXY),
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>()
 
