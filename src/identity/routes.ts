@@ -8,6 +8,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { DomainDeps } from '../platform/deps.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
+import { createMrzOcr } from './ocr.ts'
 import {
   customerVerificationSchema,
   decisionSchema,
@@ -24,6 +25,9 @@ const PURGE_SWEEP_MS = 3_600_000
 
 export async function identityRoutes(base: FastifyInstance, deps: IdentityRouteDeps) {
   const app = base.withTypeProvider<ZodTypeProvider>()
+  // The OCR worker starts on the first submission and stops with the server.
+  const ocr = deps.identityMrzReader ? null : createMrzOcr()
+  base.addHook('onClose', async () => ocr?.close())
   const identity = createIdentityVerifications({
     db: deps.db,
     clock: deps.clock,
@@ -31,7 +35,7 @@ export async function identityRoutes(base: FastifyInstance, deps: IdentityRouteD
     sealer: createIdentitySealer(deps.config.IDENTITY_SEALING_KEY, deps.config.EXCHANGE_ID),
     minimumAge: deps.config.IDENTITY_MINIMUM_AGE,
     retentionDays: deps.config.IDENTITY_IMAGE_RETENTION_DAYS,
-    ...(deps.identityMrzReader ? { mrzReader: deps.identityMrzReader } : {}),
+    mrzReader: deps.identityMrzReader ?? ((image) => ocr!.read(image)),
   })
   const me = (request: { user: { id: string } | null }) => request.user!.id
 
@@ -66,7 +70,7 @@ export async function identityRoutes(base: FastifyInstance, deps: IdentityRouteD
         userId: me(request),
         document: { contentType: document.contentType, bytes: Buffer.from(document.data, 'base64') },
         selfie: { contentType: selfie.contentType, bytes: Buffer.from(selfie.data, 'base64') },
-        mrz,
+        ...(mrz === undefined ? {} : { mrz }),
         visual: Object.fromEntries(Object.entries(visual).filter(([, v]) => v !== undefined)),
       })
       return { verification }

@@ -16,8 +16,8 @@ export const imageSchema = z.object({
 export const submitSchema = z.object({
   document: imageSchema,
   selfie: imageSchema,
-  /** The two or three MRZ lines at the bottom of the document, as printed. */
-  mrz: text({ min: 1, max: 200, multiline: true }),
+  /** The two or three MRZ lines at the bottom of the document, as printed; read from the photo when absent. */
+  mrz: text({ min: 1, max: 200, multiline: true }).optional(),
   visual: z
     .object({
       documentNumber: text({ min: 1, max: 40 }).optional(),
@@ -67,6 +67,7 @@ export const staffVerificationSchema = z.object({
   scores: z.object({
     mrzChecks: z.object({ valid: z.number(), total: z.number() }).nullable(),
     ocrConfidence: z.number().nullable(),
+    ocrFields: z.record(z.string(), z.number()).nullable(),
     faceSimilarity: z.number().nullable(),
   }),
   duplicates: z.array(

@@ -15,6 +15,8 @@ export type VerificationScores = {
   mrzChecks: { valid: number; total: number } | null
   /** OCR confidence of the MRZ band (0-1), when the MRZ was read from the image. */
   ocrConfidence: number | null
+  /** OCR confidence per MRZ field (lowest character confidence), when read from the image. */
+  ocrFields: Record<string, number> | null
   /** Face similarity selfie <-> document photo (0-1), when faces were compared. */
   faceSimilarity: number | null
 }

@@ -92,6 +92,7 @@ describe('identity verification', () => {
     expect(item.scores).toEqual({
       mrzChecks: { valid: 4, total: 4 },
       ocrConfidence: null,
+      ocrFields: null,
       faceSimilarity: null,
     })
     expect(item.reasons.map((r: { code: string }) => r.code)).toEqual(['FACE_NOT_VERIFIED'])

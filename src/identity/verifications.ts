@@ -13,7 +13,7 @@ import type { Database, Db } from '../platform/db/index.ts'
 import { AppError, errors } from '../platform/errors.ts'
 import type { EventBus } from '../platform/events.ts'
 import { checkDocument, type Reason, type VisualFields, type WeighedReason } from './document.ts'
-import type { MrzFields } from './mrz.ts'
+import { type MrzFields, parseMrz } from './mrz.ts'
 import type { IdentitySealer } from './sealing.ts'
 import type { VerificationScores, VerificationStatus } from './tables.ts'
 
@@ -21,8 +21,11 @@ export type ImageType = 'image/jpeg' | 'image/png' | 'image/webp'
 export type ImageInput = { contentType: ImageType; bytes: Uint8Array }
 export type ImageKind = 'document' | 'selfie'
 
-/** Reads the MRZ from a document image (OCR); absent: the customer's typed MRZ is required. */
-export type MrzReader = (image: ImageInput) => Promise<{ text: string; confidence: number } | null>
+/** What OCR read: the MRZ lines, the lowest character confidence, and each field's (0-1). */
+export type MrzReading = { text: string; confidence: number; fields: Record<string, number> }
+
+/** Reads the MRZ from a document image (OCR); null when no MRZ was found. */
+export type MrzReader = (image: ImageInput) => Promise<MrzReading | null>
 
 export type IdentityDeps = {
   db: Db
@@ -38,7 +41,10 @@ export type SubmitParameters = {
   userId: string
   document: ImageInput
   selfie: ImageInput
-  /** The MRZ lines as the customer typed them; read from the image when absent and a reader is set. */
+  /**
+   * The MRZ lines as the customer typed them. Without them the lines are read from the photo; with
+   * them, lines read from the photo that differ send the verification to review.
+   */
   mrz?: string
   visual: VisualFields
 }
@@ -108,6 +114,19 @@ function customerProblem(code: string, minimumAge: number): string | null {
       return 'This is a specimen document, not a real one. Use your own passport or identity card.'
     default:
       return null
+  }
+}
+
+async function readMrz(reader: MrzReader, image: ImageInput): Promise<MrzReading | null> {
+  try {
+    return await reader(image)
+  } catch (error) {
+    throw new AppError(
+      'IDENTITY_IMAGE_UNREADABLE',
+      400,
+      'The document photo could not be opened. Take the photo again or choose another one.',
+      { cause: error, details: { field: 'document' } },
+    )
   }
 }
 
@@ -194,20 +213,25 @@ export function createIdentityVerifications(deps: IdentityDeps) {
         }
       }
 
-      let mrzText = input.mrz ?? null
-      let ocrConfidence: number | null = null
-      if (mrzText === null && deps.mrzReader) {
-        const read = await deps.mrzReader(input.document)
-        mrzText = read?.text ?? null
-        ocrConfidence = read?.confidence ?? null
-      }
+      const reading = deps.mrzReader ? await readMrz(deps.mrzReader, input.document) : null
+      const mrzText = input.mrz ?? reading?.text ?? ''
       const now = clock.now()
-      const check = checkDocument(mrzText ?? '', {
-        today: now,
-        minimumAge: deps.minimumAge,
-        visual: input.visual,
-      })
+      const check = checkDocument(mrzText, { today: now, minimumAge: deps.minimumAge, visual: input.visual })
       const reasons: WeighedReason[] = [...check.reasons]
+      if (input.mrz !== undefined && reading && check.fields) {
+        const read = parseMrz(reading.text)
+        if (
+          read.ok &&
+          read.reasons.length === 0 &&
+          read.fields.lines.join('\n') !== check.fields.lines.join('\n')
+        ) {
+          reasons.push({
+            code: 'MRZ_PHOTO_MISMATCH',
+            detail: `The lines read from the photo (${read.fields.documentNumber}, ${read.fields.surname}) differ from those typed.`,
+            severity: 'review',
+          })
+        }
+      }
       const fields = check.fields
       const digest = fields ? sealer.digest(`${fields.issuingState}:${fields.documentNumber}`) : null
       const others = digest
@@ -251,7 +275,8 @@ export function createIdentityVerifications(deps: IdentityDeps) {
         mrzChecks: fields
           ? { valid: check.checks.filter((c) => c.valid).length, total: check.checks.length }
           : null,
-        ocrConfidence,
+        ocrConfidence: reading?.confidence ?? null,
+        ocrFields: reading?.fields ?? null,
         faceSimilarity: null,
       }
       const stored: Reason[] = reasons.map(({ code, detail }) => ({ code, detail }))
