@@ -132,6 +132,74 @@ describe('bulwark por prove / verify-zk', () => {
     expect(prod.stdout).toMatch(/FAIL setup-secure/)
   })
 
+  it('checks every leaf of a user split into pieces, and refuses a proof file from another round', async () => {
+    const split = join(dir, 'split')
+    const built = await cli(
+      'por',
+      'build',
+      '--liabilities',
+      join(dir, 'l.csv'),
+      '--assets',
+      join(dir, 'a.csv'),
+      '--out',
+      split,
+      '--round-id',
+      '2026-12',
+      '--split',
+      '2',
+    )
+    expect(built.code).toBe(0)
+    expect(
+      (await cli('por', 'proof', '--round', split, '--user', 'u2', '--out', join(dir, 'u2.bwpp'))).code,
+    ).toBe(0)
+    const p = await cli(
+      'por',
+      'prove',
+      '--round',
+      split,
+      '--exchange',
+      'acme',
+      '--insecure-test-setup',
+      '--batch',
+      '4',
+      '--json',
+    )
+    expect(p.code).toBe(0)
+    const zk = join(split, 'zk')
+    const both = await cli(
+      'por',
+      'verify-zk',
+      '--zk',
+      zk,
+      '--exchange',
+      'acme',
+      '--round',
+      split,
+      '--setup',
+      setup,
+      '--proof',
+      join(dir, 'u2.bwpp'),
+    )
+    expect(both.code).toBe(0)
+    expect(both.stdout.match(/ok {3}user-leaf/g)).toHaveLength(2)
+    const stale = await cli(
+      'por',
+      'verify-zk',
+      '--zk',
+      zk,
+      '--exchange',
+      'acme',
+      '--round',
+      split,
+      '--setup',
+      setup,
+      '--proof',
+      join(dir, 'u4.bwpp'),
+    )
+    expect(stale.code).toBe(1)
+    expect(stale.stdout).toMatch(/FAIL proof-round/)
+  })
+
   it('audit verifies the zk chain of a round that has one, and fails without the setup to check it', async () => {
     const audited = await cli('por', 'audit', round, '--zk-setup', setup, '--exchange', 'acme')
     expect(audited.code).toBe(0)

@@ -211,19 +211,30 @@ export const verifyZkVerb = defineVerb({
     await initHash()
     const manifest = JSON.parse(readFileSync(join(dir, ZK_FILES.manifest), 'utf8')) as ZkManifest
     const extra: ZkCheck[] = []
-    let only: number | undefined
+    let only: number | number[] | undefined
     if (values.batch !== undefined) only = optionalCount(values.batch, '--batch')
     if (values.proof) {
       const proof = parseProofFile(readFileSync(values.proof))
-      const piece = proof.pieces[0]
-      if (!piece) throw new UsageError('the proof file has no piece')
-      only = batchOf(piece.position, manifest.batchSize)
-      const leaf = userLeaf(
-        userHash(sha256, piece.nonce, proof.userId),
-        piece.balances.map((b) => b.equity),
-      )
-      const file = JSON.parse(readFileSync(join(dir, ZK_FILES.batch(only)), 'utf8')) as ZkBatchFile
-      extra.push(checkUserInBatch(file, manifest.batchSize, piece.position, leaf))
+      if (proof.roundId !== roundId) {
+        extra.push({
+          name: 'proof-round',
+          ok: false,
+          detail: `the proof file is for round ${proof.roundId}, not ${roundId}`,
+        })
+      }
+      if (proof.pieces.length === 0) throw new UsageError('the proof file has no piece')
+      // A user split into several leaves (--split) has one leaf per piece, each in its own batch.
+      only = []
+      for (const piece of proof.pieces) {
+        const batch = batchOf(piece.position, manifest.batchSize)
+        only.push(batch)
+        const leaf = userLeaf(
+          userHash(sha256, piece.nonce, proof.userId),
+          piece.balances.map((b) => b.equity),
+        )
+        const file = JSON.parse(readFileSync(join(dir, ZK_FILES.batch(batch)), 'utf8')) as ZkBatchFile
+        extra.push(checkUserInBatch(file, manifest.batchSize, piece.position, leaf))
+      }
     }
     const result = await verifyZkRound(
       dir,

@@ -317,7 +317,11 @@ export interface ZkTrusted {
  * commitments from zero to the published totals, the batch and top roots, and the proofs of `only` (a batch
  * index) or of every batch. Every check is named; the first failure is `failed`.
  */
-export async function verifyZkRound(dir: string, trusted: ZkTrusted, only?: number): Promise<ZkVerifyResult> {
+export async function verifyZkRound(
+  dir: string,
+  trusted: ZkTrusted,
+  only?: number | readonly number[],
+): Promise<ZkVerifyResult> {
   const started = performance.now()
   const checks: ZkCheck[] = []
   const check = (name: string, ok: boolean, detail: string) => {
@@ -431,8 +435,12 @@ export async function verifyZkRound(dir: string, trusted: ZkTrusted, only?: numb
     toHex(topRoot(bs.map((b) => fromFieldHex(b.root)))) === manifest.topRoot,
     'top tree over batch roots',
   )
-  const indices = only === undefined ? bs.map((b) => b.index) : [only]
-  if (only !== undefined && !check('batch', only >= 0 && only < bs.length, `batch ${only} of ${bs.length}`))
+  const indices = only === undefined ? bs.map((b) => b.index) : [...new Set([only].flat())]
+  const missing = indices.find((i) => !(Number.isInteger(i) && i >= 0 && i < bs.length))
+  if (
+    only !== undefined &&
+    !check('batch', missing === undefined, `batch ${missing ?? indices.join(',')} of ${bs.length}`)
+  )
     return finish([])
   const verifier = await openBatchVerifier(setup)
   try {
