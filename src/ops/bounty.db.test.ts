@@ -81,6 +81,13 @@ describe('bug bounty', () => {
       vector: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N',
     })
     expect(triaged.body).toMatchObject({ status: 'triaged', cvssScore: 8.7, severity: 'high' })
+    const told = await t.db
+      .selectFrom('mail_outbox')
+      .select('text_body')
+      .where('to_address', '=', 'ana@researcher.example')
+      .where('subject', 'like', '%Your report was triaged')
+      .executeTakeFirstOrThrow()
+    expect(told.text_body).toContain('8.7 (high)')
     const early = await call(admin.session, 'POST', `/api/staff/bounty/reports/${id}/reward`, { usd: '1500' })
     expect(early.body.code).toBe('BOUNTY_WRONG_STATE')
     await call(admin.session, 'POST', `/api/staff/bounty/reports/${id}/fixed`)

@@ -83,6 +83,7 @@ describe('support desk', () => {
       `/api/support/tickets/${opened.body.id}/attachments/${file.id}`,
     )
     expect(download.raw.headers['content-type']).toBe('image/png')
+    expect(download.raw.headers['x-content-type-options']).toBe('nosniff')
     expect(download.raw.rawPayload.toString('base64')).toBe(PNG)
   })
 
@@ -129,6 +130,8 @@ describe('support desk', () => {
       text: `Thanks!\n\nReply token: ${token}`,
     })
     expect([stranger.status, stranger.body.code]).toEqual([404, 'SUPPORT_REPLY_TOKEN_INVALID'])
+    const tokenless = await call(null, 'POST', '/api/support/email-replies', { from: email, text: 'Thanks!' })
+    expect([tokenless.status, tokenless.body.code]).toEqual([400, 'SUPPORT_REPLY_TOKEN_MISSING'])
     const reply = await call(null, 'POST', '/api/support/email-replies', {
       from: email,
       text: `Found it, thanks!\n\nOn Monday Bulwark wrote:\n> Open Security, then Email.\n> Reply token: ${token}`,
@@ -223,6 +226,12 @@ describe('support desk', () => {
         })
       ).status,
     ).toBe(200)
+    // A new priority recomputes the targets from the ticket's opening: urgent answers within 1 h.
+    const before = (await call(agent.session, 'GET', `/api/staff/support/tickets/${id}`)).body.ticket
+    await call(agent.session, 'POST', `/api/staff/support/tickets/${id}/state`, { priority: 'urgent' })
+    const after = (await call(agent.session, 'GET', `/api/staff/support/tickets/${id}`)).body.ticket
+    expect(after.priority).toBe('urgent')
+    expect(Date.parse(after.firstResponseDueAt) - Date.parse(before.firstResponseDueAt)).toBe(-7 * 3_600_000)
     expect(
       (await call(agent.session, 'GET', '/api/staff/support/tickets?view=mine')).body.tickets.map(
         (x: { id: string }) => x.id,
@@ -245,6 +254,7 @@ describe('support desk', () => {
     expect(log.map((l) => l.action)).toEqual([
       'support.ticket_opened',
       'support.ticket_assigned',
+      'support.ticket_updated',
       'support.staff_replied',
     ])
   })
@@ -270,6 +280,11 @@ describe('support desk', () => {
     expect(ticket).toMatchObject({ priority: 'urgent', status: 'open' })
     const mine = await call(session, 'GET', '/api/support/tickets')
     expect(mine.body.tickets.map((x: { type: string }) => x.type)).toContain('frozen_account')
+    // A frozen account may still talk to support.
+    expect(
+      (await call(session, 'POST', `/api/support/tickets/${ticket.id}/replies`, { body: 'It was not me!' }))
+        .status,
+    ).toBe(200)
     await call(agent.session, 'POST', `/api/staff/accounts/${user.id}/unfreeze`, {
       note: 'verified by video call',
     })

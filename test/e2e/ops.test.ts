@@ -197,6 +197,10 @@ describe('third-party audit register in the browser', () => {
     await finding.getByRole('button', { name: 'Retest passed' }).click()
     await finding.getByText(/Retest pass by/).waitFor()
 
+    await admin.goto(`${server.url}/staff/security-audits`)
+    await admin.getByRole('button', { name: 'Alert overdue findings now' }).click()
+    await admin.getByText('1 overdue finding(s); 1 newly mailed to 1 security admin(s).').waitFor()
+
     const visitor = await newPage(true)
     await visitor.goto(`${server.url}/audits`)
     const row = visitor.getByRole('row').filter({ hasText: 'SlowMist' })

@@ -121,7 +121,15 @@ export function StaffAuditsPage() {
               <input type="file" onChange={(e) => setFiles(e.target.files)} />
             </label>
           </ActionForm>
-          <ActionButton action={check} onClick={async () => post('/api/staff/security-audits/overdue-check')}>
+          <ActionButton
+            action={check}
+            onClick={async () => {
+              const r = await post<{ overdue: number; alerted: number; recipients: number }>(
+                '/api/staff/security-audits/overdue-check',
+              )
+              return `${r.overdue} overdue finding(s); ${r.alerted} newly mailed to ${r.recipients} security admin(s).`
+            }}
+          >
             Alert overdue findings now
           </ActionButton>
           {check.status}
