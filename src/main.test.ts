@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { DEMO_STAFF_TOTP_SECRET } from './demo/seed.ts'
 import { startupNotices } from './main.ts'
 
+/** A real install's sealing keys (test values). */
+const keys = { ACCOUNTS_SEALING_KEY: 'a1'.repeat(32), IDENTITY_SEALING_KEY: 'b2'.repeat(32) }
+
 describe('start-up output', () => {
   it('prints the demo logins, the staff TOTP secret and that mail is public on a demo install', () => {
     const { info, warnings } = startupNotices(
@@ -19,7 +22,7 @@ describe('start-up output', () => {
 
   it('warns that mail stays in the staff-only outbox when SMTP_URL is not set on a real install', () => {
     const { info, warnings } = startupNotices(
-      { SEED_DEMO: false },
+      { SEED_DEMO: false, ...keys },
       { demo: false, outbox: 'staff' },
       'http://localhost:8080',
     )
@@ -30,7 +33,7 @@ describe('start-up output', () => {
 
   it('says why SEED_DEMO did not make a database that holds real accounts a demo', () => {
     const { info, warnings } = startupNotices(
-      { SEED_DEMO: true },
+      { SEED_DEMO: true, ...keys },
       { demo: false, outbox: 'staff' },
       'http://localhost:8080',
     )
@@ -46,9 +49,20 @@ describe('start-up output', () => {
   })
 
   it('prints neither logins nor warnings on a real install that sends mail through SMTP', () => {
-    expect(startupNotices({ SEED_DEMO: false }, { demo: false, outbox: 'none' }, 'http://x')).toEqual({
+    expect(
+      startupNotices({ SEED_DEMO: false, ...keys }, { demo: false, outbox: 'none' }, 'http://x'),
+    ).toEqual({
       info: [],
       warnings: [],
     })
+  })
+
+  it('warns on a real install whose secrets would be sealed with a key derived from EXCHANGE_ID', () => {
+    const { warnings } = startupNotices({ SEED_DEMO: false }, { demo: false, outbox: 'none' }, 'http://x')
+    expect(warnings).toHaveLength(2)
+    expect(warnings[0]).toMatch(/^WARNING: ACCOUNTS_SEALING_KEY is not set.*TOTP seeds and API secrets/)
+    expect(warnings[1]).toMatch(/^WARNING: IDENTITY_SEALING_KEY is not set/)
+    const demo = startupNotices({ SEED_DEMO: true }, { demo: true, outbox: 'public' }, 'http://x')
+    expect(demo.warnings).toEqual([])
   })
 })

@@ -6,6 +6,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildApp } from './app.ts'
 import { DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRET, demoLogins, seedDemoIfEmpty } from './demo/seed.ts'
+import { startDataProtectionJobs } from './platform/backup/schedule.ts'
 import { systemClock } from './platform/clock.ts'
 import { type Config, ConfigError, loadConfig } from './platform/config.ts'
 import { describeDatabase, openConfiguredDatabase } from './platform/runtime.ts'
@@ -20,7 +21,7 @@ export const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
  * approval mails wait there for staff), and why SEED_DEMO did not make it a demo.
  */
 export function startupNotices(
-  config: Pick<Config, 'SEED_DEMO'>,
+  config: Pick<Config, 'SEED_DEMO' | 'ACCOUNTS_SEALING_KEY' | 'IDENTITY_SEALING_KEY'>,
   install: { demo: boolean; outbox: MailOutboxAccess },
   url: string,
 ): { info: string[]; warnings: string[] } {
@@ -42,6 +43,21 @@ export function startupNotices(
       'WARNING: SMTP_URL is not set, so no email leaves this server. Messages (sign-up confirmations, device approvals, password resets) wait in the staff-only outbox (/staff/outbox, permission mail.outbox.read). Set SMTP_URL to deliver them.',
     )
   }
+  // Without these keys, secrets at rest are sealed with a key derived from the public EXCHANGE_ID:
+  // fine for a demo, a database dump away from disclosure anywhere else.
+  if (!install.demo) {
+    const derived = (
+      [
+        ['ACCOUNTS_SEALING_KEY', 'TOTP seeds and API secrets'],
+        ['IDENTITY_SEALING_KEY', 'identity documents and selfies'],
+      ] as const
+    ).filter(([name]) => !config[name])
+    for (const [name, what] of derived) {
+      warnings.push(
+        `WARNING: ${name} is not set, so ${what} are sealed with a key derived from the public EXCHANGE_ID: anyone with a copy of the database can open them. Set it to 64 hex digits (openssl rand -hex 32), kept outside the database and DATA_DIR.`,
+      )
+    }
+  }
   if (!install.demo && config.SEED_DEMO) {
     warnings.push(
       'SEED_DEMO is on, but this database was not created by the demo seed, so it is not a demo: no demo logins and no public outbox.',
@@ -58,6 +74,12 @@ export async function serve(config: Config) {
     : false
   const app = await buildApp({ config, db: handle.db, webDir })
   const address = await app.listen({ port: config.PORT, host: config.HOST })
+  const stopDataProtection = startDataProtectionJobs({
+    db: handle.db,
+    config,
+    clock: systemClock,
+    log: app.log,
+  })
   const shown = address.replace('127.0.0.1', 'localhost')
   const install = {
     demo: config.SEED_DEMO && (await isDemoInstall(handle.db)),
@@ -74,6 +96,7 @@ export async function serve(config: Config) {
   for (const warning of notices.warnings) process.stderr.write(`${warning}\n`)
 
   const shutdown = async () => {
+    stopDataProtection()
     await app.close()
     await handle.close()
     process.exit(0)
