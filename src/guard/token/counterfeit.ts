@@ -55,6 +55,60 @@ export function symbolKey(symbol: string): string {
   return skeleton(symbol).replace(/[\s$]/g, '').toUpperCase()
 }
 
+/**
+ * Stablecoins and the most traded assets: a decorated copy of one of these (`USDT-ERC20`, `xUSDC`,
+ * `USDC.e` off its listed contracts) blocks; a decorated copy of any other listed symbol warns.
+ */
+const HIGH_VALUE = new Set([
+  'USDT',
+  'USDC',
+  'DAI',
+  'USDE',
+  'USDS',
+  'PYUSD',
+  'FDUSD',
+  'TUSD',
+  'BUSD',
+  'FRAX',
+  'LUSD',
+  'GHO',
+  'RLUSD',
+  'ETH',
+  'WETH',
+  'BTC',
+  'WBTC',
+  'CBBTC',
+  'BNB',
+  'WBNB',
+  'SOL',
+  'POL',
+  'MATIC',
+  'ARB',
+  'OP',
+  'LINK',
+  'UNI',
+  'AAVE',
+  'LDO',
+  'STETH',
+  'WSTETH',
+  'SHIB',
+  'PEPE',
+  'TON',
+  'TRX',
+  'AVAX',
+  'DOGE',
+  'XRP',
+  'ADA',
+  'DOT',
+])
+/** Chain, bridge and version tags scammers glue to a symbol (`USDT-ERC20`, `USDC.e`, `ETH2`). */
+const TAG_SUFFIX =
+  /^(.{2,12}?)[-._ ]?(ERC-?20|TRC-?20|BEP-?20|BSC|ETH|ARB|OP|POLY|POS|E|V2|V3|NEW|OLD|[0-9])$/
+/** Symbols every pool of a DEX carries. */
+const LP_SYMBOLS = new Set(['UNI-V2', 'UNI-V3', 'CAKE-LP', 'SLP', 'BPT', 'G-UNI', 'ARRAKIS'])
+/** A one-letter prefix on a symbol (`xUSDC`); only checked for high-value symbols. */
+const ONE_LETTER_PREFIX = /^[A-Z]([A-Z]{3,12})$/
+
 function nameKey(name: string): string {
   return skeleton(name).replace(/[^a-z0-9]/g, '')
 }
@@ -124,32 +178,63 @@ export function createTokenGuard(canonicalTokens: Iterable<TokenInfo>): TokenGua
         )
       }
     }
+    if (!target) {
+      // A canonical symbol wearing a tag or a prefix, at an address no list knows.
+      const raw = skeleton(input.symbol).replace(/[\s$]/g, '').toUpperCase()
+      // Liquidity-pool shares are named after their DEX on every pair (`UNI-V2`): not an affix.
+      if (LP_SYMBOLS.has(raw)) return finish(input, reasons, undefined)
+      const tagged = TAG_SUFFIX.exec(raw)?.[1]
+      const prefixed = ONE_LETTER_PREFIX.exec(raw)?.[1]
+      const base =
+        tagged && bySymbol.has(tagged)
+          ? tagged
+          : prefixed && HIGH_VALUE.has(prefixed) && bySymbol.has(prefixed)
+            ? prefixed
+            : undefined
+      const real = base ? pick(bySymbol.get(base), input.chainId) : undefined
+      if (real && base) {
+        target = real
+        const high = HIGH_VALUE.has(base)
+        reasons.push(
+          reason(
+            'AFFIXED_SYMBOL',
+            high || tricks ? 'block' : 'warn',
+            `"${input.symbol}" is ${real.symbol} with a tag or prefix added, at a contract no loaded list knows; the real ${real.symbol} on chain ${real.chainId} is ${short(real.address)}.`,
+          ),
+        )
+      }
+    }
     if (!target && tricks && isNonAscii(input.symbol))
       reasons.push(
         reason('NON_ASCII_SYMBOL', 'warn', `The symbol "${input.symbol}" uses non-Latin look-alike letters.`),
       )
-    const verdict = verdictOf(reasons)
-    const out: TokenCheck = {
-      verdict,
-      reasons,
-      summary: target
-        ? `Counterfeit: this is not the real ${target.symbol}. Ignore it and never approve or swap it.`
-        : verdict === 'allow'
-          ? 'Not a known token, and it does not imitate one.'
-          : 'Suspicious token symbol.',
-    }
-    if (target)
-      out.impersonates = {
-        symbol: target.symbol,
-        name: target.name,
-        address: target.address,
-        chainId: target.chainId,
-      }
-    return out
+    return finish(input, reasons, target)
   }
   return {
     check,
     canonical: (chainId, address) => byAddress.get(`${chainId}:${address.toLowerCase()}`),
     size: () => byAddress.size,
   }
+}
+
+/** The verdict, summary and imitated token of a check. */
+function finish(_input: TokenCheckInput, reasons: Reason[], target: TokenInfo | undefined): TokenCheck {
+  const verdict = verdictOf(reasons)
+  const out: TokenCheck = {
+    verdict,
+    reasons,
+    summary: target
+      ? `Counterfeit: this is not the real ${target.symbol}. Ignore it and never approve or swap it.`
+      : verdict === 'allow'
+        ? 'Not a known token, and it does not imitate one.'
+        : 'Suspicious token symbol.',
+  }
+  if (target)
+    out.impersonates = {
+      symbol: target.symbol,
+      name: target.name,
+      address: target.address,
+      chainId: target.chainId,
+    }
+  return out
 }

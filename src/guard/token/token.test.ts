@@ -27,6 +27,39 @@ describe('counterfeit tokens', () => {
     expect(r.reasons.map((x) => x.code)).toContain('LOOKALIKE_SYMBOL')
   })
 
+  it('blocks a stablecoin decorated with a chain tag, a version or a prefix off every listed contract', () => {
+    for (const symbol of ['USDT-ERC20', 'USDT.e', 'xUSDC', 'USDC2', 'USDT_TRC20'])
+      expect(
+        guard
+          .check({ chainId: 1, address: fakeAddress, symbol })
+          .reasons.map((x) => `${x.code}:${x.severity}`),
+        symbol,
+      ).toEqual(['AFFIXED_SYMBOL:block'])
+    expect(guard.check({ chainId: 1, address: fakeAddress, symbol: 'USDT-ERC20' }).impersonates?.symbol).toBe(
+      'USDT',
+    )
+  })
+
+  it('leaves pool shares named after their DEX alone and lets a listed bridged variant through', () => {
+    expect(guard.check({ chainId: 1, address: fakeAddress, symbol: 'UNI-V2' }).verdict).toBe('allow')
+    const bridged = createTokenGuard([
+      ...parseTokenList(JSON.stringify(tokenListJson)),
+      {
+        chainId: 43114,
+        address: '0xa7d7079b0fead91f3e65f86e8915cb59c1a4c664',
+        symbol: 'USDC.e',
+        name: 'Bridged USDC',
+      },
+    ])
+    expect(
+      bridged.check({
+        chainId: 43114,
+        address: '0xa7d7079b0fead91f3e65f86e8915cb59c1a4c664',
+        symbol: 'USDC.e',
+      }).verdict,
+    ).toBe('allow')
+  })
+
   it('flags a plain copy of a canonical symbol and a copied name', () => {
     expect(guard.check({ chainId: 1, address: fakeAddress, symbol: 'USDT' }).reasons[0]?.code).toBe(
       'COUNTERFEIT_SYMBOL',
