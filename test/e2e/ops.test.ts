@@ -41,6 +41,13 @@ async function staff(email: string): Promise<Page> {
   return page
 }
 
+/** The same signed-in session on a phone (signing in there would wait for the folded-away menu). */
+async function onPhone(page: Page): Promise<Page> {
+  const context = await browser.newContext({ ...PHONE, storageState: await page.context().storageState() })
+  contexts.push(context)
+  return context.newPage()
+}
+
 async function fitsTheScreen(page: Page) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
   expect(overflow, `horizontal scroll on ${page.url()}`).toBeLessThanOrEqual(0)
@@ -207,5 +214,30 @@ describe('third-party audit register in the browser', () => {
     await row.waitFor()
     expect((await row.getByRole('cell').allTextContents()).slice(3, 5)).toEqual(['1', '1'])
     await fitsTheScreen(visitor)
+  })
+})
+
+describe('operations staff pages on a phone', () => {
+  it('fit a 390 px screen without horizontal scrolling', async () => {
+    const agent = await onPhone(await staff('support@staff.bulwark'))
+    await agent.goto(`${server.url}/staff/support`)
+    await agent.getByRole('heading', { name: 'SLA attainment' }).waitFor()
+    await fitsTheScreen(agent)
+    await agent.getByRole('link', { name: 'Withdrawal stuck' }).click()
+    await agent.getByText('Your withdrawal is on its way now.').waitFor()
+    await fitsTheScreen(agent)
+
+    const officer = await onPhone(await staff('compliance.officer@staff.bulwark'))
+    for (const [path, heading] of [
+      ['/staff/bounty', 'Bug bounty reports'],
+      ['/staff/security-audits', 'Security audits'],
+    ] as const) {
+      await officer.goto(`${server.url}${path}`)
+      await officer.getByRole('heading', { name: heading, exact: true }).waitFor()
+      await fitsTheScreen(officer)
+    }
+    await officer.getByRole('link', { name: 'SlowMist' }).click()
+    await officer.getByRole('heading', { name: 'Audit by SlowMist' }).waitFor()
+    await fitsTheScreen(officer)
   })
 })
