@@ -17,7 +17,12 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import canonicalize from 'canonicalize'
 import { sql } from 'kysely'
 import type { BaseDeps } from '../accounts/deps.ts'
-import { canonicalAddress, confirmSensitiveAction, createOutflowGate } from '../accounts/index.ts'
+import {
+  canonicalAddress,
+  confirmSensitiveAction,
+  createOutflowGate,
+  withdrawalLock,
+} from '../accounts/index.ts'
 import { type AddressScreener, checkDestination } from '../guard/index.ts'
 import { appendAudit } from '../platform/audit.ts'
 import type { Clock } from '../platform/clock.ts'
@@ -132,6 +137,19 @@ const refusals: Record<string, { status: number; message: string }> = {
     status: 403,
     message: 'Our withdrawal policy does not allow this withdrawal. Contact support if you need it.',
   },
+}
+
+/** Why a withdrawal lock is in force, as the customer reads it after "because". */
+const LOCK_WORDS: Record<string, string> = {
+  password_changed: 'you changed your password',
+  two_factor_changed: 'you changed your two-factor settings',
+  passkeys_changed: 'you changed your passkeys',
+  anti_phishing_changed: 'you changed your anti-phishing code',
+  whitelist_changed: 'you changed your withdrawal whitelist',
+  new_device_after_password_change: 'a new device signed in soon after a password change',
+  email_changed: 'you changed your email address',
+  account_recovered: 'your account was recovered',
+  reported_intrusion: 'you reported that someone else was in your account',
 }
 
 const STEP_WORDS: Record<string, string> = {
@@ -467,6 +485,19 @@ export function createWithdrawals(deps: WithdrawalDeps) {
     return ev
   }
 
+  /** "Delayed until …, because you changed your password." (the gate's code and details kept). */
+  async function lockedInPlainWords(userId: string, error: AppError): Promise<AppError> {
+    const lock = await withdrawalLock({ db: deps.db }, userId, now())
+    if (!lock.locked || !lock.until) return error
+    const because = LOCK_WORDS[lock.reason ?? ''] ?? 'of a recent security change'
+    return new AppError(
+      'WITHDRAWAL_LOCKED',
+      error.status,
+      `Withdrawals are delayed until ${lock.until.toISOString()}, because ${because}. This protects you if someone else made that change.`,
+      { details: { ...(error.details ?? {}), reason: lock.reason }, cause: error },
+    )
+  }
+
   /** Step 6 inputs that need the customer's row lock (velocity) and history. */
   async function policyFacts(
     tx: Tx,
@@ -674,7 +705,11 @@ export function createWithdrawals(deps: WithdrawalDeps) {
       let ev: Evaluation
       try {
         ev = await evaluate(input, asset, amount, address)
-      } catch (error) {
+      } catch (caught) {
+        const error =
+          isAppError(caught) && caught.code === 'WITHDRAWAL_LOCKED'
+            ? await lockedInPlainWords(input.userId, caught)
+            : caught
         if (isAppError(error)) {
           await appendAudit(deps.db, {
             actor: `user:${input.userId}`,

@@ -206,7 +206,10 @@ describe('step 2: the outflow gate', () => {
     const locked = await withdraw(c, '0.1', KNOWN)
     expect(locked.status).toBe(423)
     expect(locked.body.code).toBe('WITHDRAWAL_LOCKED')
-    expect(locked.body.message).toMatch(/until \d{4}-\d\d-\d\dT/)
+    expect(locked.body.message).toMatch(
+      /^Withdrawals are delayed until \d{4}-\d\d-\d\dT[^,]+, because you changed your two-factor settings\./,
+    )
+    expect(locked.body.details.reason).toBe('two_factor_changed')
     expect(await balances(c.id)).toEqual({ available: 10n * ETH, pending: 0n })
   })
 
