@@ -25,7 +25,14 @@ export const permissionMatrix = {
   /** Invite staff, change roles, disable accounts. */
   'staff.manage': ['security_admin'],
   /** See the name and email behind an account id a staff page shows (risk alerts, cases, P2P). */
-  'people.read': ['support', 'risk_analyst', 'compliance_officer', 'custody_approver', 'security_admin', 'auditor'],
+  'people.read': [
+    'support',
+    'risk_analyst',
+    'compliance_officer',
+    'custody_approver',
+    'security_admin',
+    'auditor',
+  ],
   /** Read, filter and export the audit log. */
   'audit.read': ['security_admin', 'auditor', 'compliance_officer'],
   /** Run the audit chain verification. */
@@ -65,7 +72,13 @@ export const permissionMatrix = {
   /** See the exchange's own custody accounts: wallets, clearing, fees, insurance fund. */
   'custody.read': ['custody_approver', 'security_admin', 'auditor', 'compliance_officer'],
   /** See the withdrawal approval and review queues (payload, risk reasons, the policy that applied). */
-  'custody.withdrawals.read': ['custody_approver', 'risk_analyst', 'compliance_officer', 'auditor', 'security_admin'],
+  'custody.withdrawals.read': [
+    'custody_approver',
+    'risk_analyst',
+    'compliance_officer',
+    'auditor',
+    'security_admin',
+  ],
   /** Approve a withdrawal the policy sent for approval (bound to its payload hash; not one's own). */
   'custody.withdrawals.approve': ['custody_approver'],
   /** Reject a withdrawal waiting for approval or held for review (funds return to the customer). */
