@@ -320,6 +320,11 @@ describe('step 3: address poisoning', () => {
     const list = await call(c.session, 'GET', '/api/custody/withdrawals')
     const recorded = list.body.withdrawals.find((w: Body) => w.status === 'rejected')
     expect(recorded.steps.find((s: Body) => s.step === 'address_poisoning').verdict).toBe('block')
+    // A weaker resemblance (first 3 and last 2 characters) is held for the risk team instead.
+    const faint = await withdraw(c, '0.1', `0x529${'f'.repeat(35)}e7`)
+    expect(faint.status).toBe(201)
+    expect(faint.body.withdrawal.status).toBe('held_for_review')
+    expect(faint.body.withdrawal.reasonCode).toBe('ADDRESS_POISONING_SUSPECTED')
   })
 })
 
