@@ -64,7 +64,7 @@ export async function compileBatchCircuit(
   if (existsSync(cached)) {
     artifact = JSON.parse(readFileSync(cached, 'utf8'))
   } else {
-    const project = join(cacheDir, `src-${key}`)
+    const project = join(cacheDir, `src-${key}-${process.pid}`)
     mkdirSync(join(project, 'src'), { recursive: true })
     writeFileSync(join(project, 'Nargo.toml'), readFileSync(join(CIRCUIT_DIR, 'Nargo.toml')))
     writeFileSync(join(project, 'src/main.nr'), source)
@@ -80,8 +80,8 @@ export async function compileBatchCircuit(
       console.log = log
     }
     artifact = { bytecode: result.program.bytecode, abi: result.program.abi }
-    writeFileSync(`${cached}.tmp`, JSON.stringify(artifact))
-    renameSync(`${cached}.tmp`, cached)
+    writeFileSync(`${cached}.${process.pid}.tmp`, JSON.stringify(artifact))
+    renameSync(`${cached}.${process.pid}.tmp`, cached)
   }
   const circuitHash = createHash('sha256').update(Buffer.from(artifact.bytecode, 'base64')).digest('hex')
   return { ...shape, bytecode: artifact.bytecode, abi: artifact.abi, circuitHash }

@@ -151,8 +151,8 @@ export function planBatches(p: {
 }
 
 function writeAtomic(file: string, data: string | Uint8Array): void {
-  writeFileSync(`${file}.tmp`, data)
-  renameSync(`${file}.tmp`, file)
+  writeFileSync(`${file}.${process.pid}.tmp`, data)
+  renameSync(`${file}.${process.pid}.tmp`, file)
 }
 
 function batchFileOf(b: PlannedBatch, proof: Uint8Array): ZkBatchFile {

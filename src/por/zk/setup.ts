@@ -100,10 +100,17 @@ export function openSetup(file: string, expectedHash?: string): Setup {
   const points = (body.length - 128) / 64
   const crsPath = join(tmpdir(), 'bulwark-zk-crs', hash)
   if (!existsSync(join(crsPath, 'bn254_g2.dat'))) {
+    // Several processes (parallel test files, CLI runs) may unpack the same setup at once: each writes its own
+    // temporary files and renames them, G2 last, so a reader never sees a partly written file.
     mkdirSync(crsPath, { recursive: true })
-    writeFileSync(join(crsPath, 'bn254_g1.dat'), body.subarray(0, points * 64))
-    writeFileSync(join(crsPath, 'bn254_g2.dat.tmp'), body.subarray(points * 64))
-    renameSync(join(crsPath, 'bn254_g2.dat.tmp'), join(crsPath, 'bn254_g2.dat'))
+    for (const [name, data] of [
+      ['bn254_g1.dat', body.subarray(0, points * 64)],
+      ['bn254_g2.dat', body.subarray(points * 64)],
+    ] as const) {
+      const tmp = join(crsPath, `${name}.${process.pid}.tmp`)
+      writeFileSync(tmp, data)
+      renameSync(tmp, join(crsPath, name))
+    }
   }
   return { hash, points, insecure: header.includes(INSECURE_MARK), crsPath }
 }
