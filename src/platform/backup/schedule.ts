@@ -2,18 +2,27 @@
  * @module Where backups go, with which key, and the server's schedule: with BACKUP_EVERY_HOURS > 0
  * the server writes a backup to BACKUP_DIR that often (the first one an interval after start) and
  * keeps the newest BACKUP_KEEP of them. Each run is audit-logged (`backup.created` / `backup.failed`).
+ * Alongside, the daily retention job on session IP addresses (crypto/session-ips.ts).
  */
 import { readFileSync } from 'node:fs'
 import { readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { appendAudit } from '../audit.ts'
-import type { TreeHeadSigner } from '../audit-log/tree-head.ts'
+import {
+  createTreeHeadSigner,
+  type TreeHeadSigner,
+  type TreeHeadSignerOptions,
+} from '../audit-log/tree-head.ts'
 import type { Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
+import { loadKek } from '../crypto/field-encryption.ts'
+import { startSessionIpRetention } from '../crypto/session-ips.ts'
 import type { Db } from '../db/index.ts'
 import { AppError } from '../errors.ts'
 import { type CreateBackupResult, createBackup } from './backup.ts'
+
+type TreeHeadSignerConfig = TreeHeadSignerOptions['config']
 
 export type BackupConfig = Pick<
   Config,
@@ -141,4 +150,31 @@ export function startBackupSchedule(
   }, deps.config.BACKUP_EVERY_HOURS * 3_600_000)
   timer.unref()
   return () => clearInterval(timer)
+}
+
+/**
+ * The server's data-protection jobs: scheduled backups (BACKUP_EVERY_HOURS > 0) and the daily
+ * retention of session IP addresses (always). Returns one stop function for shutdown.
+ */
+export function startDataProtectionJobs(deps: {
+  db: Db
+  config: BackupConfig &
+    Pick<Config, 'DATA_KEK' | 'DATA_KEK_FILE' | 'PERSONAL_DATA_RETENTION_DAYS'> &
+    TreeHeadSignerConfig
+  clock: Clock
+  log: { info(o: object, m: string): void; error(o: object, m: string): void }
+}): () => void {
+  const signer = createTreeHeadSigner({ config: deps.config, clock: deps.clock })
+  const stopBackups = startBackupSchedule({ ...deps, signer })
+  const stopRetention = startSessionIpRetention({
+    db: deps.db,
+    kek: loadKek(deps.config),
+    clock: deps.clock,
+    retentionDays: deps.config.PERSONAL_DATA_RETENTION_DAYS,
+    log: deps.log,
+  })
+  return () => {
+    stopBackups()
+    stopRetention()
+  }
 }

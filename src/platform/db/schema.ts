@@ -10,6 +10,7 @@ import type { OpsTables } from '../../ops/tables.ts'
 import type { P2pTables } from '../../p2p/tables.ts'
 import type { PorTables } from '../../por/tables.ts'
 import type { RiskTables } from '../../risk/tables.ts'
+import type { DataProtectionTables } from '../crypto/tables.ts'
 import type { PlatformTables } from '../tables.ts'
 
 export interface Database
@@ -21,4 +22,5 @@ export interface Database
     CustodyTables,
     WithdrawalTables,
     OpsTables,
-    IdentityTables {}
+    IdentityTables,
+    DataProtectionTables {}
