@@ -82,7 +82,7 @@ export function randomPassport(random: () => number, today = new Date()): Compos
   }
 }
 
-const escape = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;')
+const escapeHtml = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;')
 
 /** The HTML of one document photo. */
 export function documentHtml(fields: ComposeFields, distortion: Distortion, seed: number): string {
@@ -91,12 +91,12 @@ export function documentHtml(fields: ComposeFields, distortion: Distortion, seed
 <div style="position:absolute;left:60px;top:40px;width:880px;height:620px;transform:rotate(${distortion.rotateDeg}deg);
   filter:blur(${distortion.blurPx}px);border-radius:18px;background:linear-gradient(135deg,#e9eef6,#dce6d2 60%,#efe3d6);
   font-family:'DejaVu Sans',sans-serif;color:#1d2433;box-shadow:0 6px 24px #0006;overflow:hidden">
-  <div style="position:absolute;left:30px;top:18px;font-size:15px;letter-spacing:3px">PASSPORT · PASSEPORT · ${escape(fields.issuingState)}</div>
+  <div style="position:absolute;left:30px;top:18px;font-size:15px;letter-spacing:3px">PASSPORT · PASSEPORT · ${escapeHtml(fields.issuingState)}</div>
   <div style="position:absolute;left:40px;top:60px;width:190px;height:245px;background:linear-gradient(#b9c2cc,#9aa5b0);border-radius:6px"></div>
-  <div style="position:absolute;left:270px;top:60px;font-size:12px;line-height:1.25">Surname<br><b style="font-size:20px">${escape(fields.surname)}</b><br><br>
-    Given names<br><b style="font-size:20px">${escape(fields.givenNames)}</b><br><br>Passport No.<br><b style="font-size:18px">${escape(fields.documentNumber)}</b></div>
+  <div style="position:absolute;left:270px;top:60px;font-size:12px;line-height:1.25">Surname<br><b style="font-size:20px">${escapeHtml(fields.surname)}</b><br><br>
+    Given names<br><b style="font-size:20px">${escapeHtml(fields.givenNames)}</b><br><br>Passport No.<br><b style="font-size:18px">${escapeHtml(fields.documentNumber)}</b></div>
   <div style="position:absolute;left:0;right:0;top:330px;height:60px;background:repeating-linear-gradient(90deg,#c9d6e4 0 2px,transparent 2px 9px);opacity:.6"></div>
-  <pre style="position:absolute;left:26px;bottom:34px;margin:0;font-family:'DejaVu Sans Mono',monospace;font-size:30px;line-height:1.45;color:#111">${escape(mrz)}</pre>
+  <pre style="position:absolute;left:26px;bottom:34px;margin:0;font-family:'DejaVu Sans Mono',monospace;font-size:30px;line-height:1.45;color:#111">${escapeHtml(mrz)}</pre>
   <div style="position:absolute;inset:0;background:radial-gradient(circle at ${30 + (seed % 50)}% 70%,#fff ${Math.round(distortion.glare * 30)}%,transparent ${Math.round(distortion.glare * 75)}%);opacity:${distortion.glare}"></div>
   <canvas id="noise" width="880" height="620" style="position:absolute;inset:0"></canvas>
 </div>

@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { createWorker, PSM, type Worker } from 'tesseract.js'
-import type { MrzFormat } from './mrz.ts'
+import { type MrzFormat, parseMrz } from './mrz.ts'
 import type { ImageInput, MrzReading } from './verifications.ts'
 
 const require = createRequire(import.meta.url)
@@ -102,6 +102,63 @@ export function correctByPosition(lines: string[], format: MrzFormat): string[] 
   })
 }
 
+/** In a name field, anything after a run of three fillers is noise read in the filler (`<` as K). */
+export function cleanNames(line: string, start: number, end: number): string {
+  const field = line.slice(start, end)
+  const stop = field.indexOf('<<<')
+  if (stop < 0) return line
+  return line.slice(0, start) + field.slice(0, stop) + '<'.repeat(field.length - stop) + line.slice(end)
+}
+
+/** Characters OCR confuses with each other in an MRZ. */
+const CONFUSIONS: Record<string, string> = {
+  O: '0DQ',
+  '0': 'ODQ',
+  D: '0O',
+  Q: '0O',
+  I: '1L',
+  '1': 'IL',
+  L: '1I',
+  S: '5',
+  '5': 'S',
+  B: '8',
+  '8': 'B',
+  Z: '2',
+  '2': 'Z',
+  G: '6',
+  '6': 'G',
+  K: '<',
+  '<': 'K',
+}
+
+/**
+ * Repairs a misread document number: the character OCR was least sure of is replaced by a
+ * confusable one (0/O/D, 1/I, 5/S, 8/B…) when exactly one such replacement makes both the number's
+ * check digit and the composite valid. Trying only the least-confident character keeps the chance
+ * of "repairing" a badly misread number into a wrong valid one small; the reviewer sees the score.
+ */
+export function repairDocumentNumber(lines: string[], format: MrzFormat, confidences: number[][]): string[] {
+  const [line, start] = format === 'TD1' ? [0, 5] : [1, 0]
+  const valid = (candidate: string[]) => {
+    const parsed = parseMrz(candidate.join('\n'))
+    return parsed.ok && parsed.reasons.length === 0
+  }
+  if (valid(lines)) return lines
+  const scores = (confidences[line] ?? []).slice(start, start + 9)
+  const lowest = Math.min(...scores)
+  const found: string[][] = []
+  for (let p = start; p < start + 9; p++) {
+    if (scores[p - start] !== lowest) continue
+    const original = lines[line]![p]!
+    for (const replacement of CONFUSIONS[original] ?? '') {
+      const candidate = [...lines]
+      candidate[line] = lines[line]!.slice(0, p) + replacement + lines[line]!.slice(p + 1)
+      if (valid(candidate)) found.push(candidate)
+    }
+  }
+  return found.length === 1 ? found[0]! : lines
+}
+
 type OcrLine = { text: string; confidences: number[] }
 
 /** The last run of lines with one MRZ format's shape (lengths within one character, then trimmed/padded). */
@@ -189,10 +246,14 @@ export function createMrzOcr(options: { langPath?: string } = {}): MrzOcr {
           height: size.height - Math.floor(size.height * 0.55),
         }
       : undefined
-    const result = await w.recognize(Buffer.from(image.bytes), rectangle ? { rectangle } : {}, {
-      text: true,
-      blocks: true,
-    })
+    const result = await w.recognize(
+      Buffer.from(image.bytes),
+      rectangle ? { rectangle, rotateAuto: true } : { rotateAuto: true },
+      {
+        text: true,
+        blocks: true,
+      },
+    )
     const lines: OcrLine[] = []
     for (const block of result.data.blocks ?? []) {
       for (const paragraph of block.paragraphs) {
@@ -213,9 +274,16 @@ export function createMrzOcr(options: { langPath?: string } = {}): MrzOcr {
       if (!found) found = findMrz(await recognise(image, false))
       if (!found) return null
       const { format } = found
-      const corrected = correctByPosition(
+      const [nameLine, nameStart, nameEnd] = FIELDS[format].names!
+      const positional = correctByPosition(
         found.lines.map((l) => l.text),
         format,
+      )
+      positional[nameLine] = cleanNames(positional[nameLine]!, nameStart, nameEnd)
+      const corrected = repairDocumentNumber(
+        positional,
+        format,
+        found.lines.map((l) => l.confidences),
       )
       const fields: Record<string, number> = {}
       for (const [name, [line, start, end]] of Object.entries(FIELDS[format])) {
