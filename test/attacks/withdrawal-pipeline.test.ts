@@ -244,6 +244,8 @@ describe('step 2b: account holds from a risk case', () => {
   it('holds withdrawals while a hold is on, and after a fraud verdict only a second staff member lifts it', async () => {
     const c = await customer('held')
     await later(25 * HOUR)
+    const earlier = await withdraw(c, '0.05', KNOWN)
+    expect(earlier.body.withdrawal.status).toBe('approved')
     const opened = await call(analyst, 'POST', '/api/risk/cases', { account: c.id, alertIds: [] })
     expect(opened.status).toBe(200)
     const placed = await call(analyst, 'POST', '/api/staff/custody/holds', {
@@ -252,6 +254,13 @@ describe('step 2b: account holds from a risk case', () => {
       reason: 'mule pattern under investigation',
     })
     expect(placed.status).toBe(201)
+    // A withdrawal approved but not yet signing moves to the review queue with the hold.
+    const moved = await call(c.session, 'GET', `/api/custody/withdrawals/${earlier.body.withdrawal.id}`)
+    expect(moved.body.withdrawal.status).toBe('held_for_review')
+    expect(moved.body.withdrawal.reasonCode).toBe('ACCOUNT_HOLD')
+    await call(analyst, 'POST', `/api/staff/custody/withdrawals/${earlier.body.withdrawal.id}/reject`, {
+      note: 'under investigation',
+    })
 
     const w = await withdraw(c, '0.2', KNOWN)
     expect(w.status).toBe(201)
