@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { cvss4Score, severityOf } from './cvss4.ts'
 
-// Published CVSS v4.0 base scores: the FIRST calculator's defaults and the examples document
-// (CVE-2014-0160 "Heartbleed", CVE-2022-41741), checked by hand against the specification.
+// Published CVSS v4.0 base scores: the FIRST calculator's default vectors, CVE-2014-0160
+// ("Heartbleed") and CVE-2022-41741 from FIRST's examples document.
 const published: Array<[string, number]> = [
   ['CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H', 10],
   ['CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N', 9.3],
@@ -34,32 +35,39 @@ describe('CVSS v4.0 base scores', () => {
     )
   })
 
-  it('gives sampled base vectors a score between 0 and 10 rated by that scale', () => {
-    const order: Record<string, string[]> = {
-      AV: ['N', 'A', 'L', 'P'],
-      AC: ['L', 'H'],
-      AT: ['N', 'P'],
-      PR: ['N', 'L', 'H'],
-      UI: ['N', 'P', 'A'],
-      VC: ['H', 'L', 'N'],
-      VI: ['H', 'L', 'N'],
-      VA: ['H', 'L', 'N'],
-      SC: ['H', 'L', 'N'],
-      SI: ['H', 'L', 'N'],
-      SA: ['H', 'L', 'N'],
-    }
-    const names = Object.keys(order)
-    let seed = 7
-    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31)
-    for (let i = 0; i < 2000; i++) {
-      const pick = Object.fromEntries(names.map((n) => [n, order[n]![next() % order[n]!.length]!]))
-      const text = (p: Record<string, string>) => `CVSS:4.0/${names.map((n) => `${n}:${p[n]}`).join('/')}`
-      const score = cvss4Score(text(pick)).score
-      expect(score).toBeGreaterThanOrEqual(0)
-      expect(score).toBeLessThanOrEqual(10)
-      expect(cvss4Score(text(pick)).severity).toBe(severityOf(score))
-    }
-  })
+  it("scores all 104,976 base vectors exactly as FIRST's reference calculator does", () => {
+    // Landmarks and the SHA-256 of "vector=score\n" for every base vector in this order, as the
+    // reference calculator (FIRST/Red Hat cvss-v4-calculator) scores them: one wrong MacroVector
+    // score, level or rounding anywhere changes the digest.
+    const impact = ['H', 'L', 'N']
+    const digest = createHash('sha256')
+    let count = 0
+    let zero = 0
+    let ten = 0
+    const distinct = new Set<number>()
+    for (const av of ['N', 'A', 'L', 'P'])
+      for (const ac of ['L', 'H'])
+        for (const at of ['N', 'P'])
+          for (const pr of ['N', 'L', 'H'])
+            for (const ui of ['N', 'P', 'A'])
+              for (const vc of impact)
+                for (const vi of impact)
+                  for (const va of impact)
+                    for (const sc of impact)
+                      for (const si of impact)
+                        for (const sa of impact) {
+                          const vector = `CVSS:4.0/AV:${av}/AC:${ac}/AT:${at}/PR:${pr}/UI:${ui}/VC:${vc}/VI:${vi}/VA:${va}/SC:${sc}/SI:${si}/SA:${sa}`
+                          const { score, severity } = cvss4Score(vector)
+                          expect(severity).toBe(severityOf(score))
+                          digest.update(`${vector}=${score}\n`)
+                          count++
+                          distinct.add(score)
+                          if (score === 0) zero++
+                          if (score === 10) ten++
+                        }
+    expect([count, distinct.size, zero, ten]).toEqual([104_976, 63, 144, 9])
+    expect(digest.digest('hex')).toBe('a2bca25a632d9b914404e48ed2d2105ddc8b90b608cfeffafdd2f12b7a9dfe3f')
+  }, 60_000)
 
   it('refuses vectors that are not CVSS 4.0 base vectors, naming the problem', () => {
     const bad = (v: string) => {

@@ -103,23 +103,28 @@ function macroVector(v: Vector): string {
   return `${eq1}${eq2}${eq3}${eq4}${eq5}${eq6}`
 }
 
-/** Severity level of each metric value in tenths (lower = more severe), from the specification. */
+/**
+ * Severity level of each metric value (lower = more severe), in the specification's 0.1 steps. The
+ * arithmetic below is the reference calculator's, floating point included: scores at a rounding
+ * boundary (x.x5) come out as FIRST's calculator shows them.
+ */
 const LEVELS: Record<Metric, Record<string, number>> = {
-  AV: { N: 0, A: 1, L: 2, P: 3 },
-  PR: { N: 0, L: 1, H: 2 },
-  UI: { N: 0, P: 1, A: 2 },
-  AC: { L: 0, H: 1 },
-  AT: { N: 0, P: 1 },
-  VC: { H: 0, L: 1, N: 2 },
-  VI: { H: 0, L: 1, N: 2 },
-  VA: { H: 0, L: 1, N: 2 },
-  SC: { H: 1, L: 2, N: 3 },
-  SI: { S: 0, H: 1, L: 2, N: 3 },
-  SA: { S: 0, H: 1, L: 2, N: 3 },
-  CR: { H: 0, M: 1, L: 2 },
-  IR: { H: 0, M: 1, L: 2 },
-  AR: { H: 0, M: 1, L: 2 },
+  AV: { N: 0.0, A: 0.1, L: 0.2, P: 0.3 },
+  PR: { N: 0.0, L: 0.1, H: 0.2 },
+  UI: { N: 0.0, P: 0.1, A: 0.2 },
+  AC: { L: 0.0, H: 0.1 },
+  AT: { N: 0.0, P: 0.1 },
+  VC: { H: 0.0, L: 0.1, N: 0.2 },
+  VI: { H: 0.0, L: 0.1, N: 0.2 },
+  VA: { H: 0.0, L: 0.1, N: 0.2 },
+  SC: { H: 0.1, L: 0.2, N: 0.3 },
+  SI: { S: 0.0, H: 0.1, L: 0.2, N: 0.3 },
+  SA: { S: 0.0, H: 0.1, L: 0.2, N: 0.3 },
+  CR: { H: 0.0, M: 0.1, L: 0.2 },
+  IR: { H: 0.0, M: 0.1, L: 0.2 },
+  AR: { H: 0.0, M: 0.1, L: 0.2 },
 }
+const STEP = 0.1
 
 /** The highest-severity vectors of each equivalence-set level (the specification's "max composed"). */
 const HIGHEST: {
@@ -150,7 +155,7 @@ const HIGHEST: {
   eq4: [['SC:H/SI:S/SA:S'], ['SC:H/SI:H/SA:H'], ['SC:L/SI:L/SA:L']],
 }
 
-/** Depth of each equivalence-set level in steps (the specification's "max severity" + 1). */
+/** Depth of each equivalence-set level in 0.1 steps (the specification's "max severity" + 1). */
 const DEPTH = {
   eq1: [1, 4, 5],
   eq2: [1, 2],
@@ -226,12 +231,12 @@ function scoreOf(v: Vector, macro: string): number {
     const next = lower[eq]
     if (next === undefined) continue
     existing++
-    sum += (value - next) * (current[eq] / depth[eq])
+    sum += (value - next) * (current[eq] / (depth[eq] * STEP))
   }
   // EQ5's distance is always 0 for base vectors, but a lower level still counts in the mean.
   if (lower.eq5 !== undefined) existing++
   const score = value - (existing === 0 ? 0 : sum / existing)
-  return Math.round(Math.min(10, Math.max(0, score)) * 10 + Number.EPSILON * 10) / 10
+  return Math.round(Math.min(10, Math.max(0, score)) * 10) / 10
 }
 
 function maxDefined(a: number | undefined, b: number | undefined): number | undefined {
