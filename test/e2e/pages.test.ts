@@ -209,7 +209,7 @@ describe('every page reads like a finished product', () => {
     const header = await page.locator('header.top').boundingBox()
     expect(header!.height).toBeLessThan(844 * 0.1)
     await menu.click()
-    await nav.getByRole('link', { name: 'Security' }).click()
+    await nav.getByRole('link', { name: 'Security', exact: true }).click()
     await page.getByRole('heading', { level: 1 }).first().waitFor()
     expect(new URL(page.url()).pathname).toBe('/security')
     expect(await nav.isVisible()).toBe(false)
@@ -221,11 +221,8 @@ describe('every page reads like a finished product', () => {
     const page = await newPage(problems)
     await signInCustomer(page, 'alice@demo.bulwark')
     problems.length = 0
-    await page.goto(`${server.url}/p2p/orders`)
-    await page
-      .getByRole('link', { name: /40 USDT/ })
-      .first()
-      .click()
+    await page.goto(`${server.url}/`)
+    await page.getByRole('link', { name: /Buy 40 USDT/ }).click()
     const pay = page.getByRole('region', { name: 'Where to pay' })
     await pay.getByText('AT611904300234573201').waitFor()
     expect(await pay.textContent()).toContain('Lukas Gruber')
