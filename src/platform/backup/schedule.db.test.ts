@@ -1,0 +1,94 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createTestDatabase, type TestDatabase } from '../../../test/support/db.ts'
+import { createManualClock } from '../clock.ts'
+import { loadConfig } from '../config.ts'
+import { verifyBackup } from './backup.ts'
+import { backupFileName, loadBackupKey, startBackupSchedule } from './schedule.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'backup-schedule-'))
+const KEY = 'c3'.repeat(32)
+let t: TestDatabase
+
+beforeAll(async () => {
+  t = await createTestDatabase()
+}, 60_000)
+afterAll(async () => {
+  await t.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+async function until(check: () => boolean) {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 50))
+}
+
+describe('scheduled backups', () => {
+  it('writes a verifiable backup to BACKUP_DIR every BACKUP_EVERY_HOURS and keeps the newest BACKUP_KEEP', async () => {
+    const backups = join(dir, 'backups')
+    const config = loadConfig({
+      DATA_DIR: join(dir, 'data'),
+      BACKUP_DIR: backups,
+      BACKUP_KEY: KEY,
+      BACKUP_EVERY_HOURS: '6',
+      BACKUP_KEEP: '2',
+    })
+    const clock = createManualClock(new Date('2026-12-07T00:00:00Z'))
+    const log = { info: vi.fn(), error: vi.fn() }
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    try {
+      const stop = startBackupSchedule({ db: t.db, config, clock, log })
+      vi.advanceTimersByTime(5 * 3_600_000)
+      expect(existsSync(backups)).toBe(false)
+      for (let run = 1; run <= 3; run++) {
+        clock.advance(6 * 3_600_000)
+        vi.advanceTimersByTime(3_600_000 * (run === 1 ? 1 : 6))
+        await until(() => log.info.mock.calls.length === run)
+      }
+      stop()
+      expect(log.error).not.toHaveBeenCalled()
+      const names = readdirSync(backups).sort()
+      expect(names).toEqual([
+        backupFileName(new Date('2026-12-07T12:00:00Z')),
+        `${backupFileName(new Date('2026-12-07T12:00:00Z'))}.sha256`,
+        backupFileName(new Date('2026-12-07T18:00:00Z')),
+        `${backupFileName(new Date('2026-12-07T18:00:00Z'))}.sha256`,
+      ])
+      const { manifest } = await verifyBackup(join(backups, names[2]!), loadBackupKey(config))
+      expect(manifest.tables.users).toBe(0)
+      const logged = await t.db
+        .selectFrom('audit_log')
+        .select('action')
+        .where('action', 'like', 'backup.%')
+        .execute()
+      expect(logged.map((l) => l.action)).toEqual(['backup.created', 'backup.created', 'backup.created'])
+    } finally {
+      vi.useRealTimers()
+    }
+  }, 60_000)
+
+  it('does not schedule anything with BACKUP_EVERY_HOURS=0 (the default)', () => {
+    const spy = vi.spyOn(globalThis, 'setInterval')
+    const stop = startBackupSchedule({
+      db: t.db,
+      config: loadConfig({}),
+      clock: createManualClock(),
+      log: { info: vi.fn(), error: vi.fn() },
+    })
+    stop()
+    expect(spy).not.toHaveBeenCalled()
+    spy.mockRestore()
+  })
+
+  it('reads the key from BACKUP_KEY_FILE and rejects a file that is not 64 hex digits', () => {
+    const good = join(dir, 'good.key')
+    const bad = join(dir, 'bad.key')
+    writeFileSync(good, `${KEY}\n`)
+    writeFileSync(bad, 'not a key\n')
+    expect(loadBackupKey({ BACKUP_KEY_FILE: good })).toHaveLength(32)
+    expect(() => loadBackupKey({ BACKUP_KEY_FILE: bad })).toThrow(
+      expect.objectContaining({ code: 'BACKUP_KEY_INVALID' }),
+    )
+  })
+})
