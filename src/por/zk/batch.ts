@@ -104,7 +104,7 @@ export async function proveBatch(
   setup: Setup,
   pub: BatchPublic,
   w: BatchWitness,
-  threads = 1,
+  options: { threads?: number; prover?: BatchProver } = {},
 ): Promise<BatchProof> {
   await checkSetupFits(circuit, setup)
   const { Noir } = await import('@noir-lang/noir_js')
@@ -134,12 +134,34 @@ export async function proveBatch(
       { cause },
     )
   }
-  const backend = new UltraHonkBackend(circuit.bytecode, backendOptions(setup, threads))
+  if (options.prover) return { public: pub, proof: await options.prover.prove(witness) }
+  const backend = new UltraHonkBackend(circuit.bytecode, backendOptions(setup, options.threads ?? 1))
   try {
     const { proof } = await backend.generateProof(witness)
     return { public: pub, proof }
   } finally {
     await backend.destroy()
+  }
+}
+
+/** A bb.js prover kept across batches (one wasm instance and one loaded setup), so a batch pays only its proof. */
+export interface BatchProver {
+  prove(witness: Uint8Array): Promise<Uint8Array>
+  destroy(): Promise<void>
+}
+
+/** Opens a reusable prover for one circuit and setup. */
+export async function openBatchProver(
+  circuit: CompiledBatchCircuit,
+  setup: Setup,
+  threads = 1,
+): Promise<BatchProver> {
+  await checkSetupFits(circuit, setup)
+  const { UltraHonkBackend } = await import('@aztec/bb.js')
+  const backend = new UltraHonkBackend(circuit.bytecode, backendOptions(setup, threads))
+  return {
+    prove: async (witness) => (await backend.generateProof(witness)).proof,
+    destroy: () => backend.destroy(),
   }
 }
 

@@ -2,7 +2,7 @@
  * @module Public surface of the zk proof of liabilities (docs/por-zk.md): prove a round in batches, verify the
  * chain or one batch, the setup file, and the hashing a user needs to find their leaf.
  */
-export { checkSetupFits, openBatchVerifier, proveBatch, verificationKey } from './batch.ts'
+export { checkSetupFits, openBatchProver, openBatchVerifier, proveBatch, verificationKey } from './batch.ts'
 export { type BatchShape, compileBatchCircuit } from './circuit.ts'
 export { initHash, toHex } from './hash.ts'
 export {

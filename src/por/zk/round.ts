@@ -17,6 +17,7 @@ import {
   type BatchPublic,
   type BatchWitness,
   expectedPublic,
+  openBatchProver,
   openBatchVerifier,
   proveBatch,
   verificationKey,
@@ -221,15 +222,21 @@ export async function proveRound(p: ProveRoundParameters): Promise<ProveRoundRes
   p.onProgress?.(done, plan.length, reused)
   let next = 0
   const worker = async () => {
-    while (next < todo.length) {
-      const b = todo[next++] as PlannedBatch
-      const proved: BatchProof = await proveBatch(circuit, p.setup, b.public, b.witness)
-      writeAtomic(
-        join(p.outDir, ZK_FILES.batch(b.public.index)),
-        JSON.stringify(batchFileOf(b, proved.proof)),
-      )
-      done++
-      p.onProgress?.(done, plan.length, reused)
+    if (next >= todo.length) return
+    const prover = await openBatchProver(circuit, p.setup)
+    try {
+      while (next < todo.length) {
+        const b = todo[next++] as PlannedBatch
+        const proved: BatchProof = await proveBatch(circuit, p.setup, b.public, b.witness, { prover })
+        writeAtomic(
+          join(p.outDir, ZK_FILES.batch(b.public.index)),
+          JSON.stringify(batchFileOf(b, proved.proof)),
+        )
+        done++
+        p.onProgress?.(done, plan.length, reused)
+      }
+    } finally {
+      await prover.destroy()
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(p.cores ?? 1, todo.length)) }, worker))
