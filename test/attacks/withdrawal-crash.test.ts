@@ -118,6 +118,13 @@ describe.runIf(databaseUrl !== undefined)('kill -9 of the withdrawal processor (
   afterAll(async () => {
     await handle?.close()
     await chain?.close()
+    if (crashUrl) {
+      const admin = await openDatabase({ databaseUrl: databaseUrl! })
+      await sql`drop database if exists ${sql.raw(quoteIdent(new URL(crashUrl).pathname.slice(1)))}`.execute(
+        admin.db,
+      )
+      await admin.close()
+    }
   })
 
   const env = () => ({
