@@ -2,9 +2,10 @@
  * @module `npm run eval:guard`: measures the wallet guard on real, public, labelled data read at run
  * time from `../shared/datasets` (or `$BULWARK_DATASETS`); nothing is copied into the repository.
  *
- * Domains use a time split: blocklists are the ScamSniffer domains first listed before TEST_FROM
- * plus MetaMask's eth-phishing-detect 1.2.0 config; the test positives are the domains first listed
- * from TEST_FROM on whose registrable domain was never listed before (so lists cannot catch them).
+ * Domains use a walk-forward time split per 2024 quarter: blocklists are the ScamSniffer domains
+ * first listed before the quarter plus MetaMask's eth-phishing-detect 1.2.0 config; the test
+ * positives are the domains first listed in the quarter whose registrable domain was never listed
+ * before (so lists cannot catch them).
  * The heuristics were developed against an earlier split (lists before 2024-07, validation
  * 2024-07…2024-09) and the MetaMask allowlist as negatives; the test months, Tranco and the
  * crypto-legit list were not used for tuning. eth-phishing-detect runs as a baseline on the same
@@ -56,12 +57,6 @@ import { measureDnstwist } from './guard-dnstwist.ts'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const DATA = process.env.BULWARK_DATASETS ?? resolve(ROOT, '../shared/datasets')
-const TEST_FROM = process.env.GUARD_TEST_FROM ?? '2024-10'
-// Validation runs end the test window early (GUARD_TEST_FROM=2024-07 GUARD_TEST_UNTIL=2024-10) so
-// changes can be judged on months that are not the reported ones.
-const TEST_UNTIL = process.env.GUARD_TEST_UNTIL ?? '9999'
-const inTestWindow = (r: Record<string, string>): boolean =>
-  (r.first_seen ?? '') >= TEST_FROM && (r.first_seen ?? '') < TEST_UNTIL
 const read = (p: string): string => readFileSync(join(DATA, p), 'utf8')
 const csv = (p: string): Record<string, string>[] => {
   const lines = read(p)

@@ -17,7 +17,11 @@ beforeAll(async () => {
     file,
     `domain,first_seen\n${Array.from({ length: N }, (_, i) => `${entry(i)},2024-01-01`).join('\n')}\n`,
   )
-  t = await createTestApp({ GUARD_BLOCKLISTS: file, GUARD_REFRESH_MINUTES: '0', GUARD_DEFAULT_LISTS: 'false' })
+  t = await createTestApp({
+    GUARD_BLOCKLISTS: file,
+    GUARD_REFRESH_MINUTES: '0',
+    GUARD_DEFAULT_LISTS: 'false',
+  })
   url = await t.app.listen({ port: 0, host: '127.0.0.1' })
 }, 240_000)
 afterAll(async () => {

@@ -71,6 +71,11 @@ export async function guardRoutes(base: FastifyInstance, deps: DomainDeps & { gu
       deps.config,
       () => deps.clock.now(),
       (e) => app.log.error({ err: e }, 'guard list load failed'),
+      (feeds) =>
+        app.log.info(
+          { feeds: feeds.map((f) => ({ name: f.name, status: f.status, entries: f.entries })) },
+          'guard feeds updated',
+        ),
     )
     guard = started.service
     app.addHook('onClose', async () => started.stop())

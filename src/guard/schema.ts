@@ -16,12 +16,6 @@ const quantity = z
   ])
   .transform((v) => BigInt(v).toString())
 
-const decimalString = z
-  .union([
-    z.string().regex(/^\d+$/, 'a non-negative integer in smallest units'),
-    z.number().int().nonnegative(),
-  ])
-  .transform(String)
 const hexData = z.string().regex(/^0x([0-9a-fA-F]{2})*$/, 'hex bytes starting with 0x')
 
 export const reasonSchema = z.object({ code: z.string(), detail: z.string() })
