@@ -7,6 +7,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DISTORTIONS, renderDocument } from '../../eval/identity-render.ts'
 import { DEMO_PASSWORD } from '../../src/demo/seed.ts'
 import { composeMrz } from '../../src/identity/mrz-compose.ts'
 import { launchBrowser } from '../support/browser.ts'
@@ -104,5 +105,56 @@ describe('identity verification in the browser', () => {
     expect(await customer.locator('[data-status="approved"]').textContent()).toContain('(CZ)')
     const me = await customer.evaluate(async () => (await fetch('/api/p2p/me')).json())
     expect(me.identity).toMatchObject({ status: 'verified', country: 'CZ' })
+  })
+
+  it('reads the MRZ from the document photo when the customer leaves the lines empty', async () => {
+    const renderer = await newPage(false)
+    const expiry = `${yy(4)}0915`
+    const photo = await renderDocument(
+      renderer,
+      {
+        format: 'TD3',
+        issuingState: 'AUT',
+        documentNumber: 'P4471234',
+        nationality: 'AUT',
+        birthDate: '910507',
+        sex: 'F',
+        expiryDate: expiry,
+        surname: 'Martin',
+        givenNames: 'Alice',
+      },
+      DISTORTIONS[0]!,
+      5,
+    )
+    const customer = await newPage(true)
+    await customer.goto(`${server.url}/signin`)
+    await customer.getByLabel('Email').fill('alice@demo.bulwark')
+    await customer.getByLabel('Password').fill(DEMO_PASSWORD)
+    await customer.getByRole('button', { name: 'Sign in' }).click()
+    await customer.waitForURL((url) => url.pathname !== '/signin')
+    await customer.goto(`${server.url}/verify`)
+    await customer
+      .getByLabel(/Photo of the page with your picture/)
+      .setInputFiles({ name: 'passport.png', mimeType: photo.contentType, buffer: photo.bytes })
+    await customer.getByRole('img', { name: 'Your document' }).waitFor()
+    await customer.getByLabel(/Your face, looking at the camera/).setInputFiles({
+      name: 'selfie.png',
+      mimeType: photo.contentType,
+      buffer: photo.bytes,
+    })
+    await customer.getByLabel('Surname').fill('Martin')
+    await customer.getByRole('button', { name: 'Send for verification' }).click()
+    await customer.locator('[data-status="review"]').waitFor()
+
+    const officer = await newPage(false)
+    await signInDemoStaff(officer, server, 'compliance.officer@staff.bulwark')
+    await officer.goto(`${server.url}/staff/identity`)
+    const item = officer.locator('article[data-email="alice@demo.bulwark"]')
+    await item.waitFor()
+    const text = await item.textContent()
+    expect(text).toContain('P4471234')
+    expect(text).toContain('MARTIN')
+    expect(text).toMatch(/OCR confidence: 0\.\d\d/)
+    expect(await item.locator('[data-code="VISUAL_MISMATCH"]').count()).toBe(0)
   })
 })

@@ -42,7 +42,7 @@ async function readPhoto(file: File): Promise<Photo> {
   return { contentType: 'image/jpeg', data: preview.slice(preview.indexOf(',') + 1), preview }
 }
 
-/** A hint about the typed MRZ, in words, or null when it reads correctly. */
+/** A hint about the typed MRZ, in words, or null when it reads correctly (or is left to the photo). */
 function mrzHint(text: string): string | null {
   if (!text.trim()) return null
   const result = parseMrz(text)
@@ -100,7 +100,7 @@ export function VerifyPage() {
       const { verification } = await post<{ verification: Verification }>('/api/identity/verifications', {
         document: { contentType: documentPhoto.contentType, data: documentPhoto.data },
         selfie: { contentType: selfie.contentType, data: selfie.data },
-        mrz,
+        ...(mrz.trim() ? { mrz } : {}),
         visual: typed,
       })
       setCurrent(verification)
@@ -138,7 +138,8 @@ export function VerifyPage() {
               <img style={previewStyle} src={documentPhoto.preview} alt="Your document" />
             ) : null}
             <label>
-              The lines of letters and &lt; signs at the bottom, one per line
+              The lines of letters and &lt; signs at the bottom, one per line (leave empty to have them read
+              from the photo)
               <textarea
                 name="mrz"
                 rows={3}

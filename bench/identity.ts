@@ -1,0 +1,45 @@
+/**
+ * @module `npm run bench:identity`: time per verification of the MRZ OCR (src/identity/ocr.ts) on
+ * this machine: the worker's start (model load, once per server), then the read of each synthetic
+ * passport photo (eval/identity-render.ts, mild distortion) one after another, as one server reads
+ * submissions. The face pipeline is not built, so it is not measured. Options: --photos N (default 12).
+ */
+import { availableParallelism } from 'node:os'
+import { parseArgs } from 'node:util'
+import { DISTORTIONS, prng, randomPassport, renderDocument } from '../eval/identity-render.ts'
+import { createMrzOcr } from '../src/identity/ocr.ts'
+import { launchBrowser } from '../test/support/browser.ts'
+
+const { values } = parseArgs({ options: { photos: { type: 'string' } } })
+const photos = Number(values.photos ?? 12)
+const random = prng(7)
+const browser = await launchBrowser()
+const page = await browser.newPage()
+const images = []
+for (let i = 0; i < photos; i++) {
+  images.push(await renderDocument(page, randomPassport(random), DISTORTIONS[1]!, i + 1))
+}
+await browser.close()
+
+const ocr = createMrzOcr()
+const started = performance.now()
+await ocr.read(images[0]!)
+const first = performance.now() - started
+const times: number[] = []
+let read = 0
+for (const image of images) {
+  const t0 = performance.now()
+  if (await ocr.read(image)) read++
+  times.push(performance.now() - t0)
+}
+await ocr.close()
+times.sort((a, b) => a - b)
+const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(0)
+console.log('| figure | value |')
+console.log('| --- | --- |')
+console.log(`| cores | ${availableParallelism()} |`)
+console.log(`| first read (model load + read) | ${first.toFixed(0)} ms |`)
+console.log(`| MRZ OCR per photo, median | ${at(0.5)} ms |`)
+console.log(`| MRZ OCR per photo, p90 | ${at(0.9)} ms |`)
+console.log(`| photos with an MRZ found | ${read}/${photos} |`)
+console.log('| face pipeline | not built |')
