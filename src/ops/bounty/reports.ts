@@ -119,7 +119,7 @@ export function createBounty(deps: BountyDeps) {
         .select(['id', 'number', 'status'])
         .where('confirm_token_digest', '=', tokenDigest(token))
         .executeTakeFirst()
-      if (!report || report.status !== 'unconfirmed') {
+      if (report?.status !== 'unconfirmed') {
         throw new AppError(
           'BOUNTY_CONFIRM_TOKEN_INVALID',
           404,

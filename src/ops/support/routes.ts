@@ -93,7 +93,6 @@ const presentSummary = (t: {
   priority: t.priority,
   createdAt: t.created_at.toISOString(),
 })
-const iso = (d: Date | null) => (d ? d.toISOString() : null)
 
 export async function supportRoutes(base: FastifyInstance, deps: DomainDeps & { support: Support }) {
   const app = base.withTypeProvider<ZodTypeProvider>()

@@ -529,8 +529,7 @@ export function createSupport(deps: SupportDeps) {
           .where('id', '=', assigneeId)
           .executeTakeFirst()
         if (
-          !assignee ||
-          assignee.kind !== 'staff' ||
+          assignee?.kind !== 'staff' ||
           assignee.status !== 'active' ||
           !roleHasPermission(assignee.role, 'support.tickets.handle')
         ) {
