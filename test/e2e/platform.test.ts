@@ -33,9 +33,11 @@ describe('staff console in the browser', () => {
     await page.getByRole('link', { name: 'Audit log' }).click()
     await page.getByLabel('Action').fill('staff.role_changed')
     await page.getByRole('button', { name: 'Filter' }).click()
-    const row = page.locator('table.audit tbody tr').filter({ hasText: '"to":"auditor"' })
+    // Details read as key/value pairs, the people by name, never as raw JSON or ids.
+    const row = page.locator('table.audit tbody tr').filter({ hasText: /To\s*auditor/ })
     await row.first().waitFor()
-    expect(await row.first().textContent()).toContain('"from":"support"')
+    expect(await row.first().textContent()).toMatch(/From\s*support/)
+    expect(await row.first().textContent()).toContain('Security Admin')
 
     await page.getByRole('button', { name: 'Verify the chain' }).click()
     const result = page.getByTestId('verify-result')
