@@ -14,8 +14,9 @@ import { accountsRoutes } from './accounts/routes.ts'
 import { custodyRoutes } from './custody/routes.ts'
 import { withdrawalRoutes } from './custody/withdrawal-routes.ts'
 import { guardRoutes } from './guard/routes.ts'
-import { opsRoutes } from './ops/routes.ts'
 import { identityRoutes } from './identity/routes.ts'
+import { opsRoutes } from './ops/routes.ts'
+import { vendorRoutes } from './ops/vendors/routes.ts'
 import { p2pRoutes } from './p2p/routes.ts'
 import { type Clock, systemClock } from './platform/clock.ts'
 import type { Config } from './platform/config.ts'
@@ -91,6 +92,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(custodyRoutes, domain)
   await app.register(withdrawalRoutes, domain)
   await app.register(opsRoutes, domain)
+  await app.register(vendorRoutes, domain)
   await app.register(identityRoutes, domain)
 
   const riskLink = connectRiskToEventBus({ risk, events, log: app.log })

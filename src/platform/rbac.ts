@@ -102,6 +102,12 @@ export const permissionMatrix = {
   /** Approve a proposed bounty reward (someone other than its proposer: four-eyes). */
   'bounty.rewards.approve': ['security_admin', 'compliance_officer'],
   /** See the register of third-party security audits, their findings and retests. */
+  /** See the vendor register (vendors, data they access, risk tier, questionnaire, expiry reminders). */
+  'vendors.read': ['compliance_officer', 'security_admin', 'auditor'],
+  /** Register a vendor or change its record (sends it back for approval). */
+  'vendors.manage': ['compliance_officer', 'security_admin'],
+  /** Approve or reject a vendor (not one's own change). */
+  'vendors.approve': ['compliance_officer'],
   'ops.audits.read': ['security_admin', 'auditor', 'compliance_officer'],
   /** Record third-party audits, findings, fixes and retests; run the overdue-findings check. */
   'ops.audits.manage': ['security_admin'],

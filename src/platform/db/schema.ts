@@ -7,6 +7,7 @@ import type { CustodyTables } from '../../custody/tables.ts'
 import type { WithdrawalTables } from '../../custody/withdrawals-tables.ts'
 import type { IdentityTables } from '../../identity/tables.ts'
 import type { OpsTables } from '../../ops/tables.ts'
+import type { VendorTables } from '../../ops/vendors/tables.ts'
 import type { P2pTables } from '../../p2p/tables.ts'
 import type { PorTables } from '../../por/tables.ts'
 import type { RiskTables } from '../../risk/tables.ts'
@@ -23,4 +24,5 @@ export interface Database
     WithdrawalTables,
     OpsTables,
     IdentityTables,
-    DataProtectionTables {}
+    DataProtectionTables,
+    VendorTables {}
