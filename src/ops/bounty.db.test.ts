@@ -156,6 +156,23 @@ describe('bug bounty', () => {
   })
 })
 
+describe('security.txt', () => {
+  it('points researchers to the report form, the policy and the hall of fame (RFC 9116)', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/.well-known/security.txt' })
+    expect(response.headers['content-type']).toMatch(/^text\/plain/)
+    const fields = Object.fromEntries(
+      response.body
+        .trim()
+        .split('\n')
+        .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]),
+    )
+    expect(fields.Contact).toMatch(/\/security\/report$/)
+    expect(fields.Policy).toMatch(/\/security\/policy$/)
+    expect(fields.Acknowledgments).toMatch(/\/security\/hall-of-fame$/)
+    expect(Date.parse(fields.Expires!)).toBeGreaterThan(t.clock.now().getTime())
+  })
+})
+
 describe('bug bounty submission limit', () => {
   it('rate limits anonymous report submissions per client', async () => {
     const limited = await createTestApp({ OPS_PUBLIC_RATE_LIMIT_MAX: '2' })

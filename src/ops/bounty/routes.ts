@@ -118,6 +118,33 @@ export async function bountyRoutes(base: FastifyInstance, deps: DomainDeps & { b
     async (request) => cvss4Score(request.query.vector),
   )
 
+  // RFC 9116: where security researchers find the policy and the report form.
+  const publicUrl = (deps.config.PUBLIC_URL ?? `http://localhost:${deps.config.PORT}`).replace(/\/$/, '')
+  app.get(
+    '/.well-known/security.txt',
+    {
+      schema: {
+        tags,
+        summary: 'security.txt (RFC 9116): contact, policy and acknowledgments',
+        response: { 200: z.string() },
+      },
+    },
+    async (_request, reply) => {
+      const expires = new Date(deps.clock.now().getTime() + 365 * 86_400_000)
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z')
+      reply.header('content-type', 'text/plain; charset=utf-8')
+      return [
+        `Contact: ${publicUrl}/security/report`,
+        `Expires: ${expires}`,
+        `Policy: ${publicUrl}/security/policy`,
+        `Acknowledgments: ${publicUrl}/security/hall-of-fame`,
+        'Preferred-Languages: en',
+        '',
+      ].join('\n')
+    },
+  )
+
   app.get(
     '/api/bounty/public',
     {
