@@ -3,15 +3,15 @@
 #   chromium      browser tests (test/e2e, Playwright drives Debian's /usr/bin/chromium)
 #   nats-server   the risk engine's JetStream scale-out test
 #   dnstwist      the guard's typo-domain tests and evaluation compare against it
-#   postgresql    only with --postgres (CI runs the database suites on a real server too)
+#   postgresql    the kill -9 withdrawal test needs a real server (a second process to kill); CI also
+#                 runs every database suite on it (--postgres is kept as a no-op for .ci/run)
 # Missing ones are installed with apt-get when running as root with apt-get available (one quiet
 # `apt-get update` first); otherwise the script stops at once, printing the one command to run.
 set -eu
 
-with_postgres=false
 for arg in "$@"; do
   case "$arg" in
-    --postgres) with_postgres=true ;;
+    --postgres) ;; # kept for .ci/run: PostgreSQL is always checked now
     *) echo "usage: scripts/ensure-system-packages.sh [--postgres]" >&2; exit 2 ;;
   esac
 done
@@ -20,11 +20,10 @@ missing=""
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing="$missing chromium"
 command -v nats-server >/dev/null 2>&1 || missing="$missing nats-server"
 command -v dnstwist >/dev/null 2>&1 || missing="$missing dnstwist"
-if [ "$with_postgres" = true ]; then
-  found_initdb=false
-  for bin in /usr/lib/postgresql/*/bin/initdb; do [ -x "$bin" ] && found_initdb=true; done
-  [ "$found_initdb" = true ] || missing="$missing postgresql"
-fi
+found_initdb=false
+for bin in "${POSTGRES_LIB:-/usr/lib/postgresql}"/*/bin/initdb; do [ -x "$bin" ] && found_initdb=true; done
+[ "$found_initdb" = true ] || missing="$missing postgresql"
+
 
 [ -z "$missing" ] && exit 0
 missing="${missing# }"

@@ -1,6 +1,7 @@
 /**
- * Issue #14 proof, kill -9: on a real PostgreSQL (CI's second run sets DATABASE_URL; PGlite is one
- * process's file and has no second process to kill, so this file runs only there), 60 withdrawals
+ * Issue #14 proof, kill -9: on a real PostgreSQL (CI's second run gives DATABASE_URL; otherwise the
+ * test starts a throwaway server, since PGlite is one process's file and a killed child could not
+ * share it with the test), 60 withdrawals
  * are approved for the hot wallet (three more before each run) and the processor — `bulwark custody withdrawals process`, a
  * child process — is killed with SIGKILL at random points, 20 times, and restarted, while blocks
  * are mined in between. Afterwards every withdrawal is confirmed, each destination received its
@@ -23,11 +24,12 @@ import { type DatabaseHandle, openDatabase, quoteIdent } from '../../src/platfor
 import { migrateToLatest } from '../../src/platform/db/migrator.ts'
 import { createUser } from '../../src/platform/identity/users.ts'
 import { type DevChain, startDevChain } from '../../src/por/reserves/testing/devchain.ts'
+import { type TestPostgres, usePostgres } from '../support/postgres.ts'
 
 const ETH = 10n ** 18n
 const N = 60 // 3 arrive before each of the 20 runs
 const KILLS = 20
-const databaseUrl = process.env.DATABASE_URL
+let postgres: TestPostgres
 const bin = path.resolve(import.meta.dirname, '../../bin/bulwark.js')
 
 let chain: DevChain
@@ -59,16 +61,18 @@ async function arrive() {
   }
 }
 
-describe.runIf(databaseUrl !== undefined)('kill -9 of the withdrawal processor (PostgreSQL)', () => {
+describe('kill -9 of the withdrawal processor (PostgreSQL)', () => {
   beforeAll(async () => {
+    postgres = await usePostgres()
+    const databaseUrl = postgres.url
     chain = await startDevChain()
     await chain.request({ method: 'hardhat_setBalance', params: [hot, `0x${(1000n * ETH).toString(16)}`] })
     // A database of its own: the child processes open it by URL, as an operator's would.
     const name = `crash_${bytesToHex(randomBytes(6))}`
-    const admin = await openDatabase({ databaseUrl: databaseUrl! })
+    const admin = await openDatabase({ databaseUrl: databaseUrl })
     await sql`create database ${sql.raw(quoteIdent(name))}`.execute(admin.db)
     await admin.close()
-    const url = new URL(databaseUrl!)
+    const url = new URL(databaseUrl)
     url.pathname = `/${name}`
     crashUrl = url.toString()
     handle = await openDatabase({ databaseUrl: crashUrl })
@@ -119,12 +123,13 @@ describe.runIf(databaseUrl !== undefined)('kill -9 of the withdrawal processor (
     await handle?.close()
     await chain?.close()
     if (crashUrl) {
-      const admin = await openDatabase({ databaseUrl: databaseUrl! })
+      const admin = await openDatabase({ databaseUrl: postgres.url })
       await sql`drop database if exists ${sql.raw(quoteIdent(new URL(crashUrl).pathname.slice(1)))}`.execute(
         admin.db,
       )
       await admin.close()
     }
+    await postgres?.stop()
   })
 
   const env = () => ({
