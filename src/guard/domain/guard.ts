@@ -370,6 +370,21 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     if (o && o.label !== cand) return { brand: o.brand, what: `${o.domain}, ${o.brand.name}'s site` }
     return undefined
   }
+  // Per suffix, a deletion index over the official names, so a check costs a few hash lookups
+  // however many brands share `.com`.
+  type Official = { label: string; domain: string; brand: Brand }
+  const officialExact = new Map<string, Official>()
+  const officialIndex = new Map<string, NearIndex<Official>>()
+  for (const [suffix, list] of officialBySuffix) {
+    for (const o of list) officialExact.set(`${suffix} ${o.label}`, o)
+    officialIndex.set(
+      suffix,
+      new NearIndex<Official>(
+        list.map((o) => [o.label, o]),
+        () => 2,
+      ),
+    )
+  }
   /** The official domain on `suffix` that `label` imitates, with the typo operations. */
   function officialLookalike(
     label: string,
@@ -377,27 +392,29 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
   ):
     | { domain: string; brand: Brand; path: ReturnType<typeof typoPath> & object; exact: boolean }
     | undefined {
-    for (const o of officialBySuffix.get(suffix) ?? []) {
-      if (label === o.label) return { domain: o.domain, brand: o.brand, path: [], exact: true }
-      if (boundedLevenshtein(label, o.label, 2) > 2) {
-        // `rn` for `m` is two edits and more: try the look-alike groups.
-        const swapped = GROUP_SWAPS.some(([from, to]) => {
-          for (let i = label.indexOf(from); i !== -1; i = label.indexOf(from, i + 1))
-            if (label.slice(0, i) + to + label.slice(i + from.length) === o.label) return true
-          return false
-        })
-        if (!swapped) continue
-      }
-      const path = typoPath(label, o.label)
-      if (path) return { domain: o.domain, brand: o.brand, path, exact: false }
+    const exact = officialExact.get(`${suffix} ${label}`)
+    if (exact) return { domain: exact.domain, brand: exact.brand, path: [], exact: true }
+    const index = officialIndex.get(suffix)
+    if (!index) return undefined
+    for (const hit of index.near(label)) {
+      const path = typoPath(label, hit.word)
+      if (path) return { domain: hit.value.domain, brand: hit.value.brand, path, exact: false }
     }
+    // `rn` for `m` is two edits and more: try the look-alike groups.
+    for (const [from, to] of GROUP_SWAPS)
+      for (let i = label.indexOf(from); i !== -1; i = label.indexOf(from, i + 1)) {
+        const o = officialExact.get(`${suffix} ${label.slice(0, i)}${to}${label.slice(i + from.length)}`)
+        const path = o ? typoPath(label, o.label) : undefined
+        if (o && path) return { domain: o.domain, brand: o.brand, path, exact: false }
+      }
     return undefined
   }
   /** An official name on the same suffix one edit from `label` that no typo explains (`3ushi.com`). */
-  function officialSimilar(label: string, suffix: string): { domain: string; brand: Brand } | undefined {
-    for (const o of officialBySuffix.get(suffix) ?? [])
-      if (o.label.length >= 4 && label !== o.label && boundedLevenshtein(label, o.label, 1) <= 1) return o
-    return undefined
+  function officialSimilar(label: string, suffix: string): Official | undefined {
+    return officialIndex
+      .get(suffix)
+      ?.near(label)
+      .find((h) => h.distance <= 1 && h.word.length >= 4)?.value
   }
   const fuzzy = [...(options.fuzzylist ?? [])]
     .map((d) => normalizeHost(d))
