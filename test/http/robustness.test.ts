@@ -147,8 +147,13 @@ function withValueAt(path: string[], value: string): unknown {
 
 /** A session allowed to call the route: a staff member holding its permission, else a customer. */
 const staffSessions = new Map<string, TestSession>()
+/** A customer of its own: the fuzzing above may have signed `customer` out or frozen it. */
+let hygieneCustomer: TestSession | undefined
 async function sessionFor(route: RouteInfo): Promise<TestSession> {
-  if (route.audience !== 'staff') return customer
+  if (route.audience !== 'staff') {
+    hygieneCustomer ??= (await t.createCustomer('hygiene')).session
+    return hygieneCustomer
+  }
   const permission = route.permission as Permission | undefined
   const role = staffRoles.find((r) => permission === undefined || roleHasPermission(r, permission))!
   if (!staffSessions.has(role)) staffSessions.set(role, (await t.createStaff(role)).session)
