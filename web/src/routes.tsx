@@ -11,6 +11,7 @@ import * as security from './accounts/SettingsPages.tsx'
 import { CheckBeforeYouSignPage } from './guard/CheckBeforeYouSignPage.tsx'
 import { HomePage } from './home/HomePage.tsx'
 import { opsRoutes } from './ops/routes.tsx'
+import { vendorRoutes } from './ops/vendors/routes.tsx'
 import { opsRoutes } from './ops/routes.tsx'
 import { identityRoutes } from './identity/routes.tsx'
 import { p2pRoutes } from './p2p/routes.tsx'
@@ -136,4 +137,5 @@ export const routes: AppRoute[] = [
   ...opsRoutes,
   ...opsRoutes,
   ...identityRoutes,
+  ...vendorRoutes,
 ]
