@@ -188,9 +188,9 @@ describe('P2P orders and escrow', () => {
     const adId = await guarded.ads.create(seller, sellAd({ availableAmount: '100' }))
     await guarded.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'r1' })
     await guarded.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'r2' })
-    // The seller's third order in the hour trips the rule in the outflow gate, before the buyer's check.
+    // The buyer's third order in the hour trips the rule (the passive seller is not scored for it).
     const error = await refusal(guarded.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'r3' }))
-    expect(error.code).toBe('OUTFLOW_RISK_BLOCKED')
+    expect(error.code).toBe('P2P_RISK_BLOCKED')
     expect(error.details).toEqual({ reasons: ['rule.p2p-burst'] })
     expect(await balance(seller)).toMatchObject({ available: 60_000_000n, escrow: 40_000_000n })
   })
