@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { imageSize } from './image-size.ts'
 import { composeMrz } from './mrz-compose.ts'
-import { cleanNames, correctByPosition, findMrz, imageSize, repairDocumentNumber } from './ocr.ts'
+import { cleanNames, correctByPosition, findMrz, repairDocumentNumber } from './ocr.ts'
 
 const TD3 = composeMrz({
   format: 'TD3',

@@ -239,6 +239,21 @@ describe('identity verification', () => {
     expect(response.body.code).toBe('IDENTITY_IMAGE_UNREADABLE')
   })
 
+  it('refuses a photo whose header declares more than 40 megapixels before reading it', async () => {
+    const { session } = await t.createCustomer('bomb')
+    const png = Buffer.from(PNG, 'base64')
+    png.writeUInt32BE(20_000, 16) // width
+    png.writeUInt32BE(20_000, 20) // height
+    const response = await call(
+      session,
+      'POST',
+      '/api/identity/verifications',
+      submission(passport(), { document: { contentType: 'image/png', data: png.toString('base64') } }),
+    )
+    expect(response.status).toBe(400)
+    expect(response.body.code).toBe('IDENTITY_IMAGE_TOO_LARGE')
+  })
+
   it('links a document number already used on another account and tells the risk engine about both accounts', async () => {
     const first = await t.createCustomer('first-holder')
     const second = await t.createCustomer('second-holder')

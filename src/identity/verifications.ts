@@ -13,6 +13,7 @@ import type { Database, Db } from '../platform/db/index.ts'
 import { AppError, errors } from '../platform/errors.ts'
 import type { EventBus } from '../platform/events.ts'
 import { checkDocument, type Reason, type VisualFields, type WeighedReason } from './document.ts'
+import { imageSize } from './image-size.ts'
 import { type MrzFields, parseMrz } from './mrz.ts'
 import type { IdentitySealer } from './sealing.ts'
 import type { VerificationScores, VerificationStatus } from './tables.ts'
@@ -92,6 +93,9 @@ const MAGIC: Record<ImageType, (b: Uint8Array) => boolean> = {
     String.fromCharCode(...b.subarray(0, 4)) === 'RIFF' &&
     String.fromCharCode(...b.subarray(8, 12)) === 'WEBP',
 }
+
+/** The most pixels a photo may have (a 12 MP phone photo has 12 million). */
+const MAX_PIXELS = 40_000_000
 
 const UNREADABLE =
   'The lines of letters and < signs at the bottom of your document could not be read correctly (blurred, covered or cut off). Take the photo again flat, in good light, with the whole document in view, and check the lines you typed.'
@@ -213,6 +217,21 @@ export function createIdentityVerifications(deps: IdentityDeps) {
         }
       }
 
+      for (const [kind, image] of [
+        ['document', input.document],
+        ['selfie', input.selfie],
+      ] as const) {
+        // A small file can declare a huge image (a decompression bomb) that would exhaust the OCR worker.
+        const size = imageSize(image.bytes)
+        if (size && size.width * size.height > MAX_PIXELS) {
+          throw new AppError(
+            'IDENTITY_IMAGE_TOO_LARGE',
+            400,
+            `The ${kind === 'document' ? 'document photo' : 'selfie'} is ${size.width}×${size.height} pixels; photos up to ${MAX_PIXELS / 1_000_000} megapixels are accepted. Take it at a lower resolution.`,
+            { details: { field: kind } },
+          )
+        }
+      }
       const reading = deps.mrzReader ? await readMrz(deps.mrzReader, input.document) : null
       const mrzText = input.mrz ?? reading?.text ?? ''
       const now = clock.now()
