@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../test/support/db.ts'
+import { appendAudit } from '../audit.ts'
+import { createTreeHeadSigner } from '../audit-log/tree-head.ts'
 import { createManualClock } from '../clock.ts'
 import { loadConfig } from '../config.ts'
-import { verifyBackup } from './backup.ts'
+import { createUser } from '../identity/users.ts'
+import { createBackup, restoreBackup, verifyBackup } from './backup.ts'
 import { backupFileName, loadBackupKey, startBackupSchedule } from './schedule.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'backup-schedule-'))
@@ -91,4 +94,52 @@ describe('scheduled backups', () => {
       expect.objectContaining({ code: 'BACKUP_KEY_INVALID' }),
     )
   })
+
+  it('restores into another freshly migrated database on the same engine (PostgreSQL in CI): rows, sequences and the signed audit head', async () => {
+    const clock = createManualClock(new Date('2026-12-07T00:00:00Z'))
+    await createUser(t.db, {
+      email: 'restore@example.com',
+      kind: 'customer',
+      displayName: 'Restore',
+      password: null,
+    })
+    await appendAudit(t.db, {
+      actor: 'test',
+      action: 'test.restore',
+      target: 'test:1',
+      details: { n: 12345678901234567890n.toString() },
+    })
+    const signer = createTreeHeadSigner({ config: loadConfig({ AUDIT_SIGNING_KEY: 'ab'.repeat(32) }), clock })
+    const file = join(dir, 'same-engine.bwbak')
+    const key = loadBackupKey({ BACKUP_KEY: KEY })
+    const made = await createBackup({
+      db: t.db,
+      engine: t.engine,
+      key,
+      outFile: file,
+      signer,
+      now: clock.now(),
+    })
+    const target = await createTestDatabase()
+    try {
+      const restored = await restoreBackup({ file, key, db: target.db, trustedAuditKey: signer.publicKey() })
+      expect(restored.auditHeadVerified).toBe(true)
+      expect(restored.tables).toEqual(made.manifest.tables)
+      const user = await target.db
+        .selectFrom('users')
+        .select('email')
+        .where('email', '=', 'restore@example.com')
+        .executeTakeFirst()
+      expect(user).toEqual({ email: 'restore@example.com' })
+      // The log goes on from the restored head.
+      const next = await appendAudit(target.db, {
+        actor: 'test',
+        action: 'test.after_restore',
+        target: 'test:2',
+      })
+      expect(next.seq).toBe(BigInt(made.manifest.tables.audit_log ?? 0) + 1n)
+    } finally {
+      await target.close()
+    }
+  }, 120_000)
 })
