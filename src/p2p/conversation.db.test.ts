@@ -202,4 +202,9 @@ describe('P2P payment details, order chat and price order over HTTP', () => {
     expect(prices).toEqual([...prices].sort((a, b) => a - b))
     expect(prices[0]).toBe(0.91)
   })
+
+  it('publishes the decimals of every asset and currency, so pages show amounts, not smallest units', async () => {
+    const reference = await call(null, 'GET', '/api/p2p/reference')
+    expect(reference.body.decimals).toMatchObject({ USDT: 6, BTC: 8, EUR: 2, JPY: 0 })
+  })
 })
