@@ -1,5 +1,5 @@
 /**
- * @module Restore-drill benchmark: `npm run bench:backup [-- --entries 1000000]`. Builds a PGlite
+ * @module Restore-drill benchmark: `npx node bench/backup.ts [--entries 1000000]`. Builds a PGlite
  * database in a temporary DATA_DIR with the demo seed plus N extra audit entries (a valid hash chain
  * and their Merkle leaves, bulk-inserted), then times `backup create`, `backup verify` and
  * `backup restore` into a fresh data folder (which re-hashes the whole audit log against the signed
