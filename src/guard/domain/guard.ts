@@ -458,9 +458,19 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
         reasons.push(reason('USERINFO_TRICK', 'warn', `The ${t}; it goes to ${n.host}.`))
     }
     const allowed = allow.match(n.host, n.registrable)
-    if (allowed)
-      return done(input, n, [reason('ALLOWLISTED', 'allow', `${allowed} is on an allowlist.`)], undefined)
     const own = official.match(n.host, n.registrable)
+    if (allowed) {
+      // An allowlist (MetaMask's names many official sites) must not hide whose site it is.
+      const ownBrand = own ? officialBrand.get(own) : undefined
+      return ownBrand
+        ? done(
+            input,
+            n,
+            [reason('OFFICIAL_DOMAIN', 'allow', `${own} is an official site of ${ownBrand.name}.`)],
+            ownBrand,
+          )
+        : done(input, n, [reason('ALLOWLISTED', 'allow', `${allowed} is on an allowlist.`)], undefined)
+    }
     const listed = block.match(n.host, n.registrable)
     if (own) {
       const brand = officialBrand.get(own)

@@ -70,7 +70,9 @@ describe('false-block product rules', () => {
     expect(listed.check('metamask-claim.xyz').verdict).toBe('block')
   })
 
-  it('says an official domain is the official site of its brand', () => {
+  it('says an official domain is the official site of its brand, even when an allowlist names it too', () => {
+    const allowed = createDomainGuard({ allowlist: ['uniswap.org'] }).check('app.uniswap.org')
+    expect(allowed.summary).toBe('app.uniswap.org is an official site of Uniswap.')
     const r = guard.check('https://app.uniswap.org/swap')
     expect(r.verdict).toBe('allow')
     expect(r.summary).toBe('app.uniswap.org is an official site of Uniswap.')
