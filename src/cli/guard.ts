@@ -135,11 +135,35 @@ async function loading<T>(what: string, f: () => Promise<T>): Promise<T> {
 }
 
 const domainListOptions = {
-  'no-defaults': { type: 'boolean' },
-  blocklist: { type: 'string', multiple: true },
-  allowlist: { type: 'string', multiple: true },
-  brands: { type: 'string', multiple: true },
-  'link-shortener': { type: 'string', multiple: true },
+  'no-defaults': {
+    type: 'boolean',
+    description:
+      'Skip the shipped lists (MetaMask, Uniswap token list, OFAC addresses): check against the given files only.',
+  },
+  blocklist: {
+    type: 'string',
+    multiple: true,
+    description: 'A domain blocklist: plain, CSV with a domain column, or eth-phishing-detect JSON.',
+    valueName: 'FILE',
+  },
+  allowlist: {
+    type: 'string',
+    multiple: true,
+    description: 'Domains never blocked, in the same formats.',
+    valueName: 'FILE',
+  },
+  brands: {
+    type: 'string',
+    multiple: true,
+    description: 'Extra protected brands: JSON [{"name","tokens":[…],"domains":[…]}] (see docs/guard.md).',
+    valueName: 'FILE',
+  },
+  'link-shortener': {
+    type: 'string',
+    multiple: true,
+    description: 'An extra link-shortener domain: a feed entry naming it whole warns instead of blocking.',
+    valueName: 'DOMAIN',
+  },
 } as const
 
 /** The shipped lists (MetaMask config, Uniswap token list, OFAC), unless `--no-defaults`. */
@@ -183,9 +207,42 @@ const loadScreener = async (
   return createAddressScreener([...(defaults(values)?.addresses ?? []), ...loaded])
 }
 
-const noDefaults = { 'no-defaults': { type: 'boolean' } } as const
+const noDefaults = {
+  'no-defaults': {
+    type: 'boolean',
+    description:
+      'Skip the shipped lists (MetaMask, Uniswap token list, OFAC addresses): check against the given files only.',
+  },
+} as const
 
-const inOut = { in: { type: 'string' }, out: { type: 'string' } } as const
+const inOut = {
+  in: {
+    type: 'string',
+    description: 'Read lines from this file (default: standard input).',
+    valueName: 'FILE',
+  },
+  out: {
+    type: 'string',
+    description: 'Write answers to this file (default: standard output).',
+    valueName: 'FILE',
+  },
+} as const
+const tokenListOption = {
+  'token-list': {
+    type: 'string',
+    multiple: true,
+    description: 'A token list in the standard token-list JSON format (canonical tokens).',
+    valueName: 'FILE',
+  },
+} as const
+const addressListOption = {
+  list: {
+    type: 'string',
+    multiple: true,
+    description: 'An address list: OFAC sanctioned_addresses_* files, JSON or plain (one address a line).',
+    valueName: 'FILE',
+  },
+} as const
 
 /**
  * A verb over JSON Lines: `prepare` loads what the verb needs from its own flags (a list that
@@ -195,12 +252,16 @@ const inOut = { in: { type: 'string' }, out: { type: 'string' } } as const
 function jsonLinesVerb<const O extends ParseArgsOptionsConfig>(def: {
   summary: string
   usage: string
+  examples: string[]
   options: O
   prepare(values: ParsedArgs<O>['values']): LineHandler | Promise<LineHandler>
 }): CliVerb {
   return defineVerb({
     summary: def.summary,
     usage: def.usage,
+    description:
+      'Reads JSON Lines (or plain lines where noted) and writes one answer line per input line, in order: a verdict (allow, warn or block) with its reasons.',
+    examples: def.examples,
     options: { ...inOut, ...def.options },
     async run({ values }, io) {
       const handle = await def.prepare(values as ParsedArgs<O>['values'])
@@ -214,7 +275,19 @@ const domains = jsonLinesVerb({
   summary: 'Check domains or URLs (one per line; plain text or a JSON string)',
   usage:
     '[--no-defaults] [--blocklist F]… [--allowlist F]… [--brands F]… [--link-shortener D]… [--popular F]… [--in F] [--out F]',
-  options: { ...domainListOptions, popular: { type: 'string', multiple: true } },
+  examples: [
+    'echo rnetamask.io | bulwark guard domains',
+    'bulwark guard domains --blocklist scamsniffer.csv --in domains.txt --out verdicts.jsonl',
+  ],
+  options: {
+    ...domainListOptions,
+    popular: {
+      type: 'string',
+      multiple: true,
+      description: 'A Tranco-format CSV of popular domains, never blocked by heuristics alone.',
+      valueName: 'FILE',
+    },
+  },
   async prepare(values) {
     const guard = await loadDomainGuard(values)
     return (line) => orThrow(answerDomain(guard, textOrJsonField(line, ['input', 'domain', 'url'])))
@@ -226,11 +299,8 @@ const lists = defineVerb({
     'Load lists as the server would and report their sizes and the blocklist entries to review (official domains, whole link shorteners, allowlisted)',
   usage:
     '[--no-defaults] [--blocklist F]… [--allowlist F]… [--brands F]… [--link-shortener D]… [--token-list F]… [--list F]…',
-  options: {
-    ...domainListOptions,
-    'token-list': { type: 'string', multiple: true },
-    list: { type: 'string', multiple: true },
-  },
+  examples: ['bulwark guard lists', 'bulwark guard lists --blocklist my-blocklist.txt --no-defaults'],
+  options: { ...domainListOptions, ...tokenListOption, ...addressListOption },
   async run({ values }, io) {
     printJson(
       io,
@@ -267,10 +337,27 @@ const update = defineVerb({
   summary:
     'Download the public feeds named by GUARD_FEEDS (or --feed), validate them and keep the last good copy; a feed that shrank by more than half is held for review',
   usage: '[--feed name=kind:URL]… [--dir D] [--accept-shrink] [--json]',
+  examples: [
+    'bulwark guard update',
+    'bulwark guard update --feed metamask=domains:https://example.org/config.json --accept-shrink',
+  ],
   options: {
-    feed: { type: 'string', multiple: true },
-    dir: { type: 'string' },
-    'accept-shrink': { type: 'boolean' },
+    feed: {
+      type: 'string',
+      multiple: true,
+      description:
+        'A feed to download instead of GUARD_FEEDS, as name=kind:URL (kind: domains, tokens or addresses).',
+      valueName: 'FEED',
+    },
+    dir: {
+      type: 'string',
+      description: 'Where the last good copies are kept (default: DATA_DIR/guard-feeds).',
+      valueName: 'DIR',
+    },
+    'accept-shrink': {
+      type: 'boolean',
+      description: 'Accept a feed that shrank by more than half (it is held for review otherwise).',
+    },
     json: { type: 'boolean' },
   },
   async run({ values }, io) {
@@ -296,6 +383,9 @@ const update = defineVerb({
 const addresses = jsonLinesVerb({
   summary: 'Check destinations against known addresses for lookalikes ({"to","known":[…],"chain"?})',
   usage: '[--in F] [--out F]',
+  examples: [
+    'echo \'{"to":"0xAb5801a7D398351b8bE11C439e05C5B3259aeC9C","known":["0xAb5801a7D398351b8bE11C439e05C5B3259aeC9B"]}\' | bulwark guard addresses',
+  ],
   options: {},
   prepare: () => (line) => answerAddress(parseLine(line, addressInputSchema)),
 })
@@ -304,7 +394,8 @@ const transfers = jsonLinesVerb({
   summary:
     'Classify transfers as address poisoning ({"chainId","token","symbol","from","to","value","known":[…]})',
   usage: '[--no-defaults] [--token-list F]… [--in F] [--out F]',
-  options: { ...noDefaults, 'token-list': { type: 'string', multiple: true } },
+  examples: ['bulwark guard transfers --in transfers.jsonl'],
+  options: { ...noDefaults, ...tokenListOption },
   async prepare(values) {
     const tokens = await loadTokenGuard(values['token-list'], values)
     return (line) => {
@@ -318,7 +409,10 @@ const transfers = jsonLinesVerb({
 const tokensVerb = jsonLinesVerb({
   summary: 'Detect counterfeit tokens against token lists ({"chainId","address","symbol","name"})',
   usage: '[--no-defaults] [--token-list F]… [--in F] [--out F]',
-  options: { ...noDefaults, 'token-list': { type: 'string', multiple: true } },
+  examples: [
+    'echo \'{"chainId":1,"address":"0x0000000000000000000000000000000000000001","symbol":"USDT","name":"Tether USD"}\' | bulwark guard tokens',
+  ],
+  options: { ...noDefaults, ...tokenListOption },
   async prepare(values) {
     const tokens = await loadTokenGuard(values['token-list'], values)
     return (line) => answerToken(parseLine(line, tokenInputSchema), tokens)
@@ -329,11 +423,16 @@ const tx = jsonLinesVerb({
   summary:
     'Explain and flag transactions or signature requests ({"chainId","from","to","data","value"} or {"typedData"})',
   usage: '[--no-defaults] [--token-list F]… [--list F]… [--rpc URL] [--in F] [--out F]',
+  examples: ['bulwark guard tx --in requests.jsonl --rpc http://127.0.0.1:8545'],
   options: {
     ...noDefaults,
-    'token-list': { type: 'string', multiple: true },
-    list: { type: 'string', multiple: true },
-    rpc: { type: 'string' },
+    ...tokenListOption,
+    ...addressListOption,
+    rpc: {
+      type: 'string',
+      description: 'A JSON-RPC endpoint: approvals to addresses without code (plain accounts) are blocked.',
+      valueName: 'URL',
+    },
   },
   async prepare(values) {
     const rpc = values.rpc
@@ -347,7 +446,8 @@ const tx = jsonLinesVerb({
 const sanctions = jsonLinesVerb({
   summary: 'Screen addresses (one per line) against sanctions and other address lists',
   usage: '[--no-defaults] [--list F]… [--in F] [--out F]',
-  options: { ...noDefaults, list: { type: 'string', multiple: true } },
+  examples: ['echo 0x8589427373D6D84E98730D7795D8f6f8731FDA16 | bulwark guard sanctions'],
+  options: { ...noDefaults, ...addressListOption },
   async prepare(values) {
     const screener = await loadScreener(values.list, 'sanctions', values)
     return (line) => orThrow(answerSanctions(screener, textOrJsonField(line, ['address'])))
