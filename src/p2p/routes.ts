@@ -429,10 +429,12 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
     async (request) => ({ details: await conversation.myDetails(me(request)) }),
   )
 
+  // Where buyers send their money is as sensitive as the withdrawal whitelist: a signed-in browser
+  // with a fresh proof of identity only, never an API key (forbidden by default).
   app.put(
     '/api/p2p/payment-details',
     {
-      config: { apiKey: 'trade' },
+      config: { reauth: true },
       preHandler: requireCustomer,
       schema: {
         tags,
@@ -455,7 +457,7 @@ export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
   app.delete(
     '/api/p2p/payment-details/:method',
     {
-      config: { apiKey: 'trade' },
+      config: { reauth: true },
       preHandler: requireCustomer,
       schema: {
         tags,

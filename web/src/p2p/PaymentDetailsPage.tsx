@@ -3,7 +3,8 @@
  * the others). Only the buyer of an open order on one of my ads sees them, never the market.
  */
 import { useState } from 'react'
-import { del, put } from '../platform/api.ts'
+import { withReauth } from '../accounts/reauth.tsx'
+import { api } from '../platform/api.ts'
 import { fieldErrors } from '../platform/fields.ts'
 import { Link } from '../platform/router.tsx'
 import { ConfirmButton, ErrorNote, Field, Page, Table, useAction, useLoaded } from '../platform/ui.tsx'
@@ -60,7 +61,9 @@ export function PaymentDetailsPage() {
                 confirmLabel="Remove"
                 onConfirm={() =>
                   remove.run(async () => {
-                    await del(`/api/p2p/payment-details/${encodeURIComponent(d.method)}`)
+                    await withReauth(() =>
+                      api('DELETE', `/api/p2p/payment-details/${encodeURIComponent(d.method)}`),
+                    )
                     await reload()
                     return `${d.method} details removed.`
                   })
@@ -76,7 +79,7 @@ export function PaymentDetailsPage() {
         className="stack narrow"
         noValidate
         onSubmit={save.handleSubmit(async () => {
-          await put('/api/p2p/payment-details', form)
+          await withReauth(() => api('PUT', '/api/p2p/payment-details', form))
           await reload()
           setForm({ ...form, holder: '', account: '', note: '' })
           return `${form.method} details saved. Buyers of your open orders now see them.`
