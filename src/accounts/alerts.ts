@@ -141,7 +141,6 @@ async function evictIntruder(
         .where('user_id', '=', userId)
         .executeTakeFirst()
     : undefined
-  const since = new Date((alertAt ?? at).getTime() - 24 * HOUR_MS)
   let keys = tx
     .updateTable('api_keys')
     .set({ revoked_at: at })
@@ -155,7 +154,8 @@ async function evictIntruder(
       ]),
     )
   } else {
-    keys = keys.where('created_at', '>=', new Date((alertAt ?? at).getTime() - 24 * HOUR_MS))
+    const since = new Date((alertAt ?? at).getTime() - 24 * HOUR_MS)
+    keys = keys.where('created_at', '>=', since)
     if (keepSessionId !== null) {
       keys = keys.where((eb) =>
         eb.or([eb('created_session_id', 'is', null), eb('created_session_id', '!=', keepSessionId)]),

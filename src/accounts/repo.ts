@@ -4,7 +4,7 @@
 
 import type { Transaction } from 'kysely'
 import type { Database, Db } from '../platform/db/index.ts'
-import { AppError, errors } from '../platform/errors.ts'
+import { errors } from '../platform/errors.ts'
 import { accountFrozen } from '../platform/http/frozen.ts'
 
 export type Executor = Db | Transaction<Database>

@@ -98,9 +98,13 @@ export const configSchema = z.object({
   GUARD_FEEDS: z
     .string()
     .max(8192)
-    .regex(/^$|^[a-z0-9][a-z0-9_-]{0,39}=(blocklist|allowlist|tokens|addresses):https?:\/\/[^,\s]+(,[a-z0-9][a-z0-9_-]{0,39}=(blocklist|allowlist|tokens|addresses):https?:\/\/[^,\s]+)*$/, {
-      message: 'expected name=kind:URL pairs separated by commas, kind one of blocklist, allowlist, tokens, addresses',
-    })
+    .regex(
+      /^$|^[a-z0-9][a-z0-9_-]{0,39}=(blocklist|allowlist|tokens|addresses):https?:\/\/[^,\s]+(,[a-z0-9][a-z0-9_-]{0,39}=(blocklist|allowlist|tokens|addresses):https?:\/\/[^,\s]+)*$/,
+      {
+        message:
+          'expected name=kind:URL pairs separated by commas, kind one of blocklist, allowlist, tokens, addresses',
+      },
+    )
     .default(''),
   /** Where downloaded feeds and their last good copies are kept (default DATA_DIR/guard-feeds). */
   GUARD_FEEDS_DIR: z.string().max(4096).default(''),
@@ -161,6 +165,15 @@ export const configSchema = z.object({
     .optional(),
   PASSWORD_BREACH_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1500),
   PASSWORD_CHECK_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(30),
+  /** Support SLA targets per priority: hours to the first response / to resolution. */
+  SUPPORT_SLA_HOURS: z
+    .string()
+    .regex(/^(urgent|high|normal|low)=\d{1,4}\/\d{1,5}(,(urgent|high|normal|low)=\d{1,4}\/\d{1,5})*$/, {
+      message: 'expected PRIORITY=FIRST/RESOLVE hour pairs, e.g. urgent=1/8,high=4/24,normal=8/72,low=24/168',
+    })
+    .default('urgent=1/8,high=4/24,normal=8/72,low=24/168'),
+  /** Requests per minute per client on the public bug-bounty report and support e-mail reply routes. */
+  OPS_PUBLIC_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(5),
   /** 64 hex digits: AES-256-GCM key sealing identity document images, selfies and extracted fields. */
   IDENTITY_SEALING_KEY: z
     .string()
@@ -172,15 +185,6 @@ export const configSchema = z.object({
   IDENTITY_MINIMUM_AGE: z.coerce.number().int().min(0).max(99).default(18),
   /** Largest identity upload (both images, base64 in JSON), in bytes. */
   IDENTITY_UPLOAD_MAX_BYTES: z.coerce.number().int().min(65_536).max(67_108_864).default(12_582_912),
-  /** Support SLA targets per priority: hours to the first response / to resolution. */
-  SUPPORT_SLA_HOURS: z
-    .string()
-    .regex(/^(urgent|high|normal|low)=\d{1,4}\/\d{1,5}(,(urgent|high|normal|low)=\d{1,4}\/\d{1,5})*$/, {
-      message: 'expected PRIORITY=FIRST/RESOLVE hour pairs, e.g. urgent=1/8,high=4/24,normal=8/72,low=24/168',
-    })
-    .default('urgent=1/8,high=4/24,normal=8/72,low=24/168'),
-  /** Requests per minute per client on the public bug-bounty report and support e-mail reply routes. */
-  OPS_PUBLIC_RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(5),
   /** 64 hex digits: AES-256-GCM key encrypting backups (docs/data-protection.md); keep it outside DATA_DIR. */
   BACKUP_KEY: z
     .string()

@@ -10,10 +10,9 @@ import { SecurityCenterPage } from './accounts/SecurityCenterPage.tsx'
 import * as security from './accounts/SettingsPages.tsx'
 import { CheckBeforeYouSignPage } from './guard/CheckBeforeYouSignPage.tsx'
 import { HomePage } from './home/HomePage.tsx'
+import { identityRoutes } from './identity/routes.tsx'
 import { opsRoutes } from './ops/routes.tsx'
 import { vendorRoutes } from './ops/vendors/routes.tsx'
-import { opsRoutes } from './ops/routes.tsx'
-import { identityRoutes } from './identity/routes.tsx'
 import { p2pRoutes } from './p2p/routes.tsx'
 import { SignInPage } from './platform/SignInPage.tsx'
 import { ProofOfReservesPage } from './por/ProofOfReservesPage.tsx'
@@ -134,7 +133,6 @@ export const routes: AppRoute[] = [
     permission: 'risk.alerts.read',
   },
   ...p2pRoutes,
-  ...opsRoutes,
   ...opsRoutes,
   ...identityRoutes,
   ...vendorRoutes,

@@ -7,7 +7,7 @@
  * next to a lure word like `claim` or `airdrop`). Pure and synchronous; lists arrive as arguments.
  */
 import { isNonAscii, skeleton, visualFold } from '../confusables.ts'
-import { boundedLevenshtein, NearIndex } from '../levenshtein.ts'
+import { NearIndex } from '../levenshtein.ts'
 import type { Reason, Verdict } from '../verdict.ts'
 import { reason, verdictOf } from '../verdict.ts'
 import { type Brand, DEFAULT_BRANDS, DEFAULT_LINK_SHORTENERS, PHISHING_KEYWORDS } from './brands.ts'

@@ -4,7 +4,7 @@
  * attainment chart, and answer tickets with notes, macros and the customer's linked records.
  */
 import { useState } from 'react'
-import { get, post } from '../platform/api.ts'
+import { post } from '../platform/api.ts'
 import { Link, navigate } from '../platform/router.tsx'
 import { can, useSession } from '../platform/session.tsx'
 import {
