@@ -30,6 +30,10 @@ const PUBLIC_PAGES = [
   '/proof-of-reserves',
   '/security/learn',
   '/outbox',
+  '/security/policy',
+  '/security/report',
+  '/security/hall-of-fame',
+  '/audits',
 ]
 const CUSTOMER_PAGES = [
   '/',
@@ -51,6 +55,8 @@ const CUSTOMER_PAGES = [
   '/p2p/orders',
   '/p2p/identity',
   '/p2p/payment-details',
+  '/support',
+  '/verify',
 ]
 /** Staff pages; the walk checks these for raw UUIDs and raw JSON. */
 const STAFF_PAGES = [
@@ -64,6 +70,11 @@ const STAFF_PAGES = [
   '/staff/risk/rules',
   '/staff/p2p/identities',
   '/staff/p2p/disputes',
+  '/staff/support',
+  '/staff/bounty',
+  '/staff/security-audits',
+  '/staff/vendors',
+  '/staff/identity',
 ]
 
 let server: TestServer
