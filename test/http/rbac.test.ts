@@ -23,6 +23,16 @@ afterAll(async () => {
 const sampleUrl = (url: string) => url.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000')
 
 describe('RBAC matrix', () => {
+  it('guards every route whose path names staff with a staff permission (none is left open by mistake)', () => {
+    // Accepting an invitation is done before the person has an account: the emailed token is the proof.
+    const publicByDesign = new Set(['POST /api/staff/invites/accept'])
+    const open = t.app.routeTable
+      .filter((r) => /\/staff(\/|$)/.test(r.url) && (r.audience !== 'staff' || !r.permission))
+      .map((r) => `${r.method} ${r.url}`)
+      .filter((r) => !publicByDesign.has(r))
+    expect(open).toEqual([])
+  })
+
   it('has staff routes for every permission in the matrix', () => {
     const used = new Set(t.app.routeTable.filter((r) => r.permission).map((r) => r.permission))
     expect([...used].sort()).toEqual(Object.keys(permissionMatrix).sort())
