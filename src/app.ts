@@ -11,6 +11,7 @@ import {
   secondFactors,
 } from './accounts/index.ts'
 import { accountsRoutes } from './accounts/routes.ts'
+import { insuranceRoutes } from './custody/insurance-routes.ts'
 import { custodyRoutes } from './custody/routes.ts'
 import { withdrawalRoutes } from './custody/withdrawal-routes.ts'
 import { guardRoutes } from './guard/routes.ts'
@@ -91,6 +92,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(guardRoutes, domain)
   await app.register(custodyRoutes, domain)
   await app.register(withdrawalRoutes, domain)
+  await app.register(insuranceRoutes, domain)
   await app.register(opsRoutes, domain)
   await app.register(vendorRoutes, domain)
   await app.register(identityRoutes, domain)

@@ -159,6 +159,8 @@ export const configSchema = z.object({
     .optional(),
   /** How often the server signs, broadcasts and tracks approved withdrawals (needs CUSTODY_EVM_RPC_URL). */
   CUSTODY_WITHDRAWAL_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  /** Distinct staff approvals (m of the roles holding custody.insurance.approve) an insurance-fund payout needs. */
+  CUSTODY_INSURANCE_APPROVALS: z.coerce.number().int().min(1).max(10).default(2),
   /** A Pwned-Passwords-style range endpoint (`https://api.pwnedpasswords.com/range/`); unset = local lists only. */
   PASSWORD_BREACH_API: z
     .url({ message: 'expected an absolute URL such as https://api.pwnedpasswords.com/range/' })

@@ -87,6 +87,10 @@ export const permissionMatrix = {
   'custody.policy.manage': ['custody_approver', 'security_admin'],
   /** Approve a proposed withdrawal policy (someone other than its proposer: four-eyes). */
   'custody.policy.approve': ['security_admin', 'compliance_officer'],
+  /** Propose an insurance-fund payout (it moves funds only after m-of-n approvals). */
+  'custody.insurance.propose': ['custody_approver', 'security_admin'],
+  /** Approve an insurance-fund payout bound to its payload hash (not one's own proposal). */
+  'custody.insurance.approve': ['custody_approver', 'security_admin', 'compliance_officer'],
   /** Hold or lift an account's withdrawals from a risk case; release withdrawals held for review. */
   'custody.holds.manage': ['risk_analyst', 'compliance_officer'],
   /** See support tickets (with internal notes, SLA clocks and the customer's linked records) and SLA reports. */

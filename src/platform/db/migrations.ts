@@ -6,6 +6,7 @@
  */
 import type { Migration } from 'kysely'
 import { migrations as accounts } from '../../accounts/migrations.ts'
+import { migrations as custodyInsurance } from '../../custody/insurance.ts'
 import { migrations as custody } from '../../custody/migrations.ts'
 import { migrations as custodyWithdrawals } from '../../custody/withdrawal-migrations.ts'
 import { migrations as identity } from '../../identity/migrations.ts'
@@ -26,6 +27,7 @@ export function allMigrations(): Record<string, Migration> {
     ...risk,
     ...custody,
     ...custodyWithdrawals,
+    ...custodyInsurance,
     ...identity,
     ...ops,
     ...vendors,

@@ -3,6 +3,7 @@
  * `extends` per domain.
  */
 import type { AccountsTables } from '../../accounts/tables.ts'
+import type { InsuranceTables } from '../../custody/insurance.ts'
 import type { CustodyTables } from '../../custody/tables.ts'
 import type { WithdrawalTables } from '../../custody/withdrawals-tables.ts'
 import type { IdentityTables } from '../../identity/tables.ts'
@@ -22,6 +23,7 @@ export interface Database
     RiskTables,
     CustodyTables,
     WithdrawalTables,
+    InsuranceTables,
     OpsTables,
     IdentityTables,
     DataProtectionTables,
