@@ -17,6 +17,8 @@ import { withdrawalRoutes } from './custody/withdrawal-routes.ts'
 import { guardRoutes } from './guard/routes.ts'
 import { identityRoutes } from './identity/routes.ts'
 import { opsRoutes } from './ops/routes.ts'
+import { installTrainingGate } from './ops/training/gate.ts'
+import { trainingRoutes } from './ops/training/routes.ts'
 import { vendorRoutes } from './ops/vendors/routes.ts'
 import { p2pRoutes } from './p2p/routes.ts'
 import { type Clock, systemClock } from './platform/clock.ts'
@@ -84,6 +86,7 @@ export async function buildApp(deps: AppDeps) {
     async (userId) => (await secondFactors(accountsDeps(domain), userId)).any,
   )
 
+  installTrainingGate(app, domain) // before any route: TRAINING_GATE=true refuses overdue staff on sensitive routes
   await app.register(platformRoutes, domain)
   await app.register(accountsRoutes, domain)
   await app.register(porRoutes, domain)
@@ -95,6 +98,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(insuranceRoutes, domain)
   await app.register(opsRoutes, domain)
   await app.register(vendorRoutes, domain)
+  await app.register(trainingRoutes, domain)
   await app.register(identityRoutes, domain)
 
   const riskLink = connectRiskToEventBus({ risk, events, log: app.log })

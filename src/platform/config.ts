@@ -94,6 +94,7 @@ export const configSchema = z.object({
   GUARD_REFRESH_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
   /** Load the lists Bulwark ships (MetaMask phishing config, Uniswap token list, OFAC addresses) next to the configured ones. */
   GUARD_DEFAULT_LISTS: booleanFromEnv.default(true),
+  TRAINING_GATE: booleanFromEnv.default(false),
   /** Public feeds `bulwark guard update` and the server download: `name=kind:https://…` pairs, kind blocklist|allowlist|tokens|addresses. */
   GUARD_FEEDS: z
     .string()

@@ -11,7 +11,13 @@ import type { Clock } from './clock.ts'
 import type { Config } from './config.ts'
 import type { Db } from './db/index.ts'
 
-export type MailMessage = { to: string; subject: string; text: string }
+export type MailMessage = {
+  to: string
+  subject: string
+  text: string
+  /** Extra `X-…` headers for the mail server's logs (e.g. X-Bulwark-Drill); SMTP only, the outbox has no headers. */
+  headers?: Record<string, string>
+}
 export type SentMail = MailMessage & { transport: 'smtp' | 'outbox' }
 
 export type Mailer = {
@@ -36,6 +42,15 @@ export function antiPhishingHeader(code: string | null): string {
     : 'Anti-phishing code: not set. Set one in Security center so you can tell our emails from fakes.'
 }
 
+/** Only `X-…` names, and values on one line, so no caller can inject another header. */
+function extraHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers)
+      .filter(([name]) => /^X-[A-Za-z0-9-]{1,60}$/.test(name))
+      .map(([name, value]) => [name, value.replace(/[\r\n]+/g, ' ').slice(0, 200)]),
+  )
+}
+
 /**
  * @example const mailer = createMailer({ config, db, clock, antiPhishingCodeFor })
  *          await mailer.send({ to: 'ana@example.com', subject: 'Confirm your email', text: '…' })
@@ -49,7 +64,13 @@ export function createMailer({ config, db, clock, antiPhishingCodeFor }: CreateM
       const text = `${antiPhishingHeader(code)}\n\n${message.text}\n\n— Bulwark security\n`
       const subject = message.subject.replace(/[\r\n]+/g, ' ').slice(0, 200)
       if (transport) {
-        await transport.sendMail({ from: config.MAIL_FROM, to: message.to, subject, text })
+        await transport.sendMail({
+          from: config.MAIL_FROM,
+          to: message.to,
+          subject,
+          text,
+          ...(message.headers ? { headers: extraHeaders(message.headers) } : {}),
+        })
         return { to: message.to, subject, text, transport: 'smtp' }
       }
       await db

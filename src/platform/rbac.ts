@@ -115,6 +115,19 @@ export const permissionMatrix = {
   'ops.audits.read': ['security_admin', 'auditor', 'compliance_officer'],
   /** Record third-party audits, findings, fixes and retests; run the overdue-findings check. */
   'ops.audits.manage': ['security_admin'],
+  /** Take the security training modules due for one's role (every staff member). */
+  'training.take': [
+    'support',
+    'risk_analyst',
+    'compliance_officer',
+    'custody_approver',
+    'security_admin',
+    'auditor',
+  ],
+  /** See training completion per role and phishing-drill results. */
+  'training.read': ['security_admin', 'auditor', 'compliance_officer'],
+  /** Write training modules and send phishing drills. */
+  'training.manage': ['security_admin'],
 } as const satisfies Record<string, readonly StaffRole[]>
 
 export type Permission = keyof typeof permissionMatrix

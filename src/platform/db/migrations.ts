@@ -11,6 +11,7 @@ import { migrations as custody } from '../../custody/migrations.ts'
 import { migrations as custodyWithdrawals } from '../../custody/withdrawal-migrations.ts'
 import { migrations as identity } from '../../identity/migrations.ts'
 import { migrations as ops } from '../../ops/migrations.ts'
+import { migrations as training } from '../../ops/training/migrations.ts'
 import { migrations as vendors } from '../../ops/vendors/migrations.ts'
 import { migrations as p2p } from '../../p2p/migrations.ts'
 import { migrations as por } from '../../por/migrations.ts'
@@ -30,6 +31,7 @@ export function allMigrations(): Record<string, Migration> {
     ...custodyInsurance,
     ...identity,
     ...ops,
+    ...training,
     ...vendors,
     ...dataProtection,
   }

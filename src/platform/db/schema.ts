@@ -8,6 +8,7 @@ import type { CustodyTables } from '../../custody/tables.ts'
 import type { WithdrawalTables } from '../../custody/withdrawals-tables.ts'
 import type { IdentityTables } from '../../identity/tables.ts'
 import type { OpsTables } from '../../ops/tables.ts'
+import type { TrainingTables } from '../../ops/training/tables.ts'
 import type { VendorTables } from '../../ops/vendors/tables.ts'
 import type { P2pTables } from '../../p2p/tables.ts'
 import type { PorTables } from '../../por/tables.ts'
@@ -27,4 +28,5 @@ export interface Database
     OpsTables,
     IdentityTables,
     DataProtectionTables,
-    VendorTables {}
+    VendorTables,
+    TrainingTables {}

@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestApp, type TestApp } from '../../../test/support/app.ts'
+import { type SmtpSink, startSmtpServer } from '../../../test/support/smtp.ts'
+
+let t: TestApp
+let smtp: SmtpSink
+let admin: Awaited<ReturnType<TestApp['createStaff']>>
+let agent: Awaited<ReturnType<TestApp['createStaff']>>
+let auditor: Awaited<ReturnType<TestApp['createStaff']>>
+
+const day = (offsetDays: number) =>
+  new Date(t.clock.now().getTime() + offsetDays * 86_400_000).toISOString().slice(0, 10)
+
+const phishingModule = (dueOn: string) => ({
+  title: 'Spotting phishing',
+  body: 'Every Bulwark email starts with your anti-phishing code. Check the sender and the link.',
+  quiz: [
+    {
+      prompt: 'What does every Bulwark email start with?',
+      choices: ['A logo', 'Your anti-phishing code'],
+      answer: 1,
+    },
+    { prompt: 'A link asks for your password. You…', choices: ['report it', 'sign in'], answer: 0 },
+    { prompt: 'Staff passwords may be shared with…', choices: ['nobody', 'support'], answer: 0 },
+  ],
+  passMark: 60,
+  due: [{ role: 'support', dueOn }],
+})
+
+beforeAll(async () => {
+  smtp = await startSmtpServer()
+  t = await createTestApp({ SMTP_URL: smtp.url })
+  admin = await t.createStaff('security_admin')
+  agent = await t.createStaff('support')
+  auditor = await t.createStaff('auditor')
+}, 120_000)
+afterAll(async () => {
+  await t.close()
+  await smtp.close()
+})
+
+describe('training modules', () => {
+  let moduleId: string
+
+  it('lets a security admin create a module whose quiz is due for a role', async () => {
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/staff/training/modules',
+      headers: admin.session.headers,
+      payload: phishingModule(day(7)),
+    })
+    expect(created.statusCode).toBe(201)
+    moduleId = created.json().id
+  })
+
+  it('refuses a quiz whose right answer is not one of its choices', async () => {
+    const bad = phishingModule(day(7))
+    bad.quiz[0]!.answer = 2
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/staff/training/modules',
+      headers: admin.session.headers,
+      payload: bad,
+    })
+    expect(response.statusCode).toBe(400)
+    expect(response.json().code).toBe('TRAINING_QUIZ_INVALID')
+  })
+
+  it('shows the module to staff of that role as due, without the answers, and to other roles not at all', async () => {
+    const mine = await t.app.inject({ url: '/api/staff/training/modules', headers: agent.session.headers })
+    expect(mine.statusCode).toBe(200)
+    const [m] = mine.json().modules
+    expect(m).toMatchObject({ id: moduleId, status: 'due', passMark: 60 })
+    expect(JSON.stringify(m)).not.toContain('"answer"')
+    const other = await t.app.inject({ url: '/api/staff/training/modules', headers: auditor.session.headers })
+    expect(other.json().modules).toEqual([])
+  })
+
+  it('scores a failed attempt on the server, then a passing one, and records both in the audit log', async () => {
+    const attempt = (answers: number[]) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/staff/training/modules/${moduleId}/attempts`,
+        headers: agent.session.headers,
+        payload: { answers },
+      })
+    const failed = await attempt([0, 1, 0])
+    expect(failed.json()).toEqual({ score: 33, passMark: 60, passed: false })
+    const passed = await attempt([1, 0, 1])
+    expect(passed.json()).toEqual({ score: 66, passMark: 60, passed: true })
+    const mine = await t.app.inject({ url: '/api/staff/training/modules', headers: agent.session.headers })
+    expect(mine.json().modules[0].status).toBe('passed')
+    const actions = await t.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('target', '=', `training_module:${moduleId}`)
+      .execute()
+    expect(actions.map((a) => a.action).sort()).toEqual([
+      'training.failed',
+      'training.module_created',
+      'training.passed',
+    ])
+  })
+
+  it('refuses an attempt with the wrong number of answers, and a module not due for the caller’s role', async () => {
+    const short = await t.app.inject({
+      method: 'POST',
+      url: `/api/staff/training/modules/${moduleId}/attempts`,
+      headers: agent.session.headers,
+      payload: { answers: [1] },
+    })
+    expect(short.json().code).toBe('TRAINING_ANSWERS_INVALID')
+    const notMine = await t.app.inject({
+      method: 'POST',
+      url: `/api/staff/training/modules/${moduleId}/attempts`,
+      headers: auditor.session.headers,
+      payload: { answers: [1, 0, 0] },
+    })
+    expect(notMine.statusCode).toBe(404)
+  })
+
+  it('reports completion per role', async () => {
+    const response = await t.app.inject({
+      url: '/api/staff/training/completion',
+      headers: auditor.session.headers,
+    })
+    const support = response.json().roles.find((r: { role: string }) => r.role === 'support')
+    expect(support).toEqual({ role: 'support', staff: 1, modules: 1, complete: 1, overdue: 0 })
+  })
+
+  it('does not gate sensitive routes when TRAINING_GATE is off (the default), even for overdue staff', async () => {
+    const overdue = await t.app.inject({
+      method: 'POST',
+      url: '/api/staff/training/modules',
+      headers: admin.session.headers,
+      payload: { ...phishingModule(day(-1)), title: 'Overdue module' },
+    })
+    expect(overdue.statusCode).toBe(201)
+    const unfreeze = await t.app.inject({
+      method: 'POST',
+      url: '/api/staff/accounts/00000000-0000-4000-8000-000000000000/unfreeze',
+      headers: agent.session.headers,
+      payload: { note: 'Checked with the customer' },
+    })
+    expect(unfreeze.statusCode).toBe(404)
+  })
+})
+
+describe('phishing drills', () => {
+  it('sends a drill through the real mailer with an X-Bulwark-Drill header and records who clicked and who reported', async () => {
+    const sent = await t.app.inject({
+      method: 'POST',
+      url: '/api/staff/training/drills',
+      headers: admin.session.headers,
+      payload: { subject: 'Your mailbox is full', staffIds: [agent.user.id, auditor.user.id] },
+    })
+    expect(sent.statusCode).toBe(201)
+    const { id, recipients } = sent.json()
+    expect(recipients).toBe(2)
+
+    const toAgent = await smtp.last(agent.email, /mailbox is full/)
+    expect(toAgent.raw).toMatch(new RegExp(`^X-Bulwark-Drill: ${id}\\r?$`, 'm'))
+    expect(toAgent.text).toMatch(/^Anti-phishing code: not set/)
+    const toAuditor = await smtp.last(auditor.email, /mailbox is full/)
+    const link = (mail: { text: string }, kind: string) =>
+      new URL(new RegExp(`https?://\\S+/api/training/drills/${kind}\\?token=\\S+`).exec(mail.text)![0])
+    const agentClick = link(toAgent, 'click')
+    const auditorReport = link(toAuditor, 'report')
+    expect(agentClick.searchParams.get('token')).not.toBe(link(toAuditor, 'click').searchParams.get('token'))
+
+    expect((await t.app.inject({ url: agentClick.pathname + agentClick.search })).statusCode).toBe(200)
+    expect(
+      (await t.app.inject({ url: auditorReport.pathname + auditorReport.search })).json().message,
+    ).toMatch(/Well spotted/)
+    const unknown = await t.app.inject({ url: '/api/training/drills/click?token=forged' })
+    expect(unknown.statusCode).toBe(404)
+
+    const results = await t.app.inject({
+      url: `/api/staff/training/drills/${id}`,
+      headers: auditor.session.headers,
+    })
+    const byId = new Map(results.json().recipients.map((r: { staffId: string }) => [r.staffId, r]))
+    expect(byId.get(agent.user.id)).toMatchObject({ clickedAt: expect.any(String), reportedAt: null })
+    expect(byId.get(auditor.user.id)).toMatchObject({ clickedAt: null, reportedAt: expect.any(String) })
+  })
+
+  it('refuses a drill to someone who is not active staff', async () => {
+    const customer = await t.createCustomer('drill')
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/staff/training/drills',
+      headers: admin.session.headers,
+      payload: { subject: 'Hello', staffIds: [customer.user.id] },
+    })
+    expect(response.statusCode).toBe(400)
+    expect(response.json().code).toBe('TRAINING_DRILL_TARGET_INVALID')
+  })
+})
