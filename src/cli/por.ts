@@ -4,7 +4,9 @@
  */
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { assets as ledgerDecimals } from '../p2p/index.ts'
 import { isAppError } from '../platform/errors.ts'
+import { parseAssetsCsv } from '../por/assets.ts'
 import {
   auditRound,
   buildRound,
@@ -21,6 +23,7 @@ import {
   verifyProof,
 } from '../por/index.ts'
 import { formatReserveReport, verifyRoundReserves } from '../por/reserves/index.ts'
+import { snapshotLiabilities, writeLiabilitiesCsv } from '../por/snapshot.ts'
 import { printJson } from './output.ts'
 import {
   chainReaders,
@@ -31,7 +34,7 @@ import {
 } from './por-reserves.ts'
 import { auditZk, proveVerb, verifyZkVerb } from './por-zk.ts'
 import { type CliGroup, type CliIo, UsageError } from './types.ts'
-import { defineVerb, optionalCount, required } from './verb.ts'
+import { defineVerb, optionalCount, required, withDb } from './verb.ts'
 
 /** Prints checks one a line, `ok  ` or `FAIL` first. */
 function printChecks(io: CliIo, checks: { ok: boolean; name: string; detail: string }[]): void {
@@ -204,6 +207,70 @@ export const porCommands: CliGroup = {
         } catch (e) {
           if (!isAppError(e) || !values.json) throw e
           printJson(io, { ok: false, code: e.code, message: e.message, details: e.details })
+          return 1
+        }
+      },
+    }),
+    snapshot: defineVerb({
+      summary: "Write the round's liabilities CSV from the custody ledger at one consistent point",
+      usage: '--out L.csv [--assets A.csv] [--json]',
+      description:
+        "Reads every customer's available + locked + pending_withdrawal + held_deposit balance per asset in one " +
+        'REPEATABLE READ transaction and writes the liabilities CSV that bulwark por build --liabilities reads. ' +
+        "With --assets, the columns are that file's assets at its decimals (finer ledger amounts are rounded up, " +
+        'never down) and an asset customers hold that the file leaves out is refused.',
+      examples: [
+        'bulwark por snapshot --out liabilities.csv --assets assets.csv',
+        'bulwark por snapshot --out liabilities.csv --json',
+      ],
+      exitCodes: '1 the assets file leaves out an asset customers hold (POR_SNAPSHOT_ASSET_MISSING)',
+      options: {
+        out: {
+          type: 'string',
+          description: 'The liabilities CSV to write (user_id and one column per asset, in whole units).',
+          valueName: 'L.csv',
+        },
+        assets: {
+          type: 'string',
+          description: "The round's assets CSV: its assets become the columns, at its decimals.",
+          valueName: 'A.csv',
+        },
+        json: { type: 'boolean', description: 'Print the result as one JSON object.' },
+      },
+      async run({ values }, io) {
+        const out = required(values.out, '--out')
+        let assets: ReturnType<typeof parseAssetsCsv>['assets'] | undefined
+        if (values.assets) {
+          const parsed = parseAssetsCsv(readFileSync(values.assets, 'utf8'), values.assets)
+          const first = parsed.issues[0]
+          if (first) throw new UsageError(`--assets: ${first.file} line ${first.line}: ${first.message}`)
+          assets = parsed.assets
+        }
+        try {
+          const snapshot = await withDb(io, (db) =>
+            snapshotLiabilities(db, { ledgerDecimals, ...(assets ? { assets } : {}) }),
+          )
+          const { roundedUp } = await writeLiabilitiesCsv(out, snapshot)
+          const result = {
+            ok: true,
+            file: out,
+            at: snapshot.at.toISOString(),
+            users: snapshot.users.length,
+            assets: snapshot.assets.map((a) => a.symbol),
+            roundedUp,
+          }
+          if (values.json) printJson(io, result)
+          else {
+            io.stdout(
+              `wrote ${out}: ${result.users} customers, assets ${result.assets.join(', ') || '(none)'}, ledger at ${result.at}\n`,
+            )
+            if (roundedUp > 0) io.stdout(`${roundedUp} amounts rounded up to the assets file's decimals\n`)
+          }
+          return 0
+        } catch (e) {
+          if (!isAppError(e)) throw e
+          if (values.json) printJson(io, { ok: false, code: e.code, message: e.message, details: e.details })
+          else io.stderr(`${e.message}\n`)
           return 1
         }
       },
