@@ -12,6 +12,7 @@ import { CheckBeforeYouSignPage } from './guard/CheckBeforeYouSignPage.tsx'
 import { HomePage } from './home/HomePage.tsx'
 import { identityRoutes } from './identity/routes.tsx'
 import { opsRoutes } from './ops/routes.tsx'
+import { trainingRoutes } from './ops/training/routes.tsx'
 import { vendorRoutes } from './ops/vendors/routes.tsx'
 import { p2pRoutes } from './p2p/routes.tsx'
 import { SignInPage } from './platform/SignInPage.tsx'
@@ -136,4 +137,5 @@ export const routes: AppRoute[] = [
   ...opsRoutes,
   ...identityRoutes,
   ...vendorRoutes,
+  ...trainingRoutes,
 ]

@@ -1,0 +1,135 @@
+/**
+ * @module The staff training page (/staff/training): the modules due for my role, each with its
+ * text and quiz (scored by the server), and, for those who may read it, completion per role as an
+ * inline SVG bar chart.
+ */
+import { useState } from 'react'
+import { post } from '../../platform/api.ts'
+import { can, useSession } from '../../platform/session.tsx'
+import { ActionForm, Page, useAction, useLoaded } from '../../platform/ui.tsx'
+
+type Module = {
+  id: string
+  title: string
+  body: string
+  passMark: number
+  dueOn: string
+  status: 'due' | 'overdue' | 'passed'
+  questions: Array<{ prompt: string; choices: string[] }>
+}
+type RoleCompletion = { role: string; staff: number; modules: number; complete: number; overdue: number }
+
+function ModuleCard({ module, reload }: { module: Module; reload: () => Promise<void> }) {
+  const [answers, setAnswers] = useState<Array<number | undefined>>([])
+  const action = useAction()
+  return (
+    <section aria-label={module.title}>
+      <h2>{module.title}</h2>
+      <p>
+        Due {module.dueOn} · <strong>{module.status}</strong> · pass mark {module.passMark}%
+      </p>
+      <p style={{ whiteSpace: 'pre-wrap' }}>{module.body}</p>
+      <ActionForm
+        action={action}
+        submit="Submit answers"
+        onSubmit={async () => {
+          const result = await post<{ score: number; passMark: number; passed: boolean }>(
+            `/api/staff/training/modules/${module.id}/attempts`,
+            { answers: module.questions.map((_, i) => answers[i] ?? -1) },
+          )
+          await reload()
+          return result.passed
+            ? `Passed with ${result.score}%.`
+            : `Not passed: ${result.score}% (pass mark ${result.passMark}%). Read the text again and retry.`
+        }}
+      >
+        {module.questions.map((q, i) => (
+          <fieldset key={q.prompt}>
+            <legend>{q.prompt}</legend>
+            {q.choices.map((choice, c) => (
+              <label key={choice}>
+                <input
+                  type="radio"
+                  name={`${module.id}-${i}`}
+                  required
+                  checked={answers[i] === c}
+                  onChange={() => {
+                    const next = [...answers]
+                    next[i] = c
+                    setAnswers(next)
+                  }}
+                />
+                {choice}
+              </label>
+            ))}
+          </fieldset>
+        ))}
+      </ActionForm>
+    </section>
+  )
+}
+
+/** One bar per role: the share of its staff who passed every module due for the role. */
+function CompletionChart({ roles }: { roles: RoleCompletion[] }) {
+  const rowHeight = 28
+  const width = 480
+  const labelWidth = 150
+  const barWidth = width - labelWidth - 60
+  return (
+    <svg
+      role="img"
+      aria-label="Training completion per role"
+      width={width}
+      height={roles.length * rowHeight + 10}
+      viewBox={`0 0 ${width} ${roles.length * rowHeight + 10}`}
+    >
+      {roles.map((r, i) => {
+        const share = r.staff === 0 ? 0 : r.complete / r.staff
+        const y = i * rowHeight + 5
+        return (
+          <g key={r.role}>
+            <text x={0} y={y + 17} fontSize={13}>
+              {r.role.replace('_', ' ')}
+            </text>
+            <rect x={labelWidth} y={y} width={barWidth} height={20} fill="#e5e7eb" />
+            <rect x={labelWidth} y={y} width={barWidth * share} height={20} fill="#15803d">
+              <title>{`${r.role}: ${r.complete} of ${r.staff} complete, ${r.overdue} overdue`}</title>
+            </rect>
+            <text x={labelWidth + barWidth + 6} y={y + 15} fontSize={12}>
+              {r.staff === 0 ? '—' : `${Math.round(share * 100)}%`}
+            </text>
+          </g>
+        )
+      })}
+    </svg>
+  )
+}
+
+export function TrainingPage() {
+  const { me } = useSession()
+  const { data, reload } = useLoaded<{ modules: Module[] }>('/api/staff/training/modules')
+  const mayRead = can(me, 'training.read')
+  return (
+    <Page
+      title="Security training"
+      intro="The modules due for your role. Pass each quiz by its due date: with the training gate on, overdue staff cannot use sensitive actions."
+    >
+      {data && data.modules.length === 0 ? <p>No training is due for your role.</p> : null}
+      {(data?.modules ?? []).map((m) => (
+        <ModuleCard key={m.id} module={m} reload={reload} />
+      ))}
+      {mayRead ? <Completion /> : null}
+    </Page>
+  )
+}
+
+function Completion() {
+  const { data } = useLoaded<{ roles: RoleCompletion[] }>('/api/staff/training/completion')
+  if (!data) return null
+  return (
+    <>
+      <h2>Completion per role</h2>
+      <CompletionChart roles={data.roles} />
+    </>
+  )
+}
