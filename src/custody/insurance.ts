@@ -233,7 +233,7 @@ export function createInsurance(deps: InsuranceDeps) {
           .select(['id', 'kind'])
           .where('id', '=', destination.userId)
           .executeTakeFirst()
-        if (!user || user.kind !== 'customer')
+        if (user?.kind !== 'customer')
           throw new AppError(
             'INSURANCE_DESTINATION_UNKNOWN',
             404,
