@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../../test/support/app.ts'
 import { type SmtpSink, startSmtpServer } from '../../../test/support/smtp.ts'
+import { createMailer } from '../../platform/mail.ts'
 
 let t: TestApp
 let smtp: SmtpSink
@@ -194,5 +195,25 @@ describe('phishing drills', () => {
     })
     expect(response.statusCode).toBe(400)
     expect(response.json().code).toBe('TRAINING_DRILL_TARGET_INVALID')
+  })
+})
+
+describe('extra mail headers', () => {
+  it('sends only X- headers, each on one line, so a caller cannot inject another header', async () => {
+    const mailer = createMailer({
+      config: { SMTP_URL: smtp.url, MAIL_FROM: 'Bulwark <security@bulwark.local>' },
+      db: t.db,
+      clock: t.clock,
+      antiPhishingCodeFor: async () => null,
+    })
+    await mailer.send({
+      to: 'headers@test.bulwark',
+      subject: 'Header check',
+      text: 'body',
+      headers: { 'X-Bulwark-Drill': 'abc\r\nBcc: victim@example.com', 'Reply-To': 'attacker@example.com' },
+    })
+    const mail = await smtp.last('headers@test.bulwark', /Header check/)
+    expect(mail.raw).toMatch(/^X-Bulwark-Drill: abc Bcc: victim@example.com\r?$/m)
+    expect(mail.raw).not.toMatch(/^Reply-To:/im)
   })
 })
