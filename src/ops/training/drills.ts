@@ -86,26 +86,28 @@ export function createDrills({ db, clock, mailer, publicUrl }: DrillDeps) {
       const column = kind === 'clicked' ? 'clicked_at' : 'reported_at'
       const target = await db
         .selectFrom('ops_training_drill_targets')
-        .select(['drill_id', 'staff_id', column])
+        .select(['drill_id', 'staff_id'])
         .where('token_hash', '=', hash(token))
         .executeTakeFirst()
       if (!target) throw errors.notFound('Drill link')
-      if (target[column as keyof typeof target] === null) {
-        await db.transaction().execute(async (tx) => {
-          await tx
-            .updateTable('ops_training_drill_targets')
-            .set({ [column]: clock.now() })
-            .where('drill_id', '=', target.drill_id)
-            .where('staff_id', '=', target.staff_id)
-            .execute()
-          await appendAudit(tx, {
-            actor: `staff:${target.staff_id}`,
-            action: `training.drill_${kind}`,
-            target: `training_drill:${target.drill_id}`,
-            details: {},
-          })
+      await db.transaction().execute(async (tx) => {
+        // Only the first click (or report) counts: the update matches only while the mark is unset.
+        const first = await tx
+          .updateTable('ops_training_drill_targets')
+          .set({ [column]: clock.now() })
+          .where('drill_id', '=', target.drill_id)
+          .where('staff_id', '=', target.staff_id)
+          .where(column, 'is', null)
+          .returning('staff_id')
+          .executeTakeFirst()
+        if (!first) return
+        await appendAudit(tx, {
+          actor: `staff:${target.staff_id}`,
+          action: `training.drill_${kind}`,
+          target: `training_drill:${target.drill_id}`,
+          details: {},
         })
-      }
+      })
     },
 
     async results(drillId: string) {

@@ -173,6 +173,14 @@ describe('phishing drills', () => {
     expect(
       (await t.app.inject({ url: auditorReport.pathname + auditorReport.search })).json().message,
     ).toMatch(/Well spotted/)
+    expect((await t.app.inject({ url: agentClick.pathname + agentClick.search })).statusCode).toBe(200)
+    const clicks = await t.db
+      .selectFrom('audit_log')
+      .select('actor')
+      .where('target', '=', `training_drill:${id}`)
+      .where('action', '=', 'training.drill_clicked')
+      .execute()
+    expect(clicks).toEqual([{ actor: `staff:${agent.user.id}` }])
     const unknown = await t.app.inject({ url: '/api/training/drills/click?token=forged' })
     expect(unknown.statusCode).toBe(404)
 
