@@ -1,7 +1,7 @@
 /**
  * Staff security training in real Chromium (issue #18 part 4): a support agent opens the training
  * page, reads a module due for their role, fails the quiz, then passes it; the security admin sees
- * the completion chart per role.
+ * the completion chart per role, sends the agent a phishing drill and sees the click recorded.
  */
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -28,7 +28,7 @@ async function staff(email: string): Promise<Page> {
 }
 
 describe('security training in the browser', () => {
-  it('a support agent takes a module, fails the quiz, then passes it; the admin sees completion per role', async () => {
+  it('a support agent takes a module, fails the quiz, then passes it; the admin sees completion per role and runs a phishing drill', async () => {
     const admin = await server.db
       .selectFrom('users')
       .select('id')
@@ -70,5 +70,28 @@ describe('security training in the browser', () => {
     expect(titles.find((t) => t.startsWith('support:'))).toMatch(
       /^support: [1-9]\d* of \d+ complete, 0 overdue$/,
     )
+
+    const agentRow = await server.db
+      .selectFrom('users')
+      .select(['display_name', 'email'])
+      .where('email', '=', 'support@staff.bulwark')
+      .executeTakeFirstOrThrow()
+    await securityAdmin.getByLabel('Email subject').fill('Your mailbox is full')
+    await securityAdmin.getByLabel(new RegExp(`^${agentRow.display_name} \\(support\\)`)).check()
+    await securityAdmin.getByRole('button', { name: 'Send drill' }).click()
+    await securityAdmin.getByText('Drill sent to 1 staff.').waitFor()
+    const mail = await server.db
+      .selectFrom('mail_outbox')
+      .select('text_body')
+      .where('to_address', '=', agentRow.email)
+      .where('subject', '=', 'Your mailbox is full')
+      .executeTakeFirstOrThrow()
+    const click = /https?:\/\/\S+(\/api\/training\/drills\/click\?token=\S+)/.exec(mail.text_body)![1]!
+    await agent.goto(`${server.url}${click}`)
+    await agent.getByText(/phishing drill/).waitFor()
+    await securityAdmin.getByRole('button', { name: 'Refresh results' }).click()
+    const row = securityAdmin.getByRole('row', { name: new RegExp(agentRow.display_name) })
+    await expect.poll(async () => (await row.locator('td').nth(2).textContent()) !== 'no').toBe(true)
+    expect(await row.locator('td').nth(3).textContent()).toBe('no')
   }, 120_000)
 })

@@ -1,12 +1,22 @@
 /**
  * @module The staff training page (/staff/training): the modules due for my role, each with its
- * text and quiz (scored by the server), and, for those who may read it, completion per role as an
- * inline SVG bar chart.
+ * text and quiz (scored by the server); for those who may read it, completion per role as an
+ * inline SVG bar chart; for security admins, a form that sends a phishing drill to chosen staff and
+ * shows who clicked and who reported it.
  */
 import { useState } from 'react'
-import { post } from '../../platform/api.ts'
+import { get, post } from '../../platform/api.ts'
 import { can, useSession } from '../../platform/session.tsx'
-import { ActionForm, Page, useAction, useLoaded } from '../../platform/ui.tsx'
+import {
+  ActionButton,
+  ActionForm,
+  Field,
+  formatTime,
+  Page,
+  Table,
+  useAction,
+  useLoaded,
+} from '../../platform/ui.tsx'
 
 type Module = {
   id: string
@@ -119,6 +129,7 @@ export function TrainingPage() {
         <ModuleCard key={m.id} module={m} reload={reload} />
       ))}
       {mayRead ? <Completion /> : null}
+      {can(me, 'training.manage') && can(me, 'staff.read') ? <DrillForm /> : null}
     </Page>
   )
 }
@@ -130,6 +141,86 @@ function Completion() {
     <>
       <h2>Completion per role</h2>
       <CompletionChart roles={data.roles} />
+    </>
+  )
+}
+
+type Member = { id: string; displayName: string; email: string; role: string | null; status: string }
+type DrillResults = {
+  id: string
+  subject: string
+  sentAt: string
+  recipients: Array<{
+    staffId: string
+    name: string
+    role: string
+    clickedAt: string | null
+    reportedAt: string | null
+  }>
+}
+
+function DrillForm() {
+  const { data } = useLoaded<{ members: Member[] }>('/api/staff/members')
+  const [subject, setSubject] = useState('Your mailbox is almost full')
+  const [chosen, setChosen] = useState<string[]>([])
+  const [drill, setDrill] = useState<DrillResults | null>(null)
+  const action = useAction()
+  const refresh = useAction()
+  const load = async (id: string) => setDrill(await get<DrillResults>(`/api/staff/training/drills/${id}`))
+  return (
+    <>
+      <h2>Phishing drill</h2>
+      <ActionForm
+        action={action}
+        submit="Send drill"
+        onSubmit={async () => {
+          const sent = await post<{ id: string; recipients: number }>('/api/staff/training/drills', {
+            subject,
+            staffIds: chosen,
+          })
+          await load(sent.id)
+          return `Drill sent to ${sent.recipients} staff.`
+        }}
+      >
+        <Field label="Email subject" required maxLength={200} value={subject} onChange={setSubject} />
+        <fieldset>
+          <legend>Recipients</legend>
+          {(data?.members ?? [])
+            .filter((m) => m.status === 'active')
+            .map((m) => (
+              <label key={m.id}>
+                <input
+                  type="checkbox"
+                  checked={chosen.includes(m.id)}
+                  onChange={(e) =>
+                    setChosen(e.target.checked ? [...chosen, m.id] : chosen.filter((x) => x !== m.id))
+                  }
+                />
+                {m.displayName} ({m.role?.replace('_', ' ')})
+              </label>
+            ))}
+        </fieldset>
+      </ActionForm>
+      {drill ? (
+        <>
+          <h3>
+            “{drill.subject}”, sent {formatTime(drill.sentAt)}
+          </h3>
+          <ActionButton action={refresh} onClick={() => load(drill.id)}>
+            Refresh results
+          </ActionButton>
+          <Table columns={['Recipient', 'Role', 'Clicked', 'Reported']} empty="No recipients.">
+            {drill.recipients.map((r) => (
+              <tr key={r.staffId}>
+                <td>{r.name}</td>
+                <td>{r.role.replace('_', ' ')}</td>
+                <td>{r.clickedAt ? formatTime(r.clickedAt) : 'no'}</td>
+                <td>{r.reportedAt ? formatTime(r.reportedAt) : 'no'}</td>
+              </tr>
+            ))}
+          </Table>
+        </>
+      ) : null}
     </>
   )
 }
