@@ -8,6 +8,7 @@ import { LearnPage, LessonPage } from './accounts/LearnPages.tsx'
 import * as accountPages from './accounts/PublicPages.tsx'
 import { SecurityCenterPage } from './accounts/SecurityCenterPage.tsx'
 import * as security from './accounts/SettingsPages.tsx'
+import { custodyRoutes } from './custody/routes.tsx'
 import { CheckBeforeYouSignPage } from './guard/CheckBeforeYouSignPage.tsx'
 import { HomePage } from './home/HomePage.tsx'
 import { identityRoutes } from './identity/routes.tsx'
@@ -133,6 +134,7 @@ export const routes: AppRoute[] = [
     audience: 'staff',
     permission: 'risk.alerts.read',
   },
+  ...custodyRoutes,
   ...p2pRoutes,
   ...opsRoutes,
   ...identityRoutes,

@@ -1,9 +1,12 @@
 /**
- * @module The landing page. A customer sees a dashboard: their protection score with the next
- * step, the latest proof-of-reserves round with "Verify my assets", their open P2P orders and
- * recent security alerts. Staff and visitors see what each page is for, in a sentence.
+ * @module The landing page. A customer sees a dashboard: their balances and recent movements, their
+ * protection score with the next step, the latest proof-of-reserves round with "Verify my assets",
+ * their open P2P orders and recent security alerts. Staff and visitors see what each page is for,
+ * in a sentence.
  */
 import type { Overview } from '../accounts/SecurityCenterPage.tsx'
+import type { Balance, Movement } from '../custody/types.ts'
+import { BalancesTable, MovementsTable } from '../custody/WalletPage.tsx'
 import type { Order } from '../p2p/types.ts'
 import { Link } from '../platform/router.tsx'
 import { can, useSession } from '../platform/session.tsx'
@@ -15,6 +18,8 @@ const purpose: Record<string, string> = {
   '/guard': 'Paste an address, token or transaction before you sign: we check it against known scams.',
   '/proof-of-reserves': 'See what we hold against what we owe, and check that your balance is counted.',
   '/security': 'Your protection score, two-factor, devices, withdrawal addresses and alerts.',
+  '/wallet': 'Your balances, deposit addresses, withdrawals and everything that moved.',
+  '/staff/custody': 'Withdrawals waiting for approval or review, wallets, insurance fund and policy.',
   '/p2p': 'Buy and sell crypto with other customers, the crypto held in escrow until the money arrives.',
   '/p2p/my-ads': 'Your ads, how they perform, and the payment details buyers pay to.',
   '/p2p/orders': 'Your P2P orders and the next step on each.',
@@ -69,6 +74,21 @@ function LatestRound() {
   )
 }
 
+/** Balances per asset and the last five ledger movements, with a way to the wallet. */
+function WalletSummary() {
+  const balances = useLoaded<{ balances: Balance[] }>('/api/custody/balances').data
+  const movements = useLoaded<{ movements: Movement[] }>('/api/custody/movements?limit=5').data
+  return (
+    <section className="card" aria-labelledby="home-wallet">
+      <h2 id="home-wallet">Balances</h2>
+      {balances ? <BalancesTable balances={balances.balances} /> : <p>Loading…</p>}
+      <h3>Recent movements</h3>
+      {movements ? <MovementsTable movements={movements.movements} /> : <p>Loading…</p>}
+      <Link to="/wallet">Wallet</Link>
+    </section>
+  )
+}
+
 function CustomerDashboard() {
   const overview = useLoaded<Overview>('/api/accounts/security').data
   const orders = useLoaded<{ orders: Order[] }>('/api/p2p/orders').data
@@ -77,6 +97,7 @@ function CustomerDashboard() {
   const open = orders?.orders.filter((o) => o.status === 'pending_payment' || o.status === 'paid') ?? []
   return (
     <div className="dashboard">
+      <WalletSummary />
       <section className="card" aria-labelledby="home-score">
         <h2 id="home-score">Protection</h2>
         {overview ? (
