@@ -71,6 +71,12 @@ describe('security training in the browser', () => {
       /^support: [1-9]\d* of \d+ complete, 0 overdue$/,
     )
 
+    await securityAdmin.setViewportSize({ width: 390, height: 844 })
+    expect(
+      await securityAdmin.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+    ).toBe(true)
+    await securityAdmin.setViewportSize({ width: 1280, height: 800 })
+
     const agentRow = await server.db
       .selectFrom('users')
       .select(['display_name', 'email'])

@@ -89,6 +89,7 @@ function CompletionChart({ roles }: { roles: RoleCompletion[] }) {
     <svg
       role="img"
       aria-label="Training completion per role"
+      style={{ maxWidth: '100%', height: 'auto' }}
       width={width}
       height={roles.length * rowHeight + 10}
       viewBox={`0 0 ${width} ${roles.length * rowHeight + 10}`}
