@@ -57,6 +57,9 @@ const CUSTOMER_PAGES = [
   '/p2p/payment-details',
   '/support',
   '/verify',
+  '/wallet',
+  '/wallet/withdraw',
+  '/wallet/withdrawals',
 ]
 /** Staff pages; the walk checks these for raw UUIDs and raw JSON. */
 const STAFF_PAGES = [
@@ -75,6 +78,7 @@ const STAFF_PAGES = [
   '/staff/security-audits',
   '/staff/vendors',
   '/staff/identity',
+  '/staff/custody',
 ]
 
 let server: TestServer
