@@ -1,8 +1,8 @@
 /**
  * Issue #14 proof, kill -9: on a real PostgreSQL (CI's second run gives DATABASE_URL; otherwise the
  * test starts a throwaway server, since PGlite is one process's file and a killed child could not
- * share it with the test), 60 withdrawals
- * are approved for the hot wallet (three more before each run) and the processor — `bulwark custody withdrawals process`, a
+ * share it with the test), withdrawals are approved for the hot wallet (three more before each run)
+ * and the processor — `bulwark custody withdrawals process`, a
  * child process — is killed with SIGKILL at random points, 20 times, and restarted, while blocks
  * are mined in between. Afterwards every withdrawal is confirmed, each destination received its
  * amount exactly once, the hot wallet sent exactly one transaction per withdrawal (nothing was
@@ -27,8 +27,10 @@ import { type DevChain, startDevChain } from '../../src/por/reserves/testing/dev
 import { type TestPostgres, usePostgres } from '../support/postgres.ts'
 
 const ETH = 10n ** 18n
-const N = 60 // 3 arrive before each of the 20 runs
 const KILLS = 20
+// A child can finish its batch before the random kill moment on a busy machine; such a run does not
+// count, and another one starts (3 more withdrawals arrive before each), up to this many runs.
+const MAX_RUNS = 40
 let postgres: TestPostgres
 const bin = path.resolve(import.meta.dirname, '../../bin/bulwark.js')
 
@@ -165,7 +167,7 @@ describe('kill -9 of the withdrawal processor (PostgreSQL)', () => {
   it('survives 20 kills at random points: every withdrawal paid exactly once', async () => {
     let killed = 0
     let statuses: Record<string, number> = {}
-    for (let i = 0; i < KILLS; i++) {
+    for (let runs = 0; killed < KILLS && runs < MAX_RUNS; runs++) {
       await arrive()
       const child = run()
       // Wait until this child has done some work (an audit entry of a withdrawal transition), then
@@ -176,7 +178,7 @@ describe('kill -9 of the withdrawal processor (PostgreSQL)', () => {
         if ((await transitions()) > before) break
         await new Promise((r) => setTimeout(r, 20))
       }
-      await new Promise((r) => setTimeout(r, Math.random() * 120))
+      await new Promise((r) => setTimeout(r, Math.random() * 60))
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGKILL')
         killed++
@@ -184,6 +186,7 @@ describe('kill -9 of the withdrawal processor (PostgreSQL)', () => {
       await exited(child)
       await mine(1)
     }
+    const N = destinations.length
     // The kills landed while work was being done: some withdrawals moved on between them.
     const afterKills = await handle.db.selectFrom('custody_withdrawals').select('status').execute()
     const progressed = afterKills.filter((r) => r.status !== 'approved').length
@@ -203,7 +206,7 @@ describe('kill -9 of the withdrawal processor (PostgreSQL)', () => {
       `crash: ${killed} of ${KILLS} children killed mid-run; ${progressed} of ${N} had moved on during the kills`,
       statuses,
     )
-    expect(killed).toBeGreaterThanOrEqual(15)
+    expect(killed).toBe(KILLS)
     expect(statuses).toEqual({ confirmed: N })
 
     const client = createPublicClient({ transport: http(chain.url) })
