@@ -42,8 +42,16 @@ export function leafBalancesSize(assetCount: number): number {
   return assetCount * 16
 }
 
-/** Concatenates byte arrays. */
+/** Concatenates byte arrays (a few fixed parts; use {@link concatByteList} for a list of any size). */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  return concatByteList(parts)
+}
+
+/**
+ * Concatenates a list of byte arrays of any length into one preallocated array. Spreading a list
+ * whose size a user controls (the assets of a round) into a call overflows the stack above ~100k parts.
+ */
+export function concatByteList(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0
   for (const p of parts) n += p.length
   const out = new Uint8Array(n)
@@ -246,7 +254,7 @@ export function rootCommitment(
     parts.push(Uint8Array.of(s.length), s, Uint8Array.of(a.decimals))
   }
   parts.push(top)
-  return sha256(concatBytes(...parts))
+  return sha256(concatByteList(parts))
 }
 
 /** Lowercase hex of bytes. */
