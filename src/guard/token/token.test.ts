@@ -69,6 +69,92 @@ describe('counterfeit tokens', () => {
     ).toBe('warn')
   })
 
+  describe('the same-ticker rule warns only where it protects', () => {
+    const lists = createTokenGuard([
+      ...parseTokenList(JSON.stringify(tokenListJson)),
+      { chainId: 1, address: '0x1f9840a85d5af5bf1d1762f925bdaddc4201f984', symbol: 'HOP', name: 'Hop' },
+      { chainId: 1, address: '0x3845badade8e6dff049820680d1f14bd3903a5d0', symbol: 'SAND', name: 'SAND' },
+      {
+        chainId: 56,
+        address: '0x55d398326f99059ff775485246999027b3197955',
+        symbol: 'CAKE',
+        name: 'PancakeSwap',
+      },
+    ])
+    const codes = (t: Parameters<typeof lists.check>[0]) =>
+      lists.check(t).reasons.map((x) => `${x.code}:${x.severity}`)
+
+    it('allows an unrelated token that shares a common ticker, and says so', () => {
+      const r = lists.check({ chainId: 137, address: fakeAddress, symbol: 'CAKE', name: 'Cake Monster' })
+      expect(r.verdict).toBe('allow')
+      expect(r.reasons.map((x) => x.code)).toEqual(['SHARED_SYMBOL'])
+    })
+
+    it('warns when a token takes both the ticker and the name of the token listed on its chain', () => {
+      expect(codes({ chainId: 56, address: fakeAddress, symbol: 'CAKE', name: 'Pancake Swap' })).toEqual([
+        'COUNTERFEIT_SYMBOL:warn',
+      ])
+    })
+
+    it('blocks a plain stablecoin ticker on a covered chain, with or without the real name', () => {
+      expect(codes({ chainId: 1, address: fakeAddress, symbol: 'USDT', name: 'Tether USD' })).toEqual([
+        'COUNTERFEIT_SYMBOL:block',
+      ])
+      expect(lists.check({ chainId: 1, address: fakeAddress, symbol: 'usdc' }).verdict).toBe('block')
+    })
+
+    it('warns on a stablecoin ticker on a covered chain where the lists name it only elsewhere', () => {
+      expect(codes({ chainId: 56, address: fakeAddress, symbol: 'USDT', name: 'Tether USD' })).toEqual([
+        'COUNTERFEIT_SYMBOL:warn',
+      ])
+    })
+
+    it('says, rather than flags, a stablecoin ticker on a chain no loaded list covers', () => {
+      const r = lists.check({ chainId: 5000, address: fakeAddress, symbol: 'USDT', name: 'Tether USD' })
+      expect(r.verdict).toBe('allow')
+      expect(r.reasons[0]?.detail).toContain('cover no token on chain 5000')
+    })
+
+    it('lets a wrapper that names its issuer through and still blocks a bare or copied-name prefix', () => {
+      expect(
+        lists.check({ chainId: 1, address: fakeAddress, symbol: 'fWETH', name: 'Fluid Wrapped Ether' })
+          .verdict,
+      ).toBe('allow')
+      expect(codes({ chainId: 1, address: fakeAddress, symbol: 'xUSDC', name: 'USD Coin' })).toEqual([
+        'COUNTERFEIT_NAME:warn',
+        'AFFIXED_SYMBOL:block',
+      ])
+      expect(
+        codes({ chainId: 1, address: fakeAddress, symbol: 'USDT-ERC20', name: 'Tether USD Bridged' }),
+      ).toEqual(['AFFIXED_SYMBOL:block'])
+    })
+
+    it('does not read a word that ends in a tag letter as an affix (HOPE is not HOP + E)', () => {
+      expect(lists.check({ chainId: 1, address: fakeAddress, symbol: 'HOPE', name: 'Hope' }).verdict).toBe(
+        'allow',
+      )
+      expect(codes({ chainId: 1, address: fakeAddress, symbol: 'HOP.e', name: 'Hop' })).toEqual([
+        'AFFIXED_SYMBOL:warn',
+      ])
+    })
+
+    it('warns on a copied name only when it is a stablecoin or top asset name', () => {
+      expect(lists.check({ chainId: 1, address: fakeAddress, symbol: 'XYZ', name: 'Hop' }).verdict).toBe(
+        'allow',
+      )
+      expect(codes({ chainId: 1, address: fakeAddress, symbol: 'XYZ', name: 'Tether USD' })).toEqual([
+        'COUNTERFEIT_NAME:warn',
+      ])
+    })
+
+    it('flags Latin mixed with look-alike letters but not a symbol written wholly in another script', () => {
+      expect(lists.check({ chainId: 1, address: fakeAddress, symbol: 'шайлушай' }).verdict).toBe('allow')
+      expect(lists.check({ chainId: 1, address: fakeAddress, symbol: 'ZАP' }).reasons[0]?.code).toBe(
+        'NON_ASCII_SYMBOL',
+      )
+    })
+  })
+
   it('allows canonical tokens in any letter case and unrelated tokens', () => {
     expect(
       guard.check({ chainId: 1, address: '0xDAC17F958D2EE523A2206206994597C13D831EC7', symbol: 'USDT' })
