@@ -9,6 +9,7 @@ import { getAddress } from 'viem'
 import { z } from 'zod'
 import type { DomainDeps } from '../platform/deps.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
+import { openSystemCase, screeningReasons } from '../risk/index.ts'
 import { type CustodyAsset, formatAmount } from './assets.ts'
 import { type DepositRow, presentDeposit, type Screen } from './deposits.ts'
 import { createCustody, lazyScreen } from './index.ts'
@@ -38,11 +39,17 @@ export async function custodyRoutes(base: FastifyInstance, deps: CustodyRouteDep
     config: deps.config,
     screen,
     events: deps.events,
-    // TODO(risk): open a risk case for a held deposit once cases can be opened by the system
-    // (risk_cases.created_by must name a staff member today). Until then the hold is in the audit
-    // log, in the `custody_deposit_held` event, and in the server log.
+    // A held deposit opens a risk case for the analysts (one per deposit, whoever calls again).
     onHeld: async (d: DepositRow) => {
       base.log.warn({ deposit: d.id, asset: d.asset }, 'deposit held after screening')
+      await openSystemCase(deps.db, {
+        source: 'deposit_screening',
+        key: `deposit:${d.id}`,
+        account: d.user_id,
+        links: [{ kind: 'deposit', ref: d.id }],
+        reasons: screeningReasons(d.screening?.reasons ?? []),
+        at: deps.clock.now(),
+      })
     },
   })
   const me = (request: { user: { id: string } | null }) => request.user!.id

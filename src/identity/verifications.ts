@@ -3,7 +3,8 @@
  * MRZ; the pipeline weighs every reason into `approved | rejected | review`; compliance staff
  * decide the reviews with a note. Images and extracted fields are sealed at rest, images are
  * deleted after the retention period, a document number seen on another account is a duplicate
- * (linked in the queue, fed to the risk engine), and an approved document sets the P2P country.
+ * (linked in the queue, fed to the risk engine, and a risk case opened naming both accounts), and an
+ * approved document sets the P2P country.
  */
 import type { Kysely } from 'kysely'
 import { recordDocumentCountry } from '../p2p/index.ts'
@@ -12,6 +13,7 @@ import type { Clock } from '../platform/clock.ts'
 import type { Database, Db } from '../platform/db/index.ts'
 import { AppError, errors } from '../platform/errors.ts'
 import type { EventBus } from '../platform/events.ts'
+import { openSystemCase } from '../risk/index.ts'
 import { checkDocument, type Reason, type VisualFields, type WeighedReason } from './document.ts'
 import { imageSize } from './image-size.ts'
 import { type MrzFields, parseMrz } from './mrz.ts'
@@ -348,6 +350,25 @@ export function createIdentityVerifications(deps: IdentityDeps) {
               })),
             )
             .execute()
+          // Multi-accounting or a mule network: the risk team gets one case naming every account.
+          const otherAccounts = [...new Set(others.map((o) => o.user_id))]
+          await openSystemCase(tx, {
+            source: 'identity_duplicate',
+            key: `identity_duplicate:document:${id}`,
+            account: input.userId,
+            links: [
+              ...otherAccounts.map((ref) => ({ kind: 'account' as const, ref })),
+              { kind: 'identity_verification' as const, ref: id },
+              ...others.map((o) => ({ kind: 'identity_verification' as const, ref: o.id })),
+            ],
+            reasons: [
+              {
+                code: 'DUPLICATE_DOCUMENT',
+                text: `The identity document this account submitted was submitted before by ${otherAccounts.length} other account(s).`,
+              },
+            ],
+            at: now,
+          })
         }
         await appendAudit(tx, {
           actor: `user:${input.userId}`,

@@ -2,11 +2,21 @@
  * @module Public surface of the risk monitoring engine. Other domains call `createRiskEngine(...)`
  * once and then `assess(event)` on sign-in, withdrawal request and P2P order placement (decision
  * allow | review | block with reasons), and `ingest(event)` for everything else (alerts only).
- * The NATS scale-out lives in `./scaleout.ts` (imported on its own: it loads the NATS client).
+ * Cases Bulwark opens on its own (a held deposit, a duplicate document) go through
+ * `openSystemCase(executor, …)`. The NATS scale-out lives in `./scaleout.ts` (imported on its own: it loads the NATS client).
  */
 export { type BacktestResult, backtestRules } from './backtest.ts'
 export { type BehaviourModel, loadBehaviourModel } from './behaviour.ts'
 export { trainBehaviour } from './behaviour-train.ts'
+export {
+  type CaseLink,
+  type CaseReason,
+  type OpenSystemCaseParameters,
+  type OpenSystemCaseResult,
+  openSystemCase,
+  type SystemCaseSource,
+  screeningReasons,
+} from './cases.ts'
 export { type Alert, createRiskEngine, type RiskEngine, type RiskEngineOptions } from './engine.ts'
 export { createEvmBlockSource, type EvmBlockSourceOptions } from './evm-source.ts'
 export { FEATURE_NAMES, type FeatureName, type Features } from './features.ts'

@@ -1,5 +1,6 @@
 /**
- * @module Risk migrations (range 0400-0499): event history, alerts, cases and case notes.
+ * @module Risk migrations (range 0400-0499): event history, alerts, cases and case notes, system-opened
+ * cases and case links.
  */
 import { type Kysely, type Migration, sql } from 'kysely'
 
@@ -75,6 +76,34 @@ export const migrations: Record<string, Migration> = {
           enabled_by uuid not null references users (id)
         );
         create index risk_rule_sets_enabled_idx on risk_rule_sets (enabled_at desc);
+      `.execute(db)
+    },
+  },
+  // A case the system opens (held deposit, duplicate document) has no staff creator: it names its
+  // source instead, and the source event's key keeps it to one case per event.
+  '0410_risk_system_cases': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        alter table risk_cases alter column created_by drop not null;
+        alter table risk_cases add column opened_by text not null default 'staff'
+          check (opened_by in ('staff', 'system'));
+        alter table risk_cases add column source text
+          check (source in ('deposit_screening', 'identity_duplicate'));
+        alter table risk_cases add column source_key text check (length(source_key) <= 200);
+        alter table risk_cases add column reasons jsonb not null default '[]';
+        alter table risk_cases add constraint risk_cases_opener_check check (
+          (opened_by = 'staff' and created_by is not null and source is null and source_key is null)
+          or (opened_by = 'system' and created_by is null and source is not null and source_key is not null)
+        );
+        create unique index risk_cases_source_key on risk_cases (source_key);
+
+        create table risk_case_links (
+          case_id uuid not null references risk_cases (id),
+          kind text not null check (kind in ('account', 'deposit', 'identity_verification')),
+          ref text not null check (length(ref) between 1 and 128),
+          primary key (case_id, kind, ref)
+        );
+        create index risk_case_links_ref_idx on risk_case_links (kind, ref);
       `.execute(db)
     },
   },

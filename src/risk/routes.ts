@@ -1,13 +1,15 @@
 /**
  * @module Risk HTTP routes: batch event ingest, the analyst alert queue with filters, account
  * timeline, counterparty graph, and the case workflow (open, assign, note, resolve as fraud /
- * not fraud). Staff only; permissions `risk.*` in src/platform/rbac.ts; actions audit-logged.
+ * not fraud). A case says who opened it: a staff member, or Bulwark itself (a held deposit, a
+ * duplicate document), with its reasons and links. Staff only; permissions `risk.*` in src/platform/rbac.ts; actions audit-logged.
  */
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { DomainDeps } from '../platform/deps.ts'
 import { requireStaff } from '../platform/http/auth.ts'
+import { SYSTEM_CASE_SOURCE_LABELS } from './cases.ts'
 import { decisionSchema, riskEventSchema } from './schema.ts'
 import type { RiskService } from './service.ts'
 
@@ -54,8 +56,25 @@ const caseSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   resolvedAt: z.string().nullable(),
+  openedBy: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('staff'), staffId: z.string() }),
+    z.object({
+      kind: z.literal('system'),
+      source: z.enum(['deposit_screening', 'identity_duplicate']),
+      /** What a staff view shows, e.g. "Bulwark (deposit screening)". */
+      label: z.string(),
+    }),
+  ]),
+  reasons: z.array(z.object({ code: z.string(), text: z.string() })),
+  links: z.array(
+    z.object({ kind: z.enum(['account', 'deposit', 'identity_verification']), ref: z.string() }),
+  ),
 })
 type CaseRow = Awaited<ReturnType<RiskService['listCases']>>[number]
+const openedBy = (c: CaseRow): z.infer<typeof caseSchema>['openedBy'] =>
+  c.opened_by === 'system' && c.source
+    ? { kind: 'system', source: c.source, label: `Bulwark (${SYSTEM_CASE_SOURCE_LABELS[c.source]})` }
+    : { kind: 'staff', staffId: c.created_by ?? '' }
 const presentCase = (c: CaseRow): z.infer<typeof caseSchema> => ({
   id: c.id,
   account: c.account,
@@ -65,6 +84,9 @@ const presentCase = (c: CaseRow): z.infer<typeof caseSchema> => ({
   createdAt: c.created_at.toISOString(),
   updatedAt: c.updated_at.toISOString(),
   resolvedAt: c.resolved_at?.toISOString() ?? null,
+  openedBy: openedBy(c),
+  reasons: c.reasons,
+  links: c.links,
 })
 
 export async function riskRoutes(base: FastifyInstance, deps: DomainDeps) {
@@ -210,12 +232,17 @@ export async function riskRoutes(base: FastifyInstance, deps: DomainDeps) {
       preHandler: requireStaff('risk.alerts.read'),
       schema: {
         tags,
-        summary: 'Cases, newest first',
-        querystring: z.object({ status: z.enum(['open', 'resolved']).optional() }),
+        summary:
+          'Cases, newest first, with who opened each (a staff member or Bulwark itself), its reasons and links',
+        querystring: z.object({
+          status: z.enum(['open', 'resolved']).optional(),
+          /** Cases on this account or linked to it (e.g. the other account of a duplicate document). */
+          account: accountId.optional(),
+        }),
         response: { 200: z.object({ cases: z.array(caseSchema) }) },
       },
     },
-    async (request) => ({ cases: (await risk.listCases(request.query.status)).map(presentCase) }),
+    async (request) => ({ cases: (await risk.listCases(request.query)).map(presentCase) }),
   )
 
   app.get(

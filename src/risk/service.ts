@@ -2,7 +2,8 @@
  * @module The risk service behind the HTTP routes: batch ingest (stores each event once, scores
  * it, stores its alert), the analyst alert queue, account timelines, the counterparty graph, and
  * the case workflow (open, assign, note, resolve as fraud / not fraud). Every analyst action is
- * audit-logged in the same transaction as the change it records. Resolutions are the labels the
+ * audit-logged in the same transaction as the change it records. Cases the system opens itself
+ * (held deposits, duplicate documents) come from `./cases.ts` and are worked the same way. Resolutions are the labels the
  * next training run reads (`labels()`).
  */
 import { existsSync, readFileSync } from 'node:fs'
@@ -253,6 +254,10 @@ export function createRiskService(deps: { db: Db; clock: Clock; engine?: RiskEng
           })
           .returningAll()
           .executeTakeFirstOrThrow()
+        await tx
+          .insertInto('risk_case_links')
+          .values({ case_id: c.id, kind: 'account', ref: input.account })
+          .execute()
         if (input.alertIds.length > 0) {
           const linked = await tx
             .updateTable('risk_alerts')
@@ -274,18 +279,65 @@ export function createRiskService(deps: { db: Db; clock: Clock; engine?: RiskEng
           target: `risk_case:${c.id}`,
           details: { account: input.account, alerts: input.alertIds },
         })
-        return c
+        return { ...c, links: [{ kind: 'account' as const, ref: input.account }] }
       })
     },
 
-    async listCases(status?: 'open' | 'resolved') {
+    /**
+     * Cases, newest first, each with its links. `account` finds the cases on that account and those
+     * linked to it (the other account of a duplicate document).
+     */
+    async listCases(
+      filters: { status?: 'open' | 'resolved' | undefined; account?: string | undefined } = {},
+    ) {
       let q = db.selectFrom('risk_cases').selectAll()
-      if (status) q = q.where('status', '=', status)
-      return q.orderBy('created_at', 'desc').limit(200).execute()
+      if (filters.status) q = q.where('status', '=', filters.status)
+      const account = filters.account
+      if (account)
+        q = q.where((eb) =>
+          eb.or([
+            eb('account', '=', account),
+            eb(
+              'id',
+              'in',
+              eb
+                .selectFrom('risk_case_links')
+                .select('case_id')
+                .where('kind', '=', 'account')
+                .where('ref', '=', account),
+            ),
+          ]),
+        )
+      const cases = await q.orderBy('created_at', 'desc').limit(200).execute()
+      const links =
+        cases.length === 0
+          ? []
+          : await db
+              .selectFrom('risk_case_links')
+              .selectAll()
+              .where(
+                'case_id',
+                'in',
+                cases.map((c) => c.id),
+              )
+              .orderBy('kind')
+              .orderBy('ref')
+              .execute()
+      return cases.map((c) => ({
+        ...c,
+        links: links.filter((l) => l.case_id === c.id).map((l) => ({ kind: l.kind, ref: l.ref })),
+      }))
     },
 
     async getCase(id: string) {
       const c = await findCase(id)
+      const links = await db
+        .selectFrom('risk_case_links')
+        .select(['kind', 'ref'])
+        .where('case_id', '=', id)
+        .orderBy('kind')
+        .orderBy('ref')
+        .execute()
       const notes = await db
         .selectFrom('risk_case_notes')
         .selectAll()
@@ -298,7 +350,7 @@ export function createRiskService(deps: { db: Db; clock: Clock; engine?: RiskEng
         .where('case_id', '=', id)
         .orderBy('created_at')
         .execute()
-      return { ...c, notes, alerts }
+      return { ...c, links, notes, alerts }
     },
 
     async assign(id: string, assignee: string, staffId: string) {

@@ -4,6 +4,7 @@
  * the next training run reads.
  */
 import type { ColumnType, Generated } from 'kysely'
+import type { CaseLinkKind, SystemCaseSource } from './cases.ts'
 
 type Json<T> = ColumnType<T, string, string>
 
@@ -42,10 +43,25 @@ export interface RiskCasesTable {
   assignee: string | null
   resolution: CaseResolution | null
   created_at: Date
-  created_by: string
+  /** The staff member who opened it; null when the system did (`opened_by = 'system'`). */
+  created_by: string | null
+  opened_by: ColumnType<'staff' | 'system', 'staff' | 'system' | undefined, never>
+  /** What opened a system case (`deposit_screening`, `identity_duplicate`); null for staff cases. */
+  source: ColumnType<SystemCaseSource | null, SystemCaseSource | null | undefined, never>
+  /** One per source event: the same deposit or duplicate never opens a second case. */
+  source_key: ColumnType<string | null, string | null | undefined, never>
+  /** Why a system case was opened (staff cases: empty, their alerts say why). */
+  reasons: ColumnType<{ code: string; text: string }[], string | undefined, string>
   updated_at: Date
   resolved_at: Date | null
   resolved_by: string | null
+}
+
+/** What else a case concerns: the accounts of a duplicate, the held deposit, the verification. */
+export interface RiskCaseLinksTable {
+  case_id: string
+  kind: CaseLinkKind
+  ref: string
 }
 
 export interface RiskCaseNotesTable {
@@ -71,4 +87,5 @@ export interface RiskTables {
   risk_alerts: RiskAlertsTable
   risk_cases: RiskCasesTable
   risk_case_notes: RiskCaseNotesTable
+  risk_case_links: RiskCaseLinksTable
 }
