@@ -58,6 +58,12 @@ export const configSchema = z.object({
   /** An idle keep-alive connection is closed after this. */
   HTTP_KEEP_ALIVE_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   EXCHANGE_ID: z.string().min(1).max(64).default('bulwark-demo'),
+  /**
+   * EVM JSON-RPC endpoint the server reads reserve wallets from when it builds a proof-of-reserves round
+   * (rows of chain `ethereum` in the reserves file); unset = CUSTODY_EVM_RPC_URL; neither = EVM reserves
+   * cannot be verified.
+   */
+  POR_EVM_RPC_URL: z.url({ message: 'expected an absolute URL such as http://127.0.0.1:8545' }).optional(),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, { message: 'expected smtp://user:pass@host:port' })

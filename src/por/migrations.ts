@@ -47,4 +47,17 @@ export const migrations: Record<string, Migration> = {
       await sql`alter table por_rounds add column audit_head jsonb`.execute(db)
     },
   },
+  '0230_por_reserve_verification': {
+    async up(db: Kysely<unknown>) {
+      // What the server verified about a round's reserves when it built the round (per wallet), the
+      // reserve challenge the wallets sign, a recorded exemption (who, why) that lets unverified
+      // reserves be published as declared, and the insurance fund read from the custody ledger.
+      await sql`
+        alter table por_rounds add column challenge jsonb;
+        alter table por_rounds add column reserve_check jsonb;
+        alter table por_rounds add column reserve_exemption jsonb;
+        alter table por_rounds add column insurance_fund jsonb;
+      `.execute(db)
+    },
+  },
 }

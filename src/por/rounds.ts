@@ -15,6 +15,7 @@ import {
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { createLedger, formatAmount as formatLedgerAmount } from '../custody/index.ts'
 import { appendAudit } from '../platform/audit.ts'
 import type { SignedTreeHead } from '../platform/audit-log/tree-head.ts'
 import type { Clock } from '../platform/clock.ts'
@@ -23,6 +24,24 @@ import { AppError, errors } from '../platform/errors.ts'
 import { resolveInside } from '../platform/safe-path.ts'
 import { formatAmount, parseAmount } from './amount.ts'
 import { buildRound } from './build.ts'
+import {
+  checkWallets,
+  declaredTotalsCheck,
+  isDeclaredTotals,
+  type ReserveCheck,
+  type WalletCheck,
+} from './reserves/check.ts'
+import {
+  challengeMessage,
+  createChallenge,
+  type EsploraClient,
+  type EvmReader,
+  parseChallenge,
+  type ReserveChallenge,
+} from './reserves/index.ts'
+
+export type { ReserveCheck, WalletCheck }
+
 import { ROUND_ID_FORMAT, ROUND_ID_PATTERN } from './schema.ts'
 import { openRound, ROUND_FILES, type RoundSummary } from './store.ts'
 import type { RoundStatus } from './tables.ts'
@@ -41,7 +60,36 @@ export interface RoundsDeps {
   workers?: number
   /** Signs the current audit tree head, recorded in a round when it is published. */
   auditHead?: () => Promise<SignedTreeHead>
+  /** This exchange's id (config EXCHANGE_ID), bound into every round's reserve challenge. */
+  exchangeId?: string
+  /**
+   * Chain readers by reserves-file chain id (`ethereum`, …): a build reads every wallet's balance at the
+   * snapshot block (and contract wallets' owners) from them. A wallet on a chain without one is not verified.
+   */
+  evm?: Record<string, EvmReader>
+  esplora?: Record<string, EsploraClient>
 }
+
+/** An exemption recorded by staff: unverified reserves may be published, labelled as declared. */
+export interface ReserveExemption {
+  by: string
+  reason: string
+  at: string
+}
+
+/** The insurance fund per asset as the custody ledger held it when the round was built. */
+export interface InsuranceFundSnapshot {
+  at: string
+  /** Smallest units of the ledger (custody asset decimals) and the amount in whole units. */
+  assets: { symbol: string; units: string; amount: string }[]
+}
+
+/**
+ * How a round's reserve figures stand: `verified` (every wallet checked by the server), `declared`
+ * (not verified, published under a recorded exemption), `unverified` (not verified and no exemption:
+ * cannot be published), `none` (no reserves file: no ratio).
+ */
+export type ReserveStatus = 'verified' | 'declared' | 'unverified' | 'none'
 
 /** One asset of a round as shown to customers: liabilities, reserves and their ratio. */
 export interface AssetView {
@@ -55,6 +103,8 @@ export interface AssetView {
   /** reserves / liabilities in percent with two decimals, or null when unknown. */
   ratioPercent: string | null
   belowFullReserve: boolean | null
+  /** The insurance fund's balance of this asset (custody ledger, whole units), or null when it holds none. */
+  insuranceFund: string | null
 }
 
 export interface RoundView {
@@ -69,6 +119,19 @@ export interface RoundView {
   users: number | null
   assets: AssetView[]
   auditHead: SignedTreeHead | null
+  reserves: {
+    status: ReserveStatus
+    /** For `declared`: the exemption's reason, shown as "declared, not verified: <reason>". */
+    note: string | null
+    /** For `unverified` and `declared`: the first wallet that failed, or why nothing could be verified. */
+    problem: string | null
+    checkedAt: string | null
+    wallets: WalletCheck[]
+    snapshotBlocks: Record<string, { height: number; hash: string }>
+    /** The text every reserve wallet signs for this round, and its snapshot heights. */
+    challenge: { message: string; snapshots: Record<string, number> } | null
+  }
+  insuranceFund: InsuranceFundSnapshot | null
 }
 
 type Row = {
@@ -85,16 +148,49 @@ type Row = {
   reserves: Record<string, string> | null
   build_report: unknown
   audit_head?: unknown
+  challenge?: unknown
+  reserve_check?: unknown
+  reserve_exemption?: unknown
+  insurance_fund?: unknown
+}
+
+/** Reserves published before the server verified them (rounds from before migration 0230). */
+const LEGACY_DECLARED = 'declared before the server verified reserve wallets'
+
+function reserveStatusOf(row: Row): { status: ReserveStatus; note: string | null; problem: string | null } {
+  const check = (row.reserve_check ?? null) as ReserveCheck | null
+  const exemption = (row.reserve_exemption ?? null) as ReserveExemption | null
+  if (!check) {
+    if (row.reserves === null) return { status: 'none', note: null, problem: null }
+    if (row.status === 'published') return { status: 'declared', note: LEGACY_DECLARED, problem: null }
+    return { status: 'unverified', note: null, problem: 'built before the server verified reserves: rebuild' }
+  }
+  if (check.verified) return { status: 'verified', note: null, problem: null }
+  if (exemption) return { status: 'declared', note: exemption.reason, problem: check.problem }
+  return { status: 'unverified', note: null, problem: check.problem }
 }
 
 /** Presents a round row (never the raw row). */
 export function presentRound(row: Row): RoundView {
   const summary = row.summary as RoundSummary | null
   const report = row.build_report as { users?: number } | null
+  const check = (row.reserve_check ?? null) as ReserveCheck | null
+  const fund = (row.insurance_fund ?? null) as InsuranceFundSnapshot | null
+  const challenge = row.challenge ? parseChallenge(row.challenge) : null
+  const standing = reserveStatusOf(row)
+  // Verified rounds show what the chain holds; declared ones what the exchange declared (labelled so).
+  const shown =
+    check === null
+      ? row.reserves
+      : standing.status === 'declared'
+        ? check.declaredTotals
+        : check.verifiedTotals
   const assets: AssetView[] = (summary?.assets ?? []).map((a, i) => {
     const t = summary!.totals[i]!
     const net = BigInt(t.equity) - BigInt(t.debt)
-    const reserveUnits = row.reserves?.[a.symbol]
+    // With a reserve check, an asset no wallet holds has 0 reserves (not "unknown").
+    const reserveUnits =
+      standing.status === 'none' ? undefined : (shown?.[a.symbol] ?? (check ? '0' : undefined))
     const reserves = reserveUnits === undefined ? null : BigInt(reserveUnits)
     const ratio = reserves === null || net <= 0n ? null : (reserves * 10000n) / net
     return {
@@ -106,6 +202,7 @@ export function presentRound(row: Row): RoundView {
       reserves: reserves === null ? null : formatAmount(reserves, a.decimals),
       ratioPercent: ratio === null ? null : formatAmount(ratio, 2),
       belowFullReserve: reserves === null ? null : reserves < net,
+      insuranceFund: fund?.assets.find((f) => f.symbol === a.symbol)?.amount ?? null,
     }
   })
   return {
@@ -120,6 +217,14 @@ export function presentRound(row: Row): RoundView {
     users: report?.users ?? null,
     assets,
     auditHead: (row.audit_head ?? null) as SignedTreeHead | null,
+    reserves: {
+      ...standing,
+      checkedAt: check?.checkedAt ?? null,
+      wallets: check?.wallets ?? [],
+      snapshotBlocks: check?.snapshotBlocks ?? {},
+      challenge: challenge && { message: challengeMessage(challenge), snapshots: challenge.snapshots },
+    },
+    insuranceFund: fund,
   }
 }
 
@@ -199,6 +304,43 @@ export function createRounds(deps: RoundsDeps) {
         `Round ${r.id} is ${r.status}; ${action} needs it to be ${allowed.join(' or ')}.`,
       )
     }
+  }
+
+  /** A reserves file with wallets needs the round's challenge: checked before the long tree build. */
+  function reservesInput(r: Row): { text: string; declared: boolean } | null {
+    const path = inputPath(r.id, 'reserves')
+    if (!existsSync(path)) return null
+    const text = readFileSync(path, 'utf8')
+    const declared = isDeclaredTotals(text)
+    if (!declared && !r.challenge) {
+      throw new AppError(
+        'POR_CHALLENGE_MISSING',
+        409,
+        `Round ${r.id} has no reserve challenge. Draw it (snapshot block per chain), have every wallet sign its text, upload the signed reserves file, then build.`,
+      )
+    }
+    return { text, declared }
+  }
+
+  /** Verifies the round's reserves file (network reads: never inside a database transaction). */
+  async function checkRoundReserves(
+    r: Row,
+    input: { text: string; declared: boolean } | null,
+    assets: ReadonlyArray<{ symbol: string; decimals: number }>,
+  ): Promise<ReserveCheck | null> {
+    if (input === null) return null
+    if (input.declared) {
+      const totals = parseReservesCsv(input.text, new Map(assets.map((a) => [a.symbol, a.decimals])))
+      return declaredTotalsCheck(totals, clock.now())
+    }
+    return checkWallets({
+      text: input.text,
+      assets,
+      challenge: parseChallenge(r.challenge),
+      ...(deps.evm ? { evm: deps.evm } : {}),
+      ...(deps.esplora ? { esplora: deps.esplora } : {}),
+      now: clock.now(),
+    })
   }
 
   return {
@@ -282,6 +424,9 @@ export function createRounds(deps: RoundsDeps) {
             depth: null,
             summary: null,
             build_report: null,
+            reserve_check: null,
+            reserve_exemption: null,
+            insurance_fund: null,
           })
           .where('id', '=', id)
           .execute()
@@ -306,6 +451,7 @@ export function createRounds(deps: RoundsDeps) {
             .map((l) => l.replace(/#.*/, '').trim())
             .filter(Boolean)
         : []
+      const reservesText = reservesInput(r)
       if (building.has(id)) {
         throw new AppError(
           'POR_ROUND_BUILDING',
@@ -334,13 +480,20 @@ export function createRounds(deps: RoundsDeps) {
           })
         },
       }).finally(() => building.delete(id))
-      const reservesPath = inputPath(id, 'reserves')
-      const reserves = existsSync(reservesPath)
-        ? parseReservesCsv(
-            readFileSync(reservesPath, 'utf8'),
-            new Map(result.summary.assets.map((a) => [a.symbol, a.decimals])),
-          )
-        : null
+      let reserveCheck: ReserveCheck | null
+      try {
+        reserveCheck = await checkRoundReserves(r, reservesText, result.summary.assets)
+      } catch (e) {
+        rmSync(out, { recursive: true, force: true })
+        throw e
+      }
+      // The figure the round shows once published: verified holdings, or the declared ones (labelled).
+      const reserves =
+        reserveCheck === null
+          ? null
+          : reserveCheck.verified
+            ? reserveCheck.verifiedTotals
+            : reserveCheck.declaredTotals
       rmSync(treeDir(id), { recursive: true, force: true })
       renameSync(out, treeDir(id))
       const report = {
@@ -350,6 +503,18 @@ export function createRounds(deps: RoundsDeps) {
         exemptedUndercollateralised: result.exemptedUndercollateralised.length,
       }
       await db.transaction().execute(async (tx) => {
+        // The insurance fund as the ledger holds it now, in the transaction that records the build.
+        const fund = (await createLedger({ db }).balances(tx, null)).filter(
+          (b) => b.kind === 'insurance_fund',
+        )
+        const insuranceFund: InsuranceFundSnapshot = {
+          at: clock.now().toISOString(),
+          assets: fund.map((b) => ({
+            symbol: b.asset,
+            units: b.balance.toString(),
+            amount: formatLedgerAmount(b.asset, b.balance),
+          })),
+        }
         await tx
           .updateTable('por_rounds')
           .set({
@@ -361,6 +526,10 @@ export function createRounds(deps: RoundsDeps) {
             summary: JSON.stringify(result.summary),
             reserves: reserves === null ? null : JSON.stringify(reserves),
             build_report: JSON.stringify(report),
+            reserve_check: reserveCheck === null ? null : JSON.stringify(reserveCheck),
+            // A new verification needs a new decision: an exemption covers the build it was recorded for.
+            reserve_exemption: null,
+            insurance_fund: JSON.stringify(insuranceFund),
           })
           .where('id', '=', id)
           .execute()
@@ -368,7 +537,111 @@ export function createRounds(deps: RoundsDeps) {
           actor,
           action: 'por.round.built',
           target: `por_round:${id}`,
-          details: { root: result.summary.root, ...report },
+          details: {
+            root: result.summary.root,
+            ...report,
+            reserves:
+              reserveCheck === null
+                ? 'none'
+                : {
+                    source: reserveCheck.source,
+                    verified: reserveCheck.verified,
+                    wallets: reserveCheck.wallets.length,
+                    failed: reserveCheck.wallets.filter((w) => !w.ok).length,
+                    problem: reserveCheck.problem,
+                  },
+          },
+        })
+      })
+      return presentRound(await row(id))
+    },
+
+    /**
+     * Draws the round's reserve challenge: a fresh random nonce bound to this exchange, this round and
+     * the snapshot block of every chain. Every reserve wallet signs its text. Drawing again replaces it
+     * (signatures over the old one stop verifying) and a built round goes back to imported.
+     */
+    async drawChallenge(id: string, snapshots: Record<string, number>, actor: string): Promise<RoundView> {
+      const r = await row(id)
+      expectStatus(r, ['created', 'imported', 'built'], 'drawing the reserve challenge')
+      const challenge: ReserveChallenge = createChallenge({
+        exchange: deps.exchangeId ?? 'bulwark-demo',
+        round: id,
+        snapshots,
+        ...(deps.randomBytes ? { random: deps.randomBytes } : {}),
+      })
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('por_rounds')
+          .set({
+            challenge: JSON.stringify(challenge),
+            ...(r.status === 'built'
+              ? {
+                  status: 'imported' as const,
+                  built_at: null,
+                  built_by: null,
+                  root: null,
+                  depth: null,
+                  summary: null,
+                  build_report: null,
+                  reserve_check: null,
+                  reserve_exemption: null,
+                  insurance_fund: null,
+                }
+              : {}),
+          })
+          .where('id', '=', id)
+          .execute()
+        await appendAudit(tx, {
+          actor,
+          action: 'por.round.challenge_drawn',
+          target: `por_round:${id}`,
+          details: { snapshots: challenge.snapshots, nonce: challenge.nonce },
+        })
+      })
+      return presentRound(await row(id))
+    },
+
+    /**
+     * Records who lets a round's unverified reserves be published, and why. The round then publishes
+     * them labelled "declared, not verified: <reason>". Covers the current build only.
+     */
+    async exemptReserves(id: string, reason: string, actor: string): Promise<RoundView> {
+      const r = await row(id)
+      expectStatus(r, ['built', 'reviewed'], 'recording a reserves exemption')
+      const why = reason.trim()
+      if (why.length === 0 || why.length > 500) {
+        throw errors.invalidInput('Say why the reserves are published unverified (1-500 characters).', {
+          field: 'reason',
+        })
+      }
+      const standing = reserveStatusOf(r)
+      if (standing.status === 'none') {
+        throw new AppError(
+          'POR_RESERVES_NONE',
+          409,
+          `Round ${id} has no reserves file: there is nothing to exempt.`,
+        )
+      }
+      if (standing.status === 'verified') {
+        throw new AppError(
+          'POR_RESERVES_VERIFIED',
+          409,
+          `Round ${id}'s reserves were verified: they need no exemption.`,
+        )
+      }
+      const exemption: ReserveExemption = { by: actor, reason: why, at: clock.now().toISOString() }
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('por_rounds')
+          .set({ reserve_exemption: JSON.stringify(exemption) })
+          .where('id', '=', id)
+          .execute()
+        await appendAudit(tx, {
+          actor,
+          action: 'por.round.reserves_exempted',
+          target: `por_round:${id}`,
+          details: { reason: why, problem: standing.problem },
         })
       })
       return presentRound(await row(id))
@@ -405,6 +678,23 @@ export function createRounds(deps: RoundsDeps) {
     async publish(id: string, actor: string): Promise<RoundView> {
       const r = await row(id)
       expectStatus(r, ['reviewed'], 'publishing')
+      const standing = reserveStatusOf(r)
+      if (standing.status === 'unverified') {
+        await appendAudit(db, {
+          actor,
+          action: 'por.round.publish_refused',
+          target: `por_round:${id}`,
+          details: { code: 'RESERVES_UNVERIFIED', problem: standing.problem },
+        })
+        throw new AppError(
+          'RESERVES_UNVERIFIED',
+          409,
+          `Round ${id}'s reserves were not verified (${standing.problem}), so their ratio cannot be published. ` +
+            'Fix the reserves file or the wallets and build again, or record an exemption (who and why) to ' +
+            'publish them labelled "declared, not verified".',
+          { details: { problem: standing.problem } },
+        )
+      }
       // Signed before the transaction: it covers every step of the round logged so far.
       const auditHead = deps.auditHead ? await deps.auditHead() : null
       await db.transaction().execute(async (tx) => {

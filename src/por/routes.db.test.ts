@@ -78,6 +78,15 @@ describe('proof-of-reserves rounds over HTTP', () => {
     expect((await step('2026-11', 'review', builder.session)).statusCode).toBe(403)
     expect((await step('2026-11', 'review', reviewer.session)).json()).toMatchObject({ status: 'reviewed' })
     expect((await step('2026-11', 'publish', reviewer.session)).statusCode).toBe(403)
+    // A file of declared totals verifies nothing: publishing it takes a recorded exemption.
+    expect((await step('2026-11', 'publish', publisher.session)).json().code).toBe('RESERVES_UNVERIFIED')
+    const exempted = await t.app.inject({
+      method: 'POST',
+      url: '/api/por/staff/rounds/2026-11/reserves-exemption',
+      headers: publisher.session.headers,
+      payload: { reason: 'test figures' },
+    })
+    expect(exempted.json().reserves).toMatchObject({ status: 'declared', note: 'test figures' })
     const published = await step('2026-11', 'publish', publisher.session)
     expect(published.json()).toMatchObject({ status: 'published' })
 
@@ -94,6 +103,8 @@ describe('proof-of-reserves rounds over HTTP', () => {
       'por.round.file_imported',
       'por.round.built',
       'por.round.reviewed',
+      'por.round.publish_refused',
+      'por.round.reserves_exempted',
       'por.round.published',
     ])
   })
@@ -149,7 +160,7 @@ describe('proof-of-reserves rounds over HTTP', () => {
     expect(await progressOf()).toBeNull()
   })
 
-  it('shows the public the ratio per asset and flags an asset below 100%', async () => {
+  it('shows the public the ratio per asset, flags an asset below 100% and labels declared reserves', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/api/por/rounds' })
     const [round] = response.json().rounds
     expect(round.id).toBe('2026-11')
@@ -163,6 +174,7 @@ describe('proof-of-reserves rounds over HTTP', () => {
       belowFullReserve: true,
     })
     expect(usdt).toMatchObject({ liabilities: '880', reserves: '700', belowFullReserve: true })
+    expect(round.reserves).toMatchObject({ status: 'declared', note: 'test figures', wallets: [] })
   })
 
   it('gives a customer their own proof, which verifies against the published commitment', async () => {

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { create as tarCreate } from 'tar'
+import { createPublicClient, http } from 'viem'
 import { z } from 'zod'
 import { appendAudit } from '../platform/audit.ts'
 import { createAuditTreeHeads } from '../platform/audit-log/tree.ts'
@@ -16,7 +17,7 @@ import type { DomainDeps } from '../platform/deps.ts'
 import { AppError } from '../platform/errors.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
 import { createRounds, INPUT_KINDS } from './rounds.ts'
-import { roundIdSchema, roundSchema } from './schema.ts'
+import { challengeBodySchema, exemptionBodySchema, roundIdSchema, roundSchema } from './schema.ts'
 import { zkRoundFile } from './zk/files.ts'
 
 export async function porRoutes(base: FastifyInstance, deps: DomainDeps) {
@@ -25,11 +26,21 @@ export async function porRoutes(base: FastifyInstance, deps: DomainDeps) {
     db: deps.db,
     signer: createTreeHeadSigner({ config: deps.config, clock: deps.clock }),
   })
+  // A build reads reserve wallets of chain `ethereum` from this node at the round's snapshot block.
+  const rpcUrl = deps.config.POR_EVM_RPC_URL ?? deps.config.CUSTODY_EVM_RPC_URL
   const rounds = createRounds({
     db: deps.db,
     clock: deps.clock,
     dataDir: deps.config.DATA_DIR,
     auditHead: () => auditHeads.signedHead(),
+    exchangeId: deps.config.EXCHANGE_ID,
+    ...(rpcUrl
+      ? {
+          evm: {
+            ethereum: createPublicClient({ transport: http(rpcUrl, { timeout: 10_000, retryCount: 1 }) }),
+          },
+        }
+      : {}),
   })
   const params = z.object({ id: roundIdSchema })
   // CSV uploads arrive as a raw stream and go straight to disk.
@@ -149,7 +160,7 @@ export async function porRoutes(base: FastifyInstance, deps: DomainDeps) {
       schema: {
         tags: ['por'],
         summary:
-          'Upload an input file (text/csv body): liabilities, assets, reserves (symbol,amount) or exemptions',
+          'Upload an input file (text/csv body): liabilities, assets, reserves (wallets with signatures over the challenge; docs/por-reserves.md) or exemptions',
         params: z.object({ id: roundIdSchema, kind: z.enum(INPUT_KINDS as [string, ...string[]]) }),
         response: { 200: roundSchema },
       },
@@ -190,6 +201,38 @@ export async function porRoutes(base: FastifyInstance, deps: DomainDeps) {
       async (request) => rounds[step](request.params.id, request.user!.id),
     )
   }
+
+  app.post(
+    '/api/por/staff/rounds/:id/challenge',
+    {
+      preHandler: requireStaff('por.rounds.manage'),
+      schema: {
+        tags: ['por'],
+        summary:
+          "Draw the round's reserve challenge (fresh nonce, snapshot block per chain): the text every reserve wallet signs",
+        params,
+        body: challengeBodySchema,
+        response: { 200: roundSchema },
+      },
+    },
+    async (request) => rounds.drawChallenge(request.params.id, request.body.snapshots, request.user!.id),
+  )
+
+  app.post(
+    '/api/por/staff/rounds/:id/reserves-exemption',
+    {
+      preHandler: requireStaff('por.rounds.publish'),
+      schema: {
+        tags: ['por'],
+        summary:
+          'Record why unverified reserves may be published; the public page labels them "declared, not verified: <reason>"',
+        params,
+        body: exemptionBodySchema,
+        response: { 200: roundSchema },
+      },
+    },
+    async (request) => rounds.exemptReserves(request.params.id, request.body.reason, request.user!.id),
+  )
 
   app.get(
     '/api/por/staff/rounds/:id/progress',

@@ -23,6 +23,51 @@ export const assetViewSchema = z.object({
   reserves: z.string().nullable(),
   ratioPercent: z.string().nullable(),
   belowFullReserve: z.boolean().nullable(),
+  insuranceFund: z.string().nullable(),
+})
+
+export const walletCheckSchema = z.object({
+  line: z.number().int(),
+  chain: z.string(),
+  address: z.string(),
+  asset: z.string(),
+  token: z.string().nullable(),
+  ok: z.boolean(),
+  detail: z.string(),
+  declared: z.string(),
+  onChain: z.string().nullable(),
+  block: z.number().int().nullable(),
+})
+
+export const roundReservesSchema = z.object({
+  status: z.enum(['verified', 'declared', 'unverified', 'none']),
+  note: z.string().nullable(),
+  problem: z.string().nullable(),
+  checkedAt: z.string().nullable(),
+  wallets: z.array(walletCheckSchema),
+  snapshotBlocks: z.record(z.string(), z.object({ height: z.number().int(), hash: z.string() })),
+  challenge: z.object({ message: z.string(), snapshots: z.record(z.string(), z.number().int()) }).nullable(),
+})
+
+export const insuranceFundSchema = z.object({
+  at: z.string(),
+  assets: z.array(z.object({ symbol: z.string(), units: z.string(), amount: z.string() })),
+})
+
+/** Snapshot block height per chain id, as the reserve challenge takes it. */
+export const challengeBodySchema = z.object({
+  snapshots: z
+    .record(
+      z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'chain id: lowercase letters, digits and -'),
+      z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    )
+    .refine((s) => Object.keys(s).length >= 1 && Object.keys(s).length <= 32, {
+      message: 'name 1 to 32 chains',
+    }),
+})
+
+export const exemptionBodySchema = z.object({
+  reason: z.string().trim().min(1).max(500),
 })
 
 export const roundSchema = z.object({
@@ -38,4 +83,8 @@ export const roundSchema = z.object({
   assets: z.array(assetViewSchema),
   /** The signed audit tree head the round was published under: the log of every step up to then. */
   auditHead: signedTreeHeadSchema.nullable(),
+  /** What the server verified about the reserves when it built the round, wallet by wallet. */
+  reserves: roundReservesSchema,
+  /** The insurance fund per asset from the custody ledger when the round was built. */
+  insuranceFund: insuranceFundSchema.nullable(),
 })

@@ -29,6 +29,14 @@ export interface PorRoundsTable {
   build_report: ColumnType<unknown | null, string | null, string | null>
   /** The signed audit tree head at publication (JSON), null before. */
   audit_head: ColumnType<unknown | null, string | null | undefined, string | null>
+  /** The round's reserve challenge (src/por/reserves/challenge.ts), drawn by the server. */
+  challenge: ColumnType<unknown | null, string | null | undefined, string | null>
+  /** What the build verified about the reserves, per wallet (see ReserveCheck in rounds.ts). */
+  reserve_check: ColumnType<unknown | null, string | null | undefined, string | null>
+  /** A recorded exemption { by, reason, at } letting unverified reserves be published as declared. */
+  reserve_exemption: ColumnType<unknown | null, string | null | undefined, string | null>
+  /** The insurance fund per asset from the custody ledger when the round was built. */
+  insurance_fund: ColumnType<unknown | null, string | null | undefined, string | null>
 }
 
 export interface PorTables {

@@ -116,7 +116,6 @@ describe('a route declared cacheable', () => {
       'symbol,decimals,price_usd,haircut\nBTC,8,65000,0.9\n',
     )
     await call(builder, 'PUT', '/api/por/staff/rounds/r1/files/liabilities', 'user_id,BTC\nu1,0.5\nu2,0.25\n')
-    await call(builder, 'PUT', '/api/por/staff/rounds/r1/files/reserves', 'symbol,amount\nBTC,1\n')
     expect((await call(builder, 'POST', '/api/por/staff/rounds/r1/build')).statusCode).toBe(200)
     const before = await p.app.inject({ url: '/api/por/staff/rounds', headers: builder.headers })
     expect(before.headers['cache-control']).toBe('no-store')

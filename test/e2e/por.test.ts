@@ -55,6 +55,7 @@ beforeAll(async () => {
       builder,
     )
     await rounds.build(id, builder)
+    await rounds.exemptReserves(id, 'browser test figures', publisher)
     await rounds.review(id, reviewer)
     await rounds.publish(id, publisher)
   }

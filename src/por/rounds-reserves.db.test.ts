@@ -1,0 +1,314 @@
+/**
+ * A round's reserves are verified by the server when the round is built: staff draw the round's
+ * challenge, every reserve wallet signs it, and the build reads each wallet's balance at the snapshot
+ * block from the configured node (here a real Hardhat EDR chain). A ratio that could not be verified
+ * is not published unless an exemption is recorded, and then it is labelled as declared. The insurance
+ * fund from the custody ledger is shown beside the reserves.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  type Hex,
+  http,
+  type PublicClient,
+  parseEther,
+} from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { hardhat } from 'viem/chains'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestApp, type TestApp } from '../../test/support/app.ts'
+import { createLedger } from '../custody/index.ts'
+import { compileContracts, type DevChain, startDevChain } from './reserves/testing/devchain.ts'
+
+// Deterministic test keys, funded only on this in-process chain.
+const key = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex
+const hot = privateKeyToAccount(key(0xd1))
+const cold = privateKeyToAccount(key(0xd2))
+const stranger = privateKeyToAccount(key(0xd3))
+
+const dataDir = mkdtempSync(join(tmpdir(), 'por-reserves-rounds-'))
+let chain: DevChain
+let client: PublicClient
+let token: Address
+let snapshot: number
+let t: TestApp
+let builder: Awaited<ReturnType<TestApp['createStaff']>>
+let reviewer: Awaited<ReturnType<TestApp['createStaff']>>
+let publisher: Awaited<ReturnType<TestApp['createStaff']>>
+let customer: Awaited<ReturnType<TestApp['createCustomer']>>
+
+type Session = { headers: Record<string, string> }
+
+beforeAll(async () => {
+  chain = await startDevChain()
+  client = createPublicClient({ chain: hardhat, transport: http(chain.url) })
+  const [deployer] = (await chain.request({ method: 'eth_accounts' })) as Address[]
+  const wallet = createWalletClient({ chain: hardhat, transport: http(chain.url), account: deployer! })
+  const { MiniToken } = compileContracts()
+  const deployed = await client.waitForTransactionReceipt({
+    hash: await wallet.deployContract({ abi: MiniToken.abi, bytecode: MiniToken.bytecode }),
+  })
+  token = deployed.contractAddress!
+  const mint = async (to: Address, amount: bigint) =>
+    client.waitForTransactionReceipt({
+      hash: await wallet.writeContract({
+        address: token,
+        abi: MiniToken.abi,
+        functionName: 'mint',
+        args: [to, amount],
+      }),
+    })
+  await chain.request({
+    method: 'hardhat_setBalance',
+    params: [hot.address, `0x${parseEther('2').toString(16)}`],
+  })
+  await mint(cold.address, 150_000_000n) // 150 USDT
+  snapshot = Number(await client.getBlockNumber({ cacheTime: 0 }))
+  // After the snapshot the hot wallet is emptied: the build must read the snapshot block, not the latest.
+  // (a block is mined first: EDR's setBalance rewrites the state of the newest block)
+  await mint(stranger.address, 1n)
+  await chain.request({ method: 'hardhat_setBalance', params: [hot.address, '0x0'] })
+
+  t = await createTestApp({ DATA_DIR: dataDir, POR_EVM_RPC_URL: chain.url, EXCHANGE_ID: 'bulwark-test' })
+  builder = await t.createStaff('custody_approver')
+  reviewer = await t.createStaff('auditor')
+  publisher = await t.createStaff('compliance_officer')
+  customer = await t.createCustomer('alice')
+  // The insurance fund holds 0.25 ETH on the custody ledger (a share of withdrawal fees).
+  await createLedger({ db: t.db }).move(t.db, {
+    key: 'test:insurance-share',
+    kind: 'insurance_share',
+    ref: 'test',
+    amount: parseEther('0.25'),
+    from: { owner: null, asset: 'ETH', kind: 'hot_wallet' },
+    to: { owner: null, asset: 'ETH', kind: 'insurance_fund' },
+  })
+}, 180_000)
+
+afterAll(async () => {
+  await t?.close()
+  await chain?.close()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+const call = (method: 'GET' | 'POST' | 'PUT', url: string, session?: Session, body?: unknown) =>
+  t.app.inject({
+    method,
+    url,
+    headers: {
+      ...(session?.headers ?? {}),
+      ...(typeof body === 'string' ? { 'content-type': 'text/csv' } : {}),
+    },
+    ...(body === undefined ? {} : typeof body === 'string' ? { body } : { payload: body as object }),
+  })
+
+const HEADER = 'chain,address,asset,token,amount,scheme,signature,public_key,script'
+
+/** Creates a round with its challenge, assets and liabilities; returns the text wallets sign. */
+async function openRound(id: string): Promise<string> {
+  expect((await call('POST', '/api/por/staff/rounds', builder.session, { id })).statusCode).toBe(200)
+  const drawn = await call('POST', `/api/por/staff/rounds/${id}/challenge`, builder.session, {
+    snapshots: { ethereum: snapshot },
+  })
+  expect(drawn.statusCode, drawn.body).toBe(200)
+  await call(
+    'PUT',
+    `/api/por/staff/rounds/${id}/files/assets`,
+    builder.session,
+    'symbol,decimals,price_usd,haircut\nETH,18,3200,0.9\nUSDT,6,1,1\n',
+  )
+  const others = Array.from({ length: 10 }, (_, i) => `other-${i},0.05,${i}`)
+  await call(
+    'PUT',
+    `/api/por/staff/rounds/${id}/files/liabilities`,
+    builder.session,
+    `user_id,ETH,USDT\n${customer.user.id},1.25,100\n${others.join('\n')}\n`,
+  )
+  return drawn.json().reserves.challenge.message as string
+}
+
+async function reserves(id: string, rows: string[]) {
+  const put = await call(
+    'PUT',
+    `/api/por/staff/rounds/${id}/files/reserves`,
+    builder.session,
+    `${HEADER}\n${rows.join('\n')}\n`,
+  )
+  expect(put.statusCode, put.body).toBe(200)
+}
+
+const step = (id: string, name: 'build' | 'review' | 'publish', session: Session) =>
+  call('POST', `/api/por/staff/rounds/${id}/${name}`, session)
+
+describe('reserves verified when a round is built', () => {
+  it('verifies every wallet signature and balance at the snapshot block and publishes the ratio as verified', async () => {
+    const message = await openRound('ok-1')
+    await reserves('ok-1', [
+      `ethereum,${hot.address},ETH,,2,eip191,${await hot.signMessage({ message })},,`,
+      `ethereum,${cold.address},USDT,${token},150,eip191,${await cold.signMessage({ message })},,`,
+    ])
+    const built = await step('ok-1', 'build', builder.session)
+    expect(built.statusCode, built.body).toBe(200)
+    const { wallets } = built.json().reserves
+    expect(built.json().reserves.status).toBe('verified')
+    expect(wallets.map((w: { ok: boolean }) => w.ok)).toEqual([true, true])
+    expect(wallets[0].detail).toBe(`EIP-191 signature by ${hot.address}; balance 2 at block ${snapshot}`)
+    expect(wallets[1]).toMatchObject({ onChain: '150000000', block: snapshot })
+    expect((await step('ok-1', 'review', reviewer.session)).statusCode).toBe(200)
+    expect((await step('ok-1', 'publish', publisher.session)).statusCode).toBe(200)
+
+    const round = (await call('GET', '/api/por/rounds/ok-1')).json()
+    expect(round.reserves).toMatchObject({ status: 'verified', note: null })
+    expect(round.reserves.snapshotBlocks.ethereum).toMatchObject({ height: snapshot })
+    // ETH owed 1.25 + 10 × 0.05 = 1.75, held 2 → 114.28%. USDT owed 100 + 45 = 145, held 150.
+    expect(round.assets).toEqual([
+      expect.objectContaining({ symbol: 'ETH', liabilities: '1.75', reserves: '2', ratioPercent: '114.28' }),
+      expect.objectContaining({
+        symbol: 'USDT',
+        liabilities: '145',
+        reserves: '150',
+        belowFullReserve: false,
+      }),
+    ])
+  })
+
+  it('shows the insurance fund from the custody ledger beside the reserves', async () => {
+    const round = (await call('GET', '/api/por/rounds/ok-1')).json()
+    expect(round.insuranceFund.assets).toEqual([
+      { symbol: 'ETH', units: parseEther('0.25').toString(), amount: '0.25' },
+    ])
+    expect(round.assets.map((a: { insuranceFund: string | null }) => a.insuranceFund)).toEqual(['0.25', null])
+  })
+
+  it('refuses to publish a round whose wallet signed another text, naming the wallet', async () => {
+    const message = await openRound('bad-sig')
+    await reserves('bad-sig', [
+      `ethereum,${hot.address},ETH,,2,eip191,${await hot.signMessage({ message: `${message}\nround: other` })},,`,
+      `ethereum,${cold.address},USDT,${token},150,eip191,${await cold.signMessage({ message })},,`,
+    ])
+    const built = (await step('bad-sig', 'build', builder.session)).json()
+    expect(built.reserves.status).toBe('unverified')
+    expect(built.reserves.wallets[0].ok).toBe(false)
+    expect(built.reserves.wallets[0].detail).toMatch(
+      /^signature not verified: signature was made by 0x[0-9a-fA-F]{40}, not by /,
+    )
+    expect(built.reserves.wallets[1].ok).toBe(true)
+    expect((await step('bad-sig', 'review', reviewer.session)).statusCode).toBe(200)
+    const refused = await step('bad-sig', 'publish', publisher.session)
+    expect(refused.statusCode).toBe(409)
+    expect(refused.json().code).toBe('RESERVES_UNVERIFIED')
+    expect(refused.json().message).toContain(`line 2 (ethereum ${hot.address} ETH)`)
+    expect((await call('GET', '/api/por/rounds/bad-sig')).statusCode).toBe(404)
+    const logged = await t.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('target', '=', 'por_round:bad-sig')
+      .orderBy('seq')
+      .execute()
+    expect(logged.map((l) => l.action)).toContain('por.round.publish_refused')
+  })
+
+  it('refuses to publish a round whose wallet held less at the snapshot than declared', async () => {
+    const message = await openRound('short')
+    await reserves('short', [`ethereum,${hot.address},ETH,,5,eip191,${await hot.signMessage({ message })},,`])
+    const built = (await step('short', 'build', builder.session)).json()
+    expect(built.reserves.wallets[0]).toMatchObject({
+      ok: false,
+      detail: `balance short: declared 5 but the chain shows 2 at block ${snapshot}`,
+    })
+    await step('short', 'review', reviewer.session)
+    expect((await step('short', 'publish', publisher.session)).json().code).toBe('RESERVES_UNVERIFIED')
+  })
+
+  it('publishes unverified reserves under a recorded exemption (staff only, audit-logged), labelled declared', async () => {
+    const exempt = (session: Session, reason: string) =>
+      call('POST', '/api/por/staff/rounds/short/reserves-exemption', session, { reason })
+    expect((await exempt(builder.session, 'wallet moved')).statusCode).toBe(403)
+    expect((await exempt(customer.session, 'wallet moved')).statusCode).toBe(403)
+    const recorded = await exempt(publisher.session, 'cold wallet migration in progress')
+    expect(recorded.statusCode, recorded.body).toBe(200)
+    expect((await step('short', 'publish', publisher.session)).statusCode).toBe(200)
+
+    const round = (await call('GET', '/api/por/rounds/short')).json()
+    expect(round.reserves).toMatchObject({ status: 'declared', note: 'cold wallet migration in progress' })
+    expect(round.reserves.problem).toContain('balance short')
+    // The declared 5 ETH is what is shown, labelled declared; the wallet's check stays visible.
+    expect(round.assets[0]).toMatchObject({ symbol: 'ETH', reserves: '5', insuranceFund: '0.25' })
+    expect(round.reserves.wallets[0].ok).toBe(false)
+    const entry = await t.db
+      .selectFrom('audit_log')
+      .select(['actor', 'details'])
+      .where('action', '=', 'por.round.reserves_exempted')
+      .where('target', '=', 'por_round:short')
+      .executeTakeFirstOrThrow()
+    expect(entry.actor).toBe(publisher.user.id)
+    expect(entry.details).toMatchObject({ reason: 'cold wallet migration in progress' })
+  })
+
+  it('refuses an exemption for verified reserves and forgets one when the round is rebuilt', async () => {
+    const exempt = (reason: string) =>
+      call('POST', '/api/por/staff/rounds/rebuilt/reserves-exemption', publisher.session, { reason })
+    const message = await openRound('rebuilt')
+    const signature = await hot.signMessage({ message })
+    await reserves('rebuilt', [`ethereum,${hot.address},ETH,,2,eip191,${signature},,`])
+    expect((await step('rebuilt', 'build', builder.session)).json().reserves.status).toBe('verified')
+    const needless = await exempt('just in case')
+    expect(needless.statusCode).toBe(409)
+    expect(needless.json().code).toBe('POR_RESERVES_VERIFIED')
+    await reserves('rebuilt', [`ethereum,${hot.address},ETH,,3,eip191,${signature},,`])
+    expect((await step('rebuilt', 'build', builder.session)).json().reserves.status).toBe('unverified')
+    expect((await exempt('first build')).json().reserves.status).toBe('declared')
+    const again = (await step('rebuilt', 'build', builder.session)).json()
+    expect(again.reserves).toMatchObject({ status: 'unverified', note: null })
+  })
+
+  it('counts no wallet on a chain the server has no node for', async () => {
+    const id = 'no-node'
+    expect((await call('POST', '/api/por/staff/rounds', builder.session, { id })).statusCode).toBe(200)
+    const drawn = await call('POST', `/api/por/staff/rounds/${id}/challenge`, builder.session, {
+      snapshots: { ethereum: snapshot, polygon: 100 },
+    })
+    const message = drawn.json().reserves.challenge.message as string
+    expect(message).toContain('exchange: bulwark-test')
+    await call(
+      'PUT',
+      `/api/por/staff/rounds/${id}/files/assets`,
+      builder.session,
+      'symbol,decimals,price_usd,haircut\nETH,18,3200,0.9\n',
+    )
+    await call('PUT', `/api/por/staff/rounds/${id}/files/liabilities`, builder.session, 'user_id,ETH\nu1,1\n')
+    await reserves(id, [`polygon,${hot.address},ETH,,2,eip191,${await hot.signMessage({ message })},,`])
+    const built = (await step(id, 'build', builder.session)).json()
+    expect(built.reserves.status).toBe('unverified')
+    expect(built.reserves.wallets[0].detail).toBe(
+      'balance not verified: no reader for chain "polygon": not counted in auditor mode',
+    )
+    expect(built.assets[0]).toMatchObject({ reserves: '0', ratioPercent: '0' })
+  })
+
+  it('refuses to build a signed reserves file before the round has a challenge', async () => {
+    expect(
+      (await call('POST', '/api/por/staff/rounds', builder.session, { id: 'no-challenge' })).statusCode,
+    ).toBe(200)
+    await call(
+      'PUT',
+      '/api/por/staff/rounds/no-challenge/files/assets',
+      builder.session,
+      'symbol,decimals,price_usd,haircut\nETH,18,3200,0.9\n',
+    )
+    await call(
+      'PUT',
+      '/api/por/staff/rounds/no-challenge/files/liabilities',
+      builder.session,
+      'user_id,ETH\nu1,1\n',
+    )
+    await reserves('no-challenge', [`ethereum,${hot.address},ETH,,2,eip191,0x00,,`])
+    const built = await step('no-challenge', 'build', builder.session)
+    expect(built.statusCode).toBe(409)
+    expect(built.json().code).toBe('POR_CHALLENGE_MISSING')
+  })
+})
