@@ -21,6 +21,7 @@ import { loadConfig } from '../platform/config.ts'
 import type { Db } from '../platform/db/index.ts'
 import { createEventBus } from '../platform/events.ts'
 import { openConfiguredDatabase } from '../platform/runtime.ts'
+import { heldDepositCase, openSystemCase } from '../risk/index.ts'
 import { withdrawalVerbs } from './custody-withdrawals.ts'
 import { printJsonLine } from './output.ts'
 import { type CliGroup, type CliIo, UsageError } from './types.ts'
@@ -39,6 +40,10 @@ async function withCustody<T>(
       config,
       screen: lazyScreen(() => screenFromLists(config.GUARD_ADDRESS_LISTS)),
       events: createEventBus(),
+      // A deposit held here opens its risk case too, as in the server.
+      onHeld: async (d) => {
+        await openSystemCase(handle.db, heldDepositCase(d, systemClock.now()))
+      },
     })
     return await run(custody, handle.db)
   } finally {

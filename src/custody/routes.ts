@@ -9,7 +9,7 @@ import { getAddress } from 'viem'
 import { z } from 'zod'
 import type { DomainDeps } from '../platform/deps.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
-import { openSystemCase, screeningReasons } from '../risk/index.ts'
+import { heldDepositCase, openSystemCase } from '../risk/index.ts'
 import { type CustodyAsset, formatAmount } from './assets.ts'
 import { type DepositRow, presentDeposit, type Screen } from './deposits.ts'
 import { createCustody, lazyScreen } from './index.ts'
@@ -42,14 +42,7 @@ export async function custodyRoutes(base: FastifyInstance, deps: CustodyRouteDep
     // A held deposit opens a risk case for the analysts (one per deposit, whoever calls again).
     onHeld: async (d: DepositRow) => {
       base.log.warn({ deposit: d.id, asset: d.asset }, 'deposit held after screening')
-      await openSystemCase(deps.db, {
-        source: 'deposit_screening',
-        key: `deposit:${d.id}`,
-        account: d.user_id,
-        links: [{ kind: 'deposit', ref: d.id }],
-        reasons: screeningReasons(d.screening?.reasons ?? []),
-        at: deps.clock.now(),
-      })
+      await openSystemCase(deps.db, heldDepositCase(d, deps.clock.now()))
     },
   })
   const me = (request: { user: { id: string } | null }) => request.user!.id

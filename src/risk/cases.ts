@@ -107,6 +107,27 @@ function dedupeLinks(links: CaseLink[]): CaseLink[] {
 }
 
 /**
+ * The case a deposit held by screening opens: on the depositor, linked to the deposit, keyed by
+ * it (every caller that learns of the hold — the server's watcher, `bulwark custody watch`, a
+ * Bitcoin import — may open it; only the first does).
+ *
+ * @example await openSystemCase(db, heldDepositCase(deposit, clock.now()))
+ */
+export function heldDepositCase(
+  deposit: { id: string; user_id: string; screening: { reasons: readonly string[] } | null },
+  at: Date,
+): OpenSystemCaseParameters {
+  return {
+    source: 'deposit_screening',
+    key: `deposit:${deposit.id}`,
+    account: deposit.user_id,
+    links: [{ kind: 'deposit', ref: deposit.id }],
+    reasons: screeningReasons(deposit.screening?.reasons ?? []),
+    at,
+  }
+}
+
+/**
  * Screening reasons as stored on a held deposit (`CODE: detail`) turned into case reasons.
  *
  * @example screeningReasons(['SANCTIONED: on the OFAC list']) // [{ code: 'SANCTIONED', text: 'on the OFAC list' }]

@@ -11,6 +11,7 @@ export { trainBehaviour } from './behaviour-train.ts'
 export {
   type CaseLink,
   type CaseReason,
+  heldDepositCase,
   type OpenSystemCaseParameters,
   type OpenSystemCaseResult,
   openSystemCase,
