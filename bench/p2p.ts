@@ -1,14 +1,15 @@
 /**
  * @module Benchmark of the P2P order path: `npm run bench:p2p [-- --orders N --concurrency C]`.
  * On the configured engine (PGlite in memory by default, PostgreSQL when DATABASE_URL is set):
- * order placements per second (ad row lock + escrow hold on the double-entry ledger + audit entry)
+ * order placements per second (ad row lock + escrow hold on the custody ledger + audit entry)
  * sequentially and with C concurrent takers on one ad, full order lifecycles (place → paid →
  * release) per second, and the ad list for a buyer over the ads present. Prints a table.
  */
 import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
 import { createOutflowGate } from '../src/accounts/index.ts'
-import { createLedger, createP2p } from '../src/p2p/index.ts'
+import { createLedger, custodyEscrowLedger } from '../src/custody/index.ts'
+import { createP2p } from '../src/p2p/index.ts'
 import { createManualClock } from '../src/platform/clock.ts'
 import { openDatabase, quoteIdent } from '../src/platform/db/index.ts'
 import { migrateToLatest } from '../src/platform/db/migrator.ts'
@@ -34,7 +35,8 @@ const handle = databaseUrl
 await migrateToLatest(handle.db as never, databaseUrl ? schema : undefined)
 const db = handle.db
 const clock = createManualClock(new Date('2026-03-01T00:00:00Z'))
-const ledger = createLedger()
+const custody = createLedger({ db, clock })
+const ledger = custodyEscrowLedger(custody)
 const p2p = createP2p({
   db,
   clock,
@@ -161,12 +163,13 @@ await timed(
   1,
 )
 
-const unbalanced = await ledger.unbalancedTransactions(db)
+const verified = await custody.verify()
 const engine = databaseUrl ? 'PostgreSQL' : 'PGlite (in memory)'
 console.log(
-  `\nP2P order path on ${engine}; ${N} orders, concurrency ${C}; ledger unbalanced transactions: ${unbalanced.length}\n`,
+  `\nP2P order path on ${engine}; ${N} orders, concurrency ${C}; custody ledger verify: ${verified.ok ? 'clean' : `${verified.problems.length} problem(s)`}\n`,
 )
 console.log('| operation | throughput | latency |')
 console.log('|---|---|---|')
 for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`)
+if (!verified.ok) process.exitCode = 1
 await handle.close()

@@ -1,10 +1,11 @@
 /**
  * @module `bulwark p2p …`: the order-expiry job (run it from cron or a scheduler), reference prices
- * for floating ads, marketplace metrics, and `deposit`, the stand-in for custody crediting a
- * customer's P2P balance until the custody ledger takes over.
+ * for floating ads, marketplace metrics, and `deposit`, which credits a customer's available
+ * balance on the custody ledger (from external clearing) where no chain deposit is at hand.
  */
 import { createOutflowGate } from '../accounts/index.ts'
-import { assets, createLedger, createP2p, fiats, parseUnits } from '../p2p/index.ts'
+import { p2pEscrow } from '../custody/index.ts'
+import { assets, createP2p, fiats, parseUnits } from '../p2p/index.ts'
 import { accountsSecondFactor } from '../p2p/second-factor.ts'
 import { appendAudit } from '../platform/audit.ts'
 import { systemClock } from '../platform/clock.ts'
@@ -24,7 +25,7 @@ async function withP2p<T>(io: CliIo, run: (p2p: ReturnType<typeof createP2p>) =>
     const p2p = createP2p({
       ...deps,
       events: createEventBus(),
-      ledger: createLedger(),
+      ledger: p2pEscrow(deps),
       secondFactor: accountsSecondFactor(deps),
       outflow: createOutflowGate(deps),
     })
@@ -97,7 +98,7 @@ export const p2pCommands: CliGroup = {
       },
     }),
     deposit: defineVerb({
-      summary: 'Credit a customer’s P2P balance (stand-in for custody until it replaces the ledger)',
+      summary: 'Credit a customer’s available balance on the custody ledger, from external clearing',
       usage: '--email E --asset USDT --amount 100',
       examples: ['bulwark p2p deposit --email alice@demo.bulwark --asset USDT --amount 100'],
       options: {

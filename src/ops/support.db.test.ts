@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp, type TestSession } from '../../test/support/app.ts'
 import { totpCodeAt } from '../accounts/totp.ts'
-import { createLedger } from '../p2p/ledger.ts'
+import { p2pEscrow } from '../custody/index.ts'
 
 let t: TestApp
 let agent: { user: { id: string }; email: string; session: TestSession }
@@ -313,7 +313,7 @@ describe('support desk', () => {
     })
     t.rememberTotp(seller.email, setup.body.secret)
     await t.db.transaction().execute((tx) =>
-      createLedger().deposit(tx, {
+      p2pEscrow({ db: t.db, clock: t.clock }).deposit(tx, {
         owner: seller.user.id,
         asset: 'USDT',
         amount: 2_000_000_000n,

@@ -1,16 +1,17 @@
 /**
  * `bulwark p2p …` against a real PGlite data directory: reference prices,
- * a custody stand-in deposit that reaches the ledger and the audit log, metrics, the expiry job.
+ * a deposit that reaches the custody ledger (the wallet's balance) and the audit log, metrics, the
+ * expiry job, and `bulwark custody ledger verify` clean afterwards.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runCli } from '../cli/main.ts'
+import { createLedger, p2pEscrow } from '../custody/index.ts'
 import { openDatabase } from '../platform/db/index.ts'
 import { migrateToLatest } from '../platform/db/migrator.ts'
 import { createUser } from '../platform/identity/users.ts'
-import { createLedger } from './ledger.ts'
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-p2p-cli-'))
 // Always its own PGlite directory: on a shared PostgreSQL server the CLI migrates the public schema,
@@ -71,8 +72,12 @@ describe('bulwark p2p', () => {
     expect(JSON.parse((await run(['p2p', 'expire', '--json'])).out)).toEqual({ expired: 0 })
 
     await withDb(async (db) => {
-      const [usdt] = await createLedger().balances(db, userId)
+      const [usdt] = await p2pEscrow({ db }).balances(db, userId)
       expect(usdt).toEqual({ asset: 'USDT', available: 12_500_000n, escrow: 0n })
+      // The same money the wallet shows: the customer's available account on the custody ledger.
+      expect(await createLedger({ db }).balances(db, userId)).toEqual([
+        { asset: 'USDT', kind: 'available', balance: 12_500_000n },
+      ])
       const price = await db
         .selectFrom('p2p_prices')
         .select('price')
@@ -86,6 +91,10 @@ describe('bulwark p2p', () => {
         .where('action', '=', 'p2p.deposit')
         .execute()
       expect(audit).toContainEqual({ action: 'p2p.deposit', target: `user:${userId}` })
+    })
+    expect(await run(['custody', 'ledger', 'verify'])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('ledger consistent'),
     })
   })
 })

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp, type TestSession } from '../../test/support/app.ts'
 import { totpCodeAt } from '../accounts/totp.ts'
-import { createLedger } from './ledger.ts'
+import { p2pEscrow } from '../custody/index.ts'
 
 let t: TestApp
 let compliance: TestSession
@@ -64,7 +64,7 @@ beforeAll(async () => {
   buyer = await customer('chat-buyer', 'AT')
   stranger = await customer('chat-stranger', 'AT')
   await t.db.transaction().execute((tx) =>
-    createLedger().deposit(tx, {
+    p2pEscrow({ db: t.db, clock: t.clock }).deposit(tx, {
       owner: seller.id,
       asset: 'USDT',
       amount: 2_000_000_000n,

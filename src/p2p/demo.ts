@@ -1,12 +1,14 @@
 /**
  * @module Demo P2P market: verified countries for the demo customers (Bruno in Germany, Alice in
  * Austria, Chloé in France, Dmitri waiting for review), advertisers in Germany, Austria, Italy,
- * Taiwan and Hong Kong with funded balances, reference prices, and ads with and without
+ * Taiwan and Hong Kong with funded balances (on the custody ledger, so the wallet shows them too),
+ * reference prices, and ads with and without
  * country/region restrictions. The seeder marks the demo advertisers eligible to post (it stands in
  * for their 2FA enrolment); releasing escrow still needs a real second factor.
  */
 
 import { createOutflowGate } from '../accounts/index.ts'
+import { p2pEscrow } from '../custody/index.ts'
 import type { DemoSeeder } from '../demo/seed.ts'
 import { appendAudit } from '../platform/audit.ts'
 import type { Db } from '../platform/db/index.ts'
@@ -15,7 +17,7 @@ import { createUser } from '../platform/identity/users.ts'
 import { type AdInput, createAds } from './ads.ts'
 import { antiPhishingCodeLookup, createConversation } from './conversation.ts'
 import { createIdentities } from './identity.ts'
-import { createLedger } from './ledger.ts'
+import type { EscrowLedger } from './ledger.ts'
 import { type Asset, assets, parseUnits } from './money.ts'
 import { createOrders } from './orders.ts'
 
@@ -41,11 +43,12 @@ export const seedP2pDemo: DemoSeeder = async ({ db, clock, users }) => {
       throw new Error('the demo seeder never releases escrow')
     },
   }
+  const ledger = p2pEscrow({ db, clock })
   const deps = {
     db,
     clock,
     events: createEventBus(),
-    ledger: createLedger(),
+    ledger,
     secondFactor: seeding,
     outflow: createOutflowGate({ db, clock }),
   }
@@ -91,7 +94,7 @@ export const seedP2pDemo: DemoSeeder = async ({ db, clock, users }) => {
     ['mei', 'USDT', '5000'],
     ['kaming', 'USDT', '5000'],
   ]
-  await deposit(db, users, funds, clock.now())
+  await deposit(db, ledger, users, funds, clock.now())
 
   const post = async (key: string, ad: Partial<AdInput> & Pick<AdInput, 'fiat' | 'availableAmount'>) => {
     const id = users[key]
@@ -201,11 +204,11 @@ export const seedP2pDemo: DemoSeeder = async ({ db, clock, users }) => {
 
 async function deposit(
   db: Db,
+  ledger: EscrowLedger,
   users: Record<string, string>,
   funds: Array<[string, Asset, string]>,
   at: Date,
 ) {
-  const ledger = createLedger()
   await db.transaction().execute(async (tx) => {
     for (const [key, asset, amount] of funds) {
       const owner = users[key]

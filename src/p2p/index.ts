@@ -1,12 +1,11 @@
 /**
  * @module The P2P marketplace's public surface: identity countries, ads with country/region
- * restrictions, orders with escrow on an internal double-entry ledger, disputes and metrics.
- * Other domains import from here only.
+ * restrictions, orders with escrow (on the custody ledger, through the `EscrowLedger` the caller
+ * passes in: `p2pEscrow` in src/custody), disputes and metrics. Other domains import from here only.
  */
 import { createAds } from './ads.ts'
 import type { P2pDeps } from './deps.ts'
 import { createIdentities } from './identity.ts'
-import { createLedger } from './ledger.ts'
 import { adMetrics } from './metrics.ts'
 import { createOrders } from './orders.ts'
 
@@ -16,8 +15,7 @@ export { countries, country, isCountryCode } from './countries.ts'
 export type { P2pDeps, SecondFactor, SecondFactorInput } from './deps.ts'
 export type { DocumentCountryInput, IdentityView } from './identity.ts'
 export { recordDocumentCountry } from './identity.ts'
-export type { Balance, EscrowLedger } from './ledger.ts'
-export { createLedger } from './ledger.ts'
+export type { Balance, EscrowLedger, Movement } from './ledger.ts'
 export type { AdMetrics, Metrics } from './metrics.ts'
 export { migrations } from './migrations.ts'
 export { assets, fiats, formatUnits, parseUnits } from './money.ts'
@@ -28,7 +26,7 @@ export type { P2pTables } from './tables.ts'
 
 /**
  * The P2P service with its dependencies bound.
- * @example const p2p = createP2p({ db, clock, events, ledger: createLedger(), secondFactor })
+ * @example const p2p = createP2p({ db, clock, events, ledger: p2pEscrow({ db, clock }), secondFactor, outflow })
  */
 export function createP2p(deps: P2pDeps) {
   return {
@@ -40,8 +38,3 @@ export function createP2p(deps: P2pDeps) {
   }
 }
 export type P2p = ReturnType<typeof createP2p>
-
-/** A P2P service over the built-in ledger. */
-export function createP2pWithLedger(deps: Omit<P2pDeps, 'ledger'> & { ledger?: P2pDeps['ledger'] }): P2p {
-  return createP2p({ ...deps, ledger: deps.ledger ?? createLedger() })
-}

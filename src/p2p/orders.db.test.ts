@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.ts'
 import { createOutflowGate } from '../accounts/index.ts'
+import { createLedger, custodyEscrowLedger, type Ledger } from '../custody/index.ts'
 import { verifyAuditChain } from '../platform/audit.ts'
 import { createManualClock } from '../platform/clock.ts'
 import type { Db } from '../platform/db/index.ts'
@@ -11,7 +12,7 @@ import { compileRules, createRiskEngine, parseRiskEvent } from '../risk/index.ts
 import type { AdInput } from './ads.ts'
 import type { SecondFactor } from './deps.ts'
 import { createP2p, type P2p } from './index.ts'
-import { createLedger } from './ledger.ts'
+import type { EscrowLedger } from './ledger.ts'
 
 /** An injected second factor: people listed have 2FA on, and the code is theirs alone. */
 function secondFactorFor(codes: Map<string, string>): SecondFactor {
@@ -30,7 +31,9 @@ let p2p: P2p
 const clock = createManualClock(new Date('2026-03-02T09:00:00Z'))
 const codes = new Map<string, string>()
 const events: PlatformEvent[] = []
-const ledger = createLedger()
+/** The custody ledger P2P escrow runs on, and P2P's view of it. */
+let custody: Ledger
+let ledger: EscrowLedger
 let staffId: string
 let n = 0
 
@@ -80,6 +83,17 @@ async function balance(owner: string) {
   return (await ledger.balances(db, owner)).find((b) => b.asset === 'USDT') ?? { available: 0n, escrow: 0n }
 }
 
+/** The custody ledger transactions of one order, in the order they were posted. */
+function custodyMovements(orderId: string) {
+  return db
+    .selectFrom('custody_transactions')
+    .select(['idempotency_key', 'kind'])
+    .where('ref', '=', `order:${orderId}`)
+    .orderBy('at')
+    .orderBy('kind')
+    .execute()
+}
+
 async function refusal(promise: Promise<unknown>): Promise<AppError> {
   try {
     await promise
@@ -93,6 +107,8 @@ async function refusal(promise: Promise<unknown>): Promise<AppError> {
 beforeAll(async () => {
   database = await createTestDatabase()
   db = database.db
+  custody = createLedger({ db, clock })
+  ledger = custodyEscrowLedger(custody)
   const bus = createEventBus()
   bus.subscribe((e) => {
     events.push(e)
@@ -155,7 +171,7 @@ describe('P2P orders and escrow', () => {
       [seller, 'sell', buyer, '100000000'],
     ])
     expect(risk.map((e) => parseRiskEvent(e).type)).toEqual(['p2p_order', 'p2p_order'])
-    expect(await createLedger().unbalancedTransactions(db)).toEqual([])
+    expect((await custody.verify()).problems).toEqual([])
   })
 
   it('refuses an order the risk engine blocks, leaving the ad and the escrow untouched', async () => {
@@ -361,7 +377,7 @@ describe('P2P orders and escrow', () => {
       .where('id', '=', adId)
       .executeTakeFirstOrThrow()
     expect(String(ad.available_amount)).toBe('0')
-    expect(await createLedger().unbalancedTransactions(db)).toEqual([])
+    expect((await custody.verify()).problems).toEqual([])
   })
 
   it('counts views and conversion per ad, and every step is in an intact audit log', async () => {
@@ -627,5 +643,78 @@ describe('P2P orders and escrow', () => {
     ])
     expect(await balance(seller)).toMatchObject({ available: 160_000_000n, escrow: 0n })
     expect(await balance(buyer)).toMatchObject({ available: 40_000_000n, escrow: 0n })
+  })
+
+  it('pays a released order to the buyer once, however many releases race for it', async () => {
+    const seller = await person('DE', { twoFactor: true, usdt: 100_000_000n })
+    const buyer = await person('AT')
+    const adId = await p2p.ads.create(seller, sellAd({ availableAmount: '100' }))
+    const order = await p2p.orders.place(buyer, adId, { amount: '30', idempotencyKey: 'race-release' })
+    await p2p.orders.markPaid(buyer, order.id)
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, () => p2p.orders.release(seller, order.id, { totpCode: codes.get(seller)! })),
+    )
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    const refused = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[]
+    expect(new Set(refused.map((r) => (r.reason as AppError).code))).toEqual(
+      new Set(['P2P_ORDER_WRONG_STATUS']),
+    )
+    expect(await balance(buyer)).toMatchObject({ available: 30_000_000n, escrow: 0n })
+    expect(await balance(seller)).toMatchObject({ available: 70_000_000n, escrow: 0n })
+    expect(await custodyMovements(order.id)).toEqual([
+      { idempotency_key: `p2p:hold:order:${order.id}`, kind: 'hold' },
+      { idempotency_key: `p2p:settle:order:${order.id}`, kind: 'release' },
+    ])
+    // Below the order's status check, the ledger itself refuses to refund escrow already paid out.
+    const refund = refusal(
+      db.transaction().execute((tx) =>
+        ledger.refund(tx, {
+          owner: seller,
+          asset: 'USDT',
+          amount: 30_000_000n,
+          ref: `order:${order.id}`,
+          at: clock.now(),
+        }),
+      ),
+    )
+    expect((await refund).code).toBe('IDEMPOTENCY_KEY_REUSED')
+    expect(await balance(seller)).toMatchObject({ available: 70_000_000n, escrow: 0n })
+    expect((await custody.verify()).problems).toEqual([])
+  })
+
+  it('returns a cancelled order’s escrow to the seller once, while cancels and the expiry sweep race', async () => {
+    const seller = await person('DE', { twoFactor: true, usdt: 100_000_000n })
+    const buyer = await person('AT')
+    const adId = await p2p.ads.create(seller, sellAd({ availableAmount: '100' }))
+    const order = await p2p.orders.place(buyer, adId, { amount: '25', idempotencyKey: 'race-cancel' })
+    expect(await balance(seller)).toMatchObject({ available: 75_000_000n, escrow: 25_000_000n })
+    // Past the payment window: the buyer's cancels and the expiry job both want to unwind it.
+    clock.advance(16 * 60_000)
+    const [cancels, sweeps] = await Promise.all([
+      Promise.allSettled(Array.from({ length: 4 }, () => p2p.orders.cancel(buyer, order.id))),
+      Promise.all([p2p.orders.expireDue(), p2p.orders.expireDue()]),
+    ])
+    const cancelled = cancels.filter((r) => r.status === 'fulfilled').length
+    const expired = (await p2p.orders.getForStaff(order.id)).status === 'expired' ? 1 : 0
+    expect(cancelled + expired).toBe(1)
+    expect(sweeps.length).toBe(2)
+    for (const r of cancels) {
+      if (r.status === 'rejected') expect((r.reason as AppError).code).toBe('P2P_ORDER_WRONG_STATUS')
+    }
+    expect(await balance(seller)).toMatchObject({ available: 100_000_000n, escrow: 0n })
+    const ad = await db
+      .selectFrom('p2p_ads')
+      .select('available_amount')
+      .where('id', '=', adId)
+      .executeTakeFirstOrThrow()
+    expect(String(ad.available_amount)).toBe('100000000')
+    expect(await custodyMovements(order.id)).toEqual([
+      { idempotency_key: `p2p:hold:order:${order.id}`, kind: 'hold' },
+      { idempotency_key: `p2p:settle:order:${order.id}`, kind: 'release' },
+    ])
+    // A later cancel finds nothing to return.
+    expect((await refusal(p2p.orders.cancel(buyer, order.id))).code).toBe('P2P_ORDER_WRONG_STATUS')
+    expect(await balance(seller)).toMatchObject({ available: 100_000_000n, escrow: 0n })
+    expect((await custody.verify()).problems).toEqual([])
   })
 })

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp, type TestSession } from '../../test/support/app.ts'
 import { totpCodeAt } from '../accounts/totp.ts'
-import { createLedger } from './ledger.ts'
+import { createLedger, p2pEscrow } from '../custody/index.ts'
 
 let t: TestApp
 let compliance: TestSession
@@ -50,11 +50,15 @@ async function customer(
 }
 
 async function fund(owner: string, usdt: bigint) {
-  await t.db
-    .transaction()
-    .execute((tx) =>
-      createLedger().deposit(tx, { owner, asset: 'USDT', amount: usdt, ref: 'test', at: t.clock.now() }),
-    )
+  await t.db.transaction().execute((tx) =>
+    p2pEscrow({ db: t.db, clock: t.clock }).deposit(tx, {
+      owner,
+      asset: 'USDT',
+      amount: usdt,
+      ref: 'test',
+      at: t.clock.now(),
+    }),
+  )
 }
 
 const adBody = (allowedCountries: string[]) => ({
@@ -237,5 +241,60 @@ describe('P2P over HTTP', () => {
     expect((await call(support, 'GET', '/api/p2p/staff/identities')).status).toBe(403)
     const queue = await call(compliance, 'GET', '/api/p2p/staff/identities?status=verified')
     expect(queue.body.identities.length).toBeGreaterThanOrEqual(4)
+  })
+
+  it('shows a full order on the custody ledger: the wallet balances and movements of both sides, and a ledger that verifies', async () => {
+    const sellerW = await customer('wallet-seller', 'DE', { twoFactor: true })
+    const buyerW = await customer('wallet-buyer', 'AT')
+    await fund(sellerW.id, 500_000_000n)
+    t.clock.advance(24 * 3_600_000 + 60_000)
+    sellerW.session = await t.signIn(sellerW.email)
+    buyerW.session = await t.signIn(buyerW.email)
+    const ad = await call(sellerW.session, 'POST', '/api/p2p/ads', adBody([]))
+    const placed = await call(buyerW.session, 'POST', `/api/p2p/ads/${ad.body.ad.id}/orders`, {
+      amount: '120',
+    })
+    const id = placed.body.order.id as string
+    // The escrow lock is the seller's custody balance moving from available to locked.
+    expect((await call(sellerW.session, 'GET', '/api/custody/balances')).body.balances).toEqual([
+      { asset: 'USDT', available: '380', locked: '120', pendingWithdrawal: '0', underReview: '0' },
+    ])
+    await call(buyerW.session, 'POST', `/api/p2p/orders/${id}/paid`, {})
+    const released = await call(sellerW.session, 'POST', `/api/p2p/orders/${id}/release`, {
+      totpCode: totpCodeAt(sellerW.secret!, t.clock.now()),
+    })
+    expect(released.body.order.status).toBe('released')
+
+    expect((await call(sellerW.session, 'GET', '/api/custody/balances')).body.balances).toEqual([
+      { asset: 'USDT', available: '380', locked: '0', pendingWithdrawal: '0', underReview: '0' },
+    ])
+    expect((await call(buyerW.session, 'GET', '/api/custody/balances')).body.balances).toEqual([
+      { asset: 'USDT', available: '120', locked: '0', pendingWithdrawal: '0', underReview: '0' },
+    ])
+    const moves = async (who: Person) =>
+      (await call(who.session, 'GET', '/api/custody/movements')).body.movements
+        .filter((m: { ref: string }) => m.ref === `order:${id}`)
+        .map((m: { kind: string; account: string; amount: string }) => [m.kind, m.account, m.amount])
+    expect(await moves(sellerW)).toEqual([
+      ['release', 'locked', '-120'],
+      ['hold', 'locked', '120'],
+      ['hold', 'available', '-120'],
+    ])
+    expect(await moves(buyerW)).toEqual([['release', 'available', '120']])
+    // One ledger transaction per order step, named by the step and the order.
+    const steps = await t.db
+      .selectFrom('custody_transactions')
+      .select(['idempotency_key', 'kind'])
+      .where('ref', '=', `order:${id}`)
+      .orderBy('at')
+      .orderBy('kind')
+      .execute()
+    expect(steps).toEqual([
+      { idempotency_key: `p2p:hold:order:${id}`, kind: 'hold' },
+      { idempotency_key: `p2p:settle:order:${id}`, kind: 'release' },
+    ])
+    const verified = await createLedger({ db: t.db }).verify()
+    expect(verified.problems).toEqual([])
+    expect(verified.ok).toBe(true)
   })
 })

@@ -6,13 +6,14 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { createOutflowGate } from '../accounts/index.ts'
+import { p2pEscrow } from '../custody/index.ts'
 import type { DomainDeps } from '../platform/deps.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
 import { paymentMethods } from './ads.ts'
 import { antiPhishingCodeLookup, CHAT_MESSAGE_MAX, createConversation } from './conversation.ts'
 import { countries } from './countries.ts'
 import type { RiskCheck, SecondFactor } from './deps.ts'
-import { createP2pWithLedger, type P2p } from './index.ts'
+import { createP2p, type P2p } from './index.ts'
 import { assets, fiats, formatUnits } from './money.ts'
 import {
   adInputSchema,
@@ -36,10 +37,12 @@ const balanceSchema = z.object({ asset: z.string(), available: z.string(), escro
 
 export async function p2pRoutes(base: FastifyInstance, deps: P2pRouteDeps) {
   const app = base.withTypeProvider<ZodTypeProvider>()
-  const p2p: P2p = createP2pWithLedger({
+  const p2p: P2p = createP2p({
     db: deps.db,
     clock: deps.clock,
     events: deps.events,
+    // Escrow is the seller's custody balance: `available` → `locked` → the buyer's `available`.
+    ledger: p2pEscrow({ db: deps.db, clock: deps.clock }),
     secondFactor: deps.p2pSecondFactor ?? accountsSecondFactor(deps),
     outflow: createOutflowGate({ db: deps.db, clock: deps.clock, risk: deps.risk.engine }),
     ...(deps.p2pRisk ? { risk: deps.p2pRisk } : {}),

@@ -1,6 +1,8 @@
 /**
- * @module P2P tables: verified identity countries, the internal escrow ledger, reference prices,
- * ads (with per-allowlist-version stats), orders.
+ * @module P2P tables: verified identity countries, reference prices, ads (with
+ * per-allowlist-version stats), orders, payment details and the order chat. Escrow lives on the
+ * custody ledger (custody_* tables); the `p2p_ledger_*` tables are P2P's legacy private ledger,
+ * read only by the migration that moved their balances onto custody (src/custody/p2p-escrow.ts).
  */
 import type { ColumnType, Generated } from 'kysely'
 
@@ -22,6 +24,7 @@ export interface P2pIdentitiesTable {
   verification_id: ColumnType<string | null, string | null | undefined, string | null>
 }
 
+/** Legacy (see the module note): nothing writes it since escrow moved onto the custody ledger. */
 export interface P2pLedgerAccountsTable {
   id: Generated<string>
   /** The customer, or null for the system's own accounts (the custody "outside world"). */

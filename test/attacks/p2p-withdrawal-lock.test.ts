@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { totpCodeAt } from '../../src/accounts/totp.ts'
-import { createLedger } from '../../src/p2p/ledger.ts'
+import { p2pEscrow } from '../../src/custody/index.ts'
 import { createTestApp, TEST_PASSWORD, type TestApp, type TestSession } from '../support/app.ts'
 
 const HOUR = 3_600_000
@@ -52,7 +52,13 @@ async function fund(owner: string, usdt: bigint) {
   await t.db
     .transaction()
     .execute((tx) =>
-      createLedger().deposit(tx, { owner, asset: 'USDT', amount: usdt, ref: 'test', at: t.clock.now() }),
+      p2pEscrow({ db: t.db, clock: t.clock }).deposit(tx, {
+        owner,
+        asset: 'USDT',
+        amount: usdt,
+        ref: 'test',
+        at: t.clock.now(),
+      }),
     )
 }
 

@@ -8,6 +8,7 @@ import type { Migration } from 'kysely'
 import { migrations as accounts } from '../../accounts/migrations.ts'
 import { migrations as custodyInsurance } from '../../custody/insurance.ts'
 import { migrations as custody } from '../../custody/migrations.ts'
+import { migrations as custodyP2pEscrow } from '../../custody/p2p-escrow.ts'
 import { migrations as custodyWithdrawals } from '../../custody/withdrawal-migrations.ts'
 import { migrations as identity } from '../../identity/migrations.ts'
 import { migrations as ops } from '../../ops/migrations.ts'
@@ -29,6 +30,7 @@ export function allMigrations(): Record<string, Migration> {
     ...custody,
     ...custodyWithdrawals,
     ...custodyInsurance,
+    ...custodyP2pEscrow,
     ...identity,
     ...ops,
     ...training,
