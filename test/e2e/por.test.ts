@@ -1,19 +1,24 @@
 /**
- * A customer, in real Chromium, opens "Proof of reserves", sees the ratio per asset and its history, and
- * verifies their own assets in the browser; a tampered proof (served by a lying server, or dropped as a file)
- * is rejected by the in-page verifier with the failing check named.
+ * A customer, in real Chromium, opens "Proof of reserves", sees the ratio per asset and its history, that
+ * declared reserves are labelled as not verified, and the insurance fund beside the reserves, and verifies their
+ * own assets in the browser; a tampered proof (served by a lying server, or dropped as a file) is rejected by the
+ * in-page verifier with the failing check named.
  */
 import { Readable } from 'node:stream'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLedger, formatAmount } from '../../src/custody/index.ts'
 import { DEMO_PASSWORD } from '../../src/demo/seed.ts'
 import { systemClock } from '../../src/platform/clock.ts'
+import { DEMO_EXEMPTION } from '../../src/por/demo-rounds.ts'
 import { createRounds } from '../../src/por/rounds.ts'
 import { launchBrowser } from '../support/browser.ts'
 import { startTestServer, type TestServer } from '../support/server.ts'
 
 let server: TestServer
 let browser: Browser
+/** The insurance fund's BTC on the custody ledger when the test's rounds were built. */
+let fundBtc: string
 
 async function userId(email: string) {
   return (
@@ -30,6 +35,19 @@ beforeAll(async () => {
   const reviewer = await userId('auditor@staff.bulwark')
   const publisher = await userId('compliance.officer@staff.bulwark')
   const file = (text: string) => Readable.from([Buffer.from(text)])
+  const ledger = createLedger({ db: server.db })
+  await ledger.move(server.db, {
+    key: 'e2e:insurance-share',
+    kind: 'insurance_share',
+    ref: 'e2e',
+    amount: 5_000_000n,
+    from: { owner: null, asset: 'BTC', kind: 'hot_wallet' },
+    to: { owner: null, asset: 'BTC', kind: 'insurance_fund' },
+  })
+  const fund = (await ledger.balances(server.db, null)).find(
+    (b) => b.asset === 'BTC' && b.kind === 'insurance_fund',
+  )
+  fundBtc = formatAmount('BTC', fund!.balance)
   for (const [id, btcReserves, usdtReserves] of [
     ['e2e-1', '1.2', '1000'],
     ['e2e-2', '0.9', '600'],
@@ -81,11 +99,34 @@ describe('Proof of reserves page', () => {
   it('shows the latest ratio per asset, flags USDT below 100% and draws the history', async () => {
     const page = await signInAsAlice()
     // BTC owed: 0.5 + 30 × 0.01 = 0.8; held 0.9 → 112.5%. USDT owed 250.75 + 435 = 685.75; held 600 → 87.49%.
-    expect(await page.locator('tr[data-asset="BTC"]').textContent()).toBe('BTC0.80.9112.5%')
-    expect(await page.locator('tr[data-asset="USDT"]').textContent()).toBe('USDT685.7560087.49% (below 100%)')
+    expect(await page.locator('tr[data-asset="BTC"]').textContent()).toBe(
+      `BTC0.80.9 (declared)112.5%${fundBtc}`,
+    )
+    expect(await page.locator('tr[data-asset="USDT"]').textContent()).toBe(
+      'USDT685.75600 (declared)87.49% (below 100%)—',
+    )
     expect(
       await page.getByRole('img', { name: 'Reserve ratio history for BTC' }).locator('circle').count(),
     ).toBe(8) // six seeded demo months and the two rounds of this test
+    await page.close()
+  })
+
+  it('says plainly that declared reserves are not verified, and shows the insurance fund beside them', async () => {
+    const page = await signInAsAlice()
+    expect(await page.getByTestId('reserves-status').textContent()).toBe(
+      'Reserves declared, not verified: browser test figures',
+    )
+    expect(await page.getByRole('columnheader', { name: 'Reserves (declared, not verified)' }).count()).toBe(
+      1,
+    )
+    expect(await page.getByTestId('insurance-fund').textContent()).toMatch(
+      new RegExp(`^Insurance fund \\(custody ledger, .+\\): (.+, )?${fundBtc.replace('.', '\\.')} BTC`),
+    )
+    // The demo's own months (liabilities × 1.12) are published as declared too, never as verified.
+    const { rounds } = await page.evaluate(async () => (await fetch('/api/por/rounds')).json())
+    const demo = rounds.filter((r: { id: string }) => /^\d{4}-\d{2}$/.test(r.id))
+    expect(demo.length).toBe(6)
+    for (const r of demo) expect(r.reserves).toMatchObject({ status: 'declared', note: DEMO_EXEMPTION })
     await page.close()
   })
 

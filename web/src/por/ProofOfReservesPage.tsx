@@ -1,7 +1,9 @@
 /**
- * @module Customer page "Proof of reserves": latest reserve ratio per asset, the ratio history, and "Verify my
- * assets", which fetches the signed-in customer's proof (or reads a dropped proof file) and verifies it here in
- * the browser with src/por/verify: the server's word is never taken for the result.
+ * @module Customer page "Proof of reserves": latest reserve ratio per asset with the insurance fund beside the
+ * reserves, what the server verified about every reserve wallet (or, for declared figures, that they are not
+ * verified and why), the ratio history, and "Verify my assets", which fetches the signed-in customer's proof (or
+ * reads a dropped proof file) and verifies it here in the browser with src/por/verify: the server's word is never
+ * taken for the result.
  */
 import { type DragEvent, useEffect, useMemo, useState } from 'react'
 import {
@@ -25,6 +27,15 @@ type AssetView = {
   reserves: string | null
   ratioPercent: string | null
   belowFullReserve: boolean | null
+  insuranceFund: string | null
+}
+type WalletCheck = {
+  line: number
+  chain: string
+  address: string
+  asset: string
+  ok: boolean
+  detail: string
 }
 type RoundView = {
   id: string
@@ -32,6 +43,14 @@ type RoundView = {
   root: string | null
   depth: number | null
   assets: AssetView[]
+  reserves: {
+    status: 'verified' | 'declared' | 'unverified' | 'none'
+    note: string | null
+    problem: string | null
+    wallets: WalletCheck[]
+    snapshotBlocks: Record<string, { height: number; hash: string }>
+  }
+  insuranceFund: { at: string; assets: { symbol: string; amount: string }[] } | null
 }
 type Commitment = {
   root: string
@@ -101,6 +120,71 @@ function RatioChart({ rounds, symbol }: { rounds: RoundView[]; symbol: string })
         </g>
       ))}
     </svg>
+  )
+}
+
+/** What the server verified about the round's reserves, said plainly; declared figures say they are not verified. */
+function ReservesStatus({ round }: { round: RoundView }) {
+  const { status, note, wallets, snapshotBlocks } = round.reserves
+  const blocks = Object.entries(snapshotBlocks)
+    .map(([chain, b]) => `${chain} block ${b.height}`)
+    .join(', ')
+  const fund = round.insuranceFund
+  return (
+    <div className="stack">
+      {status === 'verified' ? (
+        <p className="notice ok" data-testid="reserves-status">
+          Reserves verified by our server when the round was built: each of the {wallets.length} wallets below
+          signed this round's challenge, and its balance was read from the chain at the snapshot
+          {blocks ? ` (${blocks})` : ''}.
+        </p>
+      ) : status === 'declared' ? (
+        <p className="notice" data-testid="reserves-status">
+          Reserves declared, not verified: {note}
+        </p>
+      ) : (
+        <p className="notice" data-testid="reserves-status">
+          No reserve figures were published for this round.
+        </p>
+      )}
+      <p data-testid="insurance-fund">
+        Insurance fund (custody ledger{fund ? `, ${formatTime(fund.at)}` : ''}):{' '}
+        {fund && fund.assets.length > 0
+          ? fund.assets.map((a) => `${a.amount} ${a.symbol}`).join(', ')
+          : 'empty'}
+      </p>
+      {wallets.length > 0 ? (
+        <details open={status !== 'verified'}>
+          <summary>
+            Reserve wallets: {wallets.filter((w) => w.ok).length} of {wallets.length} verified
+          </summary>
+          <table>
+            <thead>
+              <tr>
+                <th>Chain</th>
+                <th>Address</th>
+                <th>Asset</th>
+                <th>Verification</th>
+              </tr>
+            </thead>
+            <tbody>
+              {wallets.map((w) => (
+                <tr key={w.line} data-wallet={w.address} data-ok={w.ok}>
+                  <td>{w.chain}</td>
+                  <td>
+                    <code className="break">{w.address}</code>
+                  </td>
+                  <td>{w.asset}</td>
+                  <td className={w.ok ? 'ok' : 'error'}>
+                    {w.ok ? '✓' : '✗'} {w.detail}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      ) : null}
+    </div>
   )
 }
 
@@ -305,8 +389,11 @@ export function ProofOfReservesPage() {
               <tr>
                 <th>Asset</th>
                 <th>Customer liabilities</th>
-                <th>Reserves</th>
+                <th>
+                  {latest.reserves.status === 'declared' ? 'Reserves (declared, not verified)' : 'Reserves'}
+                </th>
                 <th>Ratio</th>
+                <th>Insurance fund</th>
               </tr>
             </thead>
             <tbody>
@@ -314,15 +401,20 @@ export function ProofOfReservesPage() {
                 <tr key={a.symbol} data-asset={a.symbol}>
                   <td>{a.symbol}</td>
                   <td>{a.liabilities}</td>
-                  <td>{a.reserves ?? '—'}</td>
+                  <td>
+                    {a.reserves ?? '—'}
+                    {a.reserves !== null && latest.reserves.status === 'declared' ? ' (declared)' : ''}
+                  </td>
                   <td className={a.belowFullReserve ? 'error' : 'ok'}>
                     {a.ratioPercent ? `${a.ratioPercent}%` : '—'}
                     {a.belowFullReserve ? ' (below 100%)' : ''}
                   </td>
+                  <td>{a.insuranceFund ?? '—'}</td>
                 </tr>
               ))}
             </tbody>
           </table>
+          <ReservesStatus round={latest} />
         </section>
       ) : rounds ? (
         <p className="empty">

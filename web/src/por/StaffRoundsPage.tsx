@@ -1,6 +1,8 @@
 /**
- * @module Staff page to run proof-of-reserves rounds: create, upload the input files (with upload progress),
- * build, review (someone other than the builder), publish, and download the auditor package.
+ * @module Staff page to run proof-of-reserves rounds: create, draw the reserve challenge the wallets sign, upload
+ * the input files (with upload progress), build (the server verifies every reserve wallet), see what was verified,
+ * record an exemption for unverified reserves, review (someone other than the builder), publish, and download the
+ * auditor package.
  */
 import { type FormEvent, useCallback, useEffect, useState } from 'react'
 import { ApiError, get, post } from '../platform/api.ts'
@@ -15,6 +17,33 @@ type Round = {
   root: string | null
   depth: number | null
   users: number | null
+  reserves: {
+    status: 'verified' | 'declared' | 'unverified' | 'none'
+    note: string | null
+    problem: string | null
+    wallets: { line: number; ok: boolean }[]
+    challenge: { message: string; snapshots: Record<string, number> } | null
+  }
+}
+
+/** `ethereum=21000000, bitcoin=870000` as { chain: height }. */
+function parseSnapshots(text: string): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const part of text.split(',')) {
+    const [chain = '', height = ''] = part.split('=').map((p) => p.trim())
+    if (chain) out[chain] = Number(height)
+  }
+  return out
+}
+
+/** The reserve check of a round in one line. */
+function reservesLine(r: Round): string {
+  const { status, note, problem, wallets } = r.reserves
+  const ok = wallets.filter((w) => w.ok).length
+  if (status === 'verified') return `verified: ${ok} of ${wallets.length} wallets`
+  if (status === 'declared') return `declared, not verified: ${note}`
+  if (status === 'unverified') return `NOT verified (publishing is refused): ${problem}`
+  return r.status === 'built' || r.status === 'reviewed' ? 'no reserves file' : ''
 }
 
 const KINDS = ['assets', 'liabilities', 'reserves', 'exemptions'] as const
@@ -103,6 +132,9 @@ export function StaffRoundsPage() {
     }
   }
 
+  const [snapshots, setSnapshots] = useState<Record<string, string>>({})
+  const [reasons, setReasons] = useState<Record<string, string>>({})
+
   function create(event: FormEvent) {
     event.preventDefault()
     void run('create', () => post('/api/por/staff/rounds', { id: newId }))
@@ -128,13 +160,14 @@ export function StaffRoundsPage() {
             <th>Status</th>
             <th>Users</th>
             <th>Root</th>
+            <th>Reserves</th>
             <th>Actions</th>
           </tr>
         </thead>
         <tbody>
           {rounds.length === 0 ? (
             <tr>
-              <td colSpan={5} className="empty">
+              <td colSpan={6} className="empty">
                 No rounds yet.{' '}
                 {can(me, 'por.rounds.manage')
                   ? 'Create one above, then upload its balances and reserves.'
@@ -154,7 +187,41 @@ export function StaffRoundsPage() {
               <td>
                 <code className="break">{r.root ? `${r.root.slice(0, 16)}…` : ''}</code>
               </td>
+              <td data-testid="round-reserves">
+                {reservesLine(r)}
+                {r.reserves.challenge ? (
+                  <details>
+                    <summary>Challenge every wallet signs</summary>
+                    <pre className="break">{r.reserves.challenge.message}</pre>
+                  </details>
+                ) : null}
+              </td>
               <td className="stack">
+                {can(me, 'por.rounds.manage') && ['created', 'imported', 'built'].includes(r.status) ? (
+                  <form
+                    className="row"
+                    onSubmit={(e) => {
+                      e.preventDefault()
+                      void run('challenge', () =>
+                        post(`/api/por/staff/rounds/${r.id}/challenge`, {
+                          snapshots: parseSnapshots(snapshots[r.id] ?? ''),
+                        }),
+                      )
+                    }}
+                  >
+                    <label>
+                      Snapshot blocks (chain=height, …){' '}
+                      <input
+                        value={snapshots[r.id] ?? ''}
+                        placeholder="ethereum=21000000"
+                        onChange={(e) => setSnapshots((m) => ({ ...m, [r.id]: e.target.value }))}
+                      />
+                    </label>
+                    <button type="submit" disabled={busy !== null}>
+                      {r.reserves.challenge ? 'Draw a new challenge' : 'Draw challenge'}
+                    </button>
+                  </form>
+                ) : null}
                 {can(me, 'por.rounds.manage') && ['created', 'imported', 'built'].includes(r.status)
                   ? KINDS.map((kind) => (
                       <label key={kind}>
@@ -186,6 +253,33 @@ export function StaffRoundsPage() {
                   >
                     {busy === 'build' ? `Building… ${buildState}` : 'Build'}
                   </button>
+                ) : null}
+                {can(me, 'por.rounds.publish') &&
+                ['built', 'reviewed'].includes(r.status) &&
+                ['unverified', 'declared'].includes(r.reserves.status) ? (
+                  <form
+                    className="row"
+                    onSubmit={(e) => {
+                      e.preventDefault()
+                      void run('exempt', () =>
+                        post(`/api/por/staff/rounds/${r.id}/reserves-exemption`, {
+                          reason: reasons[r.id] ?? '',
+                        }),
+                      )
+                    }}
+                  >
+                    <label>
+                      Why publish these reserves unverified?{' '}
+                      <input
+                        value={reasons[r.id] ?? ''}
+                        maxLength={500}
+                        onChange={(e) => setReasons((m) => ({ ...m, [r.id]: e.target.value }))}
+                      />
+                    </label>
+                    <button type="submit" disabled={busy !== null}>
+                      Record exemption
+                    </button>
+                  </form>
                 ) : null}
                 {can(me, 'por.rounds.review') && r.status === 'built' ? (
                   <button
