@@ -4,6 +4,8 @@
  * single-use link emailed to the account (valid 10 minutes). Revoking a device ends its sessions at once.
  */
 import { appendAudit } from '../platform/audit.ts'
+import { loadKek } from '../platform/crypto/field-encryption.ts'
+import { readStoredIp } from '../platform/crypto/session-ips.ts'
 import { AppError, errors } from '../platform/errors.ts'
 import { tokenDigest } from '../platform/identity/tokens.ts'
 import { type AccountsDeps, MINUTE_MS, publicUrl } from './context.ts'
@@ -172,11 +174,14 @@ export async function listDevices(deps: AccountsDeps, userId: string, currentSes
         .where('session_id', '=', currentSessionId)
         .executeTakeFirst()
     : undefined
-  return rows.map((d) => ({
+  // Devices unseen for PERSONAL_DATA_RETENTION_DAYS hold their IP encrypted (platform/crypto).
+  const kek = loadKek(deps.config)
+  const ips = await Promise.all(rows.map((d) => readStoredIp({ db: deps.db, kek }, 'devices', 'ip', d.ip)))
+  return rows.map((d, i) => ({
     id: d.id,
     description: describeUserAgent(d.user_agent),
     userAgent: d.user_agent,
-    ip: d.ip,
+    ip: ips[i] ?? '',
     place: d.place,
     status: d.status as 'trusted' | 'pending',
     createdAt: d.created_at.toISOString(),

@@ -5,6 +5,7 @@ import { accountsCommands } from './accounts.ts'
 import { auditCommands } from './audit.ts'
 import { backupCommands } from './backup.ts'
 import { custodyCommands } from './custody.ts'
+import { dataCommands } from './data.ts'
 import { dbCommands } from './db.ts'
 import { demoCommands } from './demo.ts'
 import { guardCommands } from './guard.ts'
@@ -21,6 +22,7 @@ export const commands: Record<string, CliGroup> = {
   db: dbCommands,
   audit: auditCommands,
   backup: backupCommands,
+  data: dataCommands,
   accounts: accountsCommands,
   staff: staffCommands,
   risk: riskCommands,

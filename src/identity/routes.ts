@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { loadKek } from '../platform/crypto/field-encryption.ts'
 import type { DomainDeps } from '../platform/deps.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
 import { createMrzOcr } from './ocr.ts'
@@ -35,6 +36,7 @@ export async function identityRoutes(base: FastifyInstance, deps: IdentityRouteD
     sealer: createIdentitySealer(deps.config.IDENTITY_SEALING_KEY, deps.config.EXCHANGE_ID),
     minimumAge: deps.config.IDENTITY_MINIMUM_AGE,
     retentionDays: deps.config.IDENTITY_IMAGE_RETENTION_DAYS,
+    kek: loadKek(deps.config),
     mrzReader: deps.identityMrzReader ?? ((image) => ocr!.read(image)),
   })
   const me = (request: { user: { id: string } | null }) => request.user!.id
@@ -96,12 +98,25 @@ export async function identityRoutes(base: FastifyInstance, deps: IdentityRouteD
       preHandler: requireStaff('identity.review'),
       schema: {
         tags,
-        summary: 'The identity review queue (or decided verifications by status)',
-        querystring: z.object({ status: z.enum(['approved', 'rejected', 'review']).default('review') }),
+        summary:
+          'The identity review queue (or decided verifications by status); with documentNumber, every verification of that document (keyed-hash lookup, needs DATA_KEK)',
+        querystring: z.object({
+          status: z.enum(['approved', 'rejected', 'review']).default('review'),
+          documentNumber: z
+            .string()
+            .trim()
+            .regex(/^[A-Za-z0-9<]{1,30}$/, 'A document number is 1-30 letters and digits')
+            .optional(),
+        }),
         response: { 200: z.object({ verifications: z.array(staffVerificationSchema) }) },
       },
     },
-    async (request) => ({ verifications: await identity.list(request.query.status) }),
+    async (request) => ({
+      verifications: await identity.list(
+        request.query.status,
+        request.query.documentNumber === undefined ? {} : { documentNumber: request.query.documentNumber },
+      ),
+    }),
   )
 
   app.get(

@@ -30,7 +30,15 @@ export interface IdentityVerificationsTable {
   document_type: string | null
   country: string | null
   document_digest: string | null
+  /** The extracted fields sealed with IDENTITY_SEALING_KEY (one blob), when no DATA_KEK is configured. */
   fields_sealed: string | null
+  /**
+   * With a DATA_KEK: a JSON object of the extracted fields, each an envelope-encrypted `enc1:`
+   * value (src/platform/crypto), and `fields_sealed` is null.
+   */
+  fields_encrypted: ColumnType<string | null, string | null | undefined, string | null>
+  /** Keyed hash (the table's search key) of the document number, for lookup; with a DATA_KEK only. */
+  document_number_search: ColumnType<string | null, string | null | undefined, string | null>
   reasons: Json<Reason[]>
   scores: Json<VerificationScores>
   reviewer_id: string | null

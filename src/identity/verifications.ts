@@ -10,11 +10,13 @@ import type { Kysely } from 'kysely'
 import { recordDocumentCountry } from '../p2p/index.ts'
 import { appendAudit } from '../platform/audit.ts'
 import type { Clock } from '../platform/clock.ts'
+import type { Kek } from '../platform/crypto/field-encryption.ts'
 import type { Database, Db } from '../platform/db/index.ts'
 import { AppError, errors } from '../platform/errors.ts'
 import type { EventBus } from '../platform/events.ts'
 import { openSystemCase } from '../risk/index.ts'
 import { checkDocument, type Reason, type VisualFields, type WeighedReason } from './document.ts'
+import { identityFieldStore } from './field-storage.ts'
 import { imageSize } from './image-size.ts'
 import { type MrzFields, parseMrz } from './mrz.ts'
 import type { IdentitySealer } from './sealing.ts'
@@ -38,6 +40,8 @@ export type IdentityDeps = {
   minimumAge: number
   retentionDays: number
   mrzReader?: MrzReader
+  /** With a KEK the extracted fields are envelope-encrypted per field (field-storage.ts). */
+  kek?: Kek | null
 }
 
 export type SubmitParameters = {
@@ -149,12 +153,7 @@ function decide(reasons: WeighedReason[]): VerificationStatus {
  */
 export function createIdentityVerifications(deps: IdentityDeps) {
   const { db, clock, sealer } = deps
-
-  function openFields(id: string, sealed: string | null): ExtractedFields | null {
-    if (!sealed) return null
-    const bytes = sealer.open(Buffer.from(sealed, 'base64'), `${id}:fields`)
-    return JSON.parse(new TextDecoder().decode(bytes)) as ExtractedFields
-  }
+  const fieldStore = identityFieldStore({ db, sealer, kek: deps.kek ?? null })
 
   function customerView(row: {
     id: string
@@ -301,6 +300,7 @@ export function createIdentityVerifications(deps: IdentityDeps) {
         faceSimilarity: null,
       }
       const stored: Reason[] = reasons.map(({ code, detail }) => ({ code, detail }))
+      const storedFields = await fieldStore.write(id, extracted)
       const row = await db.transaction().execute(async (tx) => {
         const inserted = await tx
           .insertInto('identity_verifications')
@@ -313,11 +313,7 @@ export function createIdentityVerifications(deps: IdentityDeps) {
             document_type: fields?.documentType ?? null,
             country: check.country,
             document_digest: digest,
-            fields_sealed: extracted
-              ? Buffer.from(
-                  sealer.seal(new TextEncoder().encode(JSON.stringify(extracted)), `${id}:fields`),
-                ).toString('base64')
-              : null,
+            ...storedFields,
             reasons: JSON.stringify(stored),
             scores: JSON.stringify(scores),
             created_at: now,
@@ -410,14 +406,32 @@ export function createIdentityVerifications(deps: IdentityDeps) {
       return customerView(row)
     },
 
-    /** The compliance queue (default: waiting for review, oldest first). */
-    async list(status: VerificationStatus = 'review'): Promise<StaffVerificationView[]> {
+    /**
+     * The compliance queue (default: waiting for review, oldest first); with `documentNumber`, the
+     * verifications of that document number in any status, found by its keyed hash (needs a KEK).
+     */
+    async list(
+      status: VerificationStatus = 'review',
+      filter: { documentNumber?: string } = {},
+    ): Promise<StaffVerificationView[]> {
+      const search =
+        filter.documentNumber === undefined
+          ? undefined
+          : await fieldStore.documentNumberSearch(filter.documentNumber)
+      if (search === null) {
+        throw new AppError(
+          'IDENTITY_SEARCH_UNAVAILABLE',
+          409,
+          'Lookup by document number needs encrypted identity fields: configure DATA_KEK (or DATA_KEK_FILE) and run `bulwark data encrypt-existing`.',
+        )
+      }
       const rows = await db
         .selectFrom('identity_verifications as v')
         .innerJoin('users as u', 'u.id', 'v.user_id')
         .selectAll('v')
         .select(['u.email', 'u.display_name'])
-        .where('v.status', '=', status)
+        .$if(search === undefined, (q) => q.where('v.status', '=', status))
+        .$if(search !== undefined, (q) => q.where('v.document_number_search', '=', search!))
         .orderBy('v.created_at', status === 'review' ? 'asc' : 'desc')
         .limit(200)
         .execute()
@@ -437,7 +451,8 @@ export function createIdentityVerifications(deps: IdentityDeps) {
               ])
               .where('d.verification_id', 'in', ids)
               .execute()
-      return rows.map((r) => ({
+      const fields = await Promise.all(rows.map((r) => fieldStore.read(r.id, r)))
+      return rows.map((r, i) => ({
         id: r.id,
         userId: r.user_id,
         email: r.email,
@@ -447,7 +462,7 @@ export function createIdentityVerifications(deps: IdentityDeps) {
         documentFormat: r.document_format,
         documentType: r.document_type,
         country: r.country,
-        fields: openFields(r.id, r.fields_sealed),
+        fields: fields[i] ?? null,
         reasons: r.reasons,
         scores: r.scores,
         duplicates: duplicates

@@ -1,8 +1,10 @@
 /**
- * @module Retention of IP addresses in stored sessions: once a session is older than
+ * @module Retention of stored IP addresses: once a session is older than
  * PERSONAL_DATA_RETENTION_DAYS its IP address is encrypted with the sessions table's data key and
  * its keyed hash kept in `ip_search` (so an investigation can still find every session from one
- * address), or, without a KEK, erased. The server runs this daily; each run is audit-logged.
+ * address), or, without a KEK, erased. `protectOldIps` does the same for every table that keeps an
+ * IP (sessions, devices, sign-in tickets, API keys' last use). The server runs it daily; each run
+ * is audit-logged.
  */
 import { sql } from 'kysely'
 import { appendAudit } from '../audit.ts'
@@ -77,7 +79,7 @@ export async function findSessionsByIp(deps: { db: Db; kek: Kek | null }, ip: st
   return rows.map((r) => r.id)
 }
 
-/** Runs `protectOldSessionIps` once a day in the server; returns a stop function. */
+/** Runs `protectOldIps` (every table holding IPs) once a day in the server; returns a stop function. */
 export function startSessionIpRetention(deps: {
   db: Db
   kek: Kek | null
@@ -86,7 +88,7 @@ export function startSessionIpRetention(deps: {
   log: { error(o: object, m: string): void }
 }): () => void {
   const timer = setInterval(() => {
-    protectOldSessionIps(deps).catch((error: unknown) =>
+    protectOldIps(deps).catch((error: unknown) =>
       deps.log.error(
         { code: (error as { code?: string }).code ?? 'RETENTION_FAILED' },
         'session IP retention failed',
@@ -95,4 +97,108 @@ export function startSessionIpRetention(deps: {
   }, DAY_MS)
   timer.unref()
   return () => clearInterval(timer)
+}
+
+/** A stored IP address: its table, column, keyed-hash column, the time that ages it, and the row key. */
+type IpColumn = {
+  table: 'sessions' | 'devices' | 'sign_in_tickets' | 'api_keys'
+  column: 'ip' | 'last_used_ip'
+  search: 'ip_search' | 'last_used_ip_search'
+  at: 'created_at' | 'last_seen_at' | 'last_used_at'
+  key: 'id' | 'token_digest'
+  /** Without a KEK the address is erased to this ('' where the column is NOT NULL). */
+  erased: '' | null
+}
+
+/** Every table that stores an IP address outside the audit log (see docs/data-protection.md). */
+export const IP_COLUMNS: readonly IpColumn[] = [
+  { table: 'sessions', column: 'ip', search: 'ip_search', at: 'created_at', key: 'id', erased: '' },
+  { table: 'devices', column: 'ip', search: 'ip_search', at: 'last_seen_at', key: 'id', erased: '' },
+  {
+    table: 'sign_in_tickets',
+    column: 'ip',
+    search: 'ip_search',
+    at: 'created_at',
+    key: 'token_digest',
+    erased: '',
+  },
+  {
+    table: 'api_keys',
+    column: 'last_used_ip',
+    search: 'last_used_ip_search',
+    at: 'last_used_at',
+    key: 'id',
+    erased: null,
+  },
+]
+
+export type ProtectIpsResult = Record<IpColumn['table'], ProtectSessionIpsResult>
+
+/**
+ * Encrypts (with a KEK) or erases (without) every stored IP address older than the retention
+ * cut-off in every table of IP_COLUMNS; one audit entry per run that changed anything. Idempotent.
+ * @example await protectOldIps({ db, kek, clock, retentionDays: 30 })
+ */
+export async function protectOldIps(deps: {
+  db: Db
+  kek: Kek | null
+  clock: Clock
+  retentionDays: number
+}): Promise<ProtectIpsResult> {
+  const cutoff = new Date(deps.clock.now().getTime() - deps.retentionDays * DAY_MS)
+  const result = {} as ProtectIpsResult
+  for (const spec of IP_COLUMNS) {
+    const cipher = deps.kek ? fieldCipher({ db: deps.db, kek: deps.kek, table: spec.table }) : null
+    const table = sql.id(spec.table)
+    const column = sql.id(spec.column)
+    const search = sql.id(spec.search)
+    const at = sql.id(spec.at)
+    const key = sql.id(spec.key)
+    const counts = { encrypted: 0, erased: 0 }
+    for (;;) {
+      const { rows } = await sql<{ key: string; ip: string }>`
+        select ${key} as key, ${column} as ip from ${table}
+        where ${at} < ${cutoff} and ${column} is not null and ${column} != ''
+          and ${column} not like ${`${ENCRYPTED_PREFIX}%`}
+        limit ${BATCH}`.execute(deps.db)
+      if (rows.length === 0) break
+      for (const row of rows) {
+        if (cipher) {
+          const sealed = await cipher.encrypt(spec.column, row.ip)
+          const hash = await cipher.searchHash(spec.column, row.ip)
+          await sql`update ${table} set ${column} = ${sealed}, ${search} = ${hash} where ${key} = ${row.key}`.execute(
+            deps.db,
+          )
+          counts.encrypted++
+        } else {
+          await sql`update ${table} set ${column} = ${spec.erased} where ${key} = ${row.key}`.execute(deps.db)
+          counts.erased++
+        }
+      }
+    }
+    result[spec.table] = counts
+  }
+  if (Object.values(result).some((c) => c.encrypted + c.erased > 0)) {
+    await appendAudit(deps.db, {
+      actor: 'system:retention',
+      action: 'personal_data.ips_protected',
+      target: 'personal_data:ip_addresses',
+      details: { ...result, retentionDays: deps.retentionDays, kek: deps.kek?.id ?? null },
+    })
+  }
+  return result
+}
+
+/**
+ * Opens a stored IP address of `table` (sealed by protectOldIps); a plain one is returned as is.
+ * @example await readStoredIp({ db, kek }, 'devices', 'ip', row.ip)
+ */
+export async function readStoredIp(
+  deps: { db: Db; kek: Kek | null },
+  table: IpColumn['table'],
+  column: IpColumn['column'],
+  value: string,
+): Promise<string> {
+  if (!value.startsWith(ENCRYPTED_PREFIX) || !deps.kek) return value
+  return fieldCipher({ db: deps.db, kek: deps.kek, table }).decrypt(column, value)
 }
