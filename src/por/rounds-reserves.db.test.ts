@@ -266,6 +266,22 @@ describe('reserves verified when a round is built', () => {
     expect(again.reserves).toMatchObject({ status: 'unverified', note: null })
   })
 
+  it('sends a built round back to imported when its challenge is drawn again, and the old signatures stop verifying', async () => {
+    const message = await openRound('redrawn')
+    await reserves('redrawn', [
+      `ethereum,${hot.address},ETH,,2,eip191,${await hot.signMessage({ message })},,`,
+    ])
+    expect((await step('redrawn', 'build', builder.session)).json().reserves.status).toBe('verified')
+    const redrawn = await call('POST', '/api/por/staff/rounds/redrawn/challenge', builder.session, {
+      snapshots: { ethereum: snapshot },
+    })
+    expect(redrawn.json()).toMatchObject({ status: 'imported', root: null })
+    expect(redrawn.json().reserves.challenge.message).not.toBe(message)
+    const rebuilt = (await step('redrawn', 'build', builder.session)).json()
+    expect(rebuilt.reserves.status).toBe('unverified')
+    expect(rebuilt.reserves.wallets[0].detail).toMatch(/^signature not verified: /)
+  })
+
   it('counts no wallet on a chain the server has no node for', async () => {
     const id = 'no-node'
     expect((await call('POST', '/api/por/staff/rounds', builder.session, { id })).statusCode).toBe(200)
@@ -288,6 +304,27 @@ describe('reserves verified when a round is built', () => {
       'balance not verified: no reader for chain "polygon": not counted in auditor mode',
     )
     expect(built.assets[0]).toMatchObject({ reserves: '0', ratioPercent: '0' })
+  })
+
+  it('publishes a round without a reserves file as liabilities only, with nothing to exempt', async () => {
+    const id = 'liabilities-only'
+    expect((await call('POST', '/api/por/staff/rounds', builder.session, { id })).statusCode).toBe(200)
+    await call(
+      'PUT',
+      `/api/por/staff/rounds/${id}/files/assets`,
+      builder.session,
+      'symbol,decimals,price_usd,haircut\nETH,18,3200,0.9\n',
+    )
+    await call('PUT', `/api/por/staff/rounds/${id}/files/liabilities`, builder.session, 'user_id,ETH\nu1,1\n')
+    expect((await step(id, 'build', builder.session)).json().reserves.status).toBe('none')
+    const nothing = await call('POST', `/api/por/staff/rounds/${id}/reserves-exemption`, publisher.session, {
+      reason: 'none',
+    })
+    expect(nothing.json().code).toBe('POR_RESERVES_NONE')
+    await step(id, 'review', reviewer.session)
+    expect((await step(id, 'publish', publisher.session)).statusCode).toBe(200)
+    const round = (await call('GET', `/api/por/rounds/${id}`)).json()
+    expect(round.assets[0]).toMatchObject({ liabilities: '1', reserves: null, ratioPercent: null })
   })
 
   it('refuses to build a signed reserves file before the round has a challenge', async () => {
