@@ -42,7 +42,7 @@ export class ExtendedKeyError extends Error {
   override name = 'ExtendedKeyError'
 }
 
-function parseExtendedPublicKey(xpub: string): { key: HDKey; hrp: 'bc' | 'tb' } {
+export function parseExtendedPublicKey(xpub: string): { key: HDKey; hrp: 'bc' | 'tb' } {
   const prefix = xpub.slice(0, 4)
   if (!Object.hasOwn(VERSIONS, prefix)) {
     throw new ExtendedKeyError(

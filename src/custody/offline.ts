@@ -5,6 +5,7 @@
  * just the file and the key. `importSigned` accepts a signature only if it recovers to
  * CUSTODY_COLD_WALLET_ADDRESS and the transaction is exactly the exported one for the approved
  * payload (to, value, data, chainId, nonce, gas and fees); the broadcaster then sends it.
+ * Bitcoin withdrawals take the same three steps with PSBTs instead (btc-psbt.ts).
  */
 
 import {
@@ -84,6 +85,8 @@ export async function exportUnsigned(deps: OfflineDeps): Promise<UnsignedFile> {
     .select('id')
     .where('status', '=', 'approved')
     .where('signing_mode', '=', 'offline')
+    // Bitcoin withdrawals leave as PSBTs (btc-psbt.ts), never as EVM transactions.
+    .where('asset', '!=', 'BTC')
     .orderBy('approved_at')
     .limit(500)
     .execute()

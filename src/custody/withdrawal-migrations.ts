@@ -2,7 +2,8 @@
  * @module Withdrawal migrations (range 0750-0769, inside custody's 0700-0799). One withdrawal per
  * (customer, idempotency key); a status the state machine knows; a transaction hash at most once;
  * one active policy (a partial unique index), seeded with version 1; approvals unique per staff
- * member and withdrawal; holds with who placed and who lifted them.
+ * member and withdrawal; holds with who placed and who lifted them. 0761 adds the status of a
+ * Bitcoin withdrawal whose verified raw transaction waits for the operator to broadcast it.
  */
 import { type Kysely, type Migration, sql } from 'kysely'
 import { DEFAULT_POLICY } from './policy.ts'
@@ -95,6 +96,18 @@ export const migrations: Record<string, Migration> = {
       await sql`
         insert into custody_withdrawal_policies (version, document, status, proposed_at, note)
         values (1, ${JSON.stringify(DEFAULT_POLICY)}::jsonb, 'active', now(), 'default policy (migration 0750)')
+      `.execute(db)
+    },
+  },
+  '0761_custody_withdrawals_btc_psbt': {
+    // Bitcoin withdrawals are signed offline as PSBTs and, with no Bitcoin node configured, broadcast
+    // by the operator: a signed and verified one waits in broadcast_pending_external.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        alter table custody_withdrawals drop constraint custody_withdrawals_status_check;
+        alter table custody_withdrawals add constraint custody_withdrawals_status_check
+          check (status in ('requested', 'held_for_review', 'awaiting_approval', 'rejected', 'approved',
+            'signing', 'broadcast_pending_external', 'broadcast', 'confirmed', 'failed', 'cancelled'));
       `.execute(db)
     },
   },

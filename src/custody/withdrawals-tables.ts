@@ -15,6 +15,8 @@ export const withdrawalStatuses = [
   'rejected',
   'approved',
   'signing',
+  /** A Bitcoin withdrawal signed and verified; the operator broadcasts its raw transaction. */
+  'broadcast_pending_external',
   'broadcast',
   'confirmed',
   'failed',
@@ -59,9 +61,9 @@ export interface CustodyWithdrawalsTable {
   funds_held: boolean
   chain_id: number | null
   nonce: number | null
-  /** The unsigned EIP-1559 transaction (offline path), serialized hex. */
+  /** The unsigned EIP-1559 transaction (offline path), serialized hex; for BTC the exported PSBT (base64). */
   unsigned_tx: string | null
-  /** Recorded before the first send, so a restart re-sends the same transaction, never a new one. */
+  /** Recorded before the first send, so a restart re-sends the same transaction, never a new one (BTC: raw hex). */
   signed_tx: string | null
   tx_hash: string | null
   block_number: ColumnType<string | null, string | bigint | null, string | bigint | null>

@@ -45,12 +45,15 @@ import type { CustodyWithdrawalsTable, StepRecord, WithdrawalStatus } from './wi
 const DAY_MS = 86_400_000
 /** How long a staff approval counts. */
 export const APPROVAL_TTL_MS = DAY_MS
-/** Networks a withdrawal may go to: the EVM chain the custody node serves. */
+/**
+ * Networks a withdrawal may go to: the EVM chain the custody node serves, and Bitcoin (cold wallet
+ * of CUSTODY_BTC_XPUB, always signed offline as a PSBT: btc-psbt.ts).
+ */
 export const withdrawalNetworkOf: Record<CustodyAsset, string | null> = {
   ETH: 'ethereum',
   USDT: 'ethereum',
   USDC: 'ethereum',
-  BTC: null,
+  BTC: 'bitcoin',
 }
 
 type GateRisk = NonNullable<Parameters<typeof createOutflowGate>[0]['risk']>
@@ -187,6 +190,8 @@ export function describeStatus(row: WithdrawalRow, approvals = 0, needed = 0): s
       return row.signing_mode === 'offline'
         ? 'Approved; waiting for a signature from our offline (cold) wallet.'
         : 'Being signed.'
+    case 'broadcast_pending_external':
+      return 'Signed by our offline (cold) wallet; our operators are sending it to the Bitcoin network.'
     case 'broadcast':
       return `Sent to the network; ${row.confirmations} confirmation(s) so far.`
     case 'confirmed':
@@ -680,6 +685,13 @@ export function createWithdrawals(deps: WithdrawalDeps) {
           details: { field: 'network' },
         })
       }
+      if (asset === 'BTC' && !deps.config.CUSTODY_BTC_XPUB)
+        throw new AppError(
+          'WITHDRAWAL_ASSET_UNAVAILABLE',
+          503,
+          'Bitcoin withdrawals are not set up on this exchange yet (no cold wallet configured).',
+          { details: { field: 'asset' } },
+        )
       let amount: bigint
       try {
         amount = parseAmount(asset, input.amount)
@@ -730,7 +742,8 @@ export function createWithdrawals(deps: WithdrawalDeps) {
         const facts = await policyFacts(tx, input.userId, asset, amount, address, ev.riskScore)
         const outcome = evaluatePolicy(policy.document, facts)
         const { fee, insurance } = feeOf(policy.document, asset)
-        const hotEligible = hotWalletMay(policy.document, asset, amount)
+        // Bitcoin has no hot wallet: every BTC withdrawal is signed offline (btc-psbt.ts).
+        const hotEligible = asset !== 'BTC' && hotWalletMay(policy.document, asset, amount)
         const policyMs = Math.round((performance.now() - start) * 1000) / 1000
         const steps = [
           ...ev.steps,

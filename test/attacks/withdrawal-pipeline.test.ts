@@ -187,14 +187,15 @@ describe('step 1: 2FA step-up', () => {
 })
 
 describe('before the steps', () => {
-  it('refuses Bitcoin withdrawals plainly (no PSBT signing yet) and an asset on another network', async () => {
+  it('refuses Bitcoin withdrawals plainly without a Bitcoin cold wallet, and an asset on another network', async () => {
     const c = await customer('bitcoiner')
     const btc = await withdraw(c, '0.1', 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', {
       asset: 'BTC',
       network: 'bitcoin',
     })
-    expect(btc.status).toBe(400)
-    expect(btc.body.code).toBe('WITHDRAWAL_NETWORK_UNSUPPORTED')
+    // No CUSTODY_BTC_XPUB here (withdrawal-btc-psbt.test.ts has one): nothing to sign BTC with.
+    expect(btc.status).toBe(503)
+    expect(btc.body.code).toBe('WITHDRAWAL_ASSET_UNAVAILABLE')
     const polygon = await withdraw(c, '0.1', KNOWN, { network: 'polygon' })
     expect(polygon.body.code).toBe('WITHDRAWAL_NETWORK_UNSUPPORTED')
   })
