@@ -49,17 +49,15 @@ async function customer(name: string, twoFactor: boolean): Promise<Person> {
 const code = (person: Person) => t.nextStaffCode(person.email)
 
 async function fund(owner: string, usdt: bigint) {
-  await t.db
-    .transaction()
-    .execute((tx) =>
-      p2pEscrow({ db: t.db, clock: t.clock }).deposit(tx, {
-        owner,
-        asset: 'USDT',
-        amount: usdt,
-        ref: 'test',
-        at: t.clock.now(),
-      }),
-    )
+  await t.db.transaction().execute((tx) =>
+    p2pEscrow({ db: t.db, clock: t.clock }).deposit(tx, {
+      owner,
+      asset: 'USDT',
+      amount: usdt,
+      ref: 'test',
+      at: t.clock.now(),
+    }),
+  )
 }
 
 const ad = (side: 'sell' | 'buy') => ({
