@@ -108,6 +108,16 @@ describe('Proof of reserves page', () => {
     expect(
       await page.getByRole('img', { name: 'Reserve ratio history for BTC' }).locator('circle').count(),
     ).toBe(8) // six seeded demo months and the two rounds of this test
+    // Every one of them is declared, so every point is drawn hollow and the chart says why.
+    expect(
+      await page
+        .getByRole('img', { name: 'Reserve ratio history for BTC' })
+        .locator('circle[data-declared="true"]')
+        .count(),
+    ).toBe(8)
+    expect(await page.getByTestId('history-declared').textContent()).toBe(
+      'Hollow points are rounds whose reserves were declared, not verified.',
+    )
     await page.close()
   })
 

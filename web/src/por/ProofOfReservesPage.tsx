@@ -72,6 +72,7 @@ function RatioChart({ rounds, symbol }: { rounds: RoundView[]; symbol: string })
     .map((r) => ({
       id: r.id,
       ratio: Number(r.assets.find((a) => a.symbol === symbol)?.ratioPercent ?? Number.NaN),
+      declared: r.reserves.status === 'declared',
     }))
     .filter((p) => Number.isFinite(p.ratio))
   if (points.length === 0) return <p className="intro">No reserve figures for {symbol} yet.</p>
@@ -83,43 +84,59 @@ function RatioChart({ rounds, symbol }: { rounds: RoundView[]; symbol: string })
   const x = (i: number) =>
     pad + (points.length === 1 ? (w - 2 * pad) / 2 : (i * (w - 2 * pad)) / (points.length - 1))
   const y = (v: number) => h - pad - ((v - min) / (max - min)) * (h - 2 * pad)
+  const anyDeclared = points.some((p) => p.declared)
   return (
-    <svg
-      viewBox={`0 0 ${w} ${h}`}
-      role="img"
-      aria-label={`Reserve ratio history for ${symbol}`}
-      style={{ maxWidth: w }}
-    >
-      <line
-        x1={pad}
-        x2={w - pad}
-        y1={y(100)}
-        y2={y(100)}
-        stroke="currentColor"
-        strokeDasharray="4 4"
-        opacity={0.5}
-      />
-      <text x={w - pad + 4} y={y(100) + 4} fontSize="11">
-        100%
-      </text>
-      <polyline
-        fill="none"
-        stroke="currentColor"
-        strokeWidth={2}
-        points={points.map((p, i) => `${x(i)},${y(p.ratio)}`).join(' ')}
-      />
-      {points.map((p, i) => (
-        <g key={p.id}>
-          <circle cx={x(i)} cy={y(p.ratio)} r={4} fill={p.ratio < 100 ? 'crimson' : 'seagreen'} />
-          <text x={x(i)} y={h - pad + 16} fontSize="11" textAnchor="middle">
-            {p.id}
-          </text>
-          <text x={x(i)} y={y(p.ratio) - 8} fontSize="11" textAnchor="middle">
-            {p.ratio.toFixed(2)}%
-          </text>
-        </g>
-      ))}
-    </svg>
+    <>
+      <svg
+        viewBox={`0 0 ${w} ${h}`}
+        role="img"
+        aria-label={`Reserve ratio history for ${symbol}`}
+        style={{ maxWidth: w }}
+      >
+        <line
+          x1={pad}
+          x2={w - pad}
+          y1={y(100)}
+          y2={y(100)}
+          stroke="currentColor"
+          strokeDasharray="4 4"
+          opacity={0.5}
+        />
+        <text x={w - pad + 4} y={y(100) + 4} fontSize="11">
+          100%
+        </text>
+        <polyline
+          fill="none"
+          stroke="currentColor"
+          strokeWidth={2}
+          points={points.map((p, i) => `${x(i)},${y(p.ratio)}`).join(' ')}
+        />
+        {points.map((p, i) => (
+          <g key={p.id}>
+            <circle
+              cx={x(i)}
+              cy={y(p.ratio)}
+              r={4}
+              fill={p.declared ? 'white' : p.ratio < 100 ? 'crimson' : 'seagreen'}
+              stroke={p.ratio < 100 ? 'crimson' : 'seagreen'}
+              strokeWidth={2}
+              data-declared={p.declared}
+            />
+            <text x={x(i)} y={h - pad + 16} fontSize="11" textAnchor="middle">
+              {p.id}
+            </text>
+            <text x={x(i)} y={y(p.ratio) - 8} fontSize="11" textAnchor="middle">
+              {p.ratio.toFixed(2)}%
+            </text>
+          </g>
+        ))}
+      </svg>
+      {anyDeclared ? (
+        <p className="hint" data-testid="history-declared">
+          Hollow points are rounds whose reserves were declared, not verified.
+        </p>
+      ) : null}
+    </>
   )
 }
 
