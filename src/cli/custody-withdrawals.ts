@@ -8,6 +8,7 @@ import { getAddress, type Hex } from 'viem'
 import { createWithdrawalProcessor } from '../custody/broadcast.ts'
 import {
   btcColdWallet,
+  confirmBtcWithdrawal,
   DEFAULT_MAX_FEE_RATE,
   exportPsbts,
   importPsbts,
@@ -16,6 +17,7 @@ import {
   psbtUnsignedFileSchema,
   signPsbtFile,
 } from '../custody/btc-psbt.ts'
+import { parseConfirmations } from '../custody/deposits.ts'
 import { configuredHotSigner } from '../custody/hot-signer.ts'
 import {
   exportUnsigned,
@@ -299,6 +301,50 @@ export const withdrawalVerbs: Record<string, CliVerb> = {
         for (const r of result.refused) io.stdout(`REFUSED ${r.withdrawalId}: ${r.problems.join('; ')}\n`)
       }
       return result.refused.length > 0 ? 1 : 0
+    },
+  }),
+
+  'btc-confirm': defineVerb({
+    summary: 'Record the confirmations of a Bitcoin withdrawal you broadcast; with enough, it completes',
+    usage: '--txid TXID --confirmations N [--json]',
+    description:
+      'Bulwark has no Bitcoin node: after broadcasting a raw transaction written by import-signed, read its confirmations from a node or explorer you trust and report them here. Fewer than BTC= in CUSTODY_CONFIRMATIONS are recorded (the customer sees the withdrawal being sent); with enough, the withdrawal is confirmed and its completion ledger movement (pending to the cold wallet, fees, insurance fund) is made once.',
+    examples: [
+      'bulwark custody btc-confirm --txid 4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b --confirmations 3',
+    ],
+    exitCodes: '1 no Bitcoin withdrawal has that transaction, or it is not waiting for confirmations',
+    options: {
+      txid: { type: 'string', description: 'The transaction id import-signed printed.', valueName: 'TXID' },
+      confirmations: {
+        type: 'string',
+        description: 'How many confirmations the transaction has now.',
+        valueName: 'N',
+      },
+      json: { type: 'boolean' },
+    },
+    async run({ values }, io) {
+      const txid = required(values.txid, '--txid')
+      if (!/^[0-9a-f]{64}$/.test(txid)) throw new UsageError('--txid must be 64 lower-case hex digits')
+      const count = required(values.confirmations, '--confirmations')
+      if (!/^\d{1,7}$/.test(count)) throw new UsageError('--confirmations must be a whole number')
+      const config = loadConfig(io.env)
+      const needed = parseConfirmations(config.CUSTODY_CONFIRMATIONS).BTC ?? 12
+      const result = await withDb(io, (db) =>
+        confirmBtcWithdrawal(
+          { db, clock: systemClock, withdrawals: service(db, config) },
+          txid,
+          Number(count),
+          needed,
+        ),
+      )
+      if (values.json) printJsonLine(io, result)
+      else
+        io.stdout(
+          result.status === 'confirmed'
+            ? `withdrawal ${result.withdrawalId} confirmed (${result.confirmations} of ${result.needed}); completed on the ledger\n`
+            : `withdrawal ${result.withdrawalId}: ${result.confirmations} of ${result.needed} confirmations recorded\n`,
+        )
+      return 0
     },
   }),
 

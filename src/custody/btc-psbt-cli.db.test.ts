@@ -3,7 +3,8 @@
  * real PGlite data directory: `export-unsigned --chain btc` writes a PSBT for an approved BTC
  * withdrawal from the UTXO file, `sign --key-file` signs it with the account xprv (and refuses
  * another wallet's key), `import-signed` refuses a PSBT whose amount was changed (exit 1, naming
- * the code) and accepts the genuine one, writing the raw transaction to broadcast.
+ * the code) and accepts the genuine one, writing the raw transaction to broadcast; `btc-confirm`
+ * records the confirmations the operator reports and completes the withdrawal on the ledger once.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -212,6 +213,32 @@ describe('bulwark custody export-unsigned --chain btc | sign | import-signed', (
         .executeTakeFirstOrThrow(),
     )
     expect(row).toEqual({ status: 'broadcast_pending_external', tx_hash: txid, signed_tx: raw })
+
+    // The operator broadcast it and reports confirmations: 1 of 3 is recorded, 3 complete it once.
+    const one = await run(['custody', 'btc-confirm', '--txid', txid, '--confirmations', '1'])
+    expect(one.out).toBe(`withdrawal ${id}: 1 of 3 confirmations recorded\n`)
+    const three = await run(['custody', 'btc-confirm', '--txid', txid, '--confirmations', '3'])
+    expect(three.out).toBe(`withdrawal ${id} confirmed (3 of 3); completed on the ledger\n`)
+    const again = await run(['custody', 'btc-confirm', '--txid', txid, '--confirmations', '4'])
+    expect(again.code).toBe(1)
+    expect(again.err).toContain('WITHDRAWAL_STATE')
+    await withDb(async (db) => {
+      const ledger = createLedger({ db })
+      const owner = await db
+        .selectFrom('custody_withdrawals')
+        .select('user_id')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+      const mine = await ledger.balances(db, owner.user_id)
+      expect(mine.find((b) => b.asset === 'BTC' && b.kind === 'pending_withdrawal')?.balance ?? 0n).toBe(0n)
+      const completions = await db
+        .selectFrom('custody_transactions')
+        .select('id')
+        .where('idempotency_key', '=', `withdrawal:${id}:complete`)
+        .execute()
+      expect(completions).toHaveLength(1)
+      expect((await ledger.verify(db)).ok).toBe(true)
+    })
   }, 120_000)
 
   it('refuses a UTXO file naming an address that is not the cold wallet’s (exit 2, nothing exported)', async () => {

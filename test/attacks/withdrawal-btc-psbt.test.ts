@@ -4,7 +4,8 @@
  * wallet's coins (exact amount to the approved address, change to our next change address, BIP32
  * derivations), the air-gapped signer signs it with the account xprv, and `importPsbts` verifies
  * it and records the raw transaction for the operator to broadcast (`broadcast_pending_external`,
- * which the customer reads in plain words). Bitcoin never takes the hot path, even under the
+ * which the customer reads in plain words) until the operator reports enough confirmations and it
+ * completes on the ledger. Bitcoin never takes the hot path, even under the
  * hot-wallet limit with a hot key configured. A tampered PSBT — another amount, another address,
  * an extra output, a foreign signature, another payload — is refused with a stable code and
  * records nothing; coins already spent by an exported PSBT are not spent twice.
@@ -19,6 +20,7 @@ import { signRequest } from '../../src/accounts/api-signature.ts'
 import { createSealer } from '../../src/accounts/sealing.ts'
 import {
   btcColdWallet,
+  confirmBtcWithdrawal,
   exportPsbts,
   importPsbts,
   type PsbtSignedFile,
@@ -309,6 +311,22 @@ describe('a Bitcoin withdrawal through the offline PSBT flow', () => {
     // Importing the same file again records nothing twice.
     const again = await importNow(signedFile)
     expect(again.refused).toEqual([expect.objectContaining({ codes: ['PSBT_NOT_AWAITING_SIGNATURE'] })])
+  })
+
+  it('completes once the operator reports enough confirmations of the broadcast transaction', async () => {
+    const { txHash } = await view(first)
+    const deps = { db: t.db, clock: t.clock, withdrawals: service() }
+    expect(await confirmBtcWithdrawal(deps, txHash!, 1, 3)).toMatchObject({
+      status: 'broadcast_pending_external',
+    })
+    expect((await view(first)).status).toBe('broadcast_pending_external')
+    expect(await confirmBtcWithdrawal(deps, txHash!, 3, 3)).toMatchObject({ status: 'confirmed' })
+    expect(await view(first)).toMatchObject({ status: 'confirmed', statusText: 'Completed.' })
+    const pending = (await createLedger({ db: t.db }).balances(t.db, customer.id)).find(
+      (b) => b.asset === 'BTC' && b.kind === 'pending_withdrawal',
+    )
+    // Still pending: the two later withdrawals (0.25 and 0.5 BTC, each with its 0.0001 BTC fee).
+    expect(pending?.balance).toBe(25_010_000n + 50_010_000n)
   })
 })
 
