@@ -327,6 +327,45 @@ describe('reserves verified when a round is built', () => {
     expect(round.assets[0]).toMatchObject({ liabilities: '1', reserves: null, ratioPercent: null })
   })
 
+  it('shows a round published before reserves were verified as declared, and will not publish one built then', async () => {
+    const legacy = (id: string, status: 'built' | 'published') =>
+      t.db
+        .insertInto('por_rounds')
+        .values({
+          id,
+          status,
+          created_by: builder.user.id,
+          imported_at: new Date(),
+          built_at: new Date(),
+          built_by: builder.user.id,
+          reviewed_at: null,
+          reviewed_by: null,
+          published_at: status === 'published' ? new Date() : null,
+          published_by: status === 'published' ? publisher.user.id : null,
+          root: 'ab'.repeat(32),
+          depth: 4,
+          summary: JSON.stringify({
+            assets: [{ symbol: 'BTC', decimals: 8 }],
+            totals: [{ symbol: 'BTC', equity: '100000000', debt: '0' }],
+          }),
+          reserves: JSON.stringify({ BTC: '112000000' }),
+          build_report: JSON.stringify({ users: 1 }),
+        })
+        .execute()
+    await legacy('legacy-published', 'published')
+    const round = (await call('GET', '/api/por/rounds/legacy-published')).json()
+    expect(round.reserves).toMatchObject({
+      status: 'declared',
+      note: 'declared before the server verified reserve wallets',
+    })
+    expect(round.assets[0]).toMatchObject({ reserves: '1.12', ratioPercent: '112' })
+    await legacy('legacy-built', 'built')
+    await step('legacy-built', 'review', reviewer.session)
+    const refused = await step('legacy-built', 'publish', publisher.session)
+    expect(refused.json()).toMatchObject({ code: 'RESERVES_UNVERIFIED' })
+    expect(refused.json().message).toContain('built before the server verified reserves: rebuild')
+  })
+
   it('refuses to build a signed reserves file before the round has a challenge', async () => {
     expect(
       (await call('POST', '/api/por/staff/rounds', builder.session, { id: 'no-challenge' })).statusCode,
