@@ -1,7 +1,10 @@
 /**
  * Staff security training in real Chromium (issue #18 part 4): a support agent opens the training
  * page, reads a module due for their role, fails the quiz, then passes it; the security admin sees
- * the completion chart per role, sends the agent a phishing drill and sees the click recorded.
+ * the completion chart per role, sends the agent a phishing drill and sees the click recorded. The
+ * drill's links land on web pages: a "this was a phishing drill" lesson for the lure, a thank-you
+ * page for the report. The security admin writes a module in the authoring form and edits it; the
+ * agent then sees the edited module and passes its quiz with the answer the form marked right.
  */
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -92,12 +95,57 @@ describe('security training in the browser', () => {
       .where('to_address', '=', agentRow.email)
       .where('subject', '=', 'Your mailbox is full')
       .executeTakeFirstOrThrow()
-    const click = /https?:\/\/\S+(\/api\/training\/drills\/click\?token=\S+)/.exec(mail.text_body)![1]!
-    await agent.goto(`${server.url}${click}`)
-    await agent.getByText(/phishing drill/).waitFor()
+    const link = (page: string) =>
+      new RegExp(`https?://\\S+(/training/drill/${page}#[A-Za-z0-9_-]+)`).exec(mail.text_body)![1]!
+    await agent.goto(`${server.url}${link('clicked')}`)
+    await agent.getByRole('heading', { name: 'This was a phishing drill', level: 1 }).waitFor()
+    await agent.getByRole('heading', { name: 'What should have given it away' }).waitFor()
+    await agent.getByText('Your click is recorded for the drill results.').waitFor()
     await securityAdmin.getByRole('button', { name: 'Refresh results' }).click()
     const row = securityAdmin.getByRole('row', { name: new RegExp(agentRow.display_name) })
     await expect.poll(async () => (await row.locator('td').nth(2).textContent()) !== 'no').toBe(true)
     expect(await row.locator('td').nth(3).textContent()).toBe('no')
+
+    await agent.goto(`${server.url}${link('reported')}`)
+    await agent.getByRole('heading', { name: 'Thank you for reporting it', level: 1 }).waitFor()
+    await agent.getByText('Your report is recorded for the drill results.').waitFor()
+    await securityAdmin.getByRole('button', { name: 'Refresh results' }).click()
+    await expect.poll(async () => (await row.locator('td').nth(3).textContent()) !== 'no').toBe(true)
+
+    // A link cut short records nothing and says so.
+    await agent.goto(`${server.url}/training/drill/clicked`)
+    await agent.getByText(/This drill link is incomplete or unknown/).waitFor()
+  }, 120_000)
+
+  it('a security admin writes a module in the authoring form and edits it; the agent passes its quiz', async () => {
+    const admin = await staff('security.admin@staff.bulwark')
+    await admin.goto(`${server.url}/staff/training`)
+    const authoring = admin.getByRole('region', { name: 'Module authoring' })
+    await authoring.getByLabel('Title').fill('Wallet drainers')
+    await authoring.getByLabel('Content').fill('A signature request can move every token you hold.')
+    await authoring.getByLabel('Question 1 prompt').fill('A site asks for unlimited token approval. You…')
+    await authoring.getByLabel('Question 1 choices (one per line)').fill('approve\nrefuse and report')
+    await authoring.getByLabel('Question 1 correct answer').selectOption({ label: 'refuse and report' })
+    await authoring.getByLabel('Pass mark (%)').fill('100')
+    await authoring.getByLabel('support', { exact: true }).check()
+    await authoring.getByLabel('Due in days').fill('10')
+    await authoring.getByRole('button', { name: 'Create module' }).click()
+    await authoring.getByText('Saved “Wallet drainers”.').waitFor()
+
+    await authoring.getByRole('button', { name: 'Edit Wallet drainers' }).click()
+    await expect.poll(() => authoring.getByLabel('Title').inputValue()).toBe('Wallet drainers')
+    expect(await authoring.getByLabel('Question 1 correct answer').inputValue()).toBe('1')
+    await authoring.getByLabel('Title').fill('Wallet drainers and approvals')
+    await authoring.getByRole('button', { name: 'Save module' }).click()
+    await authoring.getByText('Saved “Wallet drainers and approvals”.').waitFor()
+    await authoring.getByRole('cell', { name: 'Wallet drainers and approvals', exact: true }).waitFor()
+
+    const agent = await staff('support@staff.bulwark')
+    await agent.goto(`${server.url}/staff/training`)
+    const module = agent.getByRole('region', { name: 'Wallet drainers and approvals' })
+    await module.getByText('A signature request can move every token you hold.').waitFor()
+    await module.getByLabel('refuse and report').check()
+    await module.getByRole('button', { name: 'Submit answers' }).click()
+    await module.getByText('Passed with 100%.').waitFor()
   }, 120_000)
 })

@@ -2,8 +2,11 @@
  * @module Phishing drills: a simulated phishing email sent to chosen staff through the real mailer
  * (so it carries the anti-phishing code line and reaches the real mail server), marked with the
  * header `X-Bulwark-Drill: <drill id>` for the mail server's logs. Each recipient gets their own
- * random token (stored only as its SHA-256) in two links: the lure ("clicked") and "report
- * phishing" ("reported"). Both links work without signing in, as a real lure would.
+ * random token (stored only as its SHA-256) in two links to web pages: the lure
+ * (`/training/drill/clicked#<token>`, a page that teaches what gave the email away) and "report
+ * phishing" (`/training/drill/reported#<token>`, a thank-you page). The token rides in the URL
+ * fragment, so it reaches neither server logs nor Referer headers; the page posts it to record
+ * the click or report. Both work without signing in, as a real lure would.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { appendAudit } from '../../platform/audit.ts'
@@ -71,9 +74,9 @@ export function createDrills({ db, clock, mailer, publicUrl }: DrillDeps) {
             `Hello ${s.display_name},`,
             '',
             'Please review the document shared with you before the end of the day:',
-            `${publicUrl}/api/training/drills/click?token=${token}`,
+            `${publicUrl}/training/drill/clicked#${token}`,
             '',
-            `Does this look like phishing? Report it: ${publicUrl}/api/training/drills/report?token=${token}`,
+            `Does this look like phishing? Report it: ${publicUrl}/training/drill/reported#${token}`,
           ].join('\n'),
           headers: { [DRILL_HEADER]: drill.id },
         })

@@ -1,7 +1,9 @@
 /**
  * @module Staff training HTTP API: modules and quiz attempts (`/api/staff/training/*`), completion
  * per role, phishing drills and their results, and the two public drill links
- * (`/api/training/drills/click|report?token=`). The gate (gate.ts) is installed by app.ts.
+ * (`POST /api/training/drills/click|report` with the token, called by the web pages the drill email
+ * links to: `/training/drill/clicked#<token>`, `/training/drill/reported#<token>`). The gate
+ * (gate.ts) is installed by app.ts.
  */
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
@@ -30,7 +32,7 @@ const moduleBody = z.object({
     .refine((d) => new Set(d.map((x) => x.role)).size === d.length, 'Give each role at most one due date'),
 })
 const idParams = z.object({ id: z.uuid() })
-const tokenQuery = z.object({ token: z.string().min(1).max(100) })
+const tokenBody = z.object({ token: z.string().min(1).max(100) })
 const linkAnswer = z.object({ message: z.string() })
 
 export async function trainingRoutes(base: FastifyInstance, deps: DomainDeps) {
@@ -79,6 +81,51 @@ export async function trainingRoutes(base: FastifyInstance, deps: DomainDeps) {
       },
     },
     async (request, reply) => reply.code(201).send(await training.create(request.user!.id, request.body)),
+  )
+
+  app.get(
+    '/api/staff/training/modules/all',
+    {
+      preHandler: requireStaff('training.manage'),
+      schema: {
+        tags,
+        summary:
+          'Every training module for its authors: text, quiz with the right answers, due date per role',
+        response: {
+          200: z.object({
+            modules: z.array(
+              z.object({
+                id: z.string(),
+                title: z.string(),
+                body: z.string(),
+                quiz: z.array(
+                  z.object({ prompt: z.string(), choices: z.array(z.string()), answer: z.number() }),
+                ),
+                passMark: z.number(),
+                due: z.array(z.object({ role: z.string(), dueOn: z.string() })),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async () => ({ modules: await training.all() }),
+  )
+
+  app.put(
+    '/api/staff/training/modules/:id',
+    {
+      preHandler: requireStaff('training.manage'),
+      schema: {
+        tags,
+        summary:
+          'Edit a training module: text, quiz, pass mark and due date per role (passes already made stay)',
+        params: idParams,
+        body: moduleBody,
+        response: { 200: z.object({ id: z.string() }) },
+      },
+    },
+    async (request) => training.update(request.user!.id, request.params.id, request.body),
   )
 
   app.post(
@@ -168,18 +215,18 @@ export async function trainingRoutes(base: FastifyInstance, deps: DomainDeps) {
     async (request) => drills.results(request.params.id),
   )
 
-  app.get(
+  app.post(
     '/api/training/drills/click',
     {
       schema: {
         tags,
-        summary: 'The tracked link of a drill email: records the click',
-        querystring: tokenQuery,
+        summary: 'Records a click on a drill email’s lure (called by the page the link opens)',
+        body: tokenBody,
         response: { 200: linkAnswer },
       },
     },
     async (request) => {
-      await drills.record('clicked', request.query.token)
+      await drills.record('clicked', request.body.token)
       return {
         message:
           'This was a Bulwark phishing drill. Nothing happened, but a real attacker would now have you. Next time, use the "report phishing" link instead.',
@@ -187,18 +234,18 @@ export async function trainingRoutes(base: FastifyInstance, deps: DomainDeps) {
     },
   )
 
-  app.get(
+  app.post(
     '/api/training/drills/report',
     {
       schema: {
         tags,
-        summary: 'The "report phishing" link of a drill email: records the report',
-        querystring: tokenQuery,
+        summary: 'Records a drill email reported as phishing (called by the page its report link opens)',
+        body: tokenBody,
         response: { 200: linkAnswer },
       },
     },
     async (request) => {
-      await drills.record('reported', request.query.token)
+      await drills.record('reported', request.body.token)
       return { message: 'Well spotted: this was a Bulwark phishing drill, and your report is recorded.' }
     },
   )

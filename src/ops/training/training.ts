@@ -44,17 +44,79 @@ export function createTraining({ db, clock }: TrainingDeps) {
     return new Set(rows.map((r) => r.module_id))
   }
 
-  return {
-    async create(actorId: string, input: ModuleInput): Promise<{ id: string }> {
-      for (const q of input.quiz) {
-        if (q.answer >= q.choices.length) {
-          throw new AppError(
-            'TRAINING_QUIZ_INVALID',
-            400,
-            `The answer of "${q.prompt.slice(0, 60)}" must be one of its ${q.choices.length} choices (0-based).`,
-          )
-        }
+  function assertQuiz(quiz: QuizQuestion[]) {
+    for (const q of quiz) {
+      if (q.answer >= q.choices.length) {
+        throw new AppError(
+          'TRAINING_QUIZ_INVALID',
+          400,
+          `The answer of "${q.prompt.slice(0, 60)}" must be one of its ${q.choices.length} choices (0-based).`,
+        )
       }
+    }
+  }
+
+  return {
+    /** Every module as its authors edit it: text, quiz with the right answers, due date per role. */
+    async all() {
+      const modules = await db
+        .selectFrom('ops_training_modules')
+        .select(['id', 'title', 'body', 'quiz', 'pass_mark', 'created_at'])
+        .orderBy('created_at', 'desc')
+        .limit(500)
+        .execute()
+      const due = await db.selectFrom('ops_training_due').select(['module_id', 'role', 'due_on']).execute()
+      return modules.map((m) => ({
+        id: m.id,
+        title: m.title,
+        body: m.body,
+        quiz: m.quiz,
+        passMark: m.pass_mark,
+        due: due
+          .filter((d) => d.module_id === m.id)
+          .map((d) => ({ role: d.role, dueOn: d.due_on }))
+          .sort((a, b) => a.role.localeCompare(b.role)),
+      }))
+    },
+
+    /**
+     * Replaces a module's text, quiz, pass mark and due dates. Passing attempts already made stay
+     * valid (the staff member passed the module as it was then).
+     */
+    async update(actorId: string, moduleId: string, input: ModuleInput): Promise<{ id: string }> {
+      assertQuiz(input.quiz)
+      return db.transaction().execute(async (tx) => {
+        const row = await tx
+          .updateTable('ops_training_modules')
+          .set({
+            title: input.title,
+            body: input.body,
+            quiz: JSON.stringify(input.quiz),
+            pass_mark: input.passMark,
+          })
+          .where('id', '=', moduleId)
+          .returning('id')
+          .executeTakeFirst()
+        if (!row) throw errors.notFound('Training module')
+        await tx.deleteFrom('ops_training_due').where('module_id', '=', moduleId).execute()
+        if (input.due.length > 0) {
+          await tx
+            .insertInto('ops_training_due')
+            .values(input.due.map((d) => ({ module_id: moduleId, role: d.role, due_on: d.dueOn })))
+            .execute()
+        }
+        await appendAudit(tx, {
+          actor: `staff:${actorId}`,
+          action: 'training.module_updated',
+          target: `training_module:${moduleId}`,
+          details: { title: input.title, passMark: input.passMark, due: input.due },
+        })
+        return { id: moduleId }
+      })
+    },
+
+    async create(actorId: string, input: ModuleInput): Promise<{ id: string }> {
+      assertQuiz(input.quiz)
       return db.transaction().execute(async (tx) => {
         const row = await tx
           .insertInto('ops_training_modules')

@@ -1,8 +1,8 @@
 /**
  * @module The staff training page (/staff/training): the modules due for my role, each with its
  * text and quiz (scored by the server); for those who may read it, completion per role as an
- * inline SVG bar chart; for security admins, a form that sends a phishing drill to chosen staff and
- * shows who clicked and who reported it.
+ * inline SVG bar chart; for security admins, module authoring (ModuleAuthoring.tsx) and a form
+ * that sends a phishing drill to chosen staff and shows who clicked and who reported it.
  */
 import { useState } from 'react'
 import { get, post } from '../../platform/api.ts'
@@ -17,6 +17,7 @@ import {
   useAction,
   useLoaded,
 } from '../../platform/ui.tsx'
+import { ModuleAuthoring } from './ModuleAuthoring.tsx'
 
 type Module = {
   id: string
@@ -130,6 +131,7 @@ export function TrainingPage() {
         <ModuleCard key={m.id} module={m} reload={reload} />
       ))}
       {mayRead ? <Completion /> : null}
+      {can(me, 'training.manage') ? <ModuleAuthoring /> : null}
       {can(me, 'training.manage') && can(me, 'staff.read') ? <DrillForm /> : null}
     </Page>
   )

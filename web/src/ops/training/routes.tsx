@@ -1,7 +1,9 @@
 /**
- * @module The staff training page in the app's route table (one line in web/src/routes.tsx).
+ * @module The staff training page and the two public pages a phishing drill's links open, in the
+ * app's route table (one line in web/src/routes.tsx).
  */
 import type { AppRoute } from '../../routes.tsx'
+import { DrillClickedPage, DrillReportedPage } from './DrillPages.tsx'
 import { TrainingPage } from './TrainingPage.tsx'
 
 export const trainingRoutes: AppRoute[] = [
@@ -12,4 +14,6 @@ export const trainingRoutes: AppRoute[] = [
     permission: 'training.take',
     nav: 'Training',
   },
+  { path: '/training/drill/clicked', render: () => <DrillClickedPage />, audience: 'public' },
+  { path: '/training/drill/reported', render: () => <DrillReportedPage />, audience: 'public' },
 ]
