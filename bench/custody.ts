@@ -7,8 +7,17 @@
  * the transaction that writes the withdrawal, holds amount + fee on the ledger and appends the audit
  * entry — sequentially and with C concurrent requests; then p50/p99 of each step as recorded on the
  * withdrawals, and of in-process hot-wallet signing (EIP-1559). The 2FA step-up is not measured
- * (API-key path; a TOTP check is a sub-millisecond HMAC plus one row update). Prints a table.
+ * (API-key path; a TOTP check is a sub-millisecond HMAC plus one row update). Prints a table,
+ * with the machine's load average at the start and the end: on a shared machine the tails are
+ * mostly time spent waiting for a core.
+ *
+ * `--sched` (Linux) also reads the main thread's scheduler statistics (/proc/thread-self/schedstat)
+ * around every risk `assess()`, and reports how many calls were descheduled and how long they
+ * waited for a core: the evidence for what makes the risk step's tail. The two reads sit inside the
+ * timed step, so with `--sched` its p50 is a few microseconds higher; measure without it.
  */
+import { existsSync, readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js'
 import { sql } from 'kysely'
@@ -30,6 +39,7 @@ const { values } = parseArgs({
   options: {
     withdrawals: { type: 'string', default: '400' },
     concurrency: { type: 'string', default: '20' },
+    sched: { type: 'boolean', default: false },
   },
 })
 const N = Number(values.withdrawals)
@@ -73,7 +83,24 @@ await policies.approve(proposal.version, staff[1]!.id)
 
 const listed = Array.from({ length: 10_000 }, () => `0x${bytesToHex(randomBytes(20))}`)
 const screener = createAddressScreener([{ name: 'bench-sanctions', kind: 'sanctions', addresses: listed }])
-const engine = createDefaultEngine()
+const loadAtStart = loadavg()
+const SCHEDSTAT = '/proc/thread-self/schedstat'
+const sched = values.sched && existsSync(SCHEDSTAT)
+/** Nanoseconds this thread has waited on a run queue so far (schedstat's second field). */
+const runDelay = () => Number(readFileSync(SCHEDSTAT, 'latin1').split(' ')[1])
+const waits: number[] = []
+const bare = createDefaultEngine()
+const engine: typeof bare = sched
+  ? {
+      ...bare,
+      assess(event) {
+        const before = runDelay()
+        const decision = bare.assess(event)
+        waits.push((runDelay() - before) / 1e6)
+        return decision
+      },
+    }
+  : bare
 const withdrawals = createWithdrawals({
   db,
   clock,
@@ -181,6 +208,16 @@ for (const [step, label] of Object.entries(labels)) {
   rows.push([`${label} (ms)`, fmt(pct(ms, 50)), fmt(pct(ms, 99)), `${ms.length} samples`])
 }
 
+if (sched) {
+  const descheduled = waits.filter((w) => w > 0)
+  rows.push([
+    'step 5: time waiting for a core inside it (ms)',
+    fmt(pct(waits, 50)),
+    fmt(pct(waits, 99)),
+    `${descheduled.length} of ${waits.length} calls waited`,
+  ])
+}
+
 const signer = hotSignerFromKey(generatePrivateKey())
 const signTimes: number[] = []
 for (let i = 0; i < 200; i++) {
@@ -208,6 +245,8 @@ const verified = await ledger.verify(db)
 console.log(
   `\nWithdrawal pipeline on ${databaseUrl ? 'PostgreSQL' : 'PGlite (in memory)'}: ${N} sequential + ${N} concurrent, auto-approved path\n`,
 )
+const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ')
+console.log(`load average (1/5/15 min): ${load(loadAtStart)} at the start, ${load(loadavg())} at the end\n`)
 const widths = [49, 10, 10, 22]
 const line = (cells: string[]) => console.log(cells.map((c, i) => c.padEnd(widths[i]!)).join(' | '))
 line(['measure', 'p50', 'p99', 'note'])

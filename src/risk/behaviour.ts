@@ -108,7 +108,7 @@ export function componentValues(
 }
 
 /** P(X >= x) under a sorted sample, with add-one smoothing so it is never 0. */
-export function survival(sorted: readonly number[], x: number): number {
+export function survival(sorted: ArrayLike<number>, x: number): number {
   let lo = 0
   let hi = sorted.length
   while (lo < hi) {
@@ -198,6 +198,19 @@ export function loadBehaviourModel(raw: unknown): BehaviourModel {
   }
   for (let t = 0; t < nTypes; t++) marg[t] = Math.max(floor, file.marginal[codeToFile[t]!] ?? 0)
   const H = file.entropyBits
+  // Per group, the component tables in component order as unboxed arrays, resolved once: scoring
+  // then does no keyed lookups into the parsed JSON and reads contiguous doubles (the withdrawal
+  // path runs this between database calls, with cold caches).
+  const packed = new Map<ComponentGroup, { tables: Float64Array[]; stat: Float64Array }>()
+  for (const group of Object.keys(COMPONENTS) as ComponentGroup[]) {
+    const tables = file.tables[group]
+    const statTable = file.statTables[group]
+    if (!tables || !statTable || !file.thresholds[group]) continue
+    packed.set(group, {
+      tables: COMPONENTS[group].map((name) => Float64Array.from(tables[name] ?? [])),
+      stat: Float64Array.from(statTable),
+    })
+  }
 
   return {
     version: file.version,
@@ -217,17 +230,15 @@ export function loadBehaviourModel(raw: unknown): BehaviourModel {
     score(event, features) {
       const group = groupOf(event)
       if (!group) return undefined
-      const tables = file.tables[group]
-      const statTable = file.statTables[group]
+      const p = packed.get(group)
       const th = file.thresholds[group]
-      if (!tables || !statTable || !th) return undefined
+      const tables = file.tables[group]
+      if (!p || !th || !tables) return undefined
       const values = componentValues(group, features, file.amountPrior)
       // hot path: the statistic alone; the per-component breakdown only when there is something to explain
-      const names = COMPONENTS[group]
       let stat = 0
-      for (let k = 0; k < names.length; k++)
-        stat -= 2 * Math.log(survival(tables[names[k]!] ?? [], values[k]!))
-      const score = 1 - survival(statTable, stat)
+      for (let k = 0; k < p.tables.length; k++) stat -= 2 * Math.log(survival(p.tables[k]!, values[k]!))
+      const score = 1 - survival(p.stat, stat)
       const action = stat >= th.block ? 'block' : stat >= th.review ? 'review' : 'allow'
       const reasons: Reason[] = []
       if (action !== 'allow') {
