@@ -140,8 +140,19 @@ describe('IP addresses in every table, past the retention period', () => {
 
   it('erases old addresses when no KEK is configured', async () => {
     const device = await oldDevice('192.0.2.77')
+    const at = new Date(t.clock.now().getTime() - 40 * DAY)
+    const { rows } = await sql<{ id: string }>`
+      insert into api_keys (user_id, access_key, secret_sealed, passphrase_digest, label, permissions, created_at, last_used_at, last_used_ip)
+      values (${customer.user.id}, 'ak-erase', 'x', 'x', 'old bot', 'read', ${at}, ${at}, '192.0.2.78') returning id`.execute(
+      t.db,
+    )
     const result = await protectOldIps({ db: t.db, kek: null, clock: t.clock, retentionDays: 30 })
     expect(result.devices).toEqual({ encrypted: 0, erased: 1 })
+    expect(result.api_keys).toEqual({ encrypted: 0, erased: 1 })
     expect(await stored('devices', 'ip', 'ip_search', 'id', device)).toEqual({ ip: '', search: null })
+    expect(await stored('api_keys', 'last_used_ip', 'last_used_ip_search', 'id', rows[0]!.id)).toEqual({
+      ip: null,
+      search: null,
+    })
   })
 })
