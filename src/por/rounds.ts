@@ -564,6 +564,10 @@ export function createRounds(deps: RoundsDeps) {
     async drawChallenge(id: string, snapshots: Record<string, number>, actor: string): Promise<RoundView> {
       const r = await row(id)
       expectStatus(r, ['created', 'imported', 'built'], 'drawing the reserve challenge')
+      // A build under way verifies against the challenge it started with; it must not be replaced under it.
+      if (building.has(id)) {
+        throw new AppError('POR_ROUND_BUILDING', 409, `Round ${id} is being built; draw the challenge after.`)
+      }
       const challenge: ReserveChallenge = createChallenge({
         exchange: deps.exchangeId ?? 'bulwark-demo',
         round: id,
