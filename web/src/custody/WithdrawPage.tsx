@@ -109,7 +109,8 @@ export function WithdrawPage() {
           error={byField.totpCode}
         />
         <p className="hint">
-          Bitcoin withdrawals are not available yet. The fee is taken from your balance on top of the amount.
+          Bitcoin withdrawals are signed by our offline (cold) wallet, so they take longer to leave. The fee
+          is taken from your balance on top of the amount.
         </p>
         <ErrorNote error={error} fields={FIELDS} />
         <button type="submit" disabled={busy}>

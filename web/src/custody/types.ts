@@ -4,11 +4,15 @@
  */
 
 export const ASSETS = ['ETH', 'USDT', 'USDC', 'BTC'] as const
-/** Assets that can be withdrawn today, and the network each leaves on (BTC has no signer yet). */
+/**
+ * Assets that can be withdrawn, and the network each leaves on. BTC is signed offline (a PSBT, by
+ * the cold wallet); a server without a Bitcoin cold wallet answers WITHDRAWAL_ASSET_UNAVAILABLE.
+ */
 export const WITHDRAWAL_NETWORKS: Record<string, { value: string; label: string }> = {
   ETH: { value: 'ethereum', label: 'Ethereum' },
   USDT: { value: 'ethereum', label: 'Ethereum (ERC-20)' },
   USDC: { value: 'ethereum', label: 'Ethereum (ERC-20)' },
+  BTC: { value: 'bitcoin', label: 'Bitcoin' },
 }
 
 export type Balance = {
