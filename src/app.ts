@@ -11,6 +11,7 @@ import {
   secondFactors,
 } from './accounts/index.ts'
 import { accountsRoutes } from './accounts/routes.ts'
+import { travelRuleRoutes } from './compliance/routes.ts'
 import { insuranceRoutes } from './custody/insurance-routes.ts'
 import { custodyRoutes } from './custody/routes.ts'
 import { withdrawalRoutes } from './custody/withdrawal-routes.ts'
@@ -100,6 +101,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(vendorRoutes, domain)
   await app.register(trainingRoutes, domain)
   await app.register(identityRoutes, domain)
+  await app.register(travelRuleRoutes, domain)
 
   const riskLink = connectRiskToEventBus({ risk, events, log: app.log })
   app.addHook('onClose', async () => {

@@ -7,6 +7,7 @@
  * a restart, a retry or a second watcher can never credit the same output twice.
  */
 import type { Selectable } from 'kysely'
+import { travelRuleDepositCheck } from '../compliance/index.ts'
 import { appendAudit } from '../platform/audit.ts'
 import type { Clock } from '../platform/clock.ts'
 import type { Db } from '../platform/db/index.ts'
@@ -132,7 +133,11 @@ export function createDeposits(deps: DepositsDeps) {
   async function settle(id: string, confirmations: number): Promise<DepositRow | null> {
     const before = await db.selectFrom('custody_deposits').selectAll().where('id', '=', id).executeTakeFirst()
     if (before?.status !== 'pending' || confirmations < required(before.asset)) return null
-    const screening: ScreeningRecord | null = before.sender ? await screenSafely(before.sender) : null
+    let screening: ScreeningRecord | null = before.sender ? await screenSafely(before.sender) : null
+    // Travel Rule (src/compliance): from a directory VASP's address without its data → held for review.
+    const travelRule = await travelRuleDepositCheck({ db, clock }, before)
+    if (travelRule.flagged)
+      screening = { flagged: true, reasons: [...(screening?.reasons ?? []), ...travelRule.reasons] }
     const held = screening?.flagged === true
     const settled = await db.transaction().execute(async (tx) => {
       const row = await tx

@@ -8,6 +8,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { createTravelRule } from '../compliance/index.ts'
 import { type AddressScreener, createAddressScreener } from '../guard/index.ts'
 import { loadAddressLists } from '../guard/node/load.ts'
 import type { DomainDeps } from '../platform/deps.ts'
@@ -61,6 +62,12 @@ function listScreener(sources: string): () => Promise<AddressScreener | null> {
   }
 }
 
+/** The Travel Rule step (src/compliance) when TRAVEL_RULE_JURISDICTION is set. */
+function travelRuleStep(deps: DomainDeps) {
+  const step = createTravelRule(deps).step
+  return step ? { travelRule: step } : {}
+}
+
 export async function withdrawalRoutes(base: FastifyInstance, deps: DomainDeps) {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const hotSigner = configuredHotSigner(deps.config)
@@ -72,6 +79,7 @@ export async function withdrawalRoutes(base: FastifyInstance, deps: DomainDeps) 
     risk: deps.risk.engine,
     screener: listScreener(deps.config.GUARD_ADDRESS_LISTS),
     hotSigner: hotSigner !== null,
+    ...travelRuleStep(deps),
   })
   const holds = createHolds({ db: deps.db, clock: deps.clock, holdPending: withdrawals.holdPending })
   const me = (request: { user: { id: string } | null }) => request.user!.id

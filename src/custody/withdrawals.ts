@@ -74,6 +74,26 @@ export type WithdrawalDeps = {
   screener?: () => Promise<AddressScreener | null>
   /** Whether an in-process hot-wallet signer is configured. */
   hotSigner?: boolean
+  /** The Travel Rule step (src/compliance); absent = no Travel Rule checks. */
+  travelRule?: TravelRuleStep
+}
+
+/**
+ * The Travel Rule hook (implemented in src/compliance). `assess` is asked once per request, after
+ * the sanctions lists: it refuses (throws) an undeclared destination above the threshold, passes a
+ * proven self-hosted wallet, and answers `review` for a VASP's customer, which holds the withdrawal
+ * in its `travel_rule` step (reason `TRAVEL_RULE_PENDING`); `started` then sends the data to the
+ * beneficiary VASP and returns the withdrawal as its answer left it.
+ */
+export type TravelRuleStep = {
+  assess(input: {
+    userId: string
+    asset: CustodyAsset
+    amount: bigint
+    network: string
+    address: string
+  }): Promise<{ verdict: 'pass' | 'review' | 'not_applicable'; detail: string }>
+  started(row: WithdrawalRow): Promise<WithdrawalRow>
 }
 
 export type WithdrawalRequest = {
@@ -136,6 +156,11 @@ const refusals: Record<string, { status: number; message: string }> = {
     status: 403,
     message: 'This was stopped by our risk checks. Contact support if you think this is a mistake.',
   },
+  TRAVEL_RULE_REJECTED: {
+    status: 403,
+    message:
+      'The receiving exchange declined the sender and recipient details (Travel Rule); the amount and fee were returned to your balance. Check the recipient with them.',
+  },
   WITHDRAWAL_POLICY_REJECTED: {
     status: 403,
     message: 'Our withdrawal policy does not allow this withdrawal. Contact support if you need it.',
@@ -164,6 +189,7 @@ const STEP_WORDS: Record<string, string> = {
   address_poisoning: 'Not a lookalike of an address you use',
   sanctions: 'Not on a sanctions or scam list',
   risk: 'Risk checks',
+  travel_rule: 'Travel Rule (sender and recipient data)',
   policy: 'Withdrawal policy',
   approvals: 'Staff approvals',
   signing: 'Signing',
@@ -177,6 +203,8 @@ export function describeStatus(row: WithdrawalRow, approvals = 0, needed = 0): s
     case 'requested':
       return 'Received; running the checks.'
     case 'held_for_review':
+      if (row.reason_code === 'TRAVEL_RULE_PENDING')
+        return 'Waiting for the receiving exchange to accept the sender and recipient details (Travel Rule).'
       return row.reason_code === 'ACCOUNT_HOLD'
         ? 'Held: withdrawals from your account are on hold while our risk team reviews it.'
         : 'Held for review by our risk team. We will let you know when it moves on.'
@@ -203,7 +231,14 @@ export function describeStatus(row: WithdrawalRow, approvals = 0, needed = 0): s
   }
 }
 
-const CUSTOMER_STEP_DETAIL = new Set(['second_factor', 'whitelist', 'lock', 'account', 'policy'])
+const CUSTOMER_STEP_DETAIL = new Set([
+  'second_factor',
+  'whitelist',
+  'lock',
+  'account',
+  'policy',
+  'travel_rule',
+])
 
 /** The customer's view: status in plain words and every step with its verdict. */
 export function presentForCustomer(row: WithdrawalRow, approvals = 0) {
@@ -481,6 +516,17 @@ export function createWithdrawals(deps: WithdrawalDeps) {
         if (screen.verdict === 'block') ev.block ??= 'ADDRESS_SANCTIONED'
         else ev.review.push('WATCHLISTED_ADDRESS')
       }
+    }
+
+    // 4b. Travel Rule (src/compliance): originator and beneficiary data for a VASP, or a proven self-hosted wallet.
+    if (deps.travelRule) {
+      const travelRule = deps.travelRule
+      const { value: tr, ms } = await timed(() =>
+        travelRule.assess({ userId: input.userId, asset, amount, network: input.network, address }),
+      )
+      steps.push({ step: 'travel_rule', verdict: tr.verdict, detail: tr.detail, ms, at: at() })
+      // First, so that no other reviewer's release can send it before the beneficiary VASP accepts.
+      if (tr.verdict === 'review') ev.review.unshift('TRAVEL_RULE_PENDING')
     }
 
     // 5. The risk engine's decision, as the gate asked it.
@@ -847,6 +893,7 @@ export function createWithdrawals(deps: WithdrawalDeps) {
         return repeated(winner, asset, amount, input.network, address)
       }
       if (row.status === 'rejected') throw refusal(row)
+      if (deps.travelRule && row.reason_code === 'TRAVEL_RULE_PENDING') return deps.travelRule.started(row)
       return row
     },
 
@@ -980,6 +1027,12 @@ export function createWithdrawals(deps: WithdrawalDeps) {
     /** An analyst releases a held withdrawal: it continues with the policy's outcome. */
     release(id: string, staffId: string, note: string) {
       return transition(id, ['held_for_review'], `staff:${staffId}`, async (tx, row) => {
+        if (row.reason_code === 'TRAVEL_RULE_PENDING')
+          throw new AppError(
+            'TRAVEL_RULE_PENDING',
+            409,
+            'This withdrawal waits for the beneficiary VASP to accept the Travel Rule data; compliance decides it on the Travel Rule page.',
+          )
         if ((await activeHolds(tx, row.user_id)).length > 0)
           throw new AppError(
             'ACCOUNT_HOLD_ACTIVE',

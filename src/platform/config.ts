@@ -221,6 +221,36 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>
 
 export class ConfigError extends Error {
+  /** This exchange's id in other VASPs' Travel Rule directories (its LEI when it has one). */
+  TRAVEL_RULE_VASP_ID: z.string().min(1).max(64).default('bulwark-demo'),
+  /** This exchange's legal name, sent as the IVMS101 originating/beneficiary VASP. */
+  TRAVEL_RULE_VASP_NAME: z.string().min(1).max(100).default('Bulwark Demo Exchange'),
+  /** Country of registration (ISO 3166-1 alpha-2), sent in IVMS101. */
+  TRAVEL_RULE_COUNTRY: z
+    .string()
+    .regex(/^[A-Z]{2}$/, { message: 'expected an ISO 3166-1 alpha-2 code such as DE' })
+    .default('DE'),
+  /** 64 hex digits: Ed25519 secret key signing Travel Rule messages; unset = the protocol is off. */
+  TRAVEL_RULE_SIGNING_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, { message: 'expected 64 hex digits (openssl rand -hex 32)' })
+    .optional(),
+  /** Whose threshold applies to withdrawals (a key of TRAVEL_RULE_THRESHOLDS); unset = no Travel Rule step on withdrawals. */
+  TRAVEL_RULE_JURISDICTION: z
+    .string()
+    .regex(/^[A-Z]{2}$/, { message: 'expected a code such as EU or US' })
+    .optional(),
+  /** Thresholds per jurisdiction, `JURISDICTION=AMOUNT CURRENCY` separated by commas. */
+  TRAVEL_RULE_THRESHOLDS: z.string().max(2000).default('EU=0 EUR,US=3000 USD,CH=1000 CHF,SG=1500 SGD'),
+  /** Reference prices to compare amounts with thresholds, `ASSET=PRICE CURRENCY`; no price = above threshold. */
+  TRAVEL_RULE_PRICES: z
+    .string()
+    .max(2000)
+    .default(
+      'ETH=3000 USD,ETH=2800 EUR,BTC=60000 USD,BTC=56000 EUR,USDT=1 USD,USDT=0.93 EUR,USDC=1 USD,USDC=0.93 EUR',
+    ),
+  /** How long to wait for a counterparty VASP's answer. */
+  TRAVEL_RULE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(120).default(10),
   readonly problems: string[]
   constructor(problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)

@@ -8,6 +8,7 @@ import { LearnPage, LessonPage } from './accounts/LearnPages.tsx'
 import * as accountPages from './accounts/PublicPages.tsx'
 import { SecurityCenterPage } from './accounts/SecurityCenterPage.tsx'
 import * as security from './accounts/SettingsPages.tsx'
+import { travelRuleRoutes } from './compliance/routes.tsx'
 import { custodyRoutes } from './custody/routes.tsx'
 import { CheckBeforeYouSignPage } from './guard/CheckBeforeYouSignPage.tsx'
 import { HomePage } from './home/HomePage.tsx'
@@ -140,4 +141,5 @@ export const routes: AppRoute[] = [
   ...identityRoutes,
   ...vendorRoutes,
   ...trainingRoutes,
+  ...travelRuleRoutes,
 ]

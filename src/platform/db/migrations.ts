@@ -6,6 +6,7 @@
  */
 import type { Migration } from 'kysely'
 import { migrations as accounts } from '../../accounts/migrations.ts'
+import { migrations as travelRule } from '../../compliance/migrations.ts'
 import { migrations as custodyInsurance } from '../../custody/insurance.ts'
 import { migrations as custody } from '../../custody/migrations.ts'
 import { migrations as custodyP2pEscrow } from '../../custody/p2p-escrow.ts'
@@ -35,6 +36,7 @@ export function allMigrations(): Record<string, Migration> {
     ...ops,
     ...training,
     ...vendors,
+    ...travelRule,
     ...dataProtection,
   }
 }

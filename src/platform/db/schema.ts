@@ -3,6 +3,7 @@
  * `extends` per domain.
  */
 import type { AccountsTables } from '../../accounts/tables.ts'
+import type { TravelRuleTables } from '../../compliance/tables.ts'
 import type { InsuranceTables } from '../../custody/insurance.ts'
 import type { CustodyTables } from '../../custody/tables.ts'
 import type { WithdrawalTables } from '../../custody/withdrawals-tables.ts'
@@ -29,4 +30,5 @@ export interface Database
     IdentityTables,
     DataProtectionTables,
     VendorTables,
-    TrainingTables {}
+    TrainingTables,
+    TravelRuleTables {}

@@ -1,0 +1,600 @@
+/**
+ * Issue #18 part 6: the Travel Rule between two Bulwark instances listening on loopback. Exchange A
+ * sends a withdrawal's IVMS101 data to exchange B in a signed message; B answers with a signed
+ * accept (the withdrawal continues) or reject (the withdrawal is rejected, funds back once). B
+ * refuses a message with a bad signature, a replayed nonce and a stale timestamp. A deposit from A's
+ * address without data is held on B and released when the data arrives or a compliance officer
+ * decides; a self-hosted wallet needs a message signed with the address.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { privateKeyToAccount } from 'viem/accounts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { totpCodeAt } from '../../src/accounts/totp.ts'
+import { createTravelRule } from '../../src/compliance/index.ts'
+import { header_, sign, type TransferMessage } from '../../src/compliance/protocol.ts'
+import { createCustody, DEMO_EVM_XPUB } from '../../src/custody/index.ts'
+import { createLedger } from '../../src/custody/ledger.ts'
+import { createTestApp, type TestApp, type TestSession } from '../support/app.ts'
+
+const HOUR = 3_600_000
+const ETH = 10n ** 18n
+const KEY_A = '0a'.repeat(32)
+const KEY_B = '0b'.repeat(32)
+const KEK = '5e'.repeat(32)
+/** The on-chain address exchange A pays withdrawals from (in B's directory). */
+const A_HOT_WALLET = '0x1111111111111111111111111111111111111111'
+const pub = (secret: string) => bytesToHex(ed25519.getPublicKey(Uint8Array.from(Buffer.from(secret, 'hex'))))
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies read freely in assertions
+type Body = Record<string, any>
+type Side = { t: TestApp; url: string; officerEmail: string }
+let A: Side
+let B: Side
+
+async function call(side: Side, session: TestSession | null, method: string, url: string, payload?: unknown) {
+  const response = await side.t.app.inject({
+    method: method as 'GET',
+    url,
+    headers: session?.headers ?? {},
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  })
+  return { status: response.statusCode, body: response.json() as Body }
+}
+
+/** A compliance officer's session signed in now (sessions end 12 h after sign-in; the tests move clocks). */
+function officer(side: Side): Promise<TestSession> {
+  return side.t.signIn(side.officerEmail)
+}
+
+/** Both exchanges' clocks read the same time (messages older than 5 minutes are refused). */
+function sync() {
+  B.t.clock.set(A.t.clock.now())
+}
+
+async function side(id: string, key: string): Promise<Side> {
+  const t = await createTestApp({
+    TRAVEL_RULE_VASP_ID: id,
+    TRAVEL_RULE_VASP_NAME: `Exchange ${id}`,
+    TRAVEL_RULE_SIGNING_KEY: key,
+    TRAVEL_RULE_JURISDICTION: 'EU',
+    DATA_KEK: KEK,
+    CUSTODY_EVM_XPUB: DEMO_EVM_XPUB,
+  })
+  const url = await t.app.listen({ port: 0, host: '127.0.0.1' })
+  const officer = await t.createStaff('compliance_officer')
+  return { t, url, officerEmail: officer.email }
+}
+
+type Customer = { id: string; email: string; session: TestSession }
+
+/** A customer of A with TOTP on, 10 ETH, past the 24 h lock that turning TOTP on starts. */
+async function sender(name: string): Promise<Customer> {
+  const { user, email, session } = await A.t.createCustomer(name)
+  const { secret } = (await call(A, session, 'POST', '/api/accounts/totp/setup', {})).body
+  const confirm = await call(A, session, 'POST', '/api/accounts/totp/confirm', {
+    code: totpCodeAt(secret, A.t.clock.now()),
+  })
+  expect(confirm.status).toBe(200)
+  A.t.rememberTotp(email, secret)
+  await createLedger({ db: A.t.db }).creditDeposit(A.t.db, {
+    key: `test:fund:${user.id}`,
+    ref: 'test',
+    owner: user.id,
+    asset: 'ETH',
+    amount: 10n * ETH,
+  })
+  A.t.clock.advance(25 * HOUR)
+  sync()
+  return { id: user.id, email, session: await A.t.signIn(email) }
+}
+
+/** A customer of B and their ETH deposit address there. */
+async function recipient(name: string) {
+  const { user, session } = await B.t.createCustomer(name)
+  const r = await call(B, session, 'GET', '/api/custody/deposit-address?asset=ETH')
+  expect(r.status).toBe(200)
+  return { id: user.id, session, address: r.body.depositAddress.address as string }
+}
+
+let n = 0
+async function withdraw(c: Customer, amount: string, address: string) {
+  const r = await call(A, c.session, 'POST', '/api/custody/withdrawals', {
+    asset: 'ETH',
+    amount,
+    network: 'ethereum',
+    address,
+    idempotencyKey: `tr-${++n}`,
+    totpCode: A.t.nextStaffCode(c.email),
+  })
+  sync()
+  return r
+}
+
+async function available(t: TestApp, owner: string) {
+  const rows = await createLedger({ db: t.db }).balances(t.db, owner)
+  const of = (kind: string) => rows.find((r) => r.asset === 'ETH' && r.kind === kind)?.balance ?? 0n
+  return { available: of('available'), pending: of('pending_withdrawal'), held: of('held_deposit') }
+}
+
+beforeAll(async () => {
+  A = await side('vasp-a', KEY_A)
+  B = await side('vasp-b', KEY_B)
+  sync()
+  const a = await call(A, await officer(A), 'PUT', '/api/staff/travel-rule/vasps/vasp-b', {
+    name: 'Exchange B',
+    baseUrl: B.url,
+    publicKey: pub(KEY_B),
+    jurisdiction: 'DE',
+  })
+  expect(a.status).toBe(200)
+  const b = await call(B, await officer(B), 'PUT', '/api/staff/travel-rule/vasps/vasp-a', {
+    name: 'Exchange A',
+    baseUrl: A.url,
+    publicKey: pub(KEY_A),
+    jurisdiction: 'FR',
+    addresses: [A_HOT_WALLET],
+  })
+  expect(b.status).toBe(200)
+}, 120_000)
+afterAll(async () => {
+  await A?.t.close()
+  await B?.t.close()
+})
+
+describe('a withdrawal to another VASP above the threshold', () => {
+  it('is refused until the customer says whose the address is', async () => {
+    const c = await sender('undeclared')
+    const bob = await recipient('bob-undeclared')
+    const r = await withdraw(c, '0.01', bob.address)
+    expect(r.status).toBe(409)
+    expect(r.body.code).toBe('TRAVEL_RULE_DESTINATION_UNDECLARED')
+    expect(await available(A.t, c.id)).toMatchObject({ available: 10n * ETH, pending: 0n })
+  })
+
+  it('carries IVMS101 data to the beneficiary VASP, which accepts it with a signed answer; the withdrawal continues and B sees the names', async () => {
+    const c = await sender('alice')
+    const bob = await recipient('bob')
+    const vasps = await call(A, c.session, 'GET', '/api/travel-rule/vasps')
+    expect(vasps.body.vasps).toEqual([{ id: 'vasp-b', name: 'Exchange B' }])
+    const declared = await call(A, c.session, 'POST', '/api/travel-rule/destinations', {
+      kind: 'vasp',
+      network: 'ethereum',
+      address: bob.address,
+      vaspId: 'vasp-b',
+      beneficiary: { kind: 'natural', firstName: 'Bob', lastName: 'Beneficiary' },
+    })
+    expect(declared.status).toBe(201)
+
+    const r = await withdraw(c, '0.02', bob.address)
+    expect(r.status).toBe(201)
+    const w = r.body.withdrawal
+    expect(w.steps.findLast((s: Body) => s.step === 'travel_rule')).toMatchObject({ verdict: 'pass' })
+    expect(w.reasonCode).not.toBe('TRAVEL_RULE_PENDING')
+    expect(['approved', 'awaiting_approval', 'held_for_review']).toContain(w.status)
+
+    const theirs = (await call(B, await officer(B), 'GET', '/api/staff/travel-rule/queue')).body.transfers
+    const inbound = theirs.find((x: Body) => x.destination.toLowerCase() === bob.address.toLowerCase())
+    expect(inbound).toMatchObject({
+      direction: 'inbound',
+      status: 'accepted',
+      vaspName: 'Exchange A',
+      originator: 'alice',
+      beneficiary: 'Bob Beneficiary',
+      amount: '0.02',
+    })
+    const ours = (await call(A, await officer(A), 'GET', '/api/staff/travel-rule/queue')).body.transfers
+    expect(ours.find((x: Body) => x.withdrawalId === w.id)).toMatchObject({
+      direction: 'outbound',
+      status: 'accepted',
+      transferId: inbound.transferId,
+    })
+    // The payload B stored is the IVMS101 A sent, sealed at rest.
+    const payload = await call(
+      B,
+      await officer(B),
+      'GET',
+      `/api/staff/travel-rule/transfers/${inbound.id}/payload`,
+    )
+    expect(payload.body.ivms101.originatingVASP.originatingVASP.legalPerson.name.nameIdentifier[0]).toEqual({
+      legalPersonName: 'Exchange vasp-a',
+      legalPersonNameIdentifierType: 'LEGL',
+    })
+    const raw = await B.t.db
+      .selectFrom('travel_rule_transfers')
+      .select(['ivms101', 'originator_name'])
+      .where('id', '=', inbound.id)
+      .executeTakeFirstOrThrow()
+    expect(raw.ivms101.startsWith('enc1:')).toBe(true)
+    expect(raw.ivms101).not.toContain('alice')
+    expect(raw.originator_name.startsWith('enc1:')).toBe(true)
+
+    // Once A broadcasts, B receives the transaction hash in a signed notice.
+    const txHash = `0x${'ab'.repeat(32)}`
+    await A.t.db.updateTable('custody_withdrawals').set({ tx_hash: txHash }).where('id', '=', w.id).execute()
+    const due = await call(A, await officer(A), 'POST', '/api/staff/travel-rule/send-due')
+    expect(due.body).toMatchObject({ broadcasts: 1 })
+    const after = (await call(B, await officer(B), 'GET', '/api/staff/travel-rule/queue')).body.transfers
+    expect(after.find((x: Body) => x.id === inbound.id).txHash).toBe(txHash)
+
+    const actions = async (t: TestApp) =>
+      (
+        await t.db.selectFrom('audit_log').select('action').where('action', 'like', 'travel_rule.%').execute()
+      ).map((e) => e.action)
+    expect(await actions(A.t)).toEqual(
+      expect.arrayContaining([
+        'travel_rule.vasp_added',
+        'travel_rule.destination_declared',
+        'travel_rule.transfer_sent',
+        'travel_rule.transfer_accepted',
+        'travel_rule.broadcast_sent',
+      ]),
+    )
+    expect(await actions(B.t)).toEqual(
+      expect.arrayContaining([
+        'travel_rule.transfer_received_accepted',
+        'travel_rule.payload_viewed',
+        'travel_rule.broadcast_received',
+      ]),
+    )
+  })
+
+  it('is rejected with TRAVEL_RULE_REJECTED when the beneficiary VASP rejects the data, and the funds come back once', async () => {
+    const c = await sender('carol')
+    // Not a deposit address of any customer of B: B rejects it.
+    const stranger = '0x2222222222222222222222222222222222222222'
+    await call(A, c.session, 'POST', '/api/travel-rule/destinations', {
+      kind: 'vasp',
+      network: 'ethereum',
+      address: stranger,
+      vaspId: 'vasp-b',
+      beneficiary: { kind: 'legal', name: 'Nobody Ltd' },
+    })
+    const r = await withdraw(c, '0.03', stranger)
+    expect(r.status).toBe(201)
+    expect(r.body.withdrawal).toMatchObject({ status: 'rejected', reasonCode: 'TRAVEL_RULE_REJECTED' })
+    expect(r.body.withdrawal.statusText).toMatch(/declined the sender and recipient details/)
+    expect(await available(A.t, c.id)).toMatchObject({ available: 10n * ETH, pending: 0n })
+    const refunds = await A.t.db
+      .selectFrom('custody_transactions')
+      .select('idempotency_key')
+      .where('idempotency_key', '=', `withdrawal:${r.body.withdrawal.id}:refund`)
+      .execute()
+    expect(refunds).toHaveLength(1)
+    const theirs = (await call(B, await officer(B), 'GET', '/api/staff/travel-rule/queue')).body.transfers
+    expect(theirs.find((x: Body) => x.destination.toLowerCase() === stranger)).toMatchObject({
+      status: 'rejected',
+      reason: 'BENEFICIARY_ADDRESS_UNKNOWN',
+    })
+  })
+
+  it('waits when the beneficiary VASP’s answer is not signed by its directory key, and a compliance officer can reject it', async () => {
+    const c = await sender('dave')
+    const bob = await recipient('bob-2')
+    // A's directory holds a wrong key for B: B's genuine answer does not verify.
+    await call(A, await officer(A), 'PUT', '/api/staff/travel-rule/vasps/vasp-b', {
+      name: 'Exchange B',
+      baseUrl: B.url,
+      publicKey: pub('0c'.repeat(32)),
+      jurisdiction: 'DE',
+    })
+    await call(A, c.session, 'POST', '/api/travel-rule/destinations', {
+      kind: 'vasp',
+      network: 'ethereum',
+      address: bob.address,
+      vaspId: 'vasp-b',
+      beneficiary: { kind: 'natural', firstName: 'Bob', lastName: 'Second' },
+    })
+    const r = await withdraw(c, '0.04', bob.address)
+    await call(A, await officer(A), 'PUT', '/api/staff/travel-rule/vasps/vasp-b', {
+      name: 'Exchange B',
+      baseUrl: B.url,
+      publicKey: pub(KEY_B),
+      jurisdiction: 'DE',
+    })
+    expect(r.body.withdrawal).toMatchObject({ status: 'held_for_review', reasonCode: 'TRAVEL_RULE_PENDING' })
+    const ours = (await call(A, await officer(A), 'GET', '/api/staff/travel-rule/queue')).body.transfers
+    const pending = ours.find((x: Body) => x.withdrawalId === r.body.withdrawal.id)
+    expect(pending).toMatchObject({ status: 'pending' })
+    expect(pending.lastError).toMatch(/signature/)
+    expect((await available(A.t, c.id)).pending).toBe(4n * 10n ** 16n + (await fee(c.id)))
+
+    // The risk team cannot release it past the Travel Rule; compliance rejects it and the funds return.
+    const analyst = await A.t.createStaff('risk_analyst')
+    const release = await call(
+      A,
+      analyst.session,
+      'POST',
+      `/api/staff/custody/withdrawals/${r.body.withdrawal.id}/release`,
+      {
+        note: 'looks fine',
+      },
+    )
+    expect(release.body.code).toBe('TRAVEL_RULE_PENDING')
+    const rejected = await call(
+      A,
+      await officer(A),
+      'POST',
+      `/api/staff/travel-rule/transfers/${pending.id}/reject`,
+      {
+        note: 'B does not answer with its key',
+      },
+    )
+    expect(rejected.status).toBe(200)
+    const w = await call(A, c.session, 'GET', `/api/custody/withdrawals/${r.body.withdrawal.id}`)
+    expect(w.body.withdrawal).toMatchObject({ status: 'rejected', reasonCode: 'TRAVEL_RULE_REJECTED' })
+    expect(await available(A.t, c.id)).toMatchObject({ available: 10n * ETH, pending: 0n })
+  })
+})
+
+/** The fee A's policy charged on the customer's pending withdrawal (pending = amount + fee). */
+async function fee(userId: string): Promise<bigint> {
+  const w = await A.t.db
+    .selectFrom('custody_withdrawals')
+    .select('fee')
+    .where('user_id', '=', userId)
+    .where('status', '=', 'held_for_review')
+    .executeTakeFirstOrThrow()
+  return BigInt(w.fee)
+}
+
+describe('messages B refuses', () => {
+  const transfer = (destination: string, at: Date): TransferMessage => ({
+    ...header_('vasp-a', 'vasp-b', at),
+    type: 'transfer',
+    transferId: crypto.randomUUID(),
+    transfer: { asset: 'ETH', network: 'ethereum', amount: '1', destination },
+    ivms101: {
+      originator: {
+        originatorPersons: [
+          {
+            naturalPerson: {
+              name: { nameIdentifier: [{ primaryIdentifier: 'Mallory', nameIdentifierType: 'LEGL' }] },
+              customerIdentification: 'c-1',
+            },
+          },
+        ],
+      },
+      beneficiary: {
+        beneficiaryPersons: [
+          {
+            naturalPerson: {
+              name: { nameIdentifier: [{ primaryIdentifier: 'Bob', nameIdentifierType: 'LEGL' }] },
+            },
+          },
+        ],
+      },
+      originatingVASP: {
+        originatingVASP: {
+          legalPerson: {
+            name: { nameIdentifier: [{ legalPersonName: 'A', legalPersonNameIdentifierType: 'LEGL' }] },
+          },
+        },
+      },
+    },
+  })
+  const post = (body: unknown) =>
+    B.t.app.inject({ method: 'POST', url: '/api/travel-rule/v1/transfers', payload: body as object })
+
+  it('refuses a message signed by another key than the directory’s, or changed after signing', async () => {
+    const bob = await recipient('bob-sig')
+    const forged = sign(
+      transfer(bob.address, B.t.clock.now()),
+      Uint8Array.from(Buffer.from('0d'.repeat(32), 'hex')),
+    )
+    const r = await post(forged)
+    expect(r.statusCode).toBe(401)
+    expect(r.json().code).toBe('TRAVEL_RULE_BAD_SIGNATURE')
+    const genuine = sign(transfer(bob.address, B.t.clock.now()), Uint8Array.from(Buffer.from(KEY_A, 'hex')))
+    const message = genuine.message as TransferMessage
+    const tampered = {
+      ...genuine,
+      message: { ...message, transfer: { ...message.transfer, amount: '1000' } },
+    }
+    expect((await post(tampered)).json().code).toBe('TRAVEL_RULE_BAD_SIGNATURE')
+    const unknown = sign(
+      { ...transfer(bob.address, B.t.clock.now()), from: 'vasp-z' },
+      Uint8Array.from(Buffer.from(KEY_A, 'hex')),
+    )
+    expect((await post(unknown)).json().code).toBe('TRAVEL_RULE_UNKNOWN_VASP')
+  })
+
+  it('refuses a replayed message and a stale one', async () => {
+    const bob = await recipient('bob-replay')
+    const once = sign(transfer(bob.address, B.t.clock.now()), Uint8Array.from(Buffer.from(KEY_A, 'hex')))
+    const first = await post(once)
+    expect(first.statusCode).toBe(200)
+    expect(first.json().message).toMatchObject({
+      type: 'transfer_reply',
+      decision: 'accepted',
+      from: 'vasp-b',
+    })
+    const again = await post(once)
+    expect(again.statusCode).toBe(409)
+    expect(again.json().code).toBe('TRAVEL_RULE_REPLAYED')
+    const old = sign(
+      transfer(bob.address, new Date(B.t.clock.now().getTime() - 10 * 60_000)),
+      Uint8Array.from(Buffer.from(KEY_A, 'hex')),
+    )
+    expect((await post(old)).json().code).toBe('TRAVEL_RULE_STALE_MESSAGE')
+  })
+
+  it('refuses IVMS101 data that breaks the standard’s constraints, naming the rule', async () => {
+    const bob = await recipient('bob-ivms')
+    const m = transfer(bob.address, B.t.clock.now())
+    const bad = {
+      ...m,
+      ivms101: {
+        ...m.ivms101,
+        // C1: a natural originator without address, customer id, national id or birth date.
+        originator: {
+          originatorPersons: [
+            {
+              naturalPerson: {
+                name: { nameIdentifier: [{ primaryIdentifier: 'M', nameIdentifierType: 'LEGL' }] },
+              },
+            },
+          ],
+        },
+      },
+    }
+    const r = await post(sign(bad as never, Uint8Array.from(Buffer.from(KEY_A, 'hex'))))
+    expect(r.statusCode).toBe(400)
+    expect(r.json().code).toBe('TRAVEL_RULE_INVALID_PAYLOAD')
+    expect(r.json().message).toMatch(/C1 OriginatorInformationNaturalPerson/)
+  })
+})
+
+describe('deposits from a VASP', () => {
+  const custodyOf = (t: TestApp) =>
+    createCustody({
+      db: t.db,
+      clock: t.clock,
+      config: t.config,
+      screen: async () => ({ flagged: false, reasons: [] }),
+    })
+
+  async function deposit(owner: { id: string; address: string }, amount: bigint, txid: string) {
+    const deposits = custodyOf(B.t).deposits
+    const row = await deposits.record({
+      chain: 'evm',
+      txid,
+      outputIndex: -1,
+      asset: 'ETH',
+      address: owner.address.toLowerCase(),
+      userId: owner.id,
+      amount,
+      sender: A_HOT_WALLET,
+      blockNumber: 1n,
+      blockHash: `0x${'00'.repeat(32)}`,
+      confirmations: 100,
+    })
+    return deposits.settle(row.id, 100)
+  }
+
+  it('holds a deposit from a VASP without Travel Rule data for review; a compliance officer releases it', async () => {
+    const eve = await recipient('eve')
+    const held = await deposit(eve, 2n * ETH, `0x${'e1'.repeat(32)}`)
+    expect(held?.status).toBe('held')
+    expect(await available(B.t, eve.id)).toMatchObject({ available: 0n, held: 2n * ETH })
+    const queue = (await call(B, await officer(B), 'GET', '/api/staff/travel-rule/queue')).body.deposits
+    expect(queue.find((d: Body) => d.depositId === held!.id)).toMatchObject({
+      status: 'held',
+      vaspName: 'Exchange A',
+      amount: '2',
+    })
+    const auditor = await B.t.createStaff('auditor')
+    const refused = await call(
+      B,
+      auditor.session,
+      'POST',
+      `/api/staff/travel-rule/deposits/${held!.id}/decision`,
+      {
+        decision: 'release',
+        note: 'ok',
+      },
+    )
+    expect(refused.status).toBe(403)
+    const released = await call(
+      B,
+      await officer(B),
+      'POST',
+      `/api/staff/travel-rule/deposits/${held!.id}/decision`,
+      {
+        decision: 'release',
+        note: 'Exchange A confirmed the sender by email',
+      },
+    )
+    expect(released.status).toBe(200)
+    expect(await available(B.t, eve.id)).toMatchObject({ available: 2n * ETH, held: 0n })
+    const twice = await call(
+      B,
+      await officer(B),
+      'POST',
+      `/api/staff/travel-rule/deposits/${held!.id}/decision`,
+      {
+        decision: 'release',
+        note: 'again',
+      },
+    )
+    expect(twice.body.code).toBe('TRAVEL_RULE_STATE')
+    expect(await available(B.t, eve.id)).toMatchObject({ available: 2n * ETH, held: 0n })
+  })
+
+  it('releases a held deposit when the data arrives, and credits at once a deposit whose data came first', async () => {
+    const c = await sender('frank')
+    const gina = await recipient('gina')
+    const held = await deposit(gina, 5n * 10n ** 16n, `0x${'f1'.repeat(32)}`)
+    expect(held?.status).toBe('held')
+    await call(A, c.session, 'POST', '/api/travel-rule/destinations', {
+      kind: 'vasp',
+      network: 'ethereum',
+      address: gina.address,
+      vaspId: 'vasp-b',
+      beneficiary: { kind: 'natural', firstName: 'Gina', lastName: 'G' },
+    })
+    expect((await withdraw(c, '0.05', gina.address)).status).toBe(201)
+    expect(await available(B.t, gina.id)).toMatchObject({ available: 5n * 10n ** 16n, held: 0n })
+    const review = (
+      await call(B, await officer(B), 'GET', '/api/staff/travel-rule/queue')
+    ).body.deposits.find((d: Body) => d.depositId === held!.id)
+    expect(review).toMatchObject({ status: 'released', decidedBy: 'system' })
+
+    expect((await withdraw(c, '0.06', gina.address)).status).toBe(201)
+    const credited = await deposit(gina, 6n * 10n ** 16n, `0x${'f2'.repeat(32)}`)
+    expect(credited?.status).toBe('credited')
+  })
+})
+
+describe('a withdrawal to a self-hosted wallet above the threshold', () => {
+  const wallet = privateKeyToAccount(`0x${'42'.repeat(32)}`)
+
+  it('needs a message signed with the address (EIP-191); a wrong signature is refused', async () => {
+    const c = await sender('harry')
+    const { message } = (
+      await call(
+        A,
+        c.session,
+        'GET',
+        `/api/travel-rule/ownership-message?network=ethereum&address=${wallet.address}`,
+      )
+    ).body
+    const other = privateKeyToAccount(`0x${'43'.repeat(32)}`)
+    const wrong = await call(A, c.session, 'POST', '/api/travel-rule/destinations', {
+      kind: 'self_hosted',
+      network: 'ethereum',
+      address: wallet.address,
+      signature: await other.signMessage({ message }),
+    })
+    expect(wrong.status).toBe(400)
+    expect(wrong.body.code).toBe('OWNERSHIP_PROOF_INVALID')
+    const proven = await call(A, c.session, 'POST', '/api/travel-rule/destinations', {
+      kind: 'self_hosted',
+      network: 'ethereum',
+      address: wallet.address,
+      signature: await wallet.signMessage({ message }),
+    })
+    expect(proven.status).toBe(201)
+    const r = await withdraw(c, '0.01', wallet.address)
+    expect(r.status).toBe(201)
+    expect(r.body.withdrawal.steps.findLast((s: Body) => s.step === 'travel_rule')).toMatchObject({
+      verdict: 'pass',
+      detail: 'your own wallet, ownership proven (EIP-191)',
+    })
+    const mine = await call(A, c.session, 'GET', '/api/travel-rule/destinations')
+    expect(mine.body.destinations).toEqual([
+      expect.objectContaining({ kind: 'self_hosted', address: wallet.address, proofMethod: 'EIP-191' }),
+    ])
+  })
+})
+
+describe('without TRAVEL_RULE_JURISDICTION', () => {
+  it('adds no Travel Rule step to withdrawals', () => {
+    const tr = createTravelRule({
+      db: A.t.db,
+      clock: A.t.clock,
+      config: { ...A.t.config, TRAVEL_RULE_JURISDICTION: undefined },
+    })
+    expect(tr.step).toBeUndefined()
+  })
+})
