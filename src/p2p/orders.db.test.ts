@@ -717,4 +717,42 @@ describe('P2P orders and escrow', () => {
     expect(await balance(seller)).toMatchObject({ available: 100_000_000n, escrow: 0n })
     expect((await custody.verify()).problems).toEqual([])
   })
+
+  it('moves escrow in the same database transaction as the order: a failure after the ledger posting undoes both', async () => {
+    // A ledger that posts the release on the real custody ledger, then fails (as a crash or a
+    // later statement of the same transaction would): nothing of the release may remain.
+    const failing: EscrowLedger = {
+      ...ledger,
+      async release(tx, m) {
+        await ledger.release(tx, m)
+        throw new Error('the database connection dropped')
+      },
+    }
+    const shaky = createP2p({
+      db,
+      clock,
+      events: createEventBus(),
+      ledger: failing,
+      secondFactor: secondFactorFor(codes),
+      outflow: createOutflowGate({ db, clock }),
+    })
+    const seller = await person('DE', { twoFactor: true, usdt: 50_000_000n })
+    const buyer = await person('AT')
+    const adId = await shaky.ads.create(seller, sellAd({ availableAmount: '50' }))
+    const order = await shaky.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'atomic' })
+    await shaky.orders.markPaid(buyer, order.id)
+    await expect(shaky.orders.release(seller, order.id, { totpCode: codes.get(seller)! })).rejects.toThrow(
+      'the database connection dropped',
+    )
+    expect((await shaky.orders.getForStaff(order.id)).status).toBe('paid')
+    expect(await balance(seller)).toMatchObject({ available: 30_000_000n, escrow: 20_000_000n })
+    expect(await balance(buyer)).toMatchObject({ available: 0n })
+    expect(await custodyMovements(order.id)).toEqual([
+      { idempotency_key: `p2p:hold:order:${order.id}`, kind: 'hold' },
+    ])
+    // The real release then goes through once.
+    await p2p.orders.release(seller, order.id, { totpCode: codes.get(seller)! })
+    expect(await balance(buyer)).toMatchObject({ available: 20_000_000n })
+    expect((await custody.verify()).problems).toEqual([])
+  })
 })
