@@ -13,7 +13,7 @@ import { systemClock } from '../../src/platform/clock.ts'
 import { DEMO_EXEMPTION } from '../../src/por/demo-rounds.ts'
 import { createRounds } from '../../src/por/rounds.ts'
 import { launchBrowser } from '../support/browser.ts'
-import { startTestServer, type TestServer } from '../support/server.ts'
+import { signInDemoStaff, startTestServer, type TestServer } from '../support/server.ts'
 
 let server: TestServer
 let browser: Browser
@@ -77,6 +77,17 @@ beforeAll(async () => {
     await rounds.review(id, reviewer)
     await rounds.publish(id, publisher)
   }
+  // A third round is built from declared totals and waits, unverified, for a decision on the staff page.
+  await rounds.create('e2e-3', builder)
+  await rounds.importFile(
+    'e2e-3',
+    'assets',
+    file('symbol,decimals,price_usd,haircut\nBTC,8,65000,0.9\n'),
+    builder,
+  )
+  await rounds.importFile('e2e-3', 'liabilities', file(`user_id,BTC\n${alice},0.5\n`), builder)
+  await rounds.importFile('e2e-3', 'reserves', file('symbol,amount\nBTC,0.6\n'), builder)
+  await rounds.build('e2e-3', builder)
 })
 afterAll(async () => {
   await browser?.close()
@@ -185,6 +196,24 @@ describe('Proof of reserves page', () => {
     })
     await page.getByRole('alert').waitFor()
     expect(await page.getByRole('alert').textContent()).toMatch(/not valid JSON/)
+    await page.close()
+  })
+
+  it('lets a compliance officer record, on the rounds page, why unverified reserves may be published', async () => {
+    const page = await browser.newPage()
+    await signInDemoStaff(page, server, 'compliance.officer@staff.bulwark')
+    await page.goto(`${server.url}/staff/por/rounds`)
+    const row = page.locator('tr[data-round="e2e-3"]')
+    const reserves = row.getByTestId('round-reserves')
+    await reserves.waitFor()
+    expect(await reserves.textContent()).toBe(
+      'NOT verified (publishing is refused): the reserves file declares totals per asset (symbol,amount); no wallet was verified',
+    )
+    await row
+      .getByLabel('Why publish these reserves unverified?')
+      .fill('figures from the old cold-wallet report')
+    await row.getByRole('button', { name: 'Record exemption' }).click()
+    await page.getByText('declared, not verified: figures from the old cold-wallet report').waitFor()
     await page.close()
   })
 })
