@@ -280,6 +280,14 @@ describe('reserves verified when a round is built', () => {
     const rebuilt = (await step('redrawn', 'build', builder.session)).json()
     expect(rebuilt.reserves.status).toBe('unverified')
     expect(rebuilt.reserves.wallets[0].detail).toMatch(/^signature not verified: /)
+    const drawn = await t.db
+      .selectFrom('audit_log')
+      .select(['actor', 'details'])
+      .where('action', '=', 'por.round.challenge_drawn')
+      .where('target', '=', 'por_round:redrawn')
+      .execute()
+    expect(drawn.map((d) => d.actor)).toEqual([builder.user.id, builder.user.id])
+    expect(drawn[1]!.details).toMatchObject({ snapshots: { ethereum: snapshot } })
   })
 
   it('counts no wallet on a chain the server has no node for', async () => {
