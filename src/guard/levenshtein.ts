@@ -45,6 +45,9 @@ function deletions1(word: string): string[] {
  */
 export class NearIndex<T> {
   readonly #index = new Map<string, Set<string>>()
+  /** First and last three characters of every key: most queries share neither, so most deletion keys need not be built. */
+  readonly #heads = new Set<string>()
+  readonly #tails = new Set<string>()
   readonly #payload = new Map<string, T>()
   readonly #maxFor: (word: string) => number
   #minLen = Number.POSITIVE_INFINITY
@@ -60,6 +63,8 @@ export class NearIndex<T> {
         const set = this.#index.get(key) ?? new Set<string>()
         this.#index.set(key, set)
         set.add(word)
+        this.#heads.add(key.slice(0, 3))
+        this.#tails.add(key.slice(-3))
       }
     }
   }
@@ -71,8 +76,17 @@ export class NearIndex<T> {
     if (query.length < this.#minLen - 2 || query.length > this.#maxLen + 2) return out
     // This runs for every name checked and almost always finds nothing, so the deletion keys are
     // built one at a time and the de-duplicating set only once there is a hit.
+    // Deleting a character at i >= 3 keeps the query's first three characters, and at i <= L - 4 its
+    // last three: a key can only match if the index holds that head (tail). For queries of four or
+    // more characters this skips building nearly every deletion key.
+    const L = query.length
+    const headOk = L < 4 || this.#heads.has(query.slice(0, 3))
+    const tailOk = L < 4 || this.#tails.has(query.slice(-3))
+    // From six characters on every deletion position is covered by one of the two tests.
+    if (!headOk && !tailOk && L >= 6) return out
     let seen: Set<string> | undefined
-    for (let i = -1; i < query.length; i++) {
+    for (let i = -1; i < L; i++) {
+      if (i < 0 ? !(headOk && tailOk) : (i >= 3 && !headOk) || (i <= L - 4 && !tailOk)) continue
       const key = i < 0 ? query : query.slice(0, i) + query.slice(i + 1)
       const hits = this.#index.get(key)
       if (!hits) continue

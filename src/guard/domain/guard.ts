@@ -21,6 +21,9 @@ import { TYPO_WORDS, typoPath, VISUAL_TYPOS } from './typos.ts'
  */
 type Signal = 'brand' | 'lure' | 'disguise' | 'free-hosting'
 
+/** The words of a checked name, split once and shared by the rules. */
+type NameParts = { flat: string; tokens: string[]; subTokens: string[] }
+
 /** Reasons that come from a list someone curated, not from a heuristic. */
 const LIST_CODES = new Set(['BLOCKLISTED', 'FUZZY_LOOKALIKE'])
 /** Heuristic reasons that say "this name imitates a brand or a much-impersonated project". */
@@ -429,7 +432,10 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
       : null
 
   const targets = new Set<string>()
+  /** How many listed registrable domains carried each learned target (for the explanation). */
+  const targetCounts = new Map<string, number>()
   let maxTargetLength = 0
+  const targetHeads = new Set<number>()
   if (options.learnFromBlocklist ?? true) {
     const min = options.learnMinCount ?? 5
     const counts = new Map<string, number>()
@@ -441,9 +447,15 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
       for (const t of new Set(tokensOf(n))) if (t.length >= 4) counts.set(t, (counts.get(t) ?? 0) + 1)
     }
     for (const [t, c] of counts) {
-      if (c >= min && !keywords.has(t) && !NOT_A_TARGET.has(t) && !/^\d+$/.test(t)) targets.add(t)
+      if (c >= min && !keywords.has(t) && !NOT_A_TARGET.has(t) && !INFRA_LABELS.has(t) && !/^\d+$/.test(t)) {
+        targets.add(t)
+        targetCounts.set(t, c)
+      }
     }
-    for (const t of targets) maxTargetLength = Math.max(maxTargetLength, Math.min(t.length, 14))
+    for (const t of targets) {
+      maxTargetLength = Math.max(maxTargetLength, Math.min(t.length, 14))
+      targetHeads.add(head4(t, 0))
+    }
   }
 
   function check(input: string): DomainCheck {
@@ -522,7 +534,8 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     if (n.isIp)
       reasons.push(reason('IP_ADDRESS', 'warn', 'The site is a bare IP address, not a named domain.'))
     const signals = new Set<Signal>()
-    const brand = options.heuristics === false ? undefined : lookalikes(n, reasons, signals)
+    const parts: NameParts = { flat: '', tokens: [], subTokens: [] }
+    const brand = options.heuristics === false ? undefined : lookalikes(n, reasons, signals, parts)
     if (fuzzyIndex && n.registrable && !listed) {
       const hit = fuzzyIndex.near(n.label)[0]
       if (hit)
@@ -534,7 +547,62 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
           ),
         )
     }
-    return done(input, n, settle(n, reasons, signals), brand)
+    const settled = settle(n, reasons, signals)
+    if (options.heuristics !== false && !settled.some((r) => r.severity !== 'allow')) hints(n, settled, parts)
+    return done(input, n, settled, brand)
+  }
+
+  /**
+   * Weak signs, each of which only warns, for names no stronger rule explained: a name that earlier
+   * phishing domains keep impersonating (learned from the loaded blocklist, so it follows the lists
+   * walk-forward), wallet-support and drop vocabulary as whole words, and a chain of server-panel
+   * labels (`www.login.cpanel.mail.example.com`) that phishing kits' wildcard DNS produces.
+   */
+  function hints(n: NormalizedHost, reasons: Reason[], parts: NameParts): void {
+    if (!n.registrable || n.isIp || VETTED_SUFFIX.test(n.suffix) || popular.has(n.registrable)) return
+    const { flat, tokens, subTokens } = parts
+    // A project's own site is usually its bare name (`oasis.app`): the bare name counts only on free
+    // hosting or a TLD phishing kits favour; a name with words added (`zerion-io.events`,
+    // `celestiatia.xyz`) or in a subdomain counts anywhere.
+    const bareOk = FREE_HOSTING.has(n.suffix) || (RISKY_TLDS.has(n.suffix) && !MAINSTREAM_TLDS.has(n.suffix))
+    const target =
+      (tokens.length > 1 ? tokens.find((t) => t.length >= 5 && targets.has(t)) : undefined) ??
+      subTokens.find((t) => t.length >= 6 && targets.has(t)) ??
+      (bareOk && targets.has(flat) && flat.length >= 5 ? flat : undefined) ??
+      (flat.length > 6
+        ? findInside(flat, targets, targetHeads, 6, Math.min(maxTargetLength, flat.length - 1))
+        : undefined)
+    if (target) {
+      reasons.push(
+        reason(
+          'LEARNED_TARGET',
+          'warn',
+          `${n.host} carries "${target}", a name ${targetCounts.get(target) ?? 'several'} listed phishing domains have used; no list names this site, so make sure it is the project's own.`,
+        ),
+      )
+      return
+    }
+    // In the registrable name only: `events.example.com` is how sites name a section.
+    const word = tokens.find((t) => WEAK_LURES.has(t))
+    if (word) {
+      reasons.push(
+        reason(
+          'WEAK_LURE',
+          'warn',
+          `${n.host} uses "${word}", a word wallet-draining sites use to pose as support, a mint or a drop; make sure you know who runs it.`,
+        ),
+      )
+      return
+    }
+    const labels = n.subdomain === '' ? [] : n.subdomain.split('.')
+    if (labels.length >= 3 && new Set(labels.filter((l) => INFRA_LABELS.has(l))).size >= 3)
+      reasons.push(
+        reason(
+          'LABEL_CHAIN',
+          'warn',
+          `${n.host} stacks server-panel names (${labels.slice(0, 4).join(', ')}…) in front of ${n.registrable}, the shape of a throwaway phishing host.`,
+        ),
+      )
   }
 
   /**
@@ -575,7 +643,12 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     return out
   }
 
-  function lookalikes(n: NormalizedHost, reasons: Reason[], signals: Set<Signal>): Brand | undefined {
+  function lookalikes(
+    n: NormalizedHost,
+    reasons: Reason[],
+    signals: Set<Signal>,
+    parts: NameParts,
+  ): Brand | undefined {
     if (!n.registrable) return undefined
     const uniLabel =
       n.unicodeHost === n.host
@@ -594,6 +667,11 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
         : skeleton(n.subdomain)
             .split(/[-_.]+/)
             .filter((t) => t !== '')
+    parts.flat = flat
+    parts.tokens = tokens
+    parts.subTokens = subTokens
+    // The registrable name and its `-` words, each once (computed here, not in every rule below).
+    const cands = tokens.length === 1 && tokens[0] === flat ? tokens : [...new Set([flat, ...tokens])]
     const freeHost = FREE_HOSTING.has(n.suffix)
     const all = [...tokens, ...subTokens]
     // A lure as the TLD itself (`normie.claims`) reads like one in the name.
@@ -638,7 +716,7 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
         const hit =
           exact && !exact.generic
             ? exact
-            : (officialBySuffix.get(n.suffix)?.find((o) => o.label === joined)?.brand ??
+            : (officialExact.get(`${n.suffix} ${joined}`)?.brand ??
               (joined.length >= 5
                 ? nearBrands(joined).find((h) => typoPath(joined, h.word))?.value
                 : undefined))
@@ -656,7 +734,7 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     }
     // 1b. ASCII look-alike letters (`rnetamask`, `mctamaslc`, `0pensea`), or a non-ASCII name whose
     // skeleton only reads like the brand once folded.
-    for (const cand of new Set([flat, ...tokens])) {
+    for (const cand of cands) {
       if (cand.length < 3) continue
       const hit = foldedLookalike(cand, n.suffix)
       if (hit) {
@@ -681,7 +759,7 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     }
     // 2. Typosquats and TLD swaps of specific brands.
     let nearMiss: { cand: string; word: string; value: Brand } | undefined
-    for (const cand of new Set([flat, ...tokens])) {
+    for (const cand of cands) {
       const exact = brandByToken.get(cand)
       if (exact && !exact.generic && cand === flat) {
         reasons.push(
@@ -804,7 +882,7 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     }
     // 5. Learned targets next to a strong lure word or on free hosting; a strong lure on a throwaway host.
     if (targets.size > 0 && (strong || (freeHost && lure))) {
-      const t = all.find((x) => targets.has(x)) ?? findInside(flat, targets, 6, maxTargetLength)
+      const t = all.find((x) => targets.has(x)) ?? findInside(flat, targets, targetHeads, 6, maxTargetLength)
       if (t) {
         reasons.push(
           reason(
@@ -978,6 +1056,84 @@ const STRONG_LURES = new Set([
   'bonuses',
 ])
 
+/**
+ * Words that only warn, as whole words: the "wallet support" scam (`restore`, `recovery`, `aml`
+ * checks, `sync`, `fix`), mints and drops, and `connect` pages. Too common to block on.
+ */
+const WEAK_LURES = new Set([
+  'restore',
+  'recover',
+  'recovery',
+  'aml',
+  'amlcheck',
+  'sync',
+  'fix',
+  'issuefix',
+  'resolve',
+  'verify',
+  'verification',
+  'connect',
+  'mint',
+  'minting',
+  'drop',
+  'drops',
+  'portal',
+  'wallet',
+  'wallets',
+  'web3',
+  'nft',
+  'nfts',
+  'memecoin',
+  'usdt',
+  'event',
+  'events',
+  'bridge',
+  'stake',
+  'staking',
+  'presales',
+])
+
+/** Labels of server panels and mail hosts that wildcard DNS answers for (`cpanel`, `webdisk`, `autoconfig`). */
+const INFRA_LABELS = new Set([
+  'www',
+  'ww1',
+  'mail',
+  'webmail',
+  'login',
+  'admin',
+  'secure',
+  'cpanel',
+  'whm',
+  'webdisk',
+  'autoconfig',
+  'autodiscover',
+  'cpcalendars',
+  'cpcontacts',
+  'phpmyadmin',
+  'hostmaster',
+  'sitemap',
+  'sitemaps',
+  'imap',
+  'pop',
+  'pop3',
+  'smtp',
+  'ftp',
+  'vpn',
+  'ssh',
+  'mysql',
+  'cms',
+  'test',
+  'staging',
+  'dev',
+  'old',
+  'ns1',
+  'ns2',
+  'aaa',
+  'remote',
+  'support',
+  'auth',
+])
+
 /** Sign-up words: not lures on their own (`register.com`), but tell-tale next to an impersonated name. */
 const SIGN_UP_LURES = new Set([
   'register',
@@ -1033,6 +1189,9 @@ for (const word of MISSPELL_BASE) {
 }
 // One regular expression over every misspelling, longest first, instead of a substring scan.
 const MISSPELLING_RE = new RegExp([...MISSPELLINGS.keys()].sort((a, b) => b.length - a.length).join('|'))
+
+/** Where most projects' own sites live: a learned target's bare name there is likely its own site. */
+const MAINSTREAM_TLDS = new Set(['com', 'net', 'org', 'io', 'co', 'app'])
 
 /** TLDs that dominate throwaway phishing registrations (cheap, little verification). */
 const RISKY_TLDS = new Set([
@@ -1128,14 +1287,40 @@ const STEMS = new Set(['eligib', 'rectif', 'migrat', 'syncroni', 'synchroni', 'd
 const STEM_ENDING = /^(ility|ilities|le|ications|ication|y|ions|ion|e|ed|ing|ize|ise|zation|sation|ation)/
 const WORD_ENDING = /^(s|ing|ed)/
 
-function findInside(flat: string, set: { has(k: string): boolean }, min = 6, max = 14): string | undefined {
-  for (let len = Math.min(max, flat.length); len >= min; len--) {
-    for (let i = 0; i + len <= flat.length; i++) {
+/**
+ * The longest (then leftmost) member of `set` of `min`…`max` letters inside `flat`. `heads` holds the
+ * first four letters of every member, so a start position is tried only when it could begin one
+ * (one short lookup per position instead of a slice per length and position).
+ */
+function findInside(
+  flat: string,
+  set: { has(k: string): boolean },
+  heads: { has(k: number): boolean },
+  min = 6,
+  max = 14,
+): string | undefined {
+  let best: string | undefined
+  for (let i = 0; i + min <= flat.length; i++) {
+    if (!heads.has(head4(flat, i))) continue
+    for (let len = Math.min(max, flat.length - i); len >= min && len > (best?.length ?? 0); len--) {
       const s = flat.slice(i, i + len)
-      if (set.has(s)) return s
+      if (set.has(s)) {
+        best = s
+        break
+      }
     }
   }
-  return undefined
+  return best
+}
+
+/** The four characters of `s` at `i` as one number (no substring is allocated). */
+function head4(s: string, i: number): number {
+  return (
+    ((s.charCodeAt(i) & 0x7f) << 21) |
+    ((s.charCodeAt(i + 1) & 0x7f) << 14) |
+    ((s.charCodeAt(i + 2) & 0x7f) << 7) |
+    (s.charCodeAt(i + 3) & 0x7f)
+  )
 }
 
 /** Tokens of a host used for learning: registrable label and subdomain labels, split on - _ . */

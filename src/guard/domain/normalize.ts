@@ -34,7 +34,8 @@ const HOST_CHARS = /^[a-z0-9.-]+$/
 export function normalizeHost(input: string): NormalizedHost | null {
   const tricks: string[] = []
   // Fast path: most inputs are already a bare ASCII host.
-  if (PLAIN_HOST.test(input)) return finish(input.toLowerCase().replace(TRAILING_DOTS, ''), tricks)
+  const plain = plainHost(input)
+  if (plain !== null) return finish(plain, tricks, true)
   let s = input.trim()
   if (s === '') return null
   s = s.replace(/^hxxp/i, 'http').replace(/\[\.\]/g, '.')
@@ -79,13 +80,41 @@ export function normalizeHost(input: string): NormalizedHost | null {
 }
 
 const PARSE_OPTIONS = { allowPrivateDomains: true, extractHostname: false }
-const PLAIN_HOST = /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\.?$/
 const TRAILING_DOTS = /\.+$/
 
-function finish(host: string, tricks: string[]): NormalizedHost | null {
+/**
+ * The fast path for what most inputs are, a bare ASCII host (`Example.COM.`): one pass over the
+ * characters instead of two regular expressions, lowercase, without its trailing dot. Null for
+ * anything else (URLs, userinfo, IDN, `..`), which the general path handles.
+ */
+function plainHost(s: string): string | null {
+  const n = s.length
+  if (n === 0 || n > 254) return null
+  let upper = false
+  let dots = 0
+  let labelStart = true
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 46) {
+      if (labelStart) return null
+      labelStart = true
+      dots++
+    } else if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45) labelStart = false
+    else if (c >= 65 && c <= 90) {
+      upper = true
+      labelStart = false
+    } else return null
+  }
+  const trailing = labelStart
+  if (dots - (trailing ? 1 : 0) < 1) return null
+  const host = trailing ? s.slice(0, -1) : s
+  return upper ? host.toLowerCase() : host
+}
+
+function finish(host: string, tricks: string[], charsChecked = false): NormalizedHost | null {
   if (
     host === '' ||
-    !HOST_CHARS.test(host) ||
+    (!charsChecked && !HOST_CHARS.test(host)) ||
     host.includes('..') ||
     host.startsWith('.') ||
     host.length > 253

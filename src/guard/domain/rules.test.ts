@@ -82,3 +82,39 @@ describe('false-block product rules', () => {
     expect(verdict('vercel.app')).not.toBe('block')
   })
 })
+
+describe('weak signs only warn, and only where no stronger rule spoke', () => {
+  const hyped = Array.from({ length: 6 }, (_, i) => `zorblex-app${i}.xyz`)
+  const learned = createDomainGuard({ blocklist: hyped, popular: ['zorblex-labs.com'] })
+  const hint = (d: string) => learned.check(d).reasons.map((r) => `${r.code}:${r.severity}`)
+
+  it('warns on a name earlier phishing domains kept using, with words added or in a subdomain', () => {
+    expect(hint('zorblex-io.events')).toEqual(['LEARNED_TARGET:warn'])
+    expect(hint('zorblexdrop.com')).toEqual(['LEARNED_TARGET:warn'])
+    expect(hint('app.zorblex.finance')).toEqual(['LEARNED_TARGET:warn'])
+    expect(learned.check('zorblex-io.events').reasons[0]?.detail).toContain('6 listed phishing domains')
+  })
+
+  it('leaves the bare learned name on a mainstream TLD alone (it is likely the project) but not on a throwaway one', () => {
+    expect(learned.check('zorblex.com').verdict).toBe('allow')
+    expect(learned.check('zorblex.io').verdict).toBe('allow')
+    expect(hint('zorblex.xyz')).toEqual(['LEARNED_TARGET:warn'])
+  })
+
+  it('warns on wallet-support and drop words only as whole words', () => {
+    expect(codes('wallet-restore.com')).toEqual(['WEAK_LURE'])
+    expect(codes('aml-check.net')).toEqual(['WEAK_LURE'])
+    expect(verdict('restorationhardware.com')).toBe('allow')
+    expect(verdict('amlogic.com')).toBe('allow')
+  })
+
+  it('warns on a chain of server-panel labels in front of a domain, not on one or two', () => {
+    expect(codes('www.login.cpanel.mail.example.com')).toEqual(['LABEL_CHAIN'])
+    expect(verdict('www.mail.example.com')).toBe('allow')
+  })
+
+  it('gives no weak sign on popular domains or vetted suffixes', () => {
+    expect(learned.check('zorblex-labs.com').verdict).toBe('allow')
+    expect(verdict('recovery.gov.uk')).toBe('allow')
+  })
+})
