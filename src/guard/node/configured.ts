@@ -5,11 +5,18 @@
  * GUARD_REFRESH_MINUTES the feeds are downloaded again and everything reloads. A failed load keeps
  * the previous lists and is reported through `onError`.
  */
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import {
+  type AddressListSource,
+  type AddressScreener,
+  createAddressScreener,
+  parseAddressList,
+} from '../address/lists.ts'
 import { createGuardService, type GuardLists, type GuardService, mergeLists } from '../service.ts'
 import { loadDefaultLists } from './defaults.ts'
 import { loadAddressLists, loadDomainLists, loadTokenLists, scheduleRefresh } from './load.ts'
-import { type FeedUpdate, parseFeeds, storedFeeds, updateFeeds } from './update.ts'
+import { type FeedMeta, type FeedUpdate, parseFeeds, storedFeeds, updateFeeds } from './update.ts'
 
 export type GuardListConfig = {
   GUARD_BLOCKLISTS: string
@@ -36,6 +43,30 @@ const split = (v: string): string[] =>
 export const feedsDir = (config: Pick<GuardListConfig, 'GUARD_FEEDS_DIR' | 'DATA_DIR'>): string =>
   config.GUARD_FEEDS_DIR || join(config.DATA_DIR, 'guard-feeds')
 
+/**
+ * An `addresses` feed is an OFAC sanctions list when its URL is one of the per-asset OFAC exports
+ * (`sanctioned_addresses_ETH.txt`) or its name starts with `ofac`. Its asset (or the feed name)
+ * names the list: `OFAC SDN (ETH)`.
+ */
+export function ofacFeedList(feed: Pick<FeedMeta, 'name' | 'url' | 'kind'>): string | null {
+  if (feed.kind !== 'addresses') return null
+  const asset = /sanctioned_addresses_([A-Z0-9]+)\./.exec(feed.url)?.[1]
+  if (asset) return `OFAC SDN (${asset})`
+  return /^ofac/.test(feed.name) ? `OFAC SDN (${feed.name})` : null
+}
+
+/** Address lists from the last good copies of `addresses` feeds; OFAC feeds are sanctions lists. */
+function storedAddressLists(stored: (FeedMeta & { path: string })[]): AddressListSource[] {
+  const out: AddressListSource[] = []
+  for (const f of stored) {
+    if (f.kind !== 'addresses') continue
+    const ofac = ofacFeedList(f)
+    const addresses = parseAddressList(readFileSync(f.path, 'utf8'))
+    out.push({ name: ofac ?? f.name, kind: ofac ? 'sanctions' : 'drainer', addresses })
+  }
+  return out
+}
+
 /** Loads every configured list once: shipped defaults, last good feed copies, then the operator's lists. */
 export async function loadConfiguredLists(config: GuardListConfig): Promise<GuardLists> {
   const stored = storedFeeds(parseFeeds(config.GUARD_FEEDS), feedsDir(config))
@@ -43,7 +74,6 @@ export async function loadConfiguredLists(config: GuardListConfig): Promise<Guar
   const blocklists = [...ofKind('blocklist'), ...split(config.GUARD_BLOCKLISTS)]
   const allowlists = [...ofKind('allowlist'), ...split(config.GUARD_ALLOWLISTS)]
   const tokenLists = [...ofKind('tokens'), ...split(config.GUARD_TOKEN_LISTS)]
-  const addressLists = [...ofKind('addresses'), ...split(config.GUARD_ADDRESS_LISTS)]
   const configured: GuardLists = {
     domains: await loadDomainLists({
       blocklists,
@@ -53,7 +83,10 @@ export async function loadConfiguredLists(config: GuardListConfig): Promise<Guar
       popular: split(config.GUARD_POPULAR_DOMAINS),
     }),
     tokens: await loadTokenLists(tokenLists),
-    addresses: await loadAddressLists(addressLists, 'drainer'),
+    addresses: [
+      ...storedAddressLists(stored),
+      ...(await loadAddressLists(split(config.GUARD_ADDRESS_LISTS), 'drainer')),
+    ],
     sources: [
       ...stored.map((f) => ({
         name: f.name,
@@ -89,7 +122,64 @@ export async function loadConfiguredLists(config: GuardListConfig): Promise<Guar
       })),
     ],
   }
-  return config.GUARD_DEFAULT_LISTS ? mergeLists(loadDefaultLists(), configured) : configured
+  return config.GUARD_DEFAULT_LISTS
+    ? mergeLists(withoutSupersededOfac(loadDefaultLists(), stored), configured)
+    : configured
+}
+
+/**
+ * The shipped OFAC file is a dated snapshot: once an OFAC feed has a good copy (refreshed by
+ * `bulwark guard update` and the server's periodic job), the feed replaces it, so addresses OFAC
+ * has since delisted stop matching and new designations start to.
+ */
+function withoutSupersededOfac(
+  defaults: ReturnType<typeof loadDefaultLists>,
+  stored: (FeedMeta & { path: string })[],
+): GuardLists {
+  if (!stored.some((f) => ofacFeedList(f) !== null)) return defaults
+  return {
+    ...defaults,
+    addresses: defaults.addresses.filter((l) => !l.name.startsWith('OFAC SDN')),
+    sources: defaults.sources.filter((s) => !(s.shipped && s.kind === 'addresses')),
+  }
+}
+
+/**
+ * The address screener withdrawal and deposit screening should use: the same address lists as the
+ * guard (shipped OFAC unless an OFAC feed superseded it, `addresses` feeds' last good copies,
+ * GUARD_ADDRESS_LISTS), rebuilt whenever a feed's last good copy changes on disk, so a refresh by
+ * the server's job or by `bulwark guard update` in another process is in force without a restart.
+ * Null when no address list is configured at all.
+ * @example const screener = configuredScreener(config); (await screener())?.screen(address)
+ */
+export function configuredScreener(config: GuardListConfig): () => Promise<AddressScreener | null> {
+  const feeds = parseFeeds(config.GUARD_FEEDS).filter((f) => f.kind === 'addresses')
+  const dir = feedsDir(config)
+  let current: { key: string; screener: Promise<AddressScreener | null> } | null = null
+  return () => {
+    const stored = storedFeeds(feeds, dir)
+    const key = stored.map((f) => `${f.name}:${f.sha256}`).join(',')
+    if (current?.key !== key) {
+      const lists = (async () => {
+        const defaults = config.GUARD_DEFAULT_LISTS
+          ? (withoutSupersededOfac(loadDefaultLists(), stored).addresses ?? [])
+          : []
+        const all = [
+          ...defaults,
+          ...storedAddressLists(stored),
+          ...(await loadAddressLists(split(config.GUARD_ADDRESS_LISTS), 'drainer')),
+        ]
+        return all.length > 0 ? createAddressScreener(all) : null
+      })()
+      const next = { key, screener: lists }
+      current = next
+      // A failed load is retried on the next call rather than remembered.
+      lists.catch(() => {
+        if (current === next) current = null
+      })
+    }
+    return current.screener
+  }
 }
 
 /**
