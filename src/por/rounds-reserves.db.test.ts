@@ -34,6 +34,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'por-reserves-rounds-'))
 let chain: DevChain
 let client: PublicClient
 let token: Address
+/** A Safe-like contract wallet owned by hot and cold, 2-of-2, holding 1 ETH at the snapshot. */
+let safe: Address
 let snapshot: number
 let t: TestApp
 let builder: Awaited<ReturnType<TestApp['createStaff']>>
@@ -48,11 +50,20 @@ beforeAll(async () => {
   client = createPublicClient({ chain: hardhat, transport: http(chain.url) })
   const [deployer] = (await chain.request({ method: 'eth_accounts' })) as Address[]
   const wallet = createWalletClient({ chain: hardhat, transport: http(chain.url), account: deployer! })
-  const { MiniToken } = compileContracts()
+  const { MiniToken, MiniSafe } = compileContracts()
   const deployed = await client.waitForTransactionReceipt({
     hash: await wallet.deployContract({ abi: MiniToken.abi, bytecode: MiniToken.bytecode }),
   })
   token = deployed.contractAddress!
+  const safeDeployed = await client.waitForTransactionReceipt({
+    hash: await wallet.deployContract({
+      abi: MiniSafe.abi,
+      bytecode: MiniSafe.bytecode,
+      args: [[hot.address, cold.address], 2n],
+    }),
+  })
+  safe = safeDeployed.contractAddress!
+  await chain.request({ method: 'hardhat_setBalance', params: [safe, `0x${parseEther('1').toString(16)}`] })
   const mint = async (to: Address, amount: bigint) =>
     client.waitForTransactionReceipt({
       hash: await wallet.writeContract({
@@ -147,26 +158,33 @@ const step = (id: string, name: 'build' | 'review' | 'publish', session: Session
 describe('reserves verified when a round is built', () => {
   it('verifies every wallet signature and balance at the snapshot block and publishes the ratio as verified', async () => {
     const message = await openRound('ok-1')
+    const hotSignature = await hot.signMessage({ message })
+    const coldSignature = await cold.signMessage({ message })
     await reserves('ok-1', [
-      `ethereum,${hot.address},ETH,,2,eip191,${await hot.signMessage({ message })},,`,
-      `ethereum,${cold.address},USDT,${token},150,eip191,${await cold.signMessage({ message })},,`,
+      `ethereum,${hot.address},ETH,,2,eip191,${hotSignature},,`,
+      `ethereum,${cold.address},USDT,${token},150,eip191,${coldSignature},,`,
+      `ethereum,${safe},ETH,,1,safe,${hotSignature};${coldSignature},,`,
     ])
     const built = await step('ok-1', 'build', builder.session)
     expect(built.statusCode, built.body).toBe(200)
     const { wallets } = built.json().reserves
     expect(built.json().reserves.status).toBe('verified')
-    expect(wallets.map((w: { ok: boolean }) => w.ok)).toEqual([true, true])
+    expect(wallets.map((w: { ok: boolean }) => w.ok)).toEqual([true, true, true])
     expect(wallets[0].detail).toBe(`EIP-191 signature by ${hot.address}; balance 2 at block ${snapshot}`)
     expect(wallets[1]).toMatchObject({ onChain: '150000000', block: snapshot })
+    // The contract wallet's owners and threshold are read from the node at the snapshot block.
+    expect(wallets[2].detail).toBe(
+      `contract wallet 2-of-2, signed by ${hot.address}, ${cold.address}; balance 1 at block ${snapshot}`,
+    )
     expect((await step('ok-1', 'review', reviewer.session)).statusCode).toBe(200)
     expect((await step('ok-1', 'publish', publisher.session)).statusCode).toBe(200)
 
     const round = (await call('GET', '/api/por/rounds/ok-1')).json()
     expect(round.reserves).toMatchObject({ status: 'verified', note: null })
     expect(round.reserves.snapshotBlocks.ethereum).toMatchObject({ height: snapshot })
-    // ETH owed 1.25 + 10 × 0.05 = 1.75, held 2 → 114.28%. USDT owed 100 + 45 = 145, held 150.
+    // ETH owed 1.25 + 10 × 0.05 = 1.75, held 2 + 1 → 171.42%. USDT owed 100 + 45 = 145, held 150.
     expect(round.assets).toEqual([
-      expect.objectContaining({ symbol: 'ETH', liabilities: '1.75', reserves: '2', ratioPercent: '114.28' }),
+      expect.objectContaining({ symbol: 'ETH', liabilities: '1.75', reserves: '3', ratioPercent: '171.42' }),
       expect.objectContaining({
         symbol: 'USDT',
         liabilities: '145',
