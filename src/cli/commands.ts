@@ -15,6 +15,7 @@ import { porCommands } from './por.ts'
 import { riskCommands } from './risk.ts'
 import { serveCommand } from './serve.ts'
 import { staffCommands } from './staff.ts'
+import { travelRuleCommands } from './travel-rule.ts'
 import type { CliGroup } from './types.ts'
 
 export const commands: Record<string, CliGroup> = {
@@ -31,5 +32,6 @@ export const commands: Record<string, CliGroup> = {
   p2p: p2pCommands,
   custody: custodyCommands,
   ops: opsCommands,
+  'travel-rule': travelRuleCommands,
   demo: demoCommands,
 }

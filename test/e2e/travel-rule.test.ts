@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { header_, sign, type TransferMessage } from '../../src/compliance/protocol.ts'
 import { createCustody, DEMO_EVM_XPUB } from '../../src/custody/index.ts'
+import { DEMO_PASSWORD } from '../../src/demo/seed.ts'
 import { launchBrowser } from '../support/browser.ts'
 import { signInDemoStaff, startTestServer, type TestServer } from '../support/server.ts'
 
@@ -144,4 +145,28 @@ describe('Travel Rule queue in the browser', () => {
     await officer.getByRole('button', { name: 'Release' }).click()
     await held.getByText('released (Peer Exchange sent the data by email)').waitFor()
   }, 180_000)
+
+  it('a customer says an address belongs to a customer of that exchange, and sees it listed', async () => {
+    const page = await (await browser.newContext()).newPage()
+    await page.goto(`${server.url}/signin`)
+    await page.getByLabel('Email').fill('bruno@demo.bulwark')
+    await page.getByLabel('Password').fill(DEMO_PASSWORD)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('button', { name: 'Sign out' }).waitFor()
+    await page.goto(`${server.url}/travel-rule/destinations`)
+    await page.getByRole('heading', { name: 'Travel Rule destinations' }).waitFor()
+    await page.getByLabel('Ethereum address').fill('0x5555555555555555555555555555555555555555')
+    await page
+      .getByRole('combobox')
+      .filter({ hasText: 'Peer Exchange' })
+      .selectOption({ label: 'Peer Exchange' })
+    await page.getByLabel('Recipient first name').fill('Rita')
+    await page.getByLabel('Recipient last name').fill('Recipient')
+    await page.getByRole('button', { name: 'Declare' }).click()
+    await page.getByText('Declared. You can now withdraw to this address.').waitFor()
+    await page
+      .getByRole('row', { name: /0x5555555555555555555555555555555555555555/ })
+      .getByText('a customer of Peer Exchange')
+      .waitFor()
+  }, 120_000)
 })
