@@ -10,6 +10,8 @@
  * an extra output, a foreign signature, another payload — is refused with a stable code and
  * records nothing; coins already spent by an exported PSBT are not spent twice.
  */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { base64 } from '@scure/base'
 import { HDKey } from '@scure/bip32'
 import { mnemonicToSeedSync } from '@scure/bip39'
@@ -29,6 +31,7 @@ import {
 } from '../../src/custody/btc-psbt.ts'
 import { DEMO_BTC_XPUB } from '../../src/custody/derivation.ts'
 import { createLedger } from '../../src/custody/ledger.ts'
+import { exportUnsigned } from '../../src/custody/offline.ts'
 import { createWithdrawals } from '../../src/custody/withdrawals.ts'
 import { createTestApp, type TestApp, type TestSession } from '../support/app.ts'
 
@@ -225,6 +228,51 @@ describe('a Bitcoin withdrawal through the offline PSBT flow', () => {
     expect(unfunded).toEqual([expect.objectContaining({ withdrawalId: id, code: 'PSBT_INSUFFICIENT_FUNDS' })])
     expect(file.withdrawals.some((w) => w.withdrawalId === id)).toBe(false)
     expect((await view(id)).status).toBe('approved')
+  })
+
+  it('is left alone by the EVM export, which builds no EIP-1559 transaction for it', async () => {
+    // A node that knows only its chain id: the EVM export asks fees and nonces only when it has an
+    // EVM withdrawal to build, so an approved BTC withdrawal must not reach it.
+    const node = createServer((req, res) => {
+      let body = ''
+      req.on('data', (c) => {
+        body += c
+      })
+      req.on('end', () => {
+        const { id, method } = JSON.parse(body) as { id: number; method: string }
+        res.setHeader('content-type', 'application/json')
+        res.end(
+          JSON.stringify(
+            method === 'eth_chainId'
+              ? { jsonrpc: '2.0', id, result: '0x7a69' }
+              : { jsonrpc: '2.0', id, error: { code: -32601, message: `${method} not served` } },
+          ),
+        )
+      })
+    })
+    await new Promise<void>((r) => node.listen(0, '127.0.0.1', r))
+    try {
+      const { port } = node.address() as AddressInfo
+      const approved = await t.db
+        .selectFrom('custody_withdrawals')
+        .select('id')
+        .where('status', '=', 'approved')
+        .where('asset', '=', 'BTC')
+        .execute()
+      expect(approved.length).toBeGreaterThan(0)
+      const file = await exportUnsigned({
+        db: t.db,
+        clock: t.clock,
+        rpcUrl: `http://127.0.0.1:${port}`,
+        coldWallet: '0x52908400098527886E0F7030069857D2E4169EE7',
+        tokens: new Map(),
+        withdrawals: service(),
+      })
+      expect(file.transactions).toEqual([])
+      for (const { id } of approved) expect((await view(id)).status).toBe('approved')
+    } finally {
+      await new Promise((r) => node.close(r))
+    }
   })
 
   it.each([
