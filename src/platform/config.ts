@@ -64,6 +64,13 @@ export const configSchema = z.object({
    * cannot be verified.
    */
   POR_EVM_RPC_URL: z.url({ message: 'expected an absolute URL such as http://127.0.0.1:8545' }).optional(),
+  /**
+   * Esplora API (Blockstream esplora, mempool.space, electrs) the server reads Bitcoin reserve wallets from
+   * when it builds a proof-of-reserves round (rows of chain `bitcoin`); unset = Bitcoin reserves cannot be verified.
+   */
+  POR_ESPLORA_URL: z
+    .url({ message: 'expected an absolute URL such as https://blockstream.info/api' })
+    .optional(),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, { message: 'expected smtp://user:pass@host:port' })

@@ -6,8 +6,15 @@
  * fund from the custody ledger is shown beside the reserves.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { ripemd160 } from '@noble/hashes/legacy.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
+import { address as btcAddress, networks } from 'bitcoinjs-lib'
 import {
   type Address,
   createPublicClient,
@@ -22,6 +29,7 @@ import { hardhat } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../test/support/app.ts'
 import { createLedger } from '../custody/index.ts'
+import { bitcoinMessageHash } from './reserves/index.ts'
 import { compileContracts, type DevChain, startDevChain } from './reserves/testing/devchain.ts'
 
 // Deterministic test keys, funded only on this in-process chain.
@@ -29,6 +37,33 @@ const key = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hex
 const hot = privateKeyToAccount(key(0xd1))
 const cold = privateKeyToAccount(key(0xd2))
 const stranger = privateKeyToAccount(key(0xd3))
+
+// A Bitcoin reserve address (P2PKH of a test key) and its history as an Esplora API serves it: 0.5 BTC
+// arrives at height 100 and leaves at height 120, after the snapshot at 110.
+const btcKey = sha256(utf8ToBytes('round reserves btc key'))
+const btcAddr = btcAddress.toBase58Check(
+  ripemd160(sha256(secp256k1.getPublicKey(btcKey, true))),
+  networks.bitcoin.pubKeyHash,
+)
+const btcSign = (message: string) => {
+  const sig = secp256k1.sign(bitcoinMessageHash(message), btcKey, { prehash: false, format: 'recovered' })
+  return Buffer.from(concatBytes(Uint8Array.of(31 + (sig[0] ?? 0)), sig.subarray(1))).toString('base64')
+}
+const BTC_HISTORY = [
+  {
+    txid: 'spend',
+    status: { confirmed: true, block_height: 120 },
+    vin: [{ prevout: { scriptpubkey_address: btcAddr, value: 50_000_000 } }],
+    vout: [{ scriptpubkey_address: 'bc1qelsewhere', value: 49_990_000 }],
+  },
+  {
+    txid: 'deposit',
+    status: { confirmed: true, block_height: 100 },
+    vin: [{ prevout: { scriptpubkey_address: 'bc1qelsewhere', value: 60_000_000 } }],
+    vout: [{ scriptpubkey_address: btcAddr, value: 50_000_000 }],
+  },
+]
+let esplora: Server
 
 const dataDir = mkdtempSync(join(tmpdir(), 'por-reserves-rounds-'))
 let chain: DevChain
@@ -84,7 +119,24 @@ beforeAll(async () => {
   await mint(stranger.address, 1n)
   await chain.request({ method: 'hardhat_setBalance', params: [hot.address, '0x0'] })
 
-  t = await createTestApp({ DATA_DIR: dataDir, POR_EVM_RPC_URL: chain.url, EXCHANGE_ID: 'bulwark-test' })
+  esplora = createServer((req, res) => {
+    const url = req.url ?? ''
+    const send = (body: string) => res.end(body)
+    if (url === '/api/blocks/tip/height') return send('150')
+    const height = /^\/api\/block-height\/(\d+)$/.exec(url)
+    if (height) return send(Number(height[1]).toString(16).padStart(64, '0'))
+    const txs = /^\/api\/address\/([^/]+)\/txs\/chain$/.exec(url)
+    if (txs) return send(JSON.stringify(txs[1] === btcAddr ? BTC_HISTORY : []))
+    res.statusCode = 404
+    send('not found')
+  })
+  await new Promise<void>((resolve) => esplora.listen(0, '127.0.0.1', resolve))
+  t = await createTestApp({
+    DATA_DIR: dataDir,
+    POR_EVM_RPC_URL: chain.url,
+    POR_ESPLORA_URL: `http://127.0.0.1:${(esplora.address() as AddressInfo).port}/api`,
+    EXCHANGE_ID: 'bulwark-test',
+  })
   builder = await t.createStaff('custody_approver')
   reviewer = await t.createStaff('auditor')
   publisher = await t.createStaff('compliance_officer')
@@ -103,6 +155,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close()
   await chain?.close()
+  await new Promise<void>((resolve) => (esplora ? esplora.close(() => resolve()) : resolve()))
   rmSync(dataDir, { recursive: true, force: true })
 })
 
@@ -192,6 +245,37 @@ describe('reserves verified when a round is built', () => {
         belowFullReserve: false,
       }),
     ])
+  })
+
+  it('verifies a Bitcoin wallet through the Esplora API at the snapshot height', async () => {
+    const id = 'btc'
+    expect((await call('POST', '/api/por/staff/rounds', builder.session, { id })).statusCode).toBe(200)
+    const drawn = await call('POST', `/api/por/staff/rounds/${id}/challenge`, builder.session, {
+      snapshots: { bitcoin: 110 },
+    })
+    const message = drawn.json().reserves.challenge.message as string
+    await call(
+      'PUT',
+      `/api/por/staff/rounds/${id}/files/assets`,
+      builder.session,
+      'symbol,decimals,price_usd,haircut\nBTC,8,65000,0.9\n',
+    )
+    await call(
+      'PUT',
+      `/api/por/staff/rounds/${id}/files/liabilities`,
+      builder.session,
+      'user_id,BTC\nu1,0.4\n',
+    )
+    await reserves(id, [`bitcoin,${btcAddr},BTC,,0.5,btc-message,${btcSign(message)},,`])
+    const built = (await step(id, 'build', builder.session)).json()
+    expect(built.reserves.status).toBe('verified')
+    expect(built.reserves.wallets[0]).toMatchObject({ ok: true, onChain: '50000000', block: 110 })
+    expect(built.reserves.wallets[0].detail).toMatch(/; balance 0\.5 at block 110$/)
+    expect(built.reserves.snapshotBlocks.bitcoin).toEqual({
+      height: 110,
+      hash: (110).toString(16).padStart(64, '0'),
+    })
+    expect(built.assets[0]).toMatchObject({ liabilities: '0.4', reserves: '0.5', ratioPercent: '125' })
   })
 
   it('shows the insurance fund from the custody ledger beside the reserves', async () => {

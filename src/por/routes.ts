@@ -26,7 +26,8 @@ export async function porRoutes(base: FastifyInstance, deps: DomainDeps) {
     db: deps.db,
     signer: createTreeHeadSigner({ config: deps.config, clock: deps.clock }),
   })
-  // A build reads reserve wallets of chain `ethereum` from this node at the round's snapshot block.
+  // A build reads reserve wallets of chain `ethereum` from this node (and of `bitcoin` from the Esplora API)
+  // at the round's snapshot block.
   const rpcUrl = deps.config.POR_EVM_RPC_URL ?? deps.config.CUSTODY_EVM_RPC_URL
   const rounds = createRounds({
     db: deps.db,
@@ -40,6 +41,9 @@ export async function porRoutes(base: FastifyInstance, deps: DomainDeps) {
             ethereum: createPublicClient({ transport: http(rpcUrl, { timeout: 10_000, retryCount: 1 }) }),
           },
         }
+      : {}),
+    ...(deps.config.POR_ESPLORA_URL
+      ? { esplora: { bitcoin: { baseUrl: deps.config.POR_ESPLORA_URL } } }
       : {}),
   })
   const params = z.object({ id: roundIdSchema })
