@@ -152,16 +152,19 @@ export const verifyZkVerb = defineVerb({
   summary:
     "Verify a round's zk proofs: one user's batch (--proof), one batch (--batch) or the whole chain (--all)",
   usage:
-    '--zk DIR --exchange ID (--round DIR | --round-id ID) --setup FILE [--setup-hash HEX] ' +
+    '--zk DIR --exchange ID (--round DIR | --round-id ID) --setup FILE [--setup-hash HEX] [--vk-hash HEX] ' +
     '(--all | --batch N | --proof FILE) [--production] [--json]',
   description:
     'Checks the setup file against the published setup hash, recomputes the circuit and its verification key, ' +
     'checks the chain of totals commitments from zero to the published totals and the top tree, then verifies ' +
     "the batch proofs asked for. With --proof (a Merkle-sum proof file) it also finds the user's leaf commitment " +
-    'in their batch. Every check is named.',
+    'in their batch. --setup-hash and --vk-hash pin the hashes the published round records ' +
+    '(GET /api/por/rounds/ID/zk): a manifest naming another setup or key fails setup-hash or verification-key. ' +
+    'Every check is named.',
   examples: [
     'bulwark por verify-zk --zk r/zk --exchange acme --round r --setup bn254.bwcrs --setup-hash 3f…a1 --all',
     'bulwark por verify-zk --zk r/zk --exchange acme --round r --setup bn254.bwcrs --proof me.bwpp',
+    'bulwark por verify-zk --zk r/zk --exchange acme --round-id 2026-11 --setup bn254.bwcrs --setup-hash 3f…a1 --vk-hash 9c…07 --batch 0',
   ],
   options: {
     zk: {
@@ -190,6 +193,12 @@ export const verifyZkVerb = defineVerb({
       valueName: 'HEX',
       description: "The published setup hash (without it only the manifest's own hash is checked).",
     },
+    'vk-hash': {
+      type: 'string',
+      valueName: 'HEX',
+      description:
+        "The published verification-key hash (the round's zk record); another key fails verification-key.",
+    },
     all: { type: 'boolean', description: 'Verify every batch proof (auditor).' },
     batch: { type: 'string', valueName: 'N', description: 'Verify one batch proof.' },
     proof: {
@@ -208,6 +217,8 @@ export const verifyZkVerb = defineVerb({
     if (modes !== 1) throw new UsageError('give exactly one of --all, --batch N or --proof FILE')
     if (values['setup-hash'] && !/^[0-9a-fA-F]{64}$/.test(values['setup-hash']))
       throw new UsageError('--setup-hash must be 64 hex digits')
+    if (values['vk-hash'] && !/^[0-9a-fA-F]{64}$/.test(values['vk-hash']))
+      throw new UsageError('--vk-hash must be 64 hex digits')
     await initHash()
     const manifest = JSON.parse(readFileSync(join(dir, ZK_FILES.manifest), 'utf8')) as ZkManifest
     const extra: ZkCheck[] = []
@@ -243,6 +254,7 @@ export const verifyZkVerb = defineVerb({
         roundId,
         setupFile: required(values.setup, '--setup'),
         ...(values['setup-hash'] ? { setupHash: values['setup-hash'].toLowerCase() } : {}),
+        ...(values['vk-hash'] ? { vkHash: values['vk-hash'].toLowerCase() } : {}),
         ...(summary ? { totals: summary.totals } : {}),
         ...(values.production ? { refuseInsecure: true } : {}),
       },

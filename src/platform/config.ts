@@ -71,6 +71,11 @@ export const configSchema = z.object({
   POR_ESPLORA_URL: z
     .url({ message: 'expected an absolute URL such as https://blockstream.info/api' })
     .optional(),
+  /**
+   * The zk setup file (BWCRS1, docs/por-zk.md) the server's proving job uses; unset = staff cannot start
+   * proving from the rounds page. Its SHA-256 is recorded with each proved round.
+   */
+  POR_ZK_SETUP_FILE: z.string().min(1).max(1024).optional(),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, { message: 'expected smtp://user:pass@host:port' })

@@ -51,6 +51,8 @@ export const permissionMatrix = {
   'por.rounds.review': ['auditor', 'compliance_officer'],
   /** Publish a reviewed round; published rounds are immutable. */
   'por.rounds.publish': ['compliance_officer'],
+  /** Start or stop the zk proving job of a built round (docs/por-zk.md). */
+  'por.rounds.prove': ['custody_approver'],
   /** Review customers' identity country for P2P (verify or reject). */
   'p2p.identity.review': ['compliance_officer'],
   /** Work the identity verification queue: images, extracted fields, scores, reasons; approve or reject with a note. */

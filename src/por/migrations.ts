@@ -60,4 +60,38 @@ export const migrations: Record<string, Migration> = {
       `.execute(db)
     },
   },
+  '0264_por_round_zk': {
+    async up(db: Kysely<unknown>) {
+      // The zk hashes of a round's proof of liabilities (docs/por-zk.md), recorded by the proving job. Frozen
+      // once the round is published: the verifiers pin these values.
+      await sql`
+        create table por_round_zk (
+          round_id text primary key references por_rounds (id),
+          circuit_hash text not null check (circuit_hash ~ '^[0-9a-f]{64}$'),
+          vk_hash text not null check (vk_hash ~ '^[0-9a-f]{64}$'),
+          setup_hash text not null check (setup_hash ~ '^[0-9a-f]{64}$'),
+          setup_insecure boolean not null,
+          setup_g2 text not null check (length(setup_g2) = 256 and setup_g2 ~ '^[0-9a-f]+$'),
+          top_root text not null,
+          batch_size integer not null,
+          batch_count integer not null,
+          leaf_count integer not null,
+          proved_at timestamptz not null
+        );
+        create function por_round_zk_immutable() returns trigger language plpgsql as $$
+        declare
+          rid text;
+        begin
+          if tg_op = 'INSERT' then rid := new.round_id; else rid := old.round_id; end if;
+          if exists (select 1 from por_rounds where id = rid and status = 'published') then
+            raise exception 'round % is published: its zk hashes cannot change', rid;
+          end if;
+          if tg_op = 'DELETE' then return old; end if;
+          return new;
+        end $$;
+        create trigger por_round_zk_no_change before insert or update or delete on por_round_zk
+          for each row execute function por_round_zk_immutable();
+      `.execute(db)
+    },
+  },
 }

@@ -19,6 +19,7 @@ import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
 import { createRounds, INPUT_KINDS } from './rounds.ts'
 import { challengeBodySchema, exemptionBodySchema, roundIdSchema, roundSchema } from './schema.ts'
 import { zkRoundFile } from './zk/files.ts'
+import { zkRoutes } from './zk/routes.ts'
 
 export async function porRoutes(base: FastifyInstance, deps: DomainDeps) {
   const app = base.withTypeProvider<ZodTypeProvider>()
@@ -46,6 +47,7 @@ export async function porRoutes(base: FastifyInstance, deps: DomainDeps) {
       ? { esplora: { bitcoin: { baseUrl: deps.config.POR_ESPLORA_URL } } }
       : {}),
   })
+  await zkRoutes(base, deps, rounds)
   const params = z.object({ id: roundIdSchema })
   // CSV uploads arrive as a raw stream and go straight to disk.
   app.addContentTypeParser(['text/csv', 'application/octet-stream'], (_req, payload, done) =>

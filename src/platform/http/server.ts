@@ -114,7 +114,8 @@ export async function createHttpServer({ config, sessions, logger }: CreateHttpS
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
+        // wasm-unsafe-eval: the proof-of-reserves page compiles bb.js's wasm to verify zk proofs (no eval of JS).
+        scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],

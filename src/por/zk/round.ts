@@ -313,6 +313,8 @@ export interface ZkTrusted {
   setupFile: string
   /** The published setup hash; defaults to the manifest's, which then proves only self-consistency. */
   setupHash?: string
+  /** The published verification-key hash (the round's zk record); a manifest naming another key is refused. */
+  vkHash?: string
   /** The round's published equity totals per asset (round.json). */
   totals?: { symbol: string; equity: string }[]
   /** Refuse a known-τ test setup (production verifiers do). */
@@ -390,12 +392,16 @@ export async function verifyZkRound(
   const vk = new Uint8Array(readFileSync(join(dir, ZK_FILES.vk)))
   const vkHash = createHash('sha256').update(vk).digest('hex')
   const expectedVk = await cachedVerificationKey(circuit, setup)
-  const vkOk = vkHash === manifest.vkHash && Buffer.compare(Buffer.from(vk), Buffer.from(expectedVk)) === 0
+  const pinnedVk = trusted.vkHash ?? manifest.vkHash
+  const vkOk =
+    vkHash === manifest.vkHash &&
+    vkHash === pinnedVk.toLowerCase() &&
+    Buffer.compare(Buffer.from(vk), Buffer.from(expectedVk)) === 0
   if (
     !check(
       'verification-key',
       vkOk,
-      `vk.bin ${vkHash}, published ${manifest.vkHash}; must equal the key of the circuit under the setup`,
+      `vk.bin ${vkHash}, manifest ${manifest.vkHash}, published ${pinnedVk}; must equal the key of the circuit under the setup`,
     )
   )
     return finish([])

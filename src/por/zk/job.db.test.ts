@@ -1,0 +1,277 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestApp, type TestApp } from '../../../test/support/app.ts'
+import { runCli } from '../../cli/main.ts'
+import type { ZkJobProgress, ZkRoundRecord } from './job.ts'
+import { verifyZkRound } from './round.ts'
+import { INSECURE_FILE_NAME, insecureTestSetup } from './setup.ts'
+
+// 6 users in batches of 2: three proofs, so a job stopped after the first has work left to resume.
+const dataDir = mkdtempSync(join(tmpdir(), 'por-zk-job-'))
+const setupFile = join(tmpdir(), 'bulwark-zk-setup-4097', INSECURE_FILE_NAME)
+let t: TestApp
+type Staff = Awaited<ReturnType<TestApp['createStaff']>>
+let builder: Staff
+let auditor: Staff
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function progress(): Promise<{ progress: ZkJobProgress | null; recorded: ZkRoundRecord | null }> {
+  const res = await t.app.inject({
+    url: '/api/por/staff/rounds/2026-12/zk/progress',
+    headers: auditor.session.headers,
+  })
+  expect(res.statusCode).toBe(200)
+  return res.json()
+}
+
+async function waitFor(ok: (p: ZkJobProgress) => boolean, timeoutMs = 400_000): Promise<ZkJobProgress> {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const p = (await progress()).progress
+    if (p && ok(p)) return p
+    if (p && p.state !== 'running') throw new Error(`job ended: ${JSON.stringify(p)}`)
+    if (Date.now() > until) throw new Error(`timed out: ${JSON.stringify(p)}`)
+    await sleep(250)
+  }
+}
+
+const prove = (who: Staff, body: object = { batchSize: 2, cores: 1 }) =>
+  t.app.inject({
+    method: 'POST',
+    url: '/api/por/staff/rounds/2026-12/zk/prove',
+    headers: who.session.headers,
+    payload: body,
+  })
+
+beforeAll(async () => {
+  insecureTestSetup(4097)
+  t = await createTestApp({ DATA_DIR: dataDir, EXCHANGE_ID: 'acme', POR_ZK_SETUP_FILE: setupFile })
+  builder = await t.createStaff('custody_approver')
+  auditor = await t.createStaff('auditor')
+  const put = (url: string, body: string) =>
+    t.app.inject({
+      method: 'PUT',
+      url,
+      headers: { ...builder.session.headers, 'content-type': 'text/csv' },
+      body,
+    })
+  await t.app.inject({
+    method: 'POST',
+    url: '/api/por/staff/rounds',
+    headers: builder.session.headers,
+    payload: { id: '2026-12' },
+  })
+  await put(
+    '/api/por/staff/rounds/2026-12/files/assets',
+    'symbol,decimals,price_usd,haircut\nBTC,8,1,1\nUSDT,6,1,1\n',
+  )
+  const rows = Array.from({ length: 6 }, (_, i) => `user-${i},0.${i + 1},${i * 10}`).join('\n')
+  await put('/api/por/staff/rounds/2026-12/files/liabilities', `user_id,BTC,USDT\n${rows}\n`)
+  const built = await t.app.inject({
+    method: 'POST',
+    url: '/api/por/staff/rounds/2026-12/build',
+    headers: builder.session.headers,
+  })
+  expect(built.statusCode).toBe(200)
+}, 300_000)
+afterAll(async () => {
+  await t.close()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+describe('proving a round as a server job', () => {
+  it('refuses staff without the prove permission', async () => {
+    const res = await prove(auditor)
+    expect(res.statusCode).toBe(403)
+  })
+
+  it('proves in a child process with progress, and a stopped job resumes without proving its finished batches again', async () => {
+    const started = await prove(builder)
+    expect(started.statusCode).toBe(200)
+    expect(started.json().state).toBe('running')
+    // The server keeps answering while the child proves.
+    const again = await prove(builder)
+    expect(again.json().code).toBe('ZK_PROVING_RUNNING')
+
+    const first = await waitFor((p) => p.done >= 1)
+    expect(first.total).toBe(3)
+    expect(first.usersPerSecond).toBeGreaterThan(0)
+    expect(first.etaSeconds).not.toBeNull()
+    const stopped = await t.app.inject({
+      method: 'POST',
+      url: '/api/por/staff/rounds/2026-12/zk/stop',
+      headers: builder.session.headers,
+    })
+    expect(stopped.statusCode).toBe(200)
+    expect(stopped.json().state).toBe('stopped')
+    const doneBeforeStop = stopped.json().done as number
+
+    const resumed = await prove(builder)
+    expect(resumed.statusCode).toBe(200)
+    const finished = await waitFor((p) => p.state === 'done')
+    expect(finished.reused).toBeGreaterThanOrEqual(doneBeforeStop)
+    expect(finished.reused).toBeGreaterThanOrEqual(1)
+    expect(finished).toMatchObject({ done: 3, total: 3, etaSeconds: 0 })
+
+    const { recorded } = await progress()
+    const manifest = JSON.parse(
+      readFileSync(join(dataDir, 'por/rounds/2026-12/tree/zk/manifest.json'), 'utf8'),
+    )
+    expect(recorded).toMatchObject({
+      circuitHash: manifest.circuitHash,
+      vkHash: manifest.vkHash,
+      setupHash: manifest.setupHash,
+      setupInsecure: true,
+      topRoot: manifest.topRoot,
+      batchSize: 2,
+      batchCount: 3,
+      leafCount: 6,
+    })
+    const actions = await t.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor'])
+      .where('target', '=', 'round:2026-12')
+      .where('action', 'like', 'por.zk_%')
+      .orderBy('seq')
+      .execute()
+    expect(actions.map((a) => a.action)).toEqual([
+      'por.zk_proving_started',
+      'por.zk_proving_stopped',
+      'por.zk_proving_started',
+      'por.zk_proving_finished',
+    ])
+    expect(actions.every((a) => a.actor === `staff:${builder.user.id}`)).toBe(true)
+  }, 900_000)
+})
+
+describe('the published round records its zk hashes', () => {
+  let record: ZkRoundRecord
+  const copy = join(dataDir, 'downloaded')
+
+  beforeAll(async () => {
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/por/staff/rounds/2026-12/review',
+      headers: auditor.session.headers,
+    })
+    const publisher = await t.createStaff('compliance_officer')
+    const published = await t.app.inject({
+      method: 'POST',
+      url: '/api/por/staff/rounds/2026-12/publish',
+      headers: publisher.session.headers,
+    })
+    expect(published.statusCode).toBe(200)
+    const res = await t.app.inject({ url: '/api/por/rounds/2026-12/zk' })
+    expect(res.statusCode).toBe(200)
+    record = res.json()
+    mkdirSync(copy, { recursive: true })
+    for (const file of [
+      'manifest.json',
+      'vk.bin',
+      'batch-000000.json',
+      'batch-000001.json',
+      'batch-000002.json',
+    ]) {
+      const r = await t.app.inject({ url: `/api/por/rounds/2026-12/zk/${file}` })
+      writeFileSync(join(copy, file), r.rawPayload)
+    }
+  }, 120_000)
+
+  it('publishes the circuit, verification-key and setup hashes and the top root', () => {
+    expect(record.vkHash).toMatch(/^[0-9a-f]{64}$/)
+    expect(record.setupHash).toMatch(/^[0-9a-f]{64}$/)
+    expect(record.circuitHash).toMatch(/^[0-9a-f]{64}$/)
+    expect(record.setupG2).toBe(
+      readFileSync(join(tmpdir(), 'bulwark-zk-crs', record.setupHash, 'bn254_g2.dat')).toString('hex'),
+    )
+  })
+
+  it('freezes them: a published round cannot be proved again', async () => {
+    const res = await prove(builder)
+    expect(res.statusCode).toBe(409)
+    expect(res.json().code).toBe('POR_ROUND_PUBLISHED')
+  })
+
+  it('verifies the downloaded proofs against the published hashes', async () => {
+    const result = await verifyZkRound(
+      copy,
+      {
+        exchangeId: 'acme',
+        roundId: '2026-12',
+        setupFile,
+        setupHash: record.setupHash,
+        vkHash: record.vkHash,
+      },
+      0,
+    )
+    expect(result.failed).toBeUndefined()
+  }, 300_000)
+
+  it('refuses a manifest whose verification key differs from the published one, naming verification-key', async () => {
+    const other = 'ab'.repeat(32)
+    const result = await verifyZkRound(
+      copy,
+      { exchangeId: 'acme', roundId: '2026-12', setupFile, setupHash: record.setupHash, vkHash: other },
+      0,
+    )
+    expect(result.failed?.name).toBe('verification-key')
+    expect(result.failed?.detail).toContain(`published ${other}`)
+  }, 300_000)
+
+  it('refuses a manifest whose setup hash differs from the published one, naming setup-hash (CLI)', async () => {
+    const out: string[] = []
+    const code = await runCli(
+      [
+        'por',
+        'verify-zk',
+        '--zk',
+        copy,
+        '--exchange',
+        'acme',
+        '--round-id',
+        '2026-12',
+        '--setup',
+        setupFile,
+        '--setup-hash',
+        'cd'.repeat(32),
+        '--vk-hash',
+        record.vkHash,
+        '--batch',
+        '0',
+      ],
+      { stdout: (s) => out.push(s), stderr: () => {}, env: {} },
+    )
+    expect(code).toBe(1)
+    expect(out.join('')).toMatch(/FAIL setup-hash/)
+  }, 300_000)
+
+  it('refuses a key other than the published one through the CLI, naming verification-key', async () => {
+    const out: string[] = []
+    const code = await runCli(
+      [
+        'por',
+        'verify-zk',
+        '--zk',
+        copy,
+        '--exchange',
+        'acme',
+        '--round-id',
+        '2026-12',
+        '--setup',
+        setupFile,
+        '--setup-hash',
+        record.setupHash,
+        '--vk-hash',
+        'ef'.repeat(32),
+        '--batch',
+        '0',
+      ],
+      { stdout: (s) => out.push(s), stderr: () => {}, env: {} },
+    )
+    expect(code).toBe(1)
+    expect(out.join('')).toMatch(/FAIL verification-key/)
+  }, 300_000)
+})
