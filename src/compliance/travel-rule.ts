@@ -34,6 +34,7 @@ import {
   header_,
   newTransferId,
   publicKeyOf,
+  REPLAY_WINDOW_MS,
   type ReplyMessage,
   replyMessage,
   sign,
@@ -974,14 +975,23 @@ export function createTravelRule(deps: TravelRuleDeps) {
      */
     async sendDue(): Promise<{ resent: number; broadcasts: number }> {
       if (!config.TRAVEL_RULE_SIGNING_KEY || !kek) return { resent: 0, broadcasts: 0 }
+      // Only transfers whose withdrawal still waits for them (a cancelled one is not sent again).
       const pending = (await db
-        .selectFrom('travel_rule_transfers')
-        .selectAll()
-        .where('direction', '=', 'outbound')
-        .where('status', '=', 'pending')
+        .selectFrom('travel_rule_transfers as t')
+        .innerJoin('custody_withdrawals as w', 'w.id', 't.withdrawal_id')
+        .selectAll('t')
+        .where('t.direction', '=', 'outbound')
+        .where('t.status', '=', 'pending')
+        .where('w.status', '=', 'held_for_review')
+        .where('w.reason_code', '=', 'TRAVEL_RULE_PENDING')
         .limit(50)
         .execute()) as TransferRow[]
       for (const row of pending) await deliver(row)
+      // Nonces older than the replay window can go: a message that old is refused by its timestamp.
+      await db
+        .deleteFrom('travel_rule_nonces')
+        .where('seen_at', '<', new Date(clock.now().getTime() - 2 * REPLAY_WINDOW_MS))
+        .execute()
       const due = await db
         .selectFrom('travel_rule_transfers as t')
         .innerJoin('custody_withdrawals as w', 'w.id', 't.withdrawal_id')
@@ -1038,6 +1048,19 @@ export function createTravelRule(deps: TravelRuleDeps) {
       if (row?.direction !== 'outbound') throw errors.notFound('That outbound transfer')
       if (row.status !== 'pending')
         throw new AppError('TRAVEL_RULE_STATE', 409, `This transfer is already ${row.status}.`)
+      const w = row.withdrawal_id
+        ? await db
+            .selectFrom('custody_withdrawals')
+            .select(['status', 'reason_code'])
+            .where('id', '=', row.withdrawal_id)
+            .executeTakeFirst()
+        : undefined
+      if (w?.status !== 'held_for_review' || w.reason_code !== 'TRAVEL_RULE_PENDING')
+        throw new AppError(
+          'TRAVEL_RULE_STATE',
+          409,
+          'Its withdrawal no longer waits for this transfer (cancelled or decided); nothing to send.',
+        )
       await appendAudit(db, {
         actor: `staff:${staffId}`,
         action: 'travel_rule.transfer_retried',

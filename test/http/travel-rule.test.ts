@@ -327,6 +327,54 @@ describe('a withdrawal to another VASP above the threshold', () => {
   })
 })
 
+describe('an unanswered transfer whose withdrawal the customer cancels', () => {
+  it('is not sent again, and staff cannot resend it', async () => {
+    const c = await sender('ivy')
+    const bob = await recipient('bob-3')
+    const directory = async (baseUrl: string) =>
+      call(A, await officer(A), 'PUT', '/api/staff/travel-rule/vasps/vasp-b', {
+        name: 'Exchange B',
+        baseUrl,
+        publicKey: pub(KEY_B),
+        jurisdiction: 'DE',
+      })
+    // Nothing listens on port 9 of the loopback interface: B does not answer.
+    expect((await directory('http://127.0.0.1:9')).status).toBe(200)
+    await call(A, c.session, 'POST', '/api/travel-rule/destinations', {
+      kind: 'vasp',
+      network: 'ethereum',
+      address: bob.address,
+      vaspId: 'vasp-b',
+      beneficiary: { kind: 'natural', firstName: 'Bob', lastName: 'Third' },
+    })
+    const r = await withdraw(c, '0.05', bob.address)
+    await directory(B.url)
+    expect(r.body.withdrawal).toMatchObject({ status: 'held_for_review', reasonCode: 'TRAVEL_RULE_PENDING' })
+    const pending = (
+      await call(A, await officer(A), 'GET', '/api/staff/travel-rule/queue')
+    ).body.transfers.find((x: Body) => x.withdrawalId === r.body.withdrawal.id)
+    expect(pending.lastError).toMatch(/^no answer/)
+    const cancelled = await call(
+      A,
+      c.session,
+      'POST',
+      `/api/custody/withdrawals/${r.body.withdrawal.id}/cancel`,
+      {},
+    )
+    expect(cancelled.body.withdrawal.status).toBe('cancelled')
+    expect((await call(A, await officer(A), 'POST', '/api/staff/travel-rule/send-due')).body.resent).toBe(0)
+    const retry = await call(
+      A,
+      await officer(A),
+      'POST',
+      `/api/staff/travel-rule/transfers/${pending.id}/retry`,
+    )
+    expect(retry.status).toBe(409)
+    expect(retry.body.code).toBe('TRAVEL_RULE_STATE')
+    expect(await available(A.t, c.id)).toMatchObject({ available: 10n * ETH, pending: 0n })
+  })
+})
+
 /** The fee A's policy charged on the customer's pending withdrawal (pending = amount + fee). */
 async function fee(userId: string): Promise<bigint> {
   const w = await A.t.db
