@@ -213,7 +213,7 @@ export function OrderPage({ id }: { id: string }) {
         />
       ) : null}
 
-      <h2>My P2P balances</h2>
+      <h2>My wallet balances</h2>
       <Balances key={balancesKey} />
       <p>
         <Link to="/p2p/orders">All my orders</Link>

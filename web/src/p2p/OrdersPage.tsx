@@ -1,5 +1,6 @@
 /**
- * @module My P2P orders, newest first, and my P2P balances.
+ * @module My P2P orders, newest first, and my wallet balances (P2P escrow lives on the custody
+ * ledger, so these are the same balances the wallet page shows, with what is locked in escrow).
  */
 import { useEffect, useState } from 'react'
 import { get } from '../platform/api.ts'
@@ -18,7 +19,7 @@ export function Balances() {
   }, [])
   if (!balances) return null
   return (
-    <table className="p2p-balances" aria-label="P2P balances">
+    <table className="p2p-balances" aria-label="Wallet balances">
       <thead>
         <tr>
           <th>Asset</th>
@@ -29,7 +30,7 @@ export function Balances() {
       <tbody>
         {balances.length === 0 ? (
           <tr>
-            <td colSpan={3}>No P2P balance yet.</td>
+            <td colSpan={3}>No balance yet.</td>
           </tr>
         ) : (
           balances.map((b) => (
