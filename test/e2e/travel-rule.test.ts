@@ -146,14 +146,15 @@ describe('Travel Rule queue in the browser', () => {
     await held.getByText('released (Peer Exchange sent the data by email)').waitFor()
   }, 180_000)
 
-  it('a customer says an address belongs to a customer of that exchange, and sees it listed', async () => {
+  it('a customer follows the withdraw form to say an address belongs to a customer of that exchange, and sees it listed', async () => {
     const page = await (await browser.newContext()).newPage()
     await page.goto(`${server.url}/signin`)
     await page.getByLabel('Email').fill('bruno@demo.bulwark')
     await page.getByLabel('Password').fill(DEMO_PASSWORD)
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.getByRole('button', { name: 'Sign out' }).waitFor()
-    await page.goto(`${server.url}/travel-rule/destinations`)
+    await page.goto(`${server.url}/wallet/withdraw`)
+    await page.getByRole('link', { name: 'Travel Rule destinations' }).click()
     await page.getByRole('heading', { name: 'Travel Rule destinations' }).waitFor()
     await page.getByLabel('Ethereum address').fill('0x5555555555555555555555555555555555555555')
     await page

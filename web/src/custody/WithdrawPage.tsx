@@ -98,6 +98,11 @@ export function WithdrawPage() {
           onChange={setAddress}
           error={byField.address}
         />
+        <p className="hint">
+          Sending to an account at another exchange, or to your own wallet? Say whose the address is first
+          under <Link to="/travel-rule/destinations">Travel Rule destinations</Link>: the law asks us to send
+          the recipient's name with it, or to check that the wallet is yours.
+        </p>
         <Field
           label="Authenticator code"
           name="totpCode"
