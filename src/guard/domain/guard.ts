@@ -457,6 +457,20 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
       targetHeads.add(head4(t, 0))
     }
   }
+  // For the warn-only hints, a target that popular sites carry in their own names (GUARD_POPULAR_DOMAINS)
+  // is a general word or a household brand, not a project phishing kits single out: not a hint.
+  const hintTargets = new Set(targets)
+  if (popular.size > 0 && targets.size > 0)
+    for (const d of popular) {
+      const label = normalizeHost(d)?.label
+      if (!label) continue
+      for (const t of label.split(/[-_]+/)) hintTargets.delete(t)
+      const flatLabel = label.replace(/[-_]/g, '')
+      for (let hit = findInside(flatLabel, hintTargets, targetHeads, 6, maxTargetLength); hit; ) {
+        hintTargets.delete(hit)
+        hit = findInside(flatLabel, hintTargets, targetHeads, 6, maxTargetLength)
+      }
+    }
 
   function check(input: string): DomainCheck {
     const n = normalizeHost(input)
@@ -566,11 +580,11 @@ export function createDomainGuard(options: DomainGuardOptions = {}): DomainGuard
     // `celestiatia.xyz`) or in a subdomain counts anywhere.
     const bareOk = FREE_HOSTING.has(n.suffix) || (RISKY_TLDS.has(n.suffix) && !MAINSTREAM_TLDS.has(n.suffix))
     const target =
-      (tokens.length > 1 ? tokens.find((t) => t.length >= 5 && targets.has(t)) : undefined) ??
-      subTokens.find((t) => t.length >= 6 && targets.has(t)) ??
-      (bareOk && targets.has(flat) && flat.length >= 5 ? flat : undefined) ??
+      (tokens.length > 1 ? tokens.find((t) => t.length >= 5 && hintTargets.has(t)) : undefined) ??
+      subTokens.find((t) => t.length >= 6 && hintTargets.has(t)) ??
+      (bareOk && hintTargets.has(flat) && flat.length >= 5 ? flat : undefined) ??
       (flat.length > 6
-        ? findInside(flat, targets, targetHeads, 6, Math.min(maxTargetLength, flat.length - 1))
+        ? findInside(flat, hintTargets, targetHeads, 6, Math.min(maxTargetLength, flat.length - 1))
         : undefined)
     if (target) {
       reasons.push(

@@ -85,7 +85,7 @@ describe('false-block product rules', () => {
 
 describe('weak signs only warn, and only where no stronger rule spoke', () => {
   const hyped = Array.from({ length: 6 }, (_, i) => `zorblex-app${i}.xyz`)
-  const learned = createDomainGuard({ blocklist: hyped, popular: ['zorblex-labs.com'] })
+  const learned = createDomainGuard({ blocklist: hyped, popular: ['nft-restore.com'] })
   const hint = (d: string) => learned.check(d).reasons.map((r) => `${r.code}:${r.severity}`)
 
   it('warns on a name earlier phishing domains kept using, with words added or in a subdomain', () => {
@@ -113,8 +113,16 @@ describe('weak signs only warn, and only where no stronger rule spoke', () => {
     expect(verdict('www.mail.example.com')).toBe('allow')
   })
 
+  it('drops a learned name from the hints once popular sites carry it in their own names', () => {
+    const known = createDomainGuard({ blocklist: hyped, popular: ['zorblexbank.com'] })
+    expect(known.check('zorblex-io.events').verdict).toBe('allow')
+    expect(known.learnedTargets()).toContain('zorblex')
+    expect(known.check('claim-zorblex.net').reasons.map((r) => r.code)).toContain('LURE_PATTERN')
+  })
+
   it('gives no weak sign on popular domains or vetted suffixes', () => {
-    expect(learned.check('zorblex-labs.com').verdict).toBe('allow')
+    expect(codes('nft-restore.com')).toEqual(['WEAK_LURE'])
+    expect(learned.check('nft-restore.com').verdict).toBe('allow')
     expect(verdict('recovery.gov.uk')).toBe('allow')
   })
 })
