@@ -34,6 +34,8 @@ const PUBLIC_PAGES = [
   '/security/report',
   '/security/hall-of-fame',
   '/audits',
+  '/training/drill/clicked',
+  '/training/drill/reported',
 ]
 const CUSTOMER_PAGES = [
   '/',
@@ -60,6 +62,7 @@ const CUSTOMER_PAGES = [
   '/wallet',
   '/wallet/withdraw',
   '/wallet/withdrawals',
+  '/travel-rule/destinations',
 ]
 /** Staff pages; the walk checks these for raw UUIDs and raw JSON. */
 const STAFF_PAGES = [
@@ -77,8 +80,10 @@ const STAFF_PAGES = [
   '/staff/bounty',
   '/staff/security-audits',
   '/staff/vendors',
+  '/staff/training',
   '/staff/identity',
   '/staff/custody',
+  '/staff/travel-rule',
 ]
 
 let server: TestServer
