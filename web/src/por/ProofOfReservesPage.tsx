@@ -17,6 +17,7 @@ import {
 import { ApiError, get } from '../platform/api.ts'
 import { useSession } from '../platform/session.tsx'
 import { ErrorNote, formatTime, Page } from '../platform/ui.tsx'
+import { ZkBatchCheck } from './ZkBatchCheck.tsx'
 
 type AssetView = {
   symbol: string
@@ -232,6 +233,7 @@ function VerificationView({ proof, result }: { proof: PorProof; result: VerifyRe
           : `Verification FAILED: ${result.failed?.detail}`}
       </p>
       <CheckList checks={result.checks} />
+      <ZkBatchCheck proof={proof} />
       {result.pieces.length > 0 ? (
         <>
           <h3>Your balances in this round</h3>

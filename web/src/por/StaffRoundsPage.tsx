@@ -2,12 +2,13 @@
  * @module Staff page to run proof-of-reserves rounds: create, draw the reserve challenge the wallets sign, upload
  * the input files (with upload progress), build (the server verifies every reserve wallet), see what was verified,
  * record an exemption for unverified reserves, review (someone other than the builder), publish, and download the
- * auditor package.
+ * auditor package; prove a built round in zero knowledge as a server job with progress (ZkProvePanel).
  */
 import { type FormEvent, useCallback, useEffect, useState } from 'react'
 import { ApiError, get, post } from '../platform/api.ts'
 import { can, useSession } from '../platform/session.tsx'
 import { ConfirmButton, ErrorNote, formatTime, Page } from '../platform/ui.tsx'
+import { ZkProvePanel } from './ZkProvePanel.tsx'
 
 type Round = {
   id: string
@@ -299,6 +300,9 @@ export function StaffRoundsPage() {
                     disabled={busy !== null}
                     onConfirm={() => run('publish', () => post(`/api/por/staff/rounds/${r.id}/publish`))}
                   />
+                ) : null}
+                {['built', 'reviewed', 'published'].includes(r.status) ? (
+                  <ZkProvePanel roundId={r.id} status={r.status} canProve={can(me, 'por.rounds.prove')} />
                 ) : null}
                 {['built', 'reviewed', 'published'].includes(r.status) && r.depth !== null ? (
                   <span>
