@@ -2,13 +2,18 @@
  * @module `npm run bench:identity`: time per verification of the MRZ OCR (src/identity/ocr.ts) on
  * this machine: the worker's start (model load, once per server), then the read of each synthetic
  * passport photo (eval/identity-render.ts, mild distortion) one after another, as one server reads
- * submissions. The face pipeline is not built, so it is not measured. Options: --photos N (default 12).
+ * submissions. Then the face pipeline (src/identity/face/): model load, and per verification the scan of
+ * a document photo and a selfie plus their comparison, on the Human library's sample faces
+ * (test/support/faces.ts). Options: --photos N (default 12).
  */
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { DISTORTIONS, prng, randomPassport, renderDocument } from '../eval/identity-render.ts'
+import { assessFaces } from '../src/identity/face/assess.ts'
+import { createFaceEngine } from '../src/identity/face/engine.ts'
 import { createMrzOcr } from '../src/identity/ocr.ts'
 import { launchBrowser } from '../test/support/browser.ts'
+import { documentOf, selfieOf } from '../test/support/faces.ts'
 
 const { values } = parseArgs({ options: { photos: { type: 'string' } } })
 const photos = Number(values.photos ?? 12)
@@ -42,4 +47,24 @@ console.log(`| first read (model load + read) | ${first.toFixed(0)} ms |`)
 console.log(`| MRZ OCR per photo, median | ${at(0.5)} ms |`)
 console.log(`| MRZ OCR per photo, p90 | ${at(0.9)} ms |`)
 console.log(`| photos with an MRZ found | ${read}/${photos} |`)
-console.log('| face pipeline | not built |')
+
+const faces = createFaceEngine()
+const jpeg = (bytes: Uint8Array) => ({ contentType: 'image/jpeg' as const, bytes })
+const f0 = performance.now()
+await faces.scan(jpeg(selfieOf(0)))
+const faceFirst = performance.now() - f0
+const faceTimes: number[] = []
+for (let i = 0; i < photos; i++) {
+  const t0 = performance.now()
+  const document = await faces.scan(jpeg(documentOf(i % 5)))
+  const selfie = await faces.scan(jpeg(selfieOf((i + 1) % 5)))
+  assessFaces(document, selfie, faces.similarity)
+  faceTimes.push(performance.now() - t0)
+}
+await faces.close()
+faceTimes.sort((a, b) => a - b)
+const faceAt = (q: number) =>
+  faceTimes[Math.min(faceTimes.length - 1, Math.floor(q * faceTimes.length))]!.toFixed(0)
+console.log(`| face models load + first scan | ${faceFirst.toFixed(0)} ms |`)
+console.log(`| face pipeline per verification (2 scans + compare), median | ${faceAt(0.5)} ms |`)
+console.log(`| face pipeline per verification, p90 | ${faceAt(0.9)} ms |`)

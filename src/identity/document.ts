@@ -22,6 +22,14 @@ export type ReasonCode =
   | 'MRZ_PHOTO_MISMATCH'
   | 'DUPLICATE_DOCUMENT'
   | 'FACE_NOT_VERIFIED'
+  | 'SELFIE_FACE_NOT_FOUND'
+  | 'SELFIE_SEVERAL_FACES'
+  | 'DOCUMENT_FACE_NOT_FOUND'
+  | 'DOCUMENT_SEVERAL_FACES'
+  | 'FACE_MISMATCH'
+  | 'FACE_SPOOF_SUSPECTED'
+  | 'FACE_LIVENESS_LOW'
+  | 'DUPLICATE_FACE'
   | 'REVIEWER_DECISION'
 
 export type Reason = { code: ReasonCode; detail: string }

@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { loadKek } from '../platform/crypto/field-encryption.ts'
 import type { DomainDeps } from '../platform/deps.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
+import { createFaceEngine } from './face/engine.ts'
 import { createMrzOcr } from './ocr.ts'
 import {
   customerVerificationSchema,
@@ -29,6 +30,9 @@ export async function identityRoutes(base: FastifyInstance, deps: IdentityRouteD
   // The OCR worker starts on the first submission and stops with the server.
   const ocr = deps.identityMrzReader ? null : createMrzOcr()
   base.addHook('onClose', async () => ocr?.close())
+  // Face models load on the first submission (IDENTITY_FACES, docs/identity.md).
+  const faces = deps.config.IDENTITY_FACES ? createFaceEngine() : null
+  base.addHook('onClose', async () => faces?.close())
   const identity = createIdentityVerifications({
     db: deps.db,
     clock: deps.clock,
@@ -38,6 +42,7 @@ export async function identityRoutes(base: FastifyInstance, deps: IdentityRouteD
     retentionDays: deps.config.IDENTITY_IMAGE_RETENTION_DAYS,
     kek: loadKek(deps.config),
     mrzReader: deps.identityMrzReader ?? ((image) => ocr!.read(image)),
+    ...(faces ? { faces } : {}),
   })
   const me = (request: { user: { id: string } | null }) => request.user!.id
 

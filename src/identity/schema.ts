@@ -69,6 +69,8 @@ export const staffVerificationSchema = z.object({
     ocrConfidence: z.number().nullable(),
     ocrFields: z.record(z.string(), z.number()).nullable(),
     faceSimilarity: z.number().nullable(),
+    faceReal: z.number().nullable().optional(),
+    faceLive: z.number().nullable().optional(),
   }),
   duplicates: z.array(
     z.object({

@@ -19,6 +19,10 @@ export type VerificationScores = {
   ocrFields: Record<string, number> | null
   /** Face similarity selfie <-> document photo (0-1), when faces were compared. */
   faceSimilarity: number | null
+  /** The selfie's anti-spoofing score (0 print/screen - 1 real), when faces were checked. */
+  faceReal?: number | null
+  /** The selfie's liveness score (0-1), when faces were checked. */
+  faceLive?: number | null
 }
 
 export interface IdentityVerificationsTable {

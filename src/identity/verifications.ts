@@ -16,6 +16,8 @@ import { AppError, errors } from '../platform/errors.ts'
 import type { EventBus } from '../platform/events.ts'
 import { openSystemCase } from '../risk/index.ts'
 import { checkDocument, type Reason, type VisualFields, type WeighedReason } from './document.ts'
+import { assessFaces, type FaceAssessment } from './face/assess.ts'
+import type { FaceEngine } from './face/engine.ts'
 import { identityFieldStore } from './field-storage.ts'
 import { imageSize } from './image-size.ts'
 import { type MrzFields, parseMrz } from './mrz.ts'
@@ -40,6 +42,11 @@ export type IdentityDeps = {
   minimumAge: number
   retentionDays: number
   mrzReader?: MrzReader
+  /**
+   * Finds and compares faces (face/engine.ts). Without it no face comparison runs and every
+   * verification goes to a person (`FACE_NOT_VERIFIED`).
+   */
+  faces?: Pick<FaceEngine, 'scan' | 'similarity'>
   /** With a KEK the extracted fields are envelope-encrypted per field (field-storage.ts). */
   kek?: Kek | null
 }
@@ -122,6 +129,10 @@ function customerProblem(code: string, minimumAge: number): string | null {
       return 'Use a passport or a national identity card; visas and other documents are not accepted.'
     case 'DOCUMENT_SPECIMEN':
       return 'This is a specimen document, not a real one. Use your own passport or identity card.'
+    case 'SELFIE_FACE_NOT_FOUND':
+      return 'We could not find your face in the selfie. Take it again facing the camera, in good light, with your whole face in view.'
+    case 'SELFIE_SEVERAL_FACES':
+      return 'Your selfie shows more than one face. Take it again with only you in view.'
     default:
       return null
   }
@@ -137,6 +148,30 @@ async function readMrz(reader: MrzReader, image: ImageInput): Promise<MrzReading
       'The document photo could not be opened. Take the photo again or choose another one.',
       { cause: error, details: { field: 'document' } },
     )
+  }
+}
+
+/** Runs the face rules; a photo the face models cannot read (WebP, a corrupt file) leaves the faces to a person. */
+async function checkFaces(
+  faces: Pick<FaceEngine, 'scan' | 'similarity'>,
+  input: Pick<SubmitParameters, 'document' | 'selfie'>,
+): Promise<FaceAssessment> {
+  try {
+    const [document, selfie] = [await faces.scan(input.document), await faces.scan(input.selfie)]
+    return assessFaces(document, selfie, (a, b) => faces.similarity(a, b))
+  } catch (error) {
+    const code = error instanceof AppError ? error.code : 'FACE_ENGINE_FAILED'
+    return {
+      reasons: [
+        {
+          code: 'FACE_NOT_VERIFIED',
+          detail: `The faces could not be compared automatically (${code}): compare the selfie with the document photo.`,
+          severity: 'review',
+        },
+      ],
+      similarity: null,
+      selfie: null,
+    }
   }
 }
 
@@ -271,12 +306,17 @@ export function createIdentityVerifications(deps: IdentityDeps) {
           severity: 'review',
         })
       }
-      // No automatic face comparison runs yet (docs/identity.md): a person compares the faces.
-      reasons.push({
-        code: 'FACE_NOT_VERIFIED',
-        detail: 'No automatic face comparison ran: compare the selfie with the document photo.',
-        severity: 'review',
-      })
+      const faces = deps.faces ? await checkFaces(deps.faces, input) : null
+      if (faces) {
+        reasons.push(...faces.reasons)
+      } else {
+        // Face comparison is off (IDENTITY_FACES, docs/identity.md): a person compares the faces.
+        reasons.push({
+          code: 'FACE_NOT_VERIFIED',
+          detail: 'No automatic face comparison ran: compare the selfie with the document photo.',
+          severity: 'review',
+        })
+      }
       const status = decide(reasons)
       const id = crypto.randomUUID()
       const extracted: ExtractedFields | null = fields
@@ -297,7 +337,8 @@ export function createIdentityVerifications(deps: IdentityDeps) {
           : null,
         ocrConfidence: reading?.confidence ?? null,
         ocrFields: reading?.fields ?? null,
-        faceSimilarity: null,
+        faceSimilarity: faces?.similarity ?? null,
+        ...(faces?.selfie ? { faceReal: faces.selfie.real, faceLive: faces.selfie.live } : {}),
       }
       const stored: Reason[] = reasons.map(({ code, detail }) => ({ code, detail }))
       const storedFields = await fieldStore.write(id, extracted)

@@ -206,6 +206,8 @@ export const configSchema = z.object({
   IDENTITY_MINIMUM_AGE: z.coerce.number().int().min(0).max(99).default(18),
   /** Largest identity upload (both images, base64 in JSON), in bytes. */
   IDENTITY_UPLOAD_MAX_BYTES: z.coerce.number().int().min(65_536).max(67_108_864).default(12_582_912),
+  /** Compare the selfie with the document portrait on this machine (docs/identity.md, "Faces"). */
+  IDENTITY_FACES: booleanFromEnv.default(false),
   /** 64 hex digits: AES-256-GCM key encrypting backups (docs/data-protection.md); keep it outside DATA_DIR. */
   BACKUP_KEY: z
     .string()
@@ -228,11 +230,6 @@ export const configSchema = z.object({
   DATA_KEK_FILE: z.string().min(1).max(4096).optional(),
   /** Days after which IP addresses in stored sessions are encrypted (needs DATA_KEK) or, without a key, erased. */
   PERSONAL_DATA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-})
-
-export type Config = z.infer<typeof configSchema>
-
-export class ConfigError extends Error {
   /** This exchange's id in other VASPs' Travel Rule directories (its LEI when it has one). */
   TRAVEL_RULE_VASP_ID: z.string().min(1).max(64).default('bulwark-demo'),
   /** This exchange's legal name, sent as the IVMS101 originating/beneficiary VASP. */
@@ -263,6 +260,11 @@ export class ConfigError extends Error {
     ),
   /** How long to wait for a counterparty VASP's answer. */
   TRAVEL_RULE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(120).default(10),
+})
+
+export type Config = z.infer<typeof configSchema>
+
+export class ConfigError extends Error {
   readonly problems: string[]
   constructor(problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestApp, type TestApp } from '../../../test/support/app.ts'
+import { documentOf, noFace, selfieOf, severalFaces } from '../../../test/support/faces.ts'
+import { composeMrz } from '../mrz-compose.ts'
+
+// The real face models on the Human library's own sample faces (test/support/faces.ts).
+let t: TestApp
+let complianceEmail: string
+
+beforeAll(async () => {
+  t = await createTestApp({ IDENTITY_FACES: 'true' })
+  complianceEmail = (await t.createStaff('compliance_officer')).email
+}, 120_000)
+afterAll(async () => {
+  await t.close()
+})
+
+function passport(documentNumber: string) {
+  const yy = String((t.clock.now().getUTCFullYear() + 5) % 100).padStart(2, '0')
+  return composeMrz({
+    format: 'TD3',
+    issuingState: 'FRA',
+    documentNumber,
+    nationality: 'FRA',
+    birthDate: '900315',
+    sex: 'F',
+    expiryDate: `${yy}0101`,
+    surname: 'Dupont',
+    givenNames: 'Marie',
+  })
+}
+
+const jpeg = (bytes: Uint8Array) => ({
+  contentType: 'image/jpeg',
+  data: Buffer.from(bytes).toString('base64'),
+})
+
+async function submit(
+  name: string,
+  document: Uint8Array,
+  selfie: Uint8Array,
+  documentNumber: string,
+  selfieType = 'image/jpeg',
+) {
+  const { user, session } = await t.createCustomer(name)
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/api/identity/verifications',
+    headers: session.headers,
+    payload: {
+      document: jpeg(document),
+      selfie: { ...jpeg(selfie), contentType: selfieType },
+      mrz: passport(documentNumber),
+      visual: {},
+    },
+  })
+  expect(response.statusCode).toBe(200)
+  const verification = response.json().verification
+  const queue = await t.app.inject({
+    method: 'GET',
+    url: `/api/identity/staff/verifications?status=${verification.status}`,
+    // A fresh staff session: the face models take long enough for a session to go idle.
+    headers: (await t.signIn(complianceEmail)).headers,
+  })
+  const staff = queue.json().verifications.find((v: { userId: string }) => v.userId === user.id)
+  return { user, verification, staff }
+}
+
+const codes = (staff: { reasons: Array<{ code: string }> }) => staff.reasons.map((r) => r.code)
+
+describe('faces on a verification', () => {
+  it('approves a valid passport whose portrait is the selfie person, with the similarity and model scores on the verification', async () => {
+    const { verification, staff } = await submit('face-same', documentOf(4), selfieOf(4), 'FACE00001')
+    expect(verification).toMatchObject({ status: 'approved', country: 'FR', problems: [] })
+    expect(staff.reasons).toEqual([])
+    expect(staff.scores.faceSimilarity).toBeGreaterThanOrEqual(0.6)
+    expect(staff.scores.faceReal).toBeGreaterThanOrEqual(0.5)
+    expect(staff.scores.faceLive).toBeGreaterThanOrEqual(0.5)
+  }, 120_000)
+
+  it('sends a selfie of someone else than the portrait to review with FACE_MISMATCH and the similarity', async () => {
+    const { verification, staff } = await submit('face-other', documentOf(0), selfieOf(4), 'FACE00002')
+    expect(verification.status).toBe('review')
+    expect(codes(staff)).toEqual(['FACE_MISMATCH'])
+    expect(staff.reasons[0].detail).toMatch(/at 0\.\d\d, below 0\.60/)
+    expect(staff.scores.faceSimilarity).toBeLessThan(0.6)
+  }, 120_000)
+
+  it('flags a selfie the anti-spoofing model scores as not real (a face taken off a screen)', async () => {
+    const { verification, staff } = await submit('face-screen', documentOf(3), selfieOf(3), 'FACE00003')
+    expect(verification.status).toBe('review')
+    expect(codes(staff)).toEqual(['FACE_SPOOF_SUSPECTED'])
+    expect(staff.scores.faceReal).toBeLessThan(0.5)
+  }, 120_000)
+
+  it('rejects a selfie without a face and tells the customer to take it again', async () => {
+    const { verification, staff } = await submit('face-none', documentOf(4), noFace(), 'FACE00004')
+    expect(verification.status).toBe('rejected')
+    expect(verification.problems).toEqual([expect.stringContaining('could not find your face in the selfie')])
+    expect(codes(staff)).toEqual(['SELFIE_FACE_NOT_FOUND'])
+  }, 120_000)
+
+  it('rejects a selfie with several faces', async () => {
+    const { verification, staff } = await submit('face-crowd', documentOf(4), severalFaces(), 'FACE00005')
+    expect(verification.status).toBe('rejected')
+    expect(verification.problems).toEqual([expect.stringContaining('more than one face')])
+    expect(codes(staff)).toEqual(['SELFIE_SEVERAL_FACES'])
+    expect(staff.reasons[0].detail).toContain('5 faces')
+  }, 120_000)
+
+  it('sends a document photo without a portrait to a person (an identity card photographed from the back)', async () => {
+    const { verification, staff } = await submit('face-back', noFace(), selfieOf(4), 'FACE00006')
+    expect(verification.status).toBe('review')
+    expect(codes(staff)).toEqual(['DOCUMENT_FACE_NOT_FOUND'])
+    expect(staff.scores.faceSimilarity).toBeNull()
+  }, 120_000)
+
+  it('compares the largest face of a document photo with several faces, and says so', async () => {
+    const { verification, staff } = await submit('face-ghost', severalFaces(), selfieOf(4), 'FACE00007')
+    expect(verification.status).toBe('review')
+    expect(codes(staff)).toContain('DOCUMENT_SEVERAL_FACES')
+  }, 120_000)
+
+  it('leaves the faces to a person when the selfie is a WebP the face models cannot read', async () => {
+    const webp = new Uint8Array([
+      ...Buffer.from('RIFF'),
+      0x1a,
+      0,
+      0,
+      0,
+      ...Buffer.from('WEBPVP8 '),
+      0,
+      0,
+      0,
+      0,
+    ])
+    const { verification, staff } = await submit('face-webp', documentOf(4), webp, 'FACE00008', 'image/webp')
+    expect(verification.status).toBe('review')
+    expect(staff.reasons).toEqual([
+      { code: 'FACE_NOT_VERIFIED', detail: expect.stringContaining('FACE_IMAGE_UNSUPPORTED') },
+    ])
+  }, 120_000)
+})
