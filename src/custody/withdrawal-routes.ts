@@ -9,8 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { createTravelRule } from '../compliance/index.ts'
-import { type AddressScreener, createAddressScreener } from '../guard/index.ts'
-import { loadAddressLists } from '../guard/node/load.ts'
+import { configuredScreener } from '../guard/node/configured.ts'
 import type { DomainDeps } from '../platform/deps.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
 import { createWithdrawalProcessor } from './broadcast.ts'
@@ -43,25 +42,6 @@ const requestBody = z
   })
   .strict()
 
-/** Sanctions and scam lists from GUARD_ADDRESS_LISTS, loaded once on first use; null when none. */
-function listScreener(sources: string): () => Promise<AddressScreener | null> {
-  const names = sources
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-  let loading: Promise<AddressScreener | null> | null = null
-  return () => {
-    if (names.length === 0) return Promise.resolve(null)
-    loading ??= loadAddressLists(names, 'drainer')
-      .then((lists) => createAddressScreener(lists))
-      .catch((error: unknown) => {
-        loading = null
-        throw error
-      })
-    return loading
-  }
-}
-
 /** The Travel Rule step (src/compliance) when TRAVEL_RULE_JURISDICTION is set. */
 function travelRuleStep(deps: DomainDeps) {
   const step = createTravelRule(deps).step
@@ -77,7 +57,9 @@ export async function withdrawalRoutes(base: FastifyInstance, deps: DomainDeps) 
     config: deps.config,
     accounts: deps,
     risk: deps.risk.engine,
-    screener: listScreener(deps.config.GUARD_ADDRESS_LISTS),
+    // The guard's address lists (shipped OFAC or its refreshed feed, address feeds,
+    // GUARD_ADDRESS_LISTS), rebuilt when a feed refresh lands: no restart needed.
+    screener: configuredScreener(deps.config),
     hotSigner: hotSigner !== null,
     ...travelRuleStep(deps),
   })

@@ -7,11 +7,14 @@
  * refusal leaves the customer's balance exactly where it was; each hold moves it to pending.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { totpCodeAt } from '../../src/accounts/totp.ts'
 import { createLedger } from '../../src/custody/ledger.ts'
+import { parseFeeds, updateFeeds } from '../../src/guard/node/update.ts'
 import { createRiskEngine } from '../../src/risk/engine.ts'
 import { compileRules } from '../../src/risk/rules.ts'
 import { createRiskService } from '../../src/risk/service.ts'
@@ -133,8 +136,22 @@ function withdraw(c: Customer, amount: string, address: string, extra: Record<st
   })
 }
 
+// A local mirror of OFAC's per-asset export, for the periodic feed refresh.
+const DESIGNATED_LATER = '0x7f367cc41522ce07553e823bf3be79a889debe1b'
+let ofacBody = '0x00000000000000000000000000000000000dead1\n'
+let ofacServer: Server
+let feedsDir = ''
+let feeds = ''
+
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bulwark-sanctions-'))
+  feedsDir = join(dir, 'feeds')
+  ofacServer = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' })
+    res.end(ofacBody)
+  })
+  await new Promise<void>((resolve) => ofacServer.listen(0, '127.0.0.1', resolve))
+  feeds = `ofac-eth=addresses:http://127.0.0.1:${(ofacServer.address() as AddressInfo).port}/sanctioned_addresses_ETH.txt`
   const list = join(dir, 'sanctioned_addresses_ETH.txt')
   writeFileSync(list, `${SANCTIONED}\n`)
   // The risk engine under test: review from 0.5 ETH, block from 0.9 ETH (raw smallest units).
@@ -160,7 +177,7 @@ beforeAll(async () => {
     ],
   })
   t = await createTestApp(
-    { GUARD_ADDRESS_LISTS: list },
+    { GUARD_ADDRESS_LISTS: list, GUARD_FEEDS: feeds, GUARD_FEEDS_DIR: feedsDir },
     { risk: (db, clock) => createRiskService({ db, clock, engine: createRiskEngine({ rules }) }) },
   )
   staffEmails.analyst = (await t.createStaff('risk_analyst')).email
@@ -171,7 +188,10 @@ beforeAll(async () => {
   staffEmails.compliance = (await t.createStaff('compliance_officer')).email
   await later(0)
 })
-afterAll(() => t.close())
+afterAll(async () => {
+  await t.close()
+  await new Promise((resolve) => ofacServer.close(resolve))
+})
 
 describe('step 1: 2FA step-up', () => {
   it('refuses a session withdrawal without a code or with a wrong one, and moves nothing', async () => {
@@ -346,6 +366,18 @@ describe('step 4: sanctions lists', () => {
     expect(r.status).toBe(403)
     expect(r.body.code).toBe('ADDRESS_SANCTIONED')
     expect(await balances(c.id)).toEqual({ available: 10n * ETH, pending: 0n })
+  })
+
+  it('rejects an address OFAC designated after start-up once the feed refresh lands, without a restart', async () => {
+    const c = await customer('designated')
+    await later(25 * HOUR)
+    ofacBody = `${ofacBody}${DESIGNATED_LATER}\n`
+    // What the server's periodic job and `bulwark guard update` do.
+    const [result] = await updateFeeds({ feeds: parseFeeds(feeds), dir: feedsDir, now: () => new Date() })
+    expect(result?.entries).toBe(2)
+    const r = await withdraw(c, '0.1', DESIGNATED_LATER)
+    expect(r.status).toBe(403)
+    expect(r.body.code).toBe('ADDRESS_SANCTIONED')
   })
 })
 

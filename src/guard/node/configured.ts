@@ -14,7 +14,7 @@ import {
   parseAddressList,
 } from '../address/lists.ts'
 import { createGuardService, type GuardLists, type GuardService, mergeLists } from '../service.ts'
-import { loadDefaultLists } from './defaults.ts'
+import { loadDefaultLists, OFAC_FILE, parseOfacFile } from './defaults.ts'
 import { loadAddressLists, loadDomainLists, loadTokenLists, scheduleRefresh } from './load.ts'
 import { type FeedMeta, type FeedUpdate, parseFeeds, storedFeeds, updateFeeds } from './update.ts'
 
@@ -161,9 +161,11 @@ export function configuredScreener(config: GuardListConfig): () => Promise<Addre
     const key = stored.map((f) => `${f.name}:${f.sha256}`).join(',')
     if (current?.key !== key) {
       const lists = (async () => {
-        const defaults = config.GUARD_DEFAULT_LISTS
-          ? (withoutSupersededOfac(loadDefaultLists(), stored).addresses ?? [])
-          : []
+        // Only the shipped OFAC file, unless an OFAC feed has replaced it (not the domain and token lists).
+        const defaults =
+          config.GUARD_DEFAULT_LISTS && !stored.some((f) => ofacFeedList(f) !== null)
+            ? parseOfacFile(readFileSync(OFAC_FILE, 'utf8')).lists
+            : []
         const all = [
           ...defaults,
           ...storedAddressLists(stored),
