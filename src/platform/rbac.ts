@@ -130,14 +130,14 @@ export const permissionMatrix = {
   'training.read': ['security_admin', 'auditor', 'compliance_officer'],
   /** Write training modules and send phishing drills. */
   'training.manage': ['security_admin'],
-} as const satisfies Record<string, readonly StaffRole[]>
-
   /** See the Travel Rule queue (transfers to and from other VASPs, held deposits), payloads and the VASP directory. */
   'travel_rule.read': ['compliance_officer', 'auditor'],
   /** Retry or reject an unanswered Travel Rule transfer; release or reject a deposit held for missing data. */
   'travel_rule.decide': ['compliance_officer'],
   /** Add or change counterparty VASPs in the Travel Rule directory (base URL, Ed25519 key, addresses). */
   'travel_rule.directory.manage': ['compliance_officer'],
+} as const satisfies Record<string, readonly StaffRole[]>
+
 export type Permission = keyof typeof permissionMatrix
 
 export function isPermission(value: string): value is Permission {
