@@ -1,11 +1,12 @@
 /**
  * A risk analyst, in real Chromium, finds a takeover alert in the queue, looks at the account's
- * timeline and counterparty graph, opens a case from the alert, adds a note and resolves it as fraud.
+ * timeline and counterparty graph, opens a case from the alert, adds a note and resolves it as fraud;
+ * and reads a case Bulwark opened itself for a held deposit (who opened it, why, what it links).
  */
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemClock } from '../../src/platform/clock.ts'
-import { parseRiskEvent } from '../../src/risk/index.ts'
+import { openSystemCase, parseRiskEvent } from '../../src/risk/index.ts'
 import { createRiskService } from '../../src/risk/service.ts'
 import { launchBrowser } from '../support/browser.ts'
 import { signInDemoStaff, startTestServer, type TestServer } from '../support/server.ts'
@@ -102,6 +103,38 @@ describe('risk analyst console in the browser', () => {
     await page.getByRole('button', { name: 'Resolve: fraud' }).click()
     await page.getByTestId('case-status').filter({ hasText: 'resolved' }).waitFor()
     expect(await page.getByTestId('case-status').textContent()).toContain('fraud')
+    await page.close()
+  })
+
+  it('shows a case Bulwark opened for a held deposit as opened by Bulwark, with its reasons and the deposit', async () => {
+    const deposit = crypto.randomUUID()
+    await openSystemCase(server.db, {
+      source: 'deposit_screening',
+      key: `deposit:${deposit}`,
+      account: 'dora-e2e',
+      links: [{ kind: 'deposit', ref: deposit }],
+      reasons: [{ code: 'SANCTIONED', text: '0xa0ee…9720 is on a sanctions list (e2e-sanctions).' }],
+      at: new Date(),
+    })
+    const page = await browser.newPage()
+    // A compliance officer reads cases too (and the analyst's authenticator codes stay for the other tests).
+    await signInDemoStaff(page, server, 'compliance.officer@staff.bulwark')
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Risk alerts' }).waitFor()
+    await page.goto(`${server.url}/staff/risk/cases`)
+    const row = page.locator('tbody tr').filter({ hasText: 'dora-e2e' })
+    await row.waitFor()
+    expect(await row.textContent()).toContain('Bulwark (deposit screening)')
+    await row.getByRole('link').click()
+
+    await page.getByRole('heading', { name: 'Case on dora-e2e' }).waitFor()
+    expect(await page.getByTestId('case-opened-by').textContent()).toBe(
+      'Opened by Bulwark (deposit screening)',
+    )
+    expect(await page.getByTestId('case-reasons').textContent()).toContain(
+      'SANCTIONED: 0xa0ee…9720 is on a sanctions list',
+    )
+    expect(await page.getByTestId('case-links').textContent()).toContain(`Deposit: ${deposit}`)
+    expect(await page.getByTestId('case-status').textContent()).toContain('assignee: nobody')
     await page.close()
   })
 

@@ -1,6 +1,8 @@
 /**
  * @module Risk cases: the list of cases, and one case with its alerts and notes, where an analyst
  * assigns it, adds notes and resolves it as fraud or not fraud (the resolution becomes a label).
+ * A case says who opened it: a staff member, or Bulwark itself (a held deposit, a duplicate
+ * identity document) with its reasons and what it is linked to.
  */
 import { type FormEvent, useCallback, useEffect, useState } from 'react'
 import { get, post } from '../platform/api.ts'
@@ -19,6 +21,11 @@ type Case = {
   createdAt: string
   updatedAt: string
   resolvedAt: string | null
+  openedBy:
+    | { kind: 'staff'; staffId: string }
+    | { kind: 'system'; source: 'deposit_screening' | 'identity_duplicate'; label: string }
+  reasons: { code: string; text: string }[]
+  links: { kind: 'account' | 'deposit' | 'identity_verification'; ref: string }[]
 }
 type CaseDetail = Case & {
   alerts: {
@@ -35,7 +42,9 @@ type CaseDetail = Case & {
 export function RiskCasesPage() {
   const [cases, setCases] = useState<Case[]>([])
   const [error, setError] = useState<unknown>(null)
-  const people = usePeople(cases.map((c) => c.account))
+  const people = usePeople(
+    cases.flatMap((c) => [c.account, c.openedBy.kind === 'staff' ? c.openedBy.staffId : null]),
+  )
   useEffect(() => {
     get<{ cases: Case[] }>('/api/risk/cases')
       .then((r) => setCases(r.cases))
@@ -44,7 +53,7 @@ export function RiskCasesPage() {
   return (
     <Page
       title="Risk cases"
-      intro="Investigations opened from alerts. Resolutions feed the next training run."
+      intro="Investigations opened from alerts, and by Bulwark itself for held deposits and duplicate identity documents. Resolutions feed the next training run."
     >
       <ErrorNote error={error} />
       <table>
@@ -52,6 +61,7 @@ export function RiskCasesPage() {
           <tr>
             <th>Opened</th>
             <th>Account</th>
+            <th>Opened by</th>
             <th>Status</th>
             <th>Resolution</th>
           </tr>
@@ -59,7 +69,7 @@ export function RiskCasesPage() {
         <tbody>
           {cases.length === 0 ? (
             <tr>
-              <td colSpan={4} className="empty">
+              <td colSpan={5} className="empty">
                 No cases yet. Open one from an alert on the <Link to="/staff/risk">Risk alerts</Link> page.
               </td>
             </tr>
@@ -72,6 +82,9 @@ export function RiskCasesPage() {
               <td>
                 <Account id={c.account} people={people} />
               </td>
+              <td>
+                <OpenedBy c={c} people={people} />
+              </td>
               <td>{c.status}</td>
               <td>{c.resolution ?? '—'}</td>
             </tr>
@@ -82,12 +95,36 @@ export function RiskCasesPage() {
   )
 }
 
+function OpenedBy({ c, people }: { c: Case; people: ReturnType<typeof usePeople> }) {
+  return c.openedBy.kind === 'system' ? (
+    <>{c.openedBy.label}</>
+  ) : (
+    <Account id={c.openedBy.staffId} people={people} />
+  )
+}
+
+const LINK_WORDS: Record<Case['links'][number]['kind'], string> = {
+  account: 'Account',
+  deposit: 'Deposit',
+  identity_verification: 'Identity verification',
+}
+
 export function RiskCasePage({ id }: { id: string }) {
   const { me } = useSession()
   const [c, setCase] = useState<CaseDetail | null>(null)
   const [note, setNote] = useState('')
   const [error, setError] = useState<unknown>(null)
-  const people = usePeople(c ? [c.account, c.assignee, ...c.notes.map((n) => n.author)] : [])
+  const people = usePeople(
+    c
+      ? [
+          c.account,
+          c.assignee,
+          c.openedBy.kind === 'staff' ? c.openedBy.staffId : null,
+          ...c.links.filter((l) => l.kind === 'account').map((l) => l.ref),
+          ...c.notes.map((n) => n.author),
+        ]
+      : [],
+  )
   const load = useCallback(async () => {
     try {
       setCase(await get<CaseDetail>(`/api/risk/cases/${id}`))
@@ -117,6 +154,9 @@ export function RiskCasePage({ id }: { id: string }) {
       intro={`Opened ${formatTime(c.createdAt)}; ${c.status}${c.resolution ? `: ${c.resolution}` : ''}.`}
     >
       <ErrorNote error={error} />
+      <p data-testid="case-opened-by">
+        Opened by <OpenedBy c={c} people={people} />
+      </p>
       <p data-testid="case-status">
         Status: <strong>{c.status}</strong>
         {c.resolution ? ` — ${c.resolution === 'fraud' ? 'fraud' : 'not fraud'}` : ''}; assignee:{' '}
@@ -136,6 +176,31 @@ export function RiskCasePage({ id }: { id: string }) {
           <button onClick={() => void act('resolve', { resolution: 'fraud' })}>Resolve: fraud</button>
           <button onClick={() => void act('resolve', { resolution: 'not_fraud' })}>Resolve: not fraud</button>
         </div>
+      ) : null}
+      {c.reasons.length > 0 ? (
+        <>
+          <h2>Why</h2>
+          <ul data-testid="case-reasons">
+            {c.reasons.map((r) => (
+              <li key={`${r.code}:${r.text}`}>
+                <code>{r.code}</code>: {r.text}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {c.links.some((l) => l.kind !== 'account' || l.ref !== c.account) ? (
+        <>
+          <h2>Linked</h2>
+          <ul data-testid="case-links">
+            {c.links.map((l) => (
+              <li key={`${l.kind}:${l.ref}`}>
+                {LINK_WORDS[l.kind]}:{' '}
+                {l.kind === 'account' ? <Account id={l.ref} people={people} /> : <code>{l.ref}</code>}
+              </li>
+            ))}
+          </ul>
+        </>
       ) : null}
       <h2>Alerts</h2>
       <ul>
