@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../../test/support/app.ts'
 import { runCli } from '../../cli/main.ts'
-import type { ZkJobProgress, ZkRoundRecord } from './job.ts'
+import { createZkProving, type ZkJobProgress, type ZkRoundRecord } from './job.ts'
 import { verifyZkRound } from './round.ts'
 import { INSECURE_FILE_NAME, insecureTestSetup } from './setup.ts'
 
@@ -145,6 +145,11 @@ describe('proving a round as a server job', () => {
     ])
     expect(actions.every((a) => a.actor === `staff:${builder.user.id}`)).toBe(true)
   }, 900_000)
+
+  it('publishes nothing of the round before it is published', async () => {
+    const res = await t.app.inject({ url: '/api/por/rounds/2026-12/zk' })
+    expect(res.statusCode).toBe(404)
+  })
 })
 
 describe('the published round records its zk hashes', () => {
@@ -274,4 +279,42 @@ describe('the published round records its zk hashes', () => {
     expect(code).toBe(1)
     expect(out.join('')).toMatch(/FAIL verification-key/)
   }, 300_000)
+})
+
+describe('the proving job refuses or reports what it cannot do', () => {
+  const direct = (setup: string | undefined, dir: string) =>
+    createZkProving({
+      db: t.db,
+      clock: t.clock,
+      dataDir: dir,
+      exchangeId: 'acme',
+      setupFile: setup,
+      roundStatus: async () => 'built',
+    })
+
+  it('refuses to start on a server without a setup file, saying which setting to set', async () => {
+    await expect(
+      direct(undefined, dataDir).start('2026-12', 'staff:x', { batchSize: 2, cores: 1 }),
+    ).rejects.toMatchObject({
+      code: 'ZK_SETUP_NOT_CONFIGURED',
+      message: expect.stringContaining('POR_ZK_SETUP_FILE'),
+    })
+  })
+
+  it('reports a round that has no built tree as a failed job with its reason', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'por-zk-empty-'))
+    const proving = direct(setupFile, empty)
+    try {
+      await proving.start('2026-12', 'staff:x', { batchSize: 2, cores: 1 })
+      const until = Date.now() + 120_000
+      while (proving.progress('2026-12')?.state === 'running' && Date.now() < until) await sleep(200)
+      expect(proving.progress('2026-12')).toMatchObject({
+        state: 'failed',
+        error: { code: 'ZK_ROUND_NOT_BUILT' },
+      })
+    } finally {
+      proving.close()
+      rmSync(empty, { recursive: true, force: true })
+    }
+  }, 180_000)
 })

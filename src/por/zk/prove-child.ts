@@ -49,7 +49,10 @@ export async function runProveTask(task: ProveTask, send: (m: ProveMessage) => v
   try {
     const privPath = join(task.roundDir, 'private.json')
     if (!existsSync(privPath))
-      throw Object.assign(new Error('the round has no private.json'), { code: 'ZK_ROUND_NOT_BUILT' })
+      throw Object.assign(
+        new Error('The round has no built tree (private.json): build the round, then prove it'),
+        { code: 'ZK_ROUND_NOT_BUILT' },
+      )
     const secret = new Uint8Array(
       Buffer.from((JSON.parse(readFileSync(privPath, 'utf8')) as { roundSecret: string }).roundSecret, 'hex'),
     )
