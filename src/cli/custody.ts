@@ -11,10 +11,9 @@ import {
   describeProblem,
   evmClient,
   importBtcDeposits,
-  lazyScreen,
   parseBtcDepositsCsv,
   runPolling,
-  screenFromLists,
+  screenFromGuard,
 } from '../custody/index.ts'
 import { systemClock } from '../platform/clock.ts'
 import { loadConfig } from '../platform/config.ts'
@@ -38,7 +37,7 @@ async function withCustody<T>(
       db: handle.db,
       clock: systemClock,
       config,
-      screen: lazyScreen(() => screenFromLists(config.GUARD_ADDRESS_LISTS)),
+      screen: screenFromGuard(config),
       events: createEventBus(),
       // A deposit held here opens its risk case too, as in the server.
       onHeld: async (d) => {

@@ -23,7 +23,7 @@ export type { AccountRef, Balance, Entry, Ledger, PostInput, PostResult, VerifyR
 export { createLedger, describeProblem, NEGATIVE_KINDS, SYSTEM_KINDS } from './ledger.ts'
 export { migrations } from './migrations.ts'
 export { custodyEscrowLedger, moveLegacyP2pBalances, p2pEscrow } from './p2p-escrow.ts'
-export { screenFromLists, screenWith } from './screening.ts'
+export { screenFromGuard, screenFromLists, screenWith } from './screening.ts'
 export type { AccountKind, CustodyTables } from './tables.ts'
 export type { EvmClient, EvmWatcher, PollResult } from './watcher.ts'
 export { evmClient, runPolling } from './watcher.ts'

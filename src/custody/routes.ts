@@ -12,7 +12,7 @@ import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
 import { heldDepositCase, openSystemCase } from '../risk/index.ts'
 import { type CustodyAsset, formatAmount } from './assets.ts'
 import { type DepositRow, presentDeposit, type Screen } from './deposits.ts'
-import { createCustody, lazyScreen } from './index.ts'
+import { createCustody } from './index.ts'
 import {
   assetEnum,
   balanceSchema,
@@ -22,7 +22,7 @@ import {
   movementsQuery,
   walletAccountSchema,
 } from './schema.ts'
-import { screenFromLists } from './screening.ts'
+import { screenFromGuard } from './screening.ts'
 import { evmClient, runPolling } from './watcher.ts'
 
 /** The app's DomainDeps, plus an optional screening override (tests, another screening service). */
@@ -32,7 +32,7 @@ const tags = ['custody']
 
 export async function custodyRoutes(base: FastifyInstance, deps: CustodyRouteDeps) {
   const app = base.withTypeProvider<ZodTypeProvider>()
-  const screen = deps.custodyScreen ?? lazyScreen(() => screenFromLists(deps.config.GUARD_ADDRESS_LISTS))
+  const screen = deps.custodyScreen ?? screenFromGuard(deps.config)
   const custody = createCustody({
     db: deps.db,
     clock: deps.clock,

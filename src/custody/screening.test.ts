@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createAddressScreener } from '../guard/index.ts'
-import { screenWith } from './screening.ts'
+import { screenFromGuard, screenWith } from './screening.ts'
 
 const SANCTIONED = '0x8589427373d6d84e98730d7795d8f6f8731fda16' // Tornado Cash, OFAC SDN
 const DRAINER = '0x0000db5c8b030ae20308ac975898e09741e70000'
@@ -26,6 +26,36 @@ describe('deposit screening', () => {
   it('flags a drainer and passes an unlisted sender', async () => {
     expect((await screen(DRAINER)).flagged).toBe(true)
     expect(await screen('0x70997970c51812dc3a010c7d01b50e0d17dc79c8')).toEqual({
+      flagged: false,
+      reasons: [],
+    })
+  })
+})
+
+describe('deposit screening from the guard configuration', () => {
+  const config = {
+    GUARD_BLOCKLISTS: '',
+    GUARD_ALLOWLISTS: '',
+    GUARD_BRANDS: '',
+    GUARD_LINK_SHORTENERS: '',
+    GUARD_TOKEN_LISTS: '',
+    GUARD_ADDRESS_LISTS: '',
+    GUARD_REFRESH_MINUTES: 0,
+    GUARD_DEFAULT_LISTS: true,
+    GUARD_FEEDS: '',
+    GUARD_FEEDS_DIR: '',
+    GUARD_POPULAR_DOMAINS: '',
+    DATA_DIR: '/nonexistent',
+  }
+
+  it('flags an OFAC-listed sender with no list configured, from the shipped OFAC file', async () => {
+    const result = await screenFromGuard(config)(SANCTIONED)
+    expect(result.flagged).toBe(true)
+    expect(result.reasons.join(' ')).toContain('OFAC SDN (ETH)')
+  })
+
+  it('flags nobody when the shipped lists are turned off and none is configured', async () => {
+    expect(await screenFromGuard({ ...config, GUARD_DEFAULT_LISTS: false })(SANCTIONED)).toEqual({
       flagged: false,
       reasons: [],
     })
