@@ -222,7 +222,12 @@ describe('passwordless sign-in with a passkey', () => {
     const options = (await post(session, '/api/accounts/passkeys/authentication-options')).json()
     const reauth = await post(session, '/api/auth/reauth', { passkeyResponse: authenticator.assert(options) })
     expect(reauth.json()).toMatchObject({ method: 'passkey' })
-    expect((await post(session, '/api/accounts/passkeys/registration-options')).statusCode).toBe(200)
+    // Re-authentication replaces the session (ASVS 7.2.4): continue with the cookies it set.
+    const cookies = reauth.cookies as Array<{ name: string; value: string }>
+    const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ')
+    const fresh = { ...session, headers: { cookie, 'x-csrf-token': reauth.json().csrfToken } }
+    expect((await post(session, '/api/accounts/passkeys/registration-options')).statusCode).toBe(401)
+    expect((await post(fresh, '/api/accounts/passkeys/registration-options')).statusCode).toBe(200)
   })
 
   it('refuses an unknown credential and a signature by another key', async () => {

@@ -1,12 +1,15 @@
 /**
  * @module Re-authentication: a signed-in customer proves again, with the current password or an
- * existing second factor, that they are at the keyboard; the session then counts as fresh for 5
- * minutes (see platform/http/reauth.ts). Five wrong proofs per account in 15 minutes, from any
+ * existing second factor, that they are at the keyboard. The session is then replaced by a new one
+ * (new token and CSRF token, the old one ended, as at sign-in: ASVS 7.2.4) that counts as fresh for
+ * 5 minutes (see platform/http/reauth.ts); the account's records that point at the session (its
+ * device, alerts, API keys it created) move to the new one. Five wrong proofs per account in 15 minutes, from any
  * IP, refuse further attempts with REAUTH_RATE_LIMITED.
  */
 import { appendAudit } from '../platform/audit.ts'
 import { AppError, errors, isAppError } from '../platform/errors.ts'
 import { verifyPassword } from '../platform/identity/passwords.ts'
+import type { CreateSessionResult } from '../platform/identity/sessions.ts'
 import { overFailureLimit, reauthRateLimited, recordCredentialFailure } from './attempts.ts'
 import type { AccountsDeps } from './context.ts'
 import { userRow } from './repo.ts'
@@ -18,14 +21,14 @@ export const reauthInvalid = () =>
   new AppError('REAUTH_INVALID', 403, 'That password or code is not correct. Try again.')
 
 /**
- * Checks one proof for the session's user and marks the session re-authenticated.
- * @example await reauthenticate(deps, { userId, sessionId, ip }, { password })
+ * Checks one proof for the session's user and replaces the session with a re-authenticated one.
+ * @example const { session } = await reauthenticate(deps, { userId, sessionId, ip, userAgent }, { password })
  */
 export async function reauthenticate(
   deps: AccountsDeps,
-  { userId, sessionId, ip }: { userId: string; sessionId: string; ip: string },
+  { userId, sessionId, ip, userAgent }: { userId: string; sessionId: string; ip: string; userAgent: string },
   input: ReauthParameters,
-): Promise<{ method: string }> {
+): Promise<{ method: string; session: CreateSessionResult }> {
   const subject = `user:${userId}`
   const at = deps.clock.now()
   if (await overFailureLimit(deps.db, 'reauth', subject, at)) {
@@ -50,7 +53,9 @@ export async function reauthenticate(
     })
     throw reauthInvalid()
   }
-  await deps.sessions.markReauthenticated(sessionId)
+  const session = await deps.sessions.rotate(sessionId, { userAgent, ip })
+  if (!session) throw errors.unauthenticated()
+  await movePointersToSession(deps, sessionId, session.sessionId)
   await appendAudit(deps.db, {
     actor: subject,
     action: 'accounts.reauthenticated',
@@ -58,7 +63,20 @@ export async function reauthenticate(
     details: { method, ip },
     at,
   })
-  return { method }
+  return { method, session }
+}
+
+/** The device binding, alerts and API keys of the ended session now name its successor. */
+async function movePointersToSession(deps: AccountsDeps, from: string, to: string) {
+  await deps.db.transaction().execute(async (tx) => {
+    await tx.updateTable('session_devices').set({ session_id: to }).where('session_id', '=', from).execute()
+    await tx.updateTable('security_alerts').set({ session_id: to }).where('session_id', '=', from).execute()
+    await tx
+      .updateTable('api_keys')
+      .set({ created_session_id: to })
+      .where('created_session_id', '=', from)
+      .execute()
+  })
 }
 
 /** The method that proved it, or null for a wrong proof. Other refusals (2FA locked) are thrown. */

@@ -1,7 +1,8 @@
 /**
  * @module Sessions: 256-bit random tokens handed out as httpOnly SameSite cookies and stored only as
- * their SHA-256. A new token is issued at every sign-in (no fixation); sessions end after an idle
- * period and at an absolute expiry; "sign out everywhere" revokes them all.
+ * their SHA-256. A new token (and CSRF token) is issued at every sign-in and re-authentication, and
+ * the one presented is ended (no fixation); sessions end after an idle period and at an absolute
+ * expiry; "sign out everywhere" revokes them all.
  */
 import type { Clock } from '../clock.ts'
 import type { Db } from '../db/index.ts'
@@ -123,14 +124,47 @@ export function createSessions({ db, clock, policy }: { db: Db; clock: Clock; po
       return clock.now().getTime() - proved <= windowMs
     },
 
-    /** Records a fresh proof of a credential for the session (after POST /api/auth/reauth). */
-    async markReauthenticated(sessionId: string): Promise<void> {
-      await db
-        .updateTable('sessions')
-        .set({ reauthenticated_at: clock.now() })
-        .where('id', '=', sessionId)
-        .where('revoked_at', 'is', null)
-        .execute()
+    /**
+     * Replaces a session after a fresh proof of a credential (POST /api/auth/reauth): a new token and
+     * CSRF token for the same user, marked re-authenticated now, keeping the old session's absolute
+     * expiry; the old session is ended. Null when the session is unknown, revoked or expired.
+     * @example const next = await sessions.rotate(user.sessionId, { userAgent, ip })
+     */
+    async rotate(
+      sessionId: string,
+      { userAgent, ip }: Omit<CreateSessionParameters, 'userId'>,
+    ): Promise<CreateSessionResult | null> {
+      const now = clock.now()
+      return db.transaction().execute(async (tx) => {
+        const old = await tx
+          .updateTable('sessions')
+          .set({ revoked_at: now })
+          .where('id', '=', sessionId)
+          .where('revoked_at', 'is', null)
+          .where('expires_at', '>', now)
+          .returning(['user_id', 'expires_at'])
+          .executeTakeFirst()
+        if (!old) return null
+        const token = randomToken(32)
+        const csrfToken = randomToken(24)
+        const id = tokenDigest(token)
+        await tx
+          .insertInto('sessions')
+          .values({
+            id,
+            user_id: old.user_id,
+            csrf_token: csrfToken,
+            user_agent: userAgent.slice(0, 512),
+            ip,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: old.expires_at,
+            revoked_at: null,
+            reauthenticated_at: now,
+          })
+          .execute()
+        return { token, csrfToken, sessionId: id, expiresAt: old.expires_at }
+      })
     },
 
     /** Ends every session of a user; returns how many were open. */
