@@ -53,4 +53,18 @@ export const migrations: Record<string, Migration> = {
       `.execute(db)
     },
   },
+  // The duplicate-face index (src/identity/face/duplicates.ts): sealed selfie embeddings.
+  '0931_identity_face_embeddings': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table identity_face_embeddings (
+          verification_id uuid primary key references identity_verifications (id) on delete cascade,
+          user_id uuid not null references users (id) on delete cascade,
+          sealed bytea not null,
+          created_at timestamptz not null
+        );
+        create index identity_face_embeddings_user_idx on identity_face_embeddings (user_id);
+      `.execute(db)
+    },
+  },
 }

@@ -68,8 +68,17 @@ export interface IdentityImagesTable {
   created_at: Date
 }
 
+/** The duplicate-face index: one selfie embedding per verification, sealed (1,024 float32 values). */
+export interface IdentityFaceEmbeddingsTable {
+  verification_id: string
+  user_id: string
+  sealed: Uint8Array
+  created_at: Date
+}
+
 export interface IdentityTables {
   identity_verifications: IdentityVerificationsTable
   identity_duplicates: IdentityDuplicatesTable
   identity_images: IdentityImagesTable
+  identity_face_embeddings: IdentityFaceEmbeddingsTable
 }

@@ -17,6 +17,7 @@ import type { EventBus } from '../platform/events.ts'
 import { openSystemCase } from '../risk/index.ts'
 import { checkDocument, type Reason, type VisualFields, type WeighedReason } from './document.ts'
 import { assessFaces, type FaceAssessment } from './face/assess.ts'
+import { findFaceDuplicates, storeFaceEmbedding } from './face/duplicates.ts'
 import type { FaceEngine } from './face/engine.ts'
 import { identityFieldStore } from './field-storage.ts'
 import { imageSize } from './image-size.ts'
@@ -317,6 +318,22 @@ export function createIdentityVerifications(deps: IdentityDeps) {
           severity: 'review',
         })
       }
+      const selfieEmbedding =
+        faces?.selfie && faces.selfie.embedding.length > 0 ? faces.selfie.embedding : null
+      const faceMatches =
+        selfieEmbedding && deps.faces
+          ? await findFaceDuplicates(db, sealer, input.userId, selfieEmbedding, (a, b) =>
+              deps.faces!.similarity(a, b),
+            )
+          : []
+      const faceAccounts = [...new Set(faceMatches.map((m) => m.userId))]
+      if (faceMatches.length > 0) {
+        reasons.push({
+          code: 'DUPLICATE_FACE',
+          detail: `The selfie matches the face of ${faceAccounts.length} other account(s) (best similarity ${faceMatches[0]!.similarity.toFixed(2)}).`,
+          severity: 'review',
+        })
+      }
       const status = decide(reasons)
       const id = crypto.randomUUID()
       const extracted: ExtractedFields | null = fields
@@ -407,6 +424,46 @@ export function createIdentityVerifications(deps: IdentityDeps) {
             at: now,
           })
         }
+        if (selfieEmbedding) {
+          await storeFaceEmbedding(tx, sealer, {
+            verificationId: id,
+            userId: input.userId,
+            embedding: selfieEmbedding,
+            at: now,
+          })
+        }
+        if (faceMatches.length > 0) {
+          await tx
+            .insertInto('identity_duplicates')
+            .values(
+              faceMatches.map((m) => ({
+                verification_id: id,
+                other_verification_id: m.verificationId,
+                other_user_id: m.userId,
+                kind: 'face' as const,
+                created_at: now,
+              })),
+            )
+            .execute()
+          // One person behind several accounts: the same risk case path as a duplicate document.
+          await openSystemCase(tx, {
+            source: 'identity_duplicate',
+            key: `identity_duplicate:face:${id}`,
+            account: input.userId,
+            links: [
+              ...faceAccounts.map((ref) => ({ kind: 'account' as const, ref })),
+              { kind: 'identity_verification' as const, ref: id },
+              ...faceMatches.map((m) => ({ kind: 'identity_verification' as const, ref: m.verificationId })),
+            ],
+            reasons: [
+              {
+                code: 'DUPLICATE_FACE',
+                text: `The selfie this account submitted matches the face of ${faceAccounts.length} other account(s).`,
+              },
+            ],
+            at: now,
+          })
+        }
         await appendAudit(tx, {
           actor: `user:${input.userId}`,
           action: 'identity.verification_submitted',
@@ -416,6 +473,7 @@ export function createIdentityVerifications(deps: IdentityDeps) {
             reasons: stored.map((r) => r.code),
             country: check.country,
             duplicates: others.map((o) => `user:${o.user_id}`),
+            ...(faceAccounts.length > 0 ? { faceDuplicates: faceAccounts.map((u) => `user:${u}`) } : {}),
           },
           at: now,
         })
@@ -440,6 +498,20 @@ export function createIdentityVerifications(deps: IdentityDeps) {
             at: now.toISOString(),
             account,
             kind: 'document',
+            otherAccount: other,
+          })
+        }
+      }
+      for (const otherAccount of faceAccounts) {
+        for (const [account, other] of [
+          [input.userId, otherAccount],
+          [otherAccount, input.userId],
+        ] as const) {
+          deps.events.publish({
+            type: 'identity_duplicate',
+            at: now.toISOString(),
+            account,
+            kind: 'face',
             otherAccount: other,
           })
         }
@@ -614,9 +686,14 @@ export function createIdentityVerifications(deps: IdentityDeps) {
           .set({ images_deleted_at: now })
           .where('decided_at', '<=', before)
           .where('images_deleted_at', 'is', null)
-          .returning('id')
+          .returning(['id', 'status'])
           .execute()
         if (expired.length === 0) return 0
+        // Face embeddings stay only for verified customers (the duplicate-face index).
+        const unverified = expired.filter((e) => e.status !== 'approved').map((e) => e.id)
+        if (unverified.length > 0) {
+          await tx.deleteFrom('identity_face_embeddings').where('verification_id', 'in', unverified).execute()
+        }
         await tx
           .deleteFrom('identity_images')
           .where(

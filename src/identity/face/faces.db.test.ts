@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../../test/support/app.ts'
 import { documentOf, noFace, selfieOf, severalFaces } from '../../../test/support/faces.ts'
 import { composeMrz } from '../mrz-compose.ts'
+import { createIdentitySealer } from '../sealing.ts'
+import { createIdentityVerifications } from '../verifications.ts'
 
 // The real face models on the Human library's own sample faces (test/support/faces.ts).
 let t: TestApp
@@ -43,6 +45,7 @@ async function submit(
   selfieType = 'image/jpeg',
 ) {
   const { user, session } = await t.createCustomer(name)
+  users.set(name, user.id)
   const response = await t.app.inject({
     method: 'POST',
     url: '/api/identity/verifications',
@@ -63,9 +66,10 @@ async function submit(
     headers: (await t.signIn(complianceEmail)).headers,
   })
   const staff = queue.json().verifications.find((v: { userId: string }) => v.userId === user.id)
-  return { user, verification, staff }
+  return { user, verification, staff, session }
 }
 
+const users = new Map<string, string>()
 const codes = (staff: { reasons: Array<{ code: string }> }) => staff.reasons.map((r) => r.code)
 
 describe('faces on a verification', () => {
@@ -79,7 +83,7 @@ describe('faces on a verification', () => {
   }, 120_000)
 
   it('sends a selfie of someone else than the portrait to review with FACE_MISMATCH and the similarity', async () => {
-    const { verification, staff } = await submit('face-other', documentOf(0), selfieOf(4), 'FACE00002')
+    const { verification, staff } = await submit('face-other', documentOf(0), selfieOf(2), 'FACE00002')
     expect(verification.status).toBe('review')
     expect(codes(staff)).toEqual(['FACE_MISMATCH'])
     expect(staff.reasons[0].detail).toMatch(/at 0\.\d\d, below 0\.60/)
@@ -111,7 +115,7 @@ describe('faces on a verification', () => {
   it('sends a document photo without a portrait to a person (an identity card photographed from the back)', async () => {
     const { verification, staff } = await submit('face-back', noFace(), selfieOf(4), 'FACE00006')
     expect(verification.status).toBe('review')
-    expect(codes(staff)).toEqual(['DOCUMENT_FACE_NOT_FOUND'])
+    expect(codes(staff)).toContain('DOCUMENT_FACE_NOT_FOUND')
     expect(staff.scores.faceSimilarity).toBeNull()
   }, 120_000)
 
@@ -139,5 +143,79 @@ describe('faces on a verification', () => {
     expect(staff.reasons).toEqual([
       { code: 'FACE_NOT_VERIFIED', detail: expect.stringContaining('FACE_IMAGE_UNSUPPORTED') },
     ])
+  }, 120_000)
+
+  it("opens a risk case and tells the risk engine when a selfie matches another account's face", async () => {
+    // Three accounts sent this person's selfie before (the approved one and two sent to review).
+    const earlier = users.get('face-same')!
+    const before = ['face-same', 'face-back', 'face-ghost'].map((name) => users.get(name)!)
+    const { user, verification, staff } = await submit('face-again', documentOf(4), selfieOf(4), 'FACE00009')
+    expect(verification).toMatchObject({ status: 'review', problems: [] })
+    expect(codes(staff)).toEqual(['DUPLICATE_FACE'])
+    expect(staff.reasons[0].detail).toMatch(
+      /matches the face of 3 other account\(s\) \(best similarity (0\.[6-9]\d|1\.00)\)/,
+    )
+    expect(
+      staff.duplicates.map((d: { kind: string; userId: string }) => `${d.kind}:${d.userId}`).sort(),
+    ).toEqual(before.map((u) => `face:${u}`).sort())
+
+    const opened = await t.db
+      .selectFrom('risk_cases')
+      .select(['account', 'opened_by', 'source', 'reasons'])
+      .where('source_key', '=', `identity_duplicate:face:${staff.id}`)
+      .execute()
+    expect(opened).toEqual([
+      {
+        account: user.id,
+        opened_by: 'system',
+        source: 'identity_duplicate',
+        reasons: [{ code: 'DUPLICATE_FACE', text: expect.stringContaining('3 other account') }],
+      },
+    ])
+    expect(t.events.filter((e) => e.type === 'identity_duplicate')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ account: user.id, otherAccount: earlier, kind: 'face' }),
+        expect.objectContaining({ account: earlier, otherAccount: user.id, kind: 'face' }),
+      ]),
+    )
+  }, 120_000)
+
+  it("keeps the sealed embeddings of verified customers past the image retention and deletes the others'", async () => {
+    const approved = users.get('face-same')!
+    const screen = users.get('face-screen')!
+    const [approvedRow, screenRow] = await Promise.all(
+      [approved, screen].map((u) =>
+        t.db
+          .selectFrom('identity_face_embeddings')
+          .select(['verification_id', 'sealed'])
+          .where('user_id', '=', u)
+          .executeTakeFirstOrThrow(),
+      ),
+    )
+    // Sealed: AES-GCM output, longer than the 4,096 bytes of 1,024 float32 values.
+    expect(approvedRow!.sealed.byteLength).toBeGreaterThan(4096)
+    const decided = await t.app.inject({
+      method: 'POST',
+      url: `/api/identity/staff/verifications/${screenRow!.verification_id}/decision`,
+      headers: (await t.signIn(complianceEmail)).headers,
+      payload: { decision: 'rejected', note: 'selfie taken off a screen' },
+    })
+    expect(decided.statusCode).toBe(200)
+    const identity = createIdentityVerifications({
+      db: t.db,
+      clock: t.clock,
+      events: { publish() {}, subscribe: () => () => true },
+      sealer: createIdentitySealer(t.config.IDENTITY_SEALING_KEY, t.config.EXCHANGE_ID),
+      minimumAge: t.config.IDENTITY_MINIMUM_AGE,
+      retentionDays: t.config.IDENTITY_IMAGE_RETENTION_DAYS,
+    })
+    t.clock.advance((t.config.IDENTITY_IMAGE_RETENTION_DAYS + 1) * 86_400_000)
+    expect(await identity.purgeExpiredImages()).toBeGreaterThanOrEqual(2)
+    const left = await t.db
+      .selectFrom('identity_face_embeddings')
+      .select('user_id')
+      .where('user_id', 'in', [approved, screen])
+      .execute()
+    expect(left).toEqual([{ user_id: approved }])
   }, 120_000)
 })
