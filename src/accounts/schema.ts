@@ -21,7 +21,7 @@ export const registrationResponse = z.custom<RegistrationResponseJSON>(
 /** The second-factor fields any sensitive request may carry. */
 export const factorFields = {
   totpCode: z.string().trim().max(12).optional(),
-  recoveryCode: z.string().trim().max(20).optional(),
+  recoveryCode: z.string().trim().max(40).optional(),
   passkeyResponse: passkeyResponse.optional(),
 }
 
