@@ -9,7 +9,7 @@ import { z } from 'zod'
 import { loadKek } from '../platform/crypto/field-encryption.ts'
 import type { DomainDeps } from '../platform/deps.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
-import { createFaceEngine } from './face/engine.ts'
+import { createFaceWorker } from './face/pool.ts'
 import { createMrzOcr } from './ocr.ts'
 import {
   customerVerificationSchema,
@@ -30,8 +30,8 @@ export async function identityRoutes(base: FastifyInstance, deps: IdentityRouteD
   // The OCR worker starts on the first submission and stops with the server.
   const ocr = deps.identityMrzReader ? null : createMrzOcr()
   base.addHook('onClose', async () => ocr?.close())
-  // Face models load on the first submission (IDENTITY_FACES, docs/identity.md).
-  const faces = deps.config.IDENTITY_FACES ? createFaceEngine() : null
+  // The face worker starts on the first submission (IDENTITY_FACES, docs/identity.md).
+  const faces = deps.config.IDENTITY_FACES ? createFaceWorker() : null
   base.addHook('onClose', async () => faces?.close())
   const identity = createIdentityVerifications({
     db: deps.db,
