@@ -8,7 +8,7 @@ import { buildApp } from './app.ts'
 import { DEMO_PASSWORD, DEMO_STAFF_TOTP_SECRET, demoLogins, seedDemoIfEmpty } from './demo/seed.ts'
 import { startDataProtectionJobs } from './platform/backup/schedule.ts'
 import { systemClock } from './platform/clock.ts'
-import { type Config, ConfigError, loadConfig } from './platform/config.ts'
+import { type Config, ConfigError, loadConfig, productionSecretProblems } from './platform/config.ts'
 import { describeDatabase, openConfiguredDatabase } from './platform/runtime.ts'
 import { isDemoInstall, type MailOutboxAccess, mailOutboxAccess } from './platform/settings.ts'
 
@@ -68,6 +68,8 @@ export function startupNotices(
 
 export async function serve(config: Config) {
   const started = performance.now()
+  const missingSecrets = productionSecretProblems(config)
+  if (missingSecrets.length > 0) throw new ConfigError(missingSecrets, 'SEALING_KEY_REQUIRED')
   const handle = await openConfiguredDatabase(config)
   const seeded = config.SEED_DEMO
     ? await seedDemoIfEmpty({ db: handle.db, clock: systemClock, config, dataDir: config.DATA_DIR })

@@ -260,17 +260,40 @@ export const configSchema = z.object({
     ),
   /** How long to wait for a counterparty VASP's answer. */
   TRAVEL_RULE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(120).default(10),
+  /** `production` makes the secrets in productionSecretProblems a start-up error (src/main.ts). */
+  NODE_ENV: z.string().max(40).optional(),
 })
 
 export type Config = z.infer<typeof configSchema>
 
 export class ConfigError extends Error {
   readonly problems: string[]
-  constructor(problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+  /** Stable code: CONFIG_INVALID, or SEALING_KEY_REQUIRED (see productionSecretProblems). */
+  readonly code: string
+  constructor(problems: string[], code = 'CONFIG_INVALID') {
+    super(`Invalid configuration (${code}):\n${problems.map((p) => `  - ${p}`).join('\n')}`)
     this.name = 'ConfigError'
     this.problems = problems
+    this.code = code
   }
+}
+
+/**
+ * What a production install (NODE_ENV=production) lacks: without ACCOUNTS_SEALING_KEY or
+ * IDENTITY_SEALING_KEY, secrets at rest would be sealed under a key derived from the public
+ * EXCHANGE_ID (ASVS 13.3.1). Elsewhere the same gap is a start-up warning (src/main.ts).
+ * @example const problems = productionSecretProblems(config) // [] when both keys are set
+ */
+export function productionSecretProblems(
+  config: Pick<Config, 'NODE_ENV' | 'ACCOUNTS_SEALING_KEY' | 'IDENTITY_SEALING_KEY'>,
+): string[] {
+  if (config.NODE_ENV !== 'production') return []
+  return (['ACCOUNTS_SEALING_KEY', 'IDENTITY_SEALING_KEY'] as const)
+    .filter((name) => !config[name])
+    .map(
+      (name) =>
+        `${name} is not set, and NODE_ENV=production does not start with a sealing key derived from the public EXCHANGE_ID. Set it to 64 hex digits (openssl rand -hex 32), kept outside the database and DATA_DIR.`,
+    )
 }
 
 /**
