@@ -40,8 +40,8 @@ async function withCustody<T>(
       screen: screenFromGuard(config),
       events: createEventBus(),
       // A deposit held here opens its risk case too, as in the server.
-      onHeld: async (d) => {
-        await openSystemCase(handle.db, heldDepositCase(d, systemClock.now()))
+      onHeld: async (d, tx) => {
+        await openSystemCase(tx, heldDepositCase(d, systemClock.now()))
       },
     })
     return await run(custody, handle.db)

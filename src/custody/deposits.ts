@@ -3,14 +3,14 @@
  * seen, and credited exactly once after the asset's confirmations. Before crediting, the sender is
  * screened (sanctions and drainer lists, or any injected `screen`): a flagged deposit goes to the
  * customer's `held_deposit` account, not to their available balance, is audit-logged and reported
- * through `onHeld` (the risk side). Credits are ledger transactions keyed by the chain output, so
+ * through `onHeld` (the risk side, in the hold's transaction). Credits are ledger transactions keyed by the chain output, so
  * a restart, a retry or a second watcher can never credit the same output twice.
  */
-import type { Selectable } from 'kysely'
+import type { Selectable, Transaction } from 'kysely'
 import { travelRuleDepositCheck } from '../compliance/index.ts'
 import { appendAudit } from '../platform/audit.ts'
 import type { Clock } from '../platform/clock.ts'
-import type { Db } from '../platform/db/index.ts'
+import type { Database, Db } from '../platform/db/index.ts'
 import type { EventBus } from '../platform/events.ts'
 import { formatAmount, isCustodyAsset } from './assets.ts'
 import type { Ledger } from './ledger.ts'
@@ -47,8 +47,11 @@ export type DepositsDeps = {
   /** Confirmations required per asset (see parseConfirmations). */
   confirmations: Record<string, number>
   events?: Pick<EventBus, 'publish'>
-  /** Called after a flagged deposit was put on hold and its `custody_deposit_held` event published. */
-  onHeld?: (deposit: DepositRow) => Promise<void>
+  /**
+   * Called for a flagged deposit inside the transaction that puts it on hold, so what it writes (the
+   * risk case) commits with the hold or not at all: a crash cannot leave a hold without its case.
+   */
+  onHeld?: (deposit: DepositRow, tx: Transaction<Database>) => Promise<void>
 }
 
 /** Parses `ETH=12,USDT=12,BTC=3` into a record; throws naming the bad pair. */
@@ -187,6 +190,7 @@ export function createDeposits(deps: DepositsDeps) {
           ...(held ? { reasons: screening?.reasons ?? [] } : {}),
         },
       })
+      if (held) await deps.onHeld?.(updated, tx)
       return updated
     })
     if (!settled) return null
@@ -209,7 +213,6 @@ export function createDeposits(deps: DepositsDeps) {
         amount: settled.amount,
         reasons: screening?.reasons ?? [],
       })
-      await deps.onHeld?.(settled)
     }
     return settled
   }

@@ -8,7 +8,7 @@ import type { Config } from '../platform/config.ts'
 import type { Db } from '../platform/db/index.ts'
 import type { EventBus } from '../platform/events.ts'
 import { createDepositAddresses } from './addresses.ts'
-import { createDeposits, type DepositRow, parseConfirmations, type Screen } from './deposits.ts'
+import { createDeposits, type DepositsDeps, parseConfirmations, type Screen } from './deposits.ts'
 import { createLedger } from './ledger.ts'
 import { createEvmWatcher, type EvmClient } from './watcher.ts'
 
@@ -44,7 +44,7 @@ export type CustodyDeps = {
   /** Screens deposit senders before credit. */
   screen: Screen
   events?: Pick<EventBus, 'publish'>
-  onHeld?: (deposit: DepositRow) => Promise<void>
+  onHeld?: DepositsDeps['onHeld']
 }
 
 /** Parses `USDT=0x…,USDC=0x…` into a record. */

@@ -40,9 +40,9 @@ export async function custodyRoutes(base: FastifyInstance, deps: CustodyRouteDep
     screen,
     events: deps.events,
     // A held deposit opens a risk case for the analysts (one per deposit, whoever calls again).
-    onHeld: async (d: DepositRow) => {
+    onHeld: async (d: DepositRow, tx) => {
       base.log.warn({ deposit: d.id, asset: d.asset }, 'deposit held after screening')
-      await openSystemCase(deps.db, heldDepositCase(d, deps.clock.now()))
+      await openSystemCase(tx, heldDepositCase(d, deps.clock.now()))
     },
   })
   const me = (request: { user: { id: string } | null }) => request.user!.id
