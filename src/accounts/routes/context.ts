@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Config } from '../../platform/config.ts'
 import { userSchema } from '../../platform/identity/routes.ts'
-import { DEVICE_COOKIE, type SignInContext } from '../../platform/identity/sign-in.ts'
+import type { SignInContext } from '../../platform/identity/sign-in.ts'
 import type { AccountsDeps } from '../context.ts'
 import type { createSignInGate } from '../sign-in-gate.ts'
 
@@ -37,6 +37,6 @@ export function context(request: FastifyRequest): SignInContext {
   return {
     userAgent: String(request.headers['user-agent'] ?? ''),
     ip: request.ip,
-    deviceToken: request.cookies[DEVICE_COOKIE],
+    deviceToken: request.cookies[request.server.cookieNames.device],
   }
 }

@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { AppError, errors } from '../errors.ts'
 import type { Sessions, SessionUser } from '../identity/sessions.ts'
+import { DEVICE_COOKIE } from '../identity/sign-in.ts'
 import { constantTimeEqual } from '../identity/tokens.ts'
 import { type Permission, roleHasPermission } from '../rbac.ts'
 
@@ -16,12 +17,36 @@ export const SESSION_COOKIE = 'bulwark_session'
 export const CSRF_COOKIE = 'bulwark_csrf'
 export const CSRF_HEADER = 'x-csrf-token'
 
+/** The names the session, CSRF and device cookies go by on this install (see cookieNames). */
+export type CookieNames = { session: string; csrf: string; device: string }
+
+/**
+ * Cookie names for an install. With COOKIE_SECURE the `__Host-` prefix (ASVS 3.3.1, 3.3.3): a
+ * browser accepts such a cookie only when it is Secure, has Path=/ and no Domain, so a sibling
+ * subdomain or a plain-http page cannot plant or overwrite it. Over plain http browsers refuse
+ * `__Host-` cookies, so without COOKIE_SECURE the names stay unprefixed. Only the configured name is
+ * read: accepting the unprefixed one too would let a planted cookie back in.
+ * @example reply.setCookie(cookieNames(config.COOKIE_SECURE).session, token, { path: '/', secure: true })
+ */
+export function cookieNames(secure: boolean): CookieNames {
+  const prefix = secure ? '__Host-' : ''
+  return {
+    session: `${prefix}${SESSION_COOKIE}`,
+    csrf: `${prefix}${CSRF_COOKIE}`,
+    device: `${prefix}${DEVICE_COOKIE}`,
+  }
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** The signed-in user, or null. */
     user: SessionUser | null
     /** How the user was authenticated; CSRF applies to cookie sessions only. */
     authMethod: 'session' | 'api_key' | null
+  }
+  interface FastifyInstance {
+    /** The cookie names of this install (set by installAuth from COOKIE_SECURE). */
+    cookieNames: CookieNames
   }
   interface FastifyContextConfig {
     /** Set by requireStaff: the permission this route needs (read by the RBAC matrix test). */
@@ -107,7 +132,8 @@ function isGuard(value: unknown): value is Guard {
  * Installs session resolution, guard relocation and CSRF checking on an instance.
  * Must be registered before any route.
  */
-export function installAuth(app: FastifyInstance, sessions: Sessions): void {
+export function installAuth(app: FastifyInstance, sessions: Sessions, names = cookieNames(false)): void {
+  app.decorate('cookieNames', names)
   app.decorateRequest('user', null)
   app.decorateRequest('authMethod', null)
 
@@ -127,7 +153,7 @@ export function installAuth(app: FastifyInstance, sessions: Sessions): void {
   })
 
   app.addHook('onRequest', async (request) => {
-    const token = request.cookies[SESSION_COOKIE]
+    const token = request.cookies[names.session]
     if (!token) return
     const user = await sessions.resolve(token)
     if (user) {

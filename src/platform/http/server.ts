@@ -19,7 +19,7 @@ import {
 import type { Config } from '../config.ts'
 import { AppError } from '../errors.ts'
 import type { Sessions } from '../identity/sessions.ts'
-import { installAuth } from './auth.ts'
+import { cookieNames, installAuth } from './auth.ts'
 import { installErrorHandler } from './error-handler.ts'
 import { installInputHygiene } from './input-hygiene.ts'
 import { installNoStore } from './no-store.ts'
@@ -148,14 +148,16 @@ export async function createHttpServer({ config, sessions, logger }: CreateHttpS
           'Security and transparency platform for crypto exchanges. Cookie-authenticated state changes need the `x-csrf-token` header (value of the `bulwark_csrf` cookie).',
       },
       components: {
-        securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'bulwark_session' } },
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: cookieNames(config.COOKIE_SECURE).session },
+        },
       },
     },
     transform: jsonSchemaTransform,
   })
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
 
-  installAuth(app, sessions)
+  installAuth(app, sessions, cookieNames(config.COOKIE_SECURE))
   installReauth(app, sessions)
   installInputHygiene(app)
   installNoStore(app)

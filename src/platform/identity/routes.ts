@@ -7,12 +7,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { appendAudit } from '../audit.ts'
 import type { DomainDeps } from '../deps.ts'
-import { CSRF_COOKIE, requireUser, SESSION_COOKIE } from '../http/auth.ts'
+import { cookieNames, requireUser } from '../http/auth.ts'
 import { permissionsOf } from '../rbac.ts'
 import { DISPLAY_NAME_MAX } from './display-name.ts'
 import { PASSWORD_MAX, passwordPolicyFor } from './password-policy.ts'
 import type { CreateSessionResult } from './sessions.ts'
-import { createSignIn, DEVICE_COOKIE } from './sign-in.ts'
+import { createSignIn } from './sign-in.ts'
 
 export const emailSchema = z.email({ message: 'expected an email address' }).max(254)
 export const userSchema = z.object({
@@ -34,7 +34,7 @@ export const pendingSignInSchema = z.object({
 
 /** Sets the long-lived device cookie that binds sign-ins to this browser. */
 export function setDeviceCookie(reply: FastifyReply, token: string, secure: boolean) {
-  reply.setCookie(DEVICE_COOKIE, token, {
+  reply.setCookie(cookieNames(secure).device, token, {
     path: '/',
     sameSite: 'lax',
     secure,
@@ -46,13 +46,15 @@ export function setDeviceCookie(reply: FastifyReply, token: string, secure: bool
 /** Sets the session and CSRF cookies for a new session. */
 export function setSessionCookies(reply: FastifyReply, session: CreateSessionResult, secure: boolean) {
   const base = { path: '/', sameSite: 'lax' as const, secure, expires: session.expiresAt }
-  reply.setCookie(SESSION_COOKIE, session.token, { ...base, httpOnly: true })
-  reply.setCookie(CSRF_COOKIE, session.csrfToken, { ...base, httpOnly: false })
+  const names = cookieNames(secure)
+  reply.setCookie(names.session, session.token, { ...base, httpOnly: true })
+  reply.setCookie(names.csrf, session.csrfToken, { ...base, httpOnly: false })
 }
 
-export function clearSessionCookies(reply: FastifyReply) {
-  reply.clearCookie(SESSION_COOKIE, { path: '/' })
-  reply.clearCookie(CSRF_COOKIE, { path: '/' })
+export function clearSessionCookies(reply: FastifyReply, secure: boolean) {
+  const names = cookieNames(secure)
+  reply.clearCookie(names.session, { path: '/', secure })
+  reply.clearCookie(names.csrf, { path: '/', secure })
 }
 
 export async function identityRoutes(base: FastifyInstance, deps: DomainDeps) {
@@ -82,7 +84,7 @@ export async function identityRoutes(base: FastifyInstance, deps: DomainDeps) {
         password: request.body.password,
         userAgent: String(request.headers['user-agent'] ?? ''),
         ip: request.ip,
-        deviceToken: request.cookies[DEVICE_COOKIE],
+        deviceToken: request.cookies[cookieNames(secure).device],
       })
       if (result.status === 'pending') {
         const { deviceToken, outcome: _, ...pending } = result.pending
@@ -149,7 +151,7 @@ export async function identityRoutes(base: FastifyInstance, deps: DomainDeps) {
         action: 'auth.signout',
         target: `user:${user.id}`,
       })
-      clearSessionCookies(reply)
+      clearSessionCookies(reply, secure)
       return reply.status(204).send()
     },
   )
@@ -174,7 +176,7 @@ export async function identityRoutes(base: FastifyInstance, deps: DomainDeps) {
         target: `user:${user.id}`,
         details: { sessionsEnded: ended },
       })
-      clearSessionCookies(reply)
+      clearSessionCookies(reply, secure)
       return { ended }
     },
   )

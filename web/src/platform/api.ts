@@ -16,7 +16,7 @@ export class ApiError extends Error {
 }
 
 function csrfToken(): string {
-  const match = document.cookie.match(/(?:^|;\s*)bulwark_csrf=([^;]+)/)
+  const match = document.cookie.match(/(?:^|;\s*)(?:__Host-)?bulwark_csrf=([^;]+)/)
   return match ? decodeURIComponent(match[1]!) : ''
 }
 

@@ -50,7 +50,7 @@ function reservesLine(r: Round): string {
 const KINDS = ['assets', 'liabilities', 'reserves', 'exemptions'] as const
 
 function csrf(): string {
-  const match = document.cookie.match(/(?:^|;\s*)bulwark_csrf=([^;]+)/)
+  const match = document.cookie.match(/(?:^|;\s*)(?:__Host-)?bulwark_csrf=([^;]+)/)
   return match ? decodeURIComponent(match[1]!) : ''
 }
 
