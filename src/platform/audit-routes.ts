@@ -315,10 +315,10 @@ export async function auditRoutes(base: FastifyInstance, deps: DomainDeps) {
       const stamp = new Date().toISOString().slice(0, 10)
       reply.header('content-disposition', `attachment; filename="bulwark-audit-${stamp}.${format}"`)
       if (format === 'jsonl') {
-        reply.type('application/x-ndjson')
+        reply.type('application/x-ndjson; charset=utf-8')
         return rows.map((r) => JSON.stringify(present(r))).join('\n') + (rows.length ? '\n' : '')
       }
-      reply.type('text/csv')
+      reply.type('text/csv; charset=utf-8')
       const header = 'seq,at,actor,action,target,details,prev_hash,hash'
       const lines = rows.map((r) => {
         const p = present(r)

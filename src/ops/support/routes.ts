@@ -503,7 +503,9 @@ function sendFile(
   reply: FastifyReply,
   file: { file_name: string; content_type: string; content: Uint8Array; sha256: string },
 ) {
-  reply.header('content-type', file.content_type)
+  // Text is sent with its charset (ASVS 4.1.1), so a browser never guesses one.
+  const type = file.content_type === 'text/plain' ? 'text/plain; charset=utf-8' : file.content_type
+  reply.header('content-type', type)
   reply.header('content-disposition', `attachment; filename="${file.file_name.replace(/"/g, '')}"`)
   reply.header('x-content-type-options', 'nosniff')
   reply.header('x-sha256', file.sha256)

@@ -122,7 +122,8 @@ export async function createHttpServer({ config, sessions, logger }: CreateHttpS
         frameAncestors: ["'none'"],
         formAction: ["'self'"],
         objectSrc: ["'none'"],
-        baseUri: ["'self'"],
+        // No page sets <base>: 'none' stops injected markup from re-rooting relative URLs (ASVS 3.4.3).
+        baseUri: ["'none'"],
         upgradeInsecureRequests: null,
       },
     },
