@@ -15,12 +15,15 @@ afterAll(async () => {
 })
 
 describe('content types and CSP', () => {
-  it("sends a CSP with base-uri 'none' and object-src 'none'", async () => {
+  it("sends a CSP with base-uri 'none' and object-src 'none', on the API docs too", async () => {
     const response = await t.app.inject({ url: '/api/auth/me' })
     const csp = String(response.headers['content-security-policy'])
     expect(csp).toContain("base-uri 'none'")
     expect(csp).toContain("object-src 'none'")
     expect(csp).not.toContain("base-uri 'self'")
+    const docs = await t.app.inject({ url: '/docs/' })
+    expect(docs.statusCode).toBe(200)
+    expect(String(docs.headers['content-security-policy'])).toContain("base-uri 'none'")
   })
 
   it('sends the audit export as UTF-8 CSV and UTF-8 JSON lines', { timeout: 60_000 }, async () => {
