@@ -29,6 +29,7 @@ import type { Clock } from '../platform/clock.ts'
 import type { Config } from '../platform/config.ts'
 import type { Db } from '../platform/db/index.ts'
 import { AppError, errors, isAppError } from '../platform/errors.ts'
+import { recordAssessedEvent } from '../risk/index.ts'
 import { type CustodyAsset, formatAmount, isCustodyAsset, parseAmount } from './assets.ts'
 import { activeHolds } from './holds.ts'
 import { createLedger, type Entry, type Tx } from './ledger.ts'
@@ -303,6 +304,8 @@ type Evaluation = {
   block: string | null
   riskReasons: { code: string; text: string }[]
   riskScore: number
+  /** The event the risk engine decided on: stored with the withdrawal so a restart's warm-up replays it. */
+  riskEvent: GateEvent | null
 }
 
 /**
@@ -366,7 +369,7 @@ export function createWithdrawals(deps: WithdrawalDeps) {
   ): Promise<Evaluation> {
     const steps: StepRecord[] = []
     const at = () => now().toISOString()
-    const ev: Evaluation = { steps, review: [], block: null, riskReasons: [], riskScore: 0 }
+    const ev: Evaluation = { steps, review: [], block: null, riskReasons: [], riskScore: 0, riskEvent: null }
 
     // 1. Second factor: sessions only; API keys are IP-bound and hold the withdraw permission.
     if (input.via === 'session') {
@@ -390,6 +393,7 @@ export function createWithdrawals(deps: WithdrawalDeps) {
           assess: (event) => {
             const t0 = performance.now()
             const d = deps.risk!.assess(event)
+            ev.riskEvent = event
             riskMs = Math.round((performance.now() - t0) * 1000) / 1000
             captured = d
             return d
@@ -854,6 +858,7 @@ export function createWithdrawals(deps: WithdrawalDeps) {
           .returningAll()
           .executeTakeFirst()) as WithdrawalRow | undefined
         if (!inserted) return null
+        if (ev.riskEvent) await recordAssessedEvent(tx, ev.riskEvent)
         if (holdFunds) {
           await ledger.post(tx, {
             key: `withdrawal:${id}:hold`,

@@ -22,6 +22,7 @@ export { type Alert, createRiskEngine, type RiskEngine, type RiskEngineOptions }
 export { createEvmBlockSource, type EvmBlockSourceOptions } from './evm-source.ts'
 export { FEATURE_NAMES, type FeatureName, type Features } from './features.ts'
 export { type AddressExposure, createTransactionGraph, propagateRisk, type SeedLabel } from './propagation.ts'
+export { recordAssessedEvent } from './record.ts'
 export {
   type CompiledRuleSet,
   compileRules,
