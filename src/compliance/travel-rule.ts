@@ -20,7 +20,7 @@ import { createWithdrawals, type TravelRuleStep, type WithdrawalRow } from '../c
 import { appendAudit } from '../platform/audit.ts'
 import { type FieldCipher, fieldCipher, loadKek } from '../platform/crypto/field-encryption.ts'
 import type { DomainDeps } from '../platform/deps.ts'
-import { AppError, errors } from '../platform/errors.ts'
+import { AppError, errors, isAppError } from '../platform/errors.ts'
 import { verifyBip322Simple, verifyBitcoinMessage } from '../por/reserves/bitcoin.ts'
 import { verifyEip191 } from '../por/reserves/evm.ts'
 import { TRAVEL_RULE_DATA_MISSING as MISSING } from './deposit-check.ts'
@@ -490,7 +490,11 @@ export function createTravelRule(deps: TravelRuleDeps) {
     return updated
   }
 
-  /** Releases deposits held for missing data that this inbound transfer now covers. */
+  /**
+   * Releases deposits held for missing data that this inbound transfer now covers. A deposit that
+   * screening also flagged stays held for the risk team: the data arriving answers only the Travel
+   * Rule's question, and the sending VASP still gets its signed answer (never a hint about screening).
+   */
   async function releaseCovered(transfer: TransferRow): Promise<number> {
     const held = await db
       .selectFrom('travel_rule_deposit_reviews as r')
@@ -505,15 +509,25 @@ export function createTravelRule(deps: TravelRuleDeps) {
     for (const d of held) {
       if (d.address.toLowerCase() !== transfer.destination.toLowerCase()) continue
       if (transfer.tx_hash && transfer.tx_hash.toLowerCase() !== d.txid.toLowerCase()) continue
-      if (
-        await releaseDeposit(
-          d.id,
-          'system',
-          `Travel Rule data arrived (transfer ${transfer.transfer_id})`,
-          transfer.id,
+      try {
+        if (
+          await releaseDeposit(
+            d.id,
+            'system',
+            `Travel Rule data arrived (transfer ${transfer.transfer_id})`,
+            transfer.id,
+          )
         )
-      )
-        released++
+          released++
+      } catch (error) {
+        if (!(isAppError(error) && error.code === 'DEPOSIT_HELD_FOR_OTHER_REASONS')) throw error
+        await db
+          .updateTable('travel_rule_deposit_reviews')
+          .set({ transfer_id: transfer.id, note: 'Travel Rule data arrived; also held by screening' })
+          .where('deposit_id', '=', d.id)
+          .where('status', '=', 'held')
+          .execute()
+      }
     }
     return released
   }

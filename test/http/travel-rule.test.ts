@@ -594,6 +594,54 @@ describe('deposits from a VASP', () => {
   })
 })
 
+describe('a deposit from a VASP that screening also flagged', () => {
+  it('stays held for the risk team when the data arrives, and the sending VASP still gets a signed accept', async () => {
+    const c = await sender('hank')
+    const ivy = await recipient('ivy')
+    const flagging = createCustody({
+      db: B.t.db,
+      clock: B.t.clock,
+      config: B.t.config,
+      screen: async () => ({ flagged: true, reasons: ['SANCTIONED: on the test list'] }),
+    }).deposits
+    const row = await flagging.record({
+      chain: 'evm',
+      txid: `0x${'a7'.repeat(32)}`,
+      outputIndex: -1,
+      asset: 'ETH',
+      address: ivy.address.toLowerCase(),
+      userId: ivy.id,
+      amount: 7n * 10n ** 16n,
+      sender: A_HOT_WALLET,
+      blockNumber: 1n,
+      blockHash: `0x${'00'.repeat(32)}`,
+      confirmations: 100,
+    })
+    expect((await flagging.settle(row.id, 100))?.status).toBe('held')
+
+    await call(A, c.session, 'POST', '/api/travel-rule/destinations', {
+      kind: 'vasp',
+      network: 'ethereum',
+      address: ivy.address,
+      vaspId: 'vasp-b',
+      beneficiary: { kind: 'natural', firstName: 'Ivy', lastName: 'I' },
+    })
+    const r = await withdraw(c, '0.07', ivy.address)
+    expect(r.status).toBe(201)
+    // B answered with a signed accept: A's withdrawal does not wait for it.
+    expect(r.body.withdrawal.reasonCode).not.toBe('TRAVEL_RULE_PENDING')
+    expect(r.body.withdrawal.steps.findLast((s: Body) => s.step === 'travel_rule')).toMatchObject({
+      verdict: 'pass',
+    })
+    // The deposit stays held: screening's hold is the risk team's to decide.
+    expect(await available(B.t, ivy.id)).toMatchObject({ available: 0n, held: 7n * 10n ** 16n })
+    const review = (
+      await call(B, await officer(B), 'GET', '/api/staff/travel-rule/queue')
+    ).body.deposits.find((d: Body) => d.depositId === row.id)
+    expect(review).toMatchObject({ status: 'held' })
+  })
+})
+
 describe('a withdrawal to a self-hosted wallet above the threshold', () => {
   const wallet = privateKeyToAccount(`0x${'42'.repeat(32)}`)
 
