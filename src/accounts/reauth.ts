@@ -6,7 +6,9 @@
  * device, alerts, API keys it created) move to the new one. Five wrong proofs per account in 15 minutes, from any
  * IP, refuse further attempts with REAUTH_RATE_LIMITED.
  */
+import type { Transaction } from 'kysely'
 import { appendAudit } from '../platform/audit.ts'
+import type { Database } from '../platform/db/index.ts'
 import { AppError, errors, isAppError } from '../platform/errors.ts'
 import { verifyPassword } from '../platform/identity/passwords.ts'
 import type { CreateSessionResult } from '../platform/identity/sessions.ts'
@@ -53,9 +55,8 @@ export async function reauthenticate(
     })
     throw reauthInvalid()
   }
-  const session = await deps.sessions.rotate(sessionId, { userAgent, ip })
+  const session = await deps.sessions.rotate(sessionId, { userAgent, ip }, movePointersToSession)
   if (!session) throw errors.unauthenticated()
-  await movePointersToSession(deps, sessionId, session.sessionId)
   await appendAudit(deps.db, {
     actor: subject,
     action: 'accounts.reauthenticated',
@@ -66,17 +67,18 @@ export async function reauthenticate(
   return { method, session }
 }
 
-/** The device binding, alerts and API keys of the ended session now name its successor. */
-async function movePointersToSession(deps: AccountsDeps, from: string, to: string) {
-  await deps.db.transaction().execute(async (tx) => {
-    await tx.updateTable('session_devices').set({ session_id: to }).where('session_id', '=', from).execute()
-    await tx.updateTable('security_alerts').set({ session_id: to }).where('session_id', '=', from).execute()
-    await tx
-      .updateTable('api_keys')
-      .set({ created_session_id: to })
-      .where('created_session_id', '=', from)
-      .execute()
-  })
+/**
+ * The device binding, alerts and API keys of the ended session now name its successor; run inside
+ * the rotation's transaction, so a crash cannot leave them pointing at an ended session.
+ */
+async function movePointersToSession(tx: Transaction<Database>, from: string, to: string) {
+  await tx.updateTable('session_devices').set({ session_id: to }).where('session_id', '=', from).execute()
+  await tx.updateTable('security_alerts').set({ session_id: to }).where('session_id', '=', from).execute()
+  await tx
+    .updateTable('api_keys')
+    .set({ created_session_id: to })
+    .where('created_session_id', '=', from)
+    .execute()
 }
 
 /** The method that proved it, or null for a wrong proof. Other refusals (2FA locked) are thrown. */

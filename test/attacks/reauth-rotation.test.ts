@@ -81,6 +81,35 @@ describe('re-authentication issues a new session token', () => {
     expect(next.expires_at.getTime()).toBe(before.expires_at.getTime())
   })
 
+  it('moves the device binding and the API keys the old session created to the new session', async () => {
+    const { email } = await t.createCustomer('rotate-pointers')
+    const b = agent(t)
+    await b.post('/api/auth/signin', { email, password: TEST_PASSWORD })
+    expect((await createKey(b)).statusCode).toBe(201)
+    const oldId = tokenDigest(b.jar.get('bulwark_session')!)
+    const pointing = async (sessionId: string) => ({
+      devices: (
+        await t.db
+          .selectFrom('session_devices')
+          .select('session_id')
+          .where('session_id', '=', sessionId)
+          .execute()
+      ).length,
+      keys: (
+        await t.db.selectFrom('api_keys').select('id').where('created_session_id', '=', sessionId).execute()
+      ).length,
+    })
+    expect(await pointing(oldId)).toEqual({ devices: 1, keys: 1 })
+    t.clock.advance(MINUTE)
+    expect((await b.post('/api/auth/reauth', { password: TEST_PASSWORD })).statusCode).toBe(200)
+    const newId = tokenDigest(b.jar.get('bulwark_session')!)
+    expect(await pointing(oldId)).toEqual({ devices: 0, keys: 0 })
+    expect(await pointing(newId)).toEqual({ devices: 1, keys: 1 })
+    // The device list still knows which device is this one.
+    const devices = (await b.get('/api/accounts/devices')).json().devices as Array<{ current?: boolean }>
+    expect(devices.filter((d) => d.current)).toHaveLength(1)
+  })
+
   it('keeps the token when the proof is wrong', async () => {
     const { email } = await t.createCustomer('rotate-wrong')
     const b = agent(t)

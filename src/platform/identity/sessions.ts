@@ -4,8 +4,9 @@
  * the one presented is ended (no fixation); sessions end after an idle period and at an absolute
  * expiry; "sign out everywhere" revokes them all.
  */
+import type { Transaction } from 'kysely'
 import type { Clock } from '../clock.ts'
-import type { Db } from '../db/index.ts'
+import type { Database, Db } from '../db/index.ts'
 import { randomToken, tokenDigest } from './tokens.ts'
 
 export type SessionPolicy = { idleMinutes: number; absoluteHours: number }
@@ -128,11 +129,14 @@ export function createSessions({ db, clock, policy }: { db: Db; clock: Clock; po
      * Replaces a session after a fresh proof of a credential (POST /api/auth/reauth): a new token and
      * CSRF token for the same user, marked re-authenticated now, keeping the old session's absolute
      * expiry; the old session is ended. Null when the session is unknown, revoked or expired.
+     * `carryOver` runs in the same transaction, so records that name the session (a domain's device
+     * binding, alerts…) move to the new one together with the rotation or not at all.
      * @example const next = await sessions.rotate(user.sessionId, { userAgent, ip })
      */
     async rotate(
       sessionId: string,
       { userAgent, ip }: Omit<CreateSessionParameters, 'userId'>,
+      carryOver?: (tx: Transaction<Database>, from: string, to: string) => Promise<void>,
     ): Promise<CreateSessionResult | null> {
       const now = clock.now()
       return db.transaction().execute(async (tx) => {
@@ -163,6 +167,7 @@ export function createSessions({ db, clock, policy }: { db: Db; clock: Clock; po
             reauthenticated_at: now,
           })
           .execute()
+        await carryOver?.(tx, sessionId, id)
         return { token, csrfToken, sessionId: id, expiresAt: old.expires_at }
       })
     },
