@@ -36,11 +36,12 @@ async function signInFresh(t: TestApp, name: string) {
 }
 
 describe('cookie names with COOKIE_SECURE=true', () => {
-  it('sets __Host- session and CSRF cookies: Secure, Path=/, no Domain', async () => {
+  it('sets __Host- session, CSRF and device cookies: Secure, Path=/, no Domain', async () => {
     const cookies = cookiesOf(await signInFresh(secure, 'host-prefix'))
     const names = cookies.map((c) => c.name)
     expect(names).toContain('__Host-bulwark_session')
     expect(names).toContain('__Host-bulwark_csrf')
+    expect(names).toContain('__Host-bulwark_device')
     expect(names.filter((n) => n.startsWith('bulwark_'))).toEqual([])
     for (const cookie of cookies) {
       expect(cookie.name.startsWith('__Host-')).toBe(true)
@@ -66,6 +67,15 @@ describe('cookie names with COOKIE_SECURE=true', () => {
     expect(signout.statusCode).toBe(204)
     const cleared = cookiesOf(signout).map((c) => c.name)
     expect(cleared).toEqual(expect.arrayContaining(['__Host-bulwark_session', '__Host-bulwark_csrf']))
+  })
+
+  it('sends HSTS for a year with subdomains on every response, and none without COOKIE_SECURE', async () => {
+    for (const url of ['/health', '/api/meta', '/']) {
+      const r = await secure.app.inject({ method: 'GET', url })
+      expect(r.headers['strict-transport-security'], url).toMatch(/max-age=31536000; includeSubDomains/)
+      const p = await plain.app.inject({ method: 'GET', url })
+      expect(p.headers['strict-transport-security'], url).toBeUndefined()
+    }
   })
 
   it('keeps the unprefixed names without COOKIE_SECURE', async () => {
