@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../platform/config.ts'
 import { identityPayload, isValidLei, vaspPerson } from './ivms101.ts'
 import { canonicalBytes, header_, publicKeyOf, sign, verifySignature } from './protocol.ts'
 import { aboveThreshold, parsePrices, parseThresholds } from './thresholds.ts'
@@ -139,6 +140,22 @@ describe('thresholds', () => {
   it('applies the EU threshold of 0 to any amount, and counts an asset without a price as above', () => {
     expect(aboveThreshold('ETH', 1n, thresholds.get('EU')!, prices).required).toBe(true)
     expect(aboveThreshold('BTC', 1n, thresholds.get('US')!, prices)).toMatchObject({ required: true })
+  })
+
+  it('prices every custody asset in the currency of every default threshold, so no default jurisdiction treats every amount as above it', () => {
+    const config = loadConfig({})
+    const defaults = parseThresholds(config.TRAVEL_RULE_THRESHOLDS)
+    const defaultPrices = parsePrices(config.TRAVEL_RULE_PRICES)
+    for (const threshold of defaults.values()) {
+      for (const asset of ['ETH', 'BTC', 'USDT', 'USDC'] as const) {
+        expect(defaultPrices.has(`${asset}:${threshold.currency}`), `${asset} in ${threshold.currency}`).toBe(
+          true,
+        )
+      }
+    }
+    // 100 USDT is below Switzerland's 1000 CHF and Singapore's 1500 SGD.
+    expect(aboveThreshold('USDT', 100_000000n, defaults.get('CH')!, defaultPrices).required).toBe(false)
+    expect(aboveThreshold('USDT', 100_000000n, defaults.get('SG')!, defaultPrices).required).toBe(false)
   })
 
   it('refuses a malformed entry, naming it', () => {

@@ -256,7 +256,8 @@ export const configSchema = z.object({
     .string()
     .max(2000)
     .default(
-      'ETH=3000 USD,ETH=2800 EUR,BTC=60000 USD,BTC=56000 EUR,USDT=1 USD,USDT=0.93 EUR,USDC=1 USD,USDC=0.93 EUR',
+      'ETH=3000 USD,ETH=2800 EUR,ETH=2700 CHF,ETH=4000 SGD,BTC=60000 USD,BTC=56000 EUR,BTC=54000 CHF,BTC=80000 SGD,' +
+        'USDT=1 USD,USDT=0.93 EUR,USDT=0.9 CHF,USDT=1.35 SGD,USDC=1 USD,USDC=0.93 EUR,USDC=0.9 CHF,USDC=1.35 SGD',
     ),
   /** How long to wait for a counterparty VASP's answer. */
   TRAVEL_RULE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(120).default(10),
