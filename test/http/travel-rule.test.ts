@@ -467,6 +467,20 @@ describe('messages B refuses', () => {
     expect((await post(old)).json().code).toBe('TRAVEL_RULE_STALE_MESSAGE')
   })
 
+  it('refuses a message addressed to another VASP, and a second transfer with an id already used', async () => {
+    const bob = await recipient('bob-dup')
+    const key = Uint8Array.from(Buffer.from(KEY_A, 'hex'))
+    const elsewhere = sign({ ...transfer(bob.address, B.t.clock.now()), to: 'vasp-c' }, key)
+    expect((await post(elsewhere)).json().code).toBe('TRAVEL_RULE_WRONG_RECIPIENT')
+    const first = transfer(bob.address, B.t.clock.now())
+    expect((await post(sign(first, key))).statusCode).toBe(200)
+    // Same transfer id, fresh nonce and signature: not a replay, but the same transfer again.
+    const second = { ...transfer(bob.address, B.t.clock.now()), transferId: first.transferId }
+    const r = await post(sign(second, key))
+    expect(r.statusCode).toBe(409)
+    expect(r.json().code).toBe('TRAVEL_RULE_DUPLICATE_TRANSFER')
+  })
+
   it('refuses IVMS101 data that breaks the standard’s constraints, naming the rule', async () => {
     const bob = await recipient('bob-ivms')
     const m = transfer(bob.address, B.t.clock.now())
