@@ -27,6 +27,13 @@ describe('counterfeit tokens', () => {
     expect(r.reasons.map((x) => x.code)).toContain('LOOKALIKE_SYMBOL')
   })
 
+  it('says a symbol hides invisible characters, as a reason of its own, and blocks the stablecoin it hides', () => {
+    const r = guard.check({ chainId: 1, address: fakeAddress, symbol: 'US\u200bDT', name: 'Tether' })
+    expect(r.verdict).toBe('block')
+    expect(r.reasons.map((x) => `${x.code}:${x.severity}`)).toContain('INVISIBLE_CHARACTERS:warn')
+    expect(r.impersonates?.symbol).toBe('USDT')
+  })
+
   it('blocks a stablecoin decorated with a chain tag, a version or a prefix off every listed contract', () => {
     for (const symbol of ['USDT-ERC20', 'USDT.e', 'xUSDC', 'USDC2', 'USDT_TRC20'])
       expect(
@@ -116,10 +123,14 @@ describe('counterfeit tokens', () => {
     })
 
     it('lets a wrapper that names its issuer through and still blocks a bare or copied-name prefix', () => {
-      expect(
-        lists.check({ chainId: 1, address: fakeAddress, symbol: 'fWETH', name: 'Fluid Wrapped Ether' })
-          .verdict,
-      ).toBe('allow')
+      const wrapper = lists.check({
+        chainId: 1,
+        address: fakeAddress,
+        symbol: 'fWETH',
+        name: 'Fluid Wrapped Ether',
+      })
+      expect(wrapper.verdict).toBe('allow')
+      expect(wrapper.reasons.map((x) => x.code)).toContain('AFFIX_NAMES_ISSUER')
       expect(codes({ chainId: 1, address: fakeAddress, symbol: 'xUSDC', name: 'USD Coin' })).toEqual([
         'COUNTERFEIT_NAME:warn',
         'AFFIXED_SYMBOL:block',
