@@ -9,6 +9,8 @@ import { AppError } from '../platform/errors.ts'
 import { createEventBus, type PlatformEvent } from '../platform/events.ts'
 import { createUser } from '../platform/identity/users.ts'
 import { compileRules, createRiskEngine, parseRiskEvent } from '../risk/index.ts'
+import { connectRiskToEventBus } from '../risk/platform-link.ts'
+import { createRiskService } from '../risk/service.ts'
 import type { AdInput } from './ads.ts'
 import type { SecondFactor } from './deps.ts'
 import { createP2p, type P2p } from './index.ts'
@@ -209,6 +211,55 @@ describe('P2P orders and escrow', () => {
     expect(error.code).toBe('P2P_RISK_BLOCKED')
     expect(error.details).toEqual({ reasons: ['rule.p2p-burst'] })
     expect(await balance(seller)).toMatchObject({ available: 60_000_000n, escrow: 40_000_000n })
+  })
+
+  it('counts an order once for the risk engine when its events also reach it over the event bus', async () => {
+    const engine = createRiskEngine({
+      rules: compileRules({
+        version: 'test',
+        rules: [
+          {
+            id: 'p2p-burst',
+            events: ['p2p_order'],
+            when: { feature: 'p2p.count.1h', op: '>=', value: 3 },
+            action: 'block',
+            score: 0.95,
+            reason: '{p2p.count.1h} P2P orders in an hour',
+          },
+        ],
+      }),
+    })
+    // As in the server: every published event the risk schema knows is stored and, unless it was
+    // already decided synchronously, scored.
+    const bus = createEventBus()
+    const link = connectRiskToEventBus({ risk: createRiskService({ db, clock, engine }), events: bus })
+    const guarded = createP2p({
+      db,
+      clock,
+      events: bus,
+      ledger,
+      secondFactor: secondFactorFor(codes),
+      outflow: createOutflowGate({ db, clock, risk: engine }),
+      risk: engine,
+    })
+    const seller = await person('DE', { twoFactor: true, usdt: 100_000_000n })
+    const buyer = await person('AT')
+    const adId = await guarded.ads.create(seller, sellAd({ availableAmount: '100' }))
+    await guarded.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'once-1' })
+    await link.drain()
+    await guarded.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'once-2' })
+    await link.drain()
+    const error = await refusal(guarded.orders.place(buyer, adId, { amount: '20', idempotencyKey: 'once-3' }))
+    expect(error.code).toBe('P2P_RISK_BLOCKED')
+    // Both placed orders are stored for the warm-up after a restart.
+    const stored = await db
+      .selectFrom('risk_events')
+      .select('id')
+      .where('account', '=', buyer)
+      .where('type', '=', 'p2p_order')
+      .execute()
+    expect(stored).toHaveLength(2)
+    link.unsubscribe()
   })
 
   it('refuses a buyer verified outside the allowlist with P2P_REGION_NOT_ALLOWED and counts the attempt', async () => {

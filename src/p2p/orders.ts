@@ -112,9 +112,17 @@ export function createOrders(deps: P2pDeps) {
     })
   }
 
-  /** A new order as the risk engine reads it (risk event schema v1), once per party. */
+  /**
+   * A new order as the risk engine reads it (risk event schema v1), once per party. The taker's
+   * event was already decided synchronously when the order was placed (the buyer's attempt on a
+   * sell ad, the seller's outflow on a buy ad), so it is marked `riskAssessed`: stored for the
+   * timeline and the warm-up, not scored a second time.
+   */
   function publishPlaced(order: OrderRow) {
-    for (const event of riskEvents(order, clock.now())) events.publish(event)
+    for (const event of riskEvents(order, clock.now())) {
+      const taker = event.account === order.taker_id
+      events.publish(deps.risk && taker ? { ...event, riskAssessed: true } : event)
+    }
   }
 
   async function findOrder(orderId: string) {
