@@ -154,6 +154,22 @@ type Row = {
   insurance_fund?: unknown
 }
 
+/**
+ * What a build wrote, cleared whenever its inputs change (a new file, a redrawn challenge), so no
+ * column of an earlier build survives beside new inputs. A new build column belongs here.
+ */
+const UNBUILT = {
+  built_at: null,
+  built_by: null,
+  root: null,
+  depth: null,
+  summary: null,
+  build_report: null,
+  reserve_check: null,
+  reserve_exemption: null,
+  insurance_fund: null,
+} as const
+
 /** Reserves published before the server verified them (rounds from before migration 0230). */
 const LEGACY_DECLARED = 'declared before the server verified reserve wallets'
 
@@ -418,15 +434,7 @@ export function createRounds(deps: RoundsDeps) {
           .set({
             status: ready ? 'imported' : 'created',
             imported_at: ready ? clock.now() : null,
-            built_at: null,
-            built_by: null,
-            root: null,
-            depth: null,
-            summary: null,
-            build_report: null,
-            reserve_check: null,
-            reserve_exemption: null,
-            insurance_fund: null,
+            ...UNBUILT,
           })
           .where('id', '=', id)
           .execute()
@@ -579,20 +587,7 @@ export function createRounds(deps: RoundsDeps) {
           .updateTable('por_rounds')
           .set({
             challenge: JSON.stringify(challenge),
-            ...(r.status === 'built'
-              ? {
-                  status: 'imported' as const,
-                  built_at: null,
-                  built_by: null,
-                  root: null,
-                  depth: null,
-                  summary: null,
-                  build_report: null,
-                  reserve_check: null,
-                  reserve_exemption: null,
-                  insurance_fund: null,
-                }
-              : {}),
+            ...(r.status === 'built' ? { status: 'imported' as const, ...UNBUILT } : {}),
           })
           .where('id', '=', id)
           .execute()
