@@ -260,7 +260,8 @@ describe('every page reads like a finished product', () => {
     await nav.getByRole('link', { name: 'Security', exact: true }).click()
     await page.getByRole('heading', { level: 1 }).first().waitFor()
     expect(new URL(page.url()).pathname).toBe('/security')
-    expect(await nav.isVisible()).toBe(false)
+    // The menu closes once the route has changed (a render after the URL does).
+    await expect.poll(() => nav.isVisible(), { timeout: 5000 }).toBe(false)
     expect(problems).toEqual([])
   })
 
