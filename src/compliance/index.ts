@@ -3,5 +3,6 @@
  * check custody asks, and the IVMS101 schemas.
  */
 export { TRAVEL_RULE_DATA_MISSING, travelRuleDepositCheck } from './deposit-check.ts'
+export { ownershipMessage } from './destinations.ts'
 export { type IdentityPayload, identityPayload, isValidLei } from './ivms101.ts'
-export { createTravelRule, ownershipMessage, type TravelRule } from './travel-rule.ts'
+export { createTravelRule, type TravelRule } from './travel-rule.ts'

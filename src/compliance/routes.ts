@@ -12,7 +12,8 @@ import { z } from 'zod'
 import type { DomainDeps } from '../platform/deps.ts'
 import { errors } from '../platform/errors.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
-import { createTravelRule, ownershipMessage } from './travel-rule.ts'
+import { ownershipMessage } from './destinations.ts'
+import { createTravelRule } from './travel-rule.ts'
 
 const tags = ['travel-rule']
 const name = z.string().trim().min(1).max(100)
