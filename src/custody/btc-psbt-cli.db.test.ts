@@ -6,33 +6,23 @@
  * the code) and accepts the genuine one, writing the raw transaction to broadcast; `btc-confirm`
  * records the confirmations the operator reports and completes the withdrawal on the ledger once.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { base64 } from '@scure/base'
 import { HDKey } from '@scure/bip32'
 import { mnemonicToSeedSync } from '@scure/bip39'
 import { Transaction } from '@scure/btc-signer'
-import { afterAll, describe, expect, it } from 'vitest'
-import { runCli } from '../cli/main.ts'
+import { describe, expect, it } from 'vitest'
+import { cliDataDir } from '../../test/support/cli.ts'
 import { systemClock } from '../platform/clock.ts'
 import { loadConfig } from '../platform/config.ts'
-import { type Db, openDatabase } from '../platform/db/index.ts'
-import { migrateToLatest } from '../platform/db/migrator.ts'
 import { createUser } from '../platform/identity/users.ts'
 import { btcColdWallet } from './btc-psbt.ts'
 import { DEMO_BTC_XPUB } from './derivation.ts'
 import { createLedger } from './ledger.ts'
 import { createWithdrawals } from './withdrawals.ts'
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-btc-psbt-cli-'))
-const env: Record<string, string> = {
-  DATA_DIR: dataDir,
-  LOG_LEVEL: 'silent',
-  CUSTODY_BTC_XPUB: DEMO_BTC_XPUB,
-}
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
-const file = (name: string) => path.join(dataDir, name)
+const cli = cliDataDir('btc-psbt-cli', { CUSTODY_BTC_XPUB: DEMO_BTC_XPUB })
+const { env, run, withDb, file } = cli
 const PAYEE = 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'
 // The BIP84 test mnemonic's account key: DEMO_BTC_XPUB is its xpub (public keys, tests only).
 const account = HDKey.fromMasterSeed(
@@ -40,32 +30,6 @@ const account = HDKey.fromMasterSeed(
     'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about',
   ),
 ).derive("m/84'/0'/0'")
-
-async function run(argv: string[]) {
-  let out = ''
-  let err = ''
-  const code = await runCli(argv, {
-    stdout: (t) => {
-      out += t
-    },
-    stderr: (t) => {
-      err += t
-    },
-    env,
-    readStdin: async () => '',
-  })
-  return { code, out, err }
-}
-
-async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const handle = await openDatabase({ dataDir })
-  try {
-    await migrateToLatest(handle.db as never)
-    return await fn(handle.db)
-  } finally {
-    await handle.close()
-  }
-}
 
 /** A customer with 1 BTC asks for 0.05 BTC by API key; a custody approver approves it. */
 async function approvedWithdrawal(): Promise<string> {

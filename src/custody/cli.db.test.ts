@@ -4,57 +4,21 @@
  * Bitcoin deposits import once from a CSV file and a bad file imports nothing; `watch --once`
  * reads a real dev chain.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { sql } from 'kysely'
 import { type Address, createPublicClient, createWalletClient, http, parseEther } from 'viem'
 import { hardhat } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../cli/main.ts'
+import { cliDataDir } from '../../test/support/cli.ts'
 import { systemClock } from '../platform/clock.ts'
-import { type Db, openDatabase } from '../platform/db/index.ts'
-import { migrateToLatest } from '../platform/db/migrator.ts'
 import { createUser } from '../platform/identity/users.ts'
 import { type DevChain, startDevChain } from '../por/reserves/testing/devchain.ts'
 import { createDepositAddresses } from './addresses.ts'
 import { DEMO_BTC_XPUB, DEMO_EVM_XPUB } from './derivation.ts'
 import { createLedger } from './ledger.ts'
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-custody-cli-'))
-// Always its own PGlite directory, as the P2P CLI test explains: the CLI migrates the public schema.
-const env: Record<string, string> = {
-  DATA_DIR: dataDir,
-  LOG_LEVEL: 'silent',
-  CUSTODY_CONFIRMATIONS: 'BTC=3,ETH=1',
-}
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
-
-async function run(argv: string[]) {
-  let out = ''
-  let err = ''
-  const code = await runCli(argv, {
-    stdout: (t) => {
-      out += t
-    },
-    stderr: (t) => {
-      err += t
-    },
-    env,
-    readStdin: async () => '',
-  })
-  return { code, out, err }
-}
-
-async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const handle = await openDatabase({ dataDir })
-  try {
-    await migrateToLatest(handle.db as never)
-    return await fn(handle.db)
-  } finally {
-    await handle.close()
-  }
-}
+const { dataDir, env, run, withDb } = cliDataDir('custody-cli', { CUSTODY_CONFIRMATIONS: 'BTC=3,ETH=1' })
 
 async function customerWithAddress(asset: 'BTC' | 'ETH') {
   return withDb(async (db) => {

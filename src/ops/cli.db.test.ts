@@ -2,41 +2,11 @@
  * `bulwark ops overdue` on its own PGlite directory: exit 0 with nothing overdue, then exit 1 with
  * the overdue finding mailed to the security admin, once a day.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
-import { runCli } from '../cli/main.ts'
-import { type Db, openDatabase } from '../platform/db/index.ts'
-import { migrateToLatest } from '../platform/db/migrator.ts'
+import { describe, expect, it } from 'vitest'
+import { cliDataDir } from '../../test/support/cli.ts'
 import { createUser } from '../platform/identity/users.ts'
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-ops-cli-'))
-const env: Record<string, string> = { DATA_DIR: dataDir, LOG_LEVEL: 'silent' }
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
-
-async function run(argv: string[]) {
-  let out = ''
-  const code = await runCli(argv, {
-    stdout: (t) => {
-      out += t
-    },
-    stderr: () => {},
-    env,
-    readStdin: async () => '',
-  })
-  return { code, out }
-}
-
-async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const handle = await openDatabase({ dataDir })
-  try {
-    await migrateToLatest(handle.db as never)
-    return await fn(handle.db)
-  } finally {
-    await handle.close()
-  }
-}
+const { run, withDb } = cliDataDir('ops-cli')
 
 describe('bulwark ops overdue', () => {
   it('exits 0 when nothing is overdue, and 1 after mailing security admins an overdue finding once a day', async () => {
@@ -52,6 +22,7 @@ describe('bulwark ops overdue', () => {
     expect(await run(['ops', 'overdue', '--json'])).toEqual({
       code: 0,
       out: '{"overdue":0,"alerted":0,"recipients":0}\n',
+      err: '',
     })
     await withDb(async (db) => {
       const audit = await db
@@ -82,10 +53,12 @@ describe('bulwark ops overdue', () => {
     expect(await run(['ops', 'overdue'])).toEqual({
       code: 1,
       out: '1 overdue finding(s); 1 newly alerted to 1 security admin(s)\n',
+      err: '',
     })
     expect(await run(['ops', 'overdue'])).toEqual({
       code: 1,
       out: '1 overdue finding(s); 0 newly alerted to 0 security admin(s)\n',
+      err: '',
     })
     const mails = await withDb((db) =>
       db.selectFrom('mail_outbox').select('subject').where('to_address', '=', 'sec@ops.test').execute(),

@@ -3,48 +3,12 @@
  * a deposit that reaches the custody ledger (the wallet's balance) and the audit log, metrics, the
  * expiry job, and `bulwark custody ledger verify` clean afterwards.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
-import { runCli } from '../cli/main.ts'
+import { describe, expect, it } from 'vitest'
+import { cliDataDir } from '../../test/support/cli.ts'
 import { createLedger, p2pEscrow } from '../custody/index.ts'
-import { openDatabase } from '../platform/db/index.ts'
-import { migrateToLatest } from '../platform/db/migrator.ts'
 import { createUser } from '../platform/identity/users.ts'
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-p2p-cli-'))
-// Always its own PGlite directory: on a shared PostgreSQL server the CLI migrates the public schema,
-// where Kysely's migrator is confused by the migration tables of other test schemas (see the report
-// on migrateToLatest without a schema). The PostgreSQL paths of P2P are covered by the other suites.
-const env = { DATA_DIR: dataDir, LOG_LEVEL: 'silent' }
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
-
-async function run(argv: string[]) {
-  let out = ''
-  let err = ''
-  const code = await runCli(argv, {
-    stdout: (t) => {
-      out += t
-    },
-    stderr: (t) => {
-      err += t
-    },
-    env,
-    readStdin: async () => '',
-  })
-  return { code, out, err }
-}
-
-async function withDb<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
-  const handle = await openDatabase({ dataDir })
-  try {
-    await migrateToLatest(handle.db as never)
-    return await fn(handle.db)
-  } finally {
-    await handle.close()
-  }
-}
+const { run, withDb } = cliDataDir('p2p-cli')
 
 describe('bulwark p2p', () => {
   it('credits a customer, sets a reference price, reports metrics and runs the expiry job', async () => {

@@ -8,11 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../test/support/app.ts'
-import { runCli } from '../cli/main.ts'
+import { cliDataDir } from '../../test/support/cli.ts'
 import { createLedger } from '../custody/index.ts'
 import { assets as ledgerDecimals } from '../p2p/index.ts'
-import { openDatabase } from '../platform/db/index.ts'
-import { migrateToLatest } from '../platform/db/migrator.ts'
 import { createUser } from '../platform/identity/users.ts'
 import { parseAssetsCsv } from './assets.ts'
 import { buildRound } from './build.ts'
@@ -127,59 +125,35 @@ describe('liabilities snapshot from the ledger', () => {
 
 describe('bulwark por snapshot', () => {
   // Its own PGlite directory: the CLI opens the configured database like the server does.
-  const dataDir = mkdtempSync(join(tmpdir(), 'por-snapshot-cli-'))
-  const env = { DATA_DIR: dataDir, LOG_LEVEL: 'silent' }
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
-
-  async function run(argv: string[]) {
-    let out = ''
-    let err = ''
-    const code = await runCli(argv, {
-      stdout: (s) => {
-        out += s
-      },
-      stderr: (s) => {
-        err += s
-      },
-      env,
-      readStdin: async () => '',
-    })
-    return { code, out, err }
-  }
+  const cli = cliDataDir('por-snapshot-cli')
 
   it('writes the liabilities file from the configured database, and exits 1 when the assets file leaves an asset out', async () => {
-    const handle = await openDatabase({ dataDir })
-    let carol: string
-    try {
-      await migrateToLatest(handle.db as never)
-      carol = (
-        await createUser(handle.db, {
-          email: 'carol@test.bulwark',
-          displayName: 'Carol',
-          kind: 'customer',
-          password: null,
-        })
-      ).id
-      await createLedger({ db: handle.db }).creditDeposit(handle.db, {
+    const carol = await cli.withDb(async (db) => {
+      const { id } = await createUser(db, {
+        email: 'carol@test.bulwark',
+        displayName: 'Carol',
+        kind: 'customer',
+        password: null,
+      })
+      await createLedger({ db }).creditDeposit(db, {
         key: 'cli-d1',
         ref: 'cli-d1',
-        owner: carol,
+        owner: id,
         asset: 'BTC',
         amount: 150_000_000n,
       })
-    } finally {
-      await handle.close()
-    }
-    const assetsPath = join(dataDir, 'assets.csv')
+      return id
+    })
+    const assetsPath = cli.file('assets.csv')
     writeFileSync(assetsPath, 'symbol,decimals,price_usd,haircut\nBTC,8,65000,0.9\nETH,10,3200,0.8\n')
-    const out = join(dataDir, 'liabilities.csv')
-    const ok = await run(['por', 'snapshot', '--out', out, '--assets', assetsPath, '--json'])
+    const out = cli.file('liabilities.csv')
+    const ok = await cli.run(['por', 'snapshot', '--out', out, '--assets', assetsPath, '--json'])
     expect(ok.code).toBe(0)
     expect(JSON.parse(ok.out)).toMatchObject({ ok: true, users: 1, assets: ['BTC', 'ETH'], roundedUp: 0 })
     expect(readFileSync(out, 'utf8')).toBe(`user_id,BTC,ETH\n${carol},1.5,0\n`)
 
     writeFileSync(assetsPath, 'symbol,decimals,price_usd,haircut\nETH,10,3200,0.8\n')
-    const refused = await run(['por', 'snapshot', '--out', out, '--assets', assetsPath])
+    const refused = await cli.run(['por', 'snapshot', '--out', out, '--assets', assetsPath])
     expect(refused.code).toBe(1)
     expect(refused.err).toContain('BTC')
   })

@@ -3,52 +3,20 @@
  * sanctioned sender (screened against GUARD_ADDRESS_LISTS) opens one case by Bulwark, and
  * importing the same file again opens none. Its own PGlite data directory, as the custody CLI test.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
-import { runCli } from '../cli/main.ts'
+import { describe, expect, it } from 'vitest'
+import { cliDataDir } from '../../test/support/cli.ts'
 import { createDepositAddresses } from '../custody/addresses.ts'
 import { DEMO_BTC_XPUB } from '../custody/index.ts'
 import { systemClock } from '../platform/clock.ts'
-import { type Db, openDatabase } from '../platform/db/index.ts'
-import { migrateToLatest } from '../platform/db/migrator.ts'
 import { createUser } from '../platform/identity/users.ts'
 
 const SANCTIONED_BTC = 'bc1qa5wkgaew2dkv56kfvj49j0av5nml45x9ek9hz6'
-const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-system-cases-cli-'))
-const sanctions = path.join(dataDir, 'sanctioned_addresses_XBT.txt')
-writeFileSync(sanctions, `${SANCTIONED_BTC}\n`)
-const env: Record<string, string> = {
-  DATA_DIR: dataDir,
-  LOG_LEVEL: 'silent',
-  CUSTODY_CONFIRMATIONS: 'BTC=3',
-  GUARD_ADDRESS_LISTS: sanctions,
-}
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
-
-async function run(argv: string[]) {
-  let out = ''
-  const code = await runCli(argv, {
-    stdout: (t) => {
-      out += t
-    },
-    stderr: () => {},
-    env,
-    readStdin: async () => '',
-  })
-  return { code, out }
-}
-
-async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const handle = await openDatabase({ dataDir })
-  try {
-    await migrateToLatest(handle.db as never)
-    return await fn(handle.db)
-  } finally {
-    await handle.close()
-  }
-}
+const cli = cliDataDir('system-cases-cli', { CUSTODY_CONFIRMATIONS: 'BTC=3' })
+const { dataDir, run, withDb } = cli
+cli.env.GUARD_ADDRESS_LISTS = cli.file('sanctioned_addresses_XBT.txt')
+writeFileSync(cli.env.GUARD_ADDRESS_LISTS, `${SANCTIONED_BTC}\n`)
 
 describe('bulwark custody deposits import', () => {
   it('opens one case by Bulwark for a deposit from a sanctioned sender, however often the file is imported', async () => {
