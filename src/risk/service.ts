@@ -16,8 +16,9 @@ import { backtestRules } from './backtest.ts'
 import { loadBehaviourModel } from './behaviour.ts'
 import { type Alert, createRiskEngine, type RiskEngine } from './engine.ts'
 import { counterpartyOf, eventValue } from './features.ts'
+import { storeRiskEvents } from './record.ts'
 import { compileRules, loadRuleFile } from './rules.ts'
-import { type Decision, parseRiskEvent, type RiskEvent, riskEventToJson } from './schema.ts'
+import { type Decision, parseRiskEvent, type RiskEvent } from './schema.ts'
 import type { CaseResolution } from './tables.ts'
 
 const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url))
@@ -76,24 +77,7 @@ export function createRiskService(deps: { db: Db; clock: Clock; engine?: RiskEng
      * reported as `duplicate`.
      */
     async ingest(events: RiskEvent[], actor: string, options: IngestOptions = {}) {
-      const fresh = new Set<string>()
-      if (events.length > 0) {
-        const inserted = await db
-          .insertInto('risk_events')
-          .values(
-            events.map((e) => ({
-              id: e.id,
-              at: new Date(e.at),
-              account: e.account ?? null,
-              type: e.type,
-              body: JSON.stringify(riskEventToJson(e)),
-            })),
-          )
-          .onConflict((oc) => oc.column('id').doNothing())
-          .returning('id')
-          .execute()
-        for (const r of inserted) fresh.add(r.id)
-      }
+      const fresh = await storeRiskEvents(db, events)
       const results: ({ duplicate: true; eventId: string } | Decision)[] = []
       pending = []
       for (const e of events) {
