@@ -94,4 +94,35 @@ export const migrations: Record<string, Migration> = {
       `.execute(db)
     },
   },
+  '0266_por_zk_jobs': {
+    async up(db: Kysely<unknown>) {
+      // The zk proving job of a round (docs/por-zk.md), kept in the database so that a restarted server (or
+      // another server process) shows it, and so that two clicks or two processes cannot start two: the partial
+      // unique index admits one running job at a time (proving uses every core it is given). `owner` names
+      // the server process that runs it (host:pid:nonce) and `heartbeat_at` when it last said it was alive.
+      await sql`
+        create table por_zk_jobs (
+          round_id text primary key references por_rounds (id),
+          state text not null check (state in ('running', 'done', 'failed', 'stopped', 'interrupted')),
+          batch_size integer not null check (batch_size between 2 and 4096),
+          cores integer not null check (cores between 1 and 64),
+          done integer not null default 0,
+          total integer not null default 0,
+          reused integer not null default 0,
+          users_per_second double precision,
+          eta_seconds integer,
+          started_at timestamptz not null,
+          started_by text not null,
+          finished_at timestamptz,
+          stopped_by text,
+          error_code text,
+          error_message text,
+          owner text not null,
+          heartbeat_at timestamptz not null,
+          check (state = 'running' or finished_at is not null)
+        );
+        create unique index por_zk_jobs_one_running on por_zk_jobs (state) where state = 'running';
+      `.execute(db)
+    },
+  },
 }

@@ -1,14 +1,17 @@
 /**
- * The zk proof of liabilities in real Chromium: a custody approver proves a built round from the staff rounds
- * page (a server job; the page shows batches done / total, users/s and the recorded hashes); once it is published,
+ * The zk proof of liabilities in real Chromium: a custody approver resumes the proving job of a built round from
+ * the staff rounds page after its server was killed (a server job; the page shows it interrupted, then batches
+ * done / total, users/s and the recorded hashes); once it is published,
  * a customer's "Verify my assets" also checks their batch's UltraHonk proof in the page with bb.js (wasm from our
  * server) and shows the result and the time taken; a tampered proof, key or setup hash is refused with the
  * failing check named.
  */
 
-import { tmpdir } from 'node:os'
+import { spawnSync } from 'node:child_process'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
+import { sql } from 'kysely'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_PASSWORD } from '../../src/demo/seed.ts'
@@ -84,13 +87,22 @@ async function verifyAsAlice(tamper?: (page: Page) => Promise<void>) {
 }
 
 describe('zk proof of liabilities in the browser', () => {
-  it('lets staff prove a built round as a server job and shows its progress and recorded hashes', async () => {
+  it('lets staff resume a proving job its server left interrupted, and shows its progress and recorded hashes', async () => {
+    // A job left as a server killed with kill -9 leaves it: running, under a process of this host that is gone.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid
+    await sql`
+      insert into por_zk_jobs (round_id, state, batch_size, cores, started_at, started_by, owner, heartbeat_at)
+      values ('zk-1', 'running', 2, 1, now(), ${`staff:${ids.builder}`}, ${`${hostname()}:${dead}:0`}, now())
+    `.execute(server.db)
     const page = await browser.newPage()
     await signInDemoStaff(page, server, 'custody.approver@staff.bulwark')
     await page.goto(`${server.url}/staff/por/rounds`)
     const panel = page.getByRole('region', { name: 'Zero-knowledge proof of round zk-1' })
+    await expect
+      .poll(async () => panel.getByTestId('zk-progress').textContent(), { timeout: 30_000 })
+      .toMatch(/^\s*interrupted — resume: 0 \/ … batches.*resume proving/)
     await panel.getByLabel('Users per batch').selectOption('2')
-    await panel.getByRole('button', { name: 'Prove in zk' }).click()
+    await panel.getByRole('button', { name: 'Resume proving' }).click()
     const progress = panel.getByTestId('zk-progress')
     await progress.waitFor()
     // 6 users in batches of 2: three batch proofs; the page polls the job while the server proves.

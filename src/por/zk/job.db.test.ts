@@ -1,8 +1,11 @@
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../../test/support/app.ts'
+import { buildApp } from '../../app.ts'
 import { runCli } from '../../cli/main.ts'
 import { createZkProving, type ZkJobProgress, type ZkRoundRecord } from './job.ts'
 import { verifyZkRound } from './round.ts'
@@ -18,19 +21,29 @@ let auditor: Staff
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-async function progress(): Promise<{ progress: ZkJobProgress | null; recorded: ZkRoundRecord | null }> {
-  const res = await t.app.inject({
-    url: '/api/por/staff/rounds/2026-12/zk/progress',
+type Server = Pick<TestApp['app'], 'inject'>
+
+async function progress(
+  round = '2026-12',
+  server: Server = t.app,
+): Promise<{ progress: ZkJobProgress | null; recorded: ZkRoundRecord | null }> {
+  const res = await server.inject({
+    url: `/api/por/staff/rounds/${round}/zk/progress`,
     headers: auditor.session.headers,
   })
   expect(res.statusCode).toBe(200)
   return res.json()
 }
 
-async function waitFor(ok: (p: ZkJobProgress) => boolean, timeoutMs = 400_000): Promise<ZkJobProgress> {
+async function waitFor(
+  ok: (p: ZkJobProgress) => boolean,
+  timeoutMs = 400_000,
+  round = '2026-12',
+  server: Server = t.app,
+): Promise<ZkJobProgress> {
   const until = Date.now() + timeoutMs
   for (;;) {
-    const p = (await progress()).progress
+    const p = (await progress(round, server)).progress
     if (p && ok(p)) return p
     if (p && p.state !== 'running') throw new Error(`job ended: ${JSON.stringify(p)}`)
     if (Date.now() > until) throw new Error(`timed out: ${JSON.stringify(p)}`)
@@ -38,19 +51,21 @@ async function waitFor(ok: (p: ZkJobProgress) => boolean, timeoutMs = 400_000): 
   }
 }
 
-const prove = (who: Staff, body: object = { batchSize: 2, cores: 1 }) =>
-  t.app.inject({
+const prove = (
+  who: Staff,
+  body: object = { batchSize: 2, cores: 1 },
+  round = '2026-12',
+  server: Server = t.app,
+) =>
+  server.inject({
     method: 'POST',
-    url: '/api/por/staff/rounds/2026-12/zk/prove',
+    url: `/api/por/staff/rounds/${round}/zk/prove`,
     headers: who.session.headers,
     payload: body,
   })
 
-beforeAll(async () => {
-  insecureTestSetup(4097)
-  t = await createTestApp({ DATA_DIR: dataDir, EXCHANGE_ID: 'acme', POR_ZK_SETUP_FILE: setupFile })
-  builder = await t.createStaff('custody_approver')
-  auditor = await t.createStaff('auditor')
+/** Creates and builds a round of 6 users × 2 assets through the routes. */
+async function buildRound(id: string) {
   const put = (url: string, body: string) =>
     t.app.inject({
       method: 'PUT',
@@ -62,20 +77,31 @@ beforeAll(async () => {
     method: 'POST',
     url: '/api/por/staff/rounds',
     headers: builder.session.headers,
-    payload: { id: '2026-12' },
+    payload: { id },
   })
   await put(
-    '/api/por/staff/rounds/2026-12/files/assets',
+    `/api/por/staff/rounds/${id}/files/assets`,
     'symbol,decimals,price_usd,haircut\nBTC,8,1,1\nUSDT,6,1,1\n',
   )
   const rows = Array.from({ length: 6 }, (_, i) => `user-${i},0.${i + 1},${i * 10}`).join('\n')
-  await put('/api/por/staff/rounds/2026-12/files/liabilities', `user_id,BTC,USDT\n${rows}\n`)
+  await put(`/api/por/staff/rounds/${id}/files/liabilities`, `user_id,BTC,USDT\n${rows}\n`)
   const built = await t.app.inject({
     method: 'POST',
-    url: '/api/por/staff/rounds/2026-12/build',
+    url: `/api/por/staff/rounds/${id}/build`,
     headers: builder.session.headers,
   })
   expect(built.statusCode).toBe(200)
+}
+
+/** Another server process on the same database and data folder (a restarted server, or a second one). */
+const otherServer = () => buildApp({ config: t.config, db: t.db, clock: t.clock, logger: false })
+
+beforeAll(async () => {
+  insecureTestSetup(4097)
+  t = await createTestApp({ DATA_DIR: dataDir, EXCHANGE_ID: 'acme', POR_ZK_SETUP_FILE: setupFile })
+  builder = await t.createStaff('custody_approver')
+  auditor = await t.createStaff('auditor')
+  await buildRound('2026-12')
 }, 300_000)
 afterAll(async () => {
   await t.close()
@@ -150,6 +176,101 @@ describe('proving a round as a server job', () => {
     const res = await t.app.inject({ url: '/api/por/rounds/2026-12/zk' })
     expect(res.statusCode).toBe(404)
   })
+})
+
+describe('the proving job is kept in the database', () => {
+  const round = '2026-12-r'
+  beforeAll(() => buildRound(round), 300_000)
+
+  it('shows a job interrupted by a server restart, and resuming on the restarted server continues from the proved batches', async () => {
+    const first = await otherServer()
+    let firstClosed = false
+    let restarted: Awaited<ReturnType<typeof otherServer>> | undefined
+    try {
+      expect((await prove(builder, undefined, round, first)).statusCode).toBe(200)
+      await waitFor((p) => p.done >= 1, 400_000, round, first)
+      // Shutting the server down kills its proving child mid-job.
+      await first.close()
+      firstClosed = true
+      restarted = await otherServer()
+      const shown = (await progress(round, restarted)).progress
+      expect(shown).toMatchObject({
+        state: 'interrupted',
+        startedBy: `staff:${builder.user.id}`,
+        error: { code: 'ZK_PROVING_INTERRUPTED' },
+      })
+      expect(shown?.done).toBeGreaterThanOrEqual(1)
+      expect(shown?.error?.message).toMatch(/resume proving/)
+
+      expect((await prove(builder, undefined, round, restarted)).statusCode).toBe(200)
+      const finished = await waitFor((p) => p.state === 'done', 400_000, round, restarted)
+      expect(finished.reused).toBeGreaterThanOrEqual(1)
+      expect(finished).toMatchObject({ done: 3, total: 3, error: null, stoppedBy: null })
+      const actions = await t.db
+        .selectFrom('audit_log')
+        .select('action')
+        .where('target', '=', `round:${round}`)
+        .where('action', 'like', 'por.zk_%')
+        .orderBy('seq')
+        .execute()
+      expect(actions.map((a) => a.action)).toEqual([
+        'por.zk_proving_started',
+        'por.zk_proving_interrupted',
+        'por.zk_proving_started',
+        'por.zk_proving_finished',
+      ])
+    } finally {
+      if (!firstClosed) await first.close()
+      await restarted?.close()
+    }
+  }, 900_000)
+
+  it('shows a job whose server was killed (kill -9) as interrupted, once its process is gone', async () => {
+    // A server killed with kill -9 runs no shutdown code: its job stays `running` under its name. Here the row
+    // is left as such a server leaves it, named after a process of this host that has exited.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid
+    await sql`
+      update por_zk_jobs set state = 'running', finished_at = null, owner = ${`${hostname()}:${dead}:0`},
+        heartbeat_at = ${t.clock.now()}
+      where round_id = ${round}
+    `.execute(t.db)
+    const restarted = await otherServer()
+    try {
+      expect((await progress(round, restarted)).progress).toMatchObject({
+        state: 'interrupted',
+        error: { code: 'ZK_PROVING_INTERRUPTED' },
+      })
+    } finally {
+      await restarted.close()
+    }
+  })
+
+  it('leaves a job running on another live server alone, refuses a second one, and calls it interrupted once that server is silent', async () => {
+    // Another server (another host) proves this round and has just said it is alive.
+    await sql`
+      update por_zk_jobs set state = 'running', finished_at = null, owner = 'other-host:4242:0',
+        heartbeat_at = ${t.clock.now()}
+      where round_id = ${round}
+    `.execute(t.db)
+    expect((await progress(round)).progress?.state).toBe('running')
+    const here = await prove(builder, undefined, round)
+    expect(here.statusCode).toBe(409)
+    expect(here.json()).toMatchObject({ code: 'ZK_PROVING_RUNNING', message: expect.stringContaining(round) })
+    const elsewhere = await prove(builder)
+    expect(elsewhere.statusCode).toBe(409)
+    expect(elsewhere.json().code).toBe('ZK_PROVING_RUNNING')
+
+    t.clock.advance(31_000)
+    expect((await progress(round)).progress?.state).toBe('interrupted')
+  })
+
+  it('starts one job when two staff start the same round at the same moment', async () => {
+    const both = await Promise.all([prove(builder, undefined, round), prove(builder, undefined, round)])
+    expect(both.map((r) => r.statusCode).sort()).toEqual([200, 409])
+    expect(both.find((r) => r.statusCode === 409)?.json().code).toBe('ZK_PROVING_RUNNING')
+    const finished = await waitFor((p) => p.state === 'done', 400_000, round)
+    expect(finished).toMatchObject({ done: 3, total: 3, reused: 3 })
+  }, 600_000)
 })
 
 describe('the published round records its zk hashes', () => {
@@ -307,13 +428,13 @@ describe('the proving job refuses or reports what it cannot do', () => {
     try {
       await proving.start('2026-12', 'staff:x', { batchSize: 2, cores: 1 })
       const until = Date.now() + 120_000
-      while (proving.progress('2026-12')?.state === 'running' && Date.now() < until) await sleep(200)
-      expect(proving.progress('2026-12')).toMatchObject({
+      while ((await proving.progress('2026-12'))?.state === 'running' && Date.now() < until) await sleep(200)
+      expect(await proving.progress('2026-12')).toMatchObject({
         state: 'failed',
         error: { code: 'ZK_ROUND_NOT_BUILT' },
       })
     } finally {
-      proving.close()
+      await proving.close()
       rmSync(empty, { recursive: true, force: true })
     }
   }, 180_000)

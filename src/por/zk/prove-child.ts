@@ -101,7 +101,16 @@ export async function runProveTask(task: ProveTask, send: (m: ProveMessage) => v
 }
 
 if (process.send && process.argv[2] === '--bulwark-zk-prove') {
+  let finished = false
+  // The server died (kill -9, crash): stop too, so the restarted server's resumed job is the only prover writing
+  // the round's batch files.
+  process.on('disconnect', () => {
+    if (!finished) process.exit(1)
+  })
   process.once('message', (task: ProveTask) => {
-    void runProveTask(task, (m) => process.send?.(m)).finally(() => process.disconnect())
+    void runProveTask(task, (m) => process.send?.(m)).finally(() => {
+      finished = true
+      process.disconnect()
+    })
   })
 }

@@ -29,7 +29,7 @@ const recordSchema = z.object({
   provedAt: z.string(),
 })
 const progressSchema = z.object({
-  state: z.enum(['running', 'done', 'failed', 'stopped']),
+  state: z.enum(['running', 'done', 'failed', 'stopped', 'interrupted']),
   batchSize: z.number().int(),
   cores: z.number().int(),
   done: z.number().int(),
@@ -38,7 +38,9 @@ const progressSchema = z.object({
   usersPerSecond: z.number().nullable(),
   etaSeconds: z.number().nullable(),
   startedAt: z.string(),
+  startedBy: z.string(),
   finishedAt: z.string().nullable(),
+  stoppedBy: z.string().nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
 })
 
@@ -52,6 +54,8 @@ export async function zkRoutes(base: FastifyInstance, deps: DomainDeps, rounds: 
     setupFile: deps.config.POR_ZK_SETUP_FILE,
     roundStatus: async (id) => (await rounds.get(id, { includeUnpublished: true })).status,
   })
+  // A job left running by a server that is gone (restart, kill -9) shows as interrupted; staff resume it.
+  await proving.recover()
   app.addHook('onClose', async () => proving.close())
   const params = z.object({ id: roundIdSchema })
   const recordedWithExchange = async (id: string) => {
@@ -105,7 +109,7 @@ export async function zkRoutes(base: FastifyInstance, deps: DomainDeps, rounds: 
       schema: {
         tags: ['por'],
         summary:
-          "The round's proving job (batches done / total, users/s, ETA; null when none ran in this server) and its recorded zk hashes",
+          "The round's proving job (batches done / total, users/s, ETA; interrupted when its server stopped; null when none was started) and its recorded zk hashes",
         params,
         response: {
           200: z.object({ progress: progressSchema.nullable(), recorded: recordSchema.nullable() }),
@@ -115,7 +119,7 @@ export async function zkRoutes(base: FastifyInstance, deps: DomainDeps, rounds: 
     async (request) => {
       await rounds.get(request.params.id, { includeUnpublished: true })
       return {
-        progress: proving.progress(request.params.id),
+        progress: await proving.progress(request.params.id),
         recorded: await recordedWithExchange(request.params.id),
       }
     },

@@ -1,14 +1,15 @@
 /**
  * @module The zk proving job of one round on the staff rounds page: start it (batch size, cores), watch batches
  * done / total, users/s and the ETA (polled from the server), stop it, and see the zk hashes the round records
- * once proved. A stopped or crashed job resumes from its proved batches when started again (docs/por-zk.md).
+ * once proved. The job is kept by the server's database: one whose server stopped (restart, crash) shows as
+ * "interrupted — resume", and a stopped or interrupted job resumes from its proved batches (docs/por-zk.md).
  */
 import { useCallback, useEffect, useState } from 'react'
 import { get, post } from '../platform/api.ts'
 import { ErrorNote } from '../platform/ui.tsx'
 
 type Progress = {
-  state: 'running' | 'done' | 'failed' | 'stopped'
+  state: 'running' | 'done' | 'failed' | 'stopped' | 'interrupted'
   batchSize: number
   cores: number
   done: number
@@ -25,6 +26,8 @@ type Recorded = {
   topRoot: string
   setupInsecure: boolean
 }
+
+const BATCH_SIZES = ['2', '4', '64', '256', '512', '1024']
 
 function eta(seconds: number | null): string {
   if (seconds === null) return 'estimating…'
@@ -63,6 +66,12 @@ export function ZkProvePanel({
     void poll()
   }, [poll])
   const running = progress?.state === 'running'
+  // Resuming keeps the proved batches only with the same batch size: offer the job's own size by default.
+  const jobBatchSize = progress?.batchSize
+  useEffect(() => {
+    if (jobBatchSize !== undefined && BATCH_SIZES.includes(String(jobBatchSize)))
+      setBatchSize(String(jobBatchSize))
+  }, [jobBatchSize])
   useEffect(() => {
     if (!running) return
     const timer = setInterval(() => void poll(), 1000)
@@ -86,8 +95,9 @@ export function ZkProvePanel({
       <strong>Zero-knowledge proof of liabilities</strong>
       {progress ? (
         <div data-testid="zk-progress">
-          <progress max={Math.max(1, progress.total)} value={progress.done} /> {progress.state}:{' '}
-          {progress.done} / {progress.total || '…'} batches ({pct}%)
+          <progress max={Math.max(1, progress.total)} value={progress.done} />{' '}
+          {progress.state === 'interrupted' ? 'interrupted — resume' : progress.state}: {progress.done} /{' '}
+          {progress.total || '…'} batches ({pct}%)
           {progress.reused > 0 ? `, ${progress.reused} kept from an earlier run` : ''}
           {progress.usersPerSecond !== null ? `, ${progress.usersPerSecond.toFixed(1)} users/s` : ''}
           {running ? `, ${eta(progress.etaSeconds)}` : ''}
@@ -118,7 +128,7 @@ export function ZkProvePanel({
             <label>
               Users per batch{' '}
               <select value={batchSize} onChange={(e) => setBatchSize(e.target.value)}>
-                {['2', '4', '64', '256', '512', '1024'].map((n) => (
+                {BATCH_SIZES.map((n) => (
                   <option key={n}>{n}</option>
                 ))}
               </select>
