@@ -3,7 +3,8 @@
  * counterparty VASPs, the transfers exchanged with them (IVMS101 payload sealed with envelope
  * encryption), the nonces seen from each VASP (replay protection), customers' declared withdrawal
  * destinations (a VASP's customer, or their own self-hosted wallet with a signed proof), and
- * deposits held because a VASP sent them without Travel Rule data.
+ * deposits held because a VASP sent them without Travel Rule data; then (1027) the thresholds per
+ * jurisdiction that compliance officers edit, each version with the time it takes effect.
  */
 import { type Kysely, type Migration, sql } from 'kysely'
 
@@ -85,6 +86,25 @@ export const migrations: Record<string, Migration> = {
           decided_at timestamptz,
           check (status = 'held' or decided_at is not null)
         );
+      `.execute(db)
+    },
+  },
+  '1027_compliance_travel_rule_thresholds': {
+    async up(db: Kysely<unknown>) {
+      // Append-only: a change is a new version; the one in force at a time is the latest whose
+      // effective_from is not after it (ties: the later id). The configured value is the default.
+      await sql`
+        create table travel_rule_thresholds (
+          id bigserial primary key,
+          jurisdiction text not null check (jurisdiction ~ '^[A-Z]{2}$'),
+          amount text not null check (amount ~ '^[0-9]{1,15}([.][0-9]{1,8})?$'),
+          currency text not null check (currency ~ '^[A-Z]{3}$'),
+          effective_from timestamptz not null,
+          changed_by uuid not null references users (id),
+          note text check (length(note) <= 500),
+          created_at timestamptz not null
+        );
+        create index travel_rule_thresholds_in_force on travel_rule_thresholds (jurisdiction, effective_from);
       `.execute(db)
     },
   },

@@ -3,7 +3,8 @@
  * Ed25519 signature of the sender in our directory): our identity, inbound transfers answered with
  * a signed accept/reject, and broadcast notices. Customers: the VASP list, their declared
  * destinations and the message to sign for a self-hosted wallet. Staff: the compliance queue, the
- * IVMS101 payload, retry/reject of unanswered transfers, held-deposit decisions, the directory.
+ * IVMS101 payload, retry/reject of unanswered transfers, held-deposit decisions, the directory,
+ * the thresholds per jurisdiction.
  * Unanswered transfers and due broadcast notices are sent again every 30 s.
  */
 import type { FastifyInstance } from 'fastify'
@@ -66,6 +67,24 @@ const depositView = z.object({
   heldAt: z.string(),
 })
 const idParams = z.object({ id: z.uuid() })
+const jurisdiction = z.string().regex(/^[A-Z]{2}$/, 'a code such as DE, US or EU')
+const thresholdInForce = z.object({
+  jurisdiction: z.string(),
+  amount: z.string(),
+  currency: z.string(),
+  source: z.enum(['config', 'staff']),
+  effectiveFrom: z.string().nullable(),
+  changedBy: z.string().nullable(),
+})
+const thresholdVersion = z.object({
+  jurisdiction: z.string(),
+  amount: z.string(),
+  currency: z.string(),
+  effectiveFrom: z.string(),
+  changedBy: z.string(),
+  note: z.string().nullable(),
+  createdAt: z.string(),
+})
 
 export async function travelRuleRoutes(base: FastifyInstance, deps: DomainDeps) {
   const app = base.withTypeProvider<ZodTypeProvider>()
@@ -362,7 +381,7 @@ export async function travelRuleRoutes(base: FastifyInstance, deps: DomainDeps) 
       },
     },
     async () => {
-      const self = tr.identity()
+      const self = await tr.identity()
       return {
         self: { id: self.id, name: self.name, publicKey: self.publicKey },
         vasps: (await tr.listVasps()).map((v) => ({
@@ -394,6 +413,55 @@ export async function travelRuleRoutes(base: FastifyInstance, deps: DomainDeps) 
     async (request) => {
       await tr.saveVasp(request.user!.id, { id: request.params.vaspId, ...request.body })
       return { ok: true as const }
+    },
+  )
+
+  app.get(
+    '/api/staff/travel-rule/thresholds',
+    {
+      preHandler: requireStaff('travel_rule.read'),
+      schema: {
+        tags,
+        summary:
+          'Travel Rule thresholds: our jurisdiction, each jurisdiction’s threshold in force now (configured default or staff version), and the versions staff set',
+        response: {
+          200: z.object({
+            jurisdiction: z.string().nullable(),
+            inForce: z.array(thresholdInForce),
+            versions: z.array(thresholdVersion),
+          }),
+        },
+      },
+    },
+    async () => tr.thresholds(),
+  )
+
+  app.post(
+    '/api/staff/travel-rule/thresholds',
+    {
+      preHandler: requireStaff('travel_rule.thresholds.manage'),
+      schema: {
+        tags,
+        summary:
+          'Set a jurisdiction’s Travel Rule threshold from a time (default now, never in the past); withdrawals use the one in force when requested',
+        body: z.strictObject({
+          jurisdiction,
+          amount: z.string().trim().min(1).max(24),
+          currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR'),
+          effectiveFrom: z.iso.datetime({ offset: true }).optional(),
+          note: z.string().trim().min(1).max(500).optional(),
+        }),
+        response: { 201: z.object({ threshold: thresholdVersion }) },
+      },
+    },
+    async (request, reply) => {
+      const { effectiveFrom, note, ...rest } = request.body
+      const threshold = await tr.setThreshold(request.user!.id, {
+        ...rest,
+        ...(effectiveFrom ? { effectiveFrom: new Date(effectiveFrom) } : {}),
+        ...(note ? { note } : {}),
+      })
+      return reply.code(201).send({ threshold })
     },
   )
 }

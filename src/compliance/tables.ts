@@ -81,10 +81,25 @@ export interface TravelRuleDepositReviewsTable {
   decided_at: Date | null
 }
 
+export interface TravelRuleThresholdsTable {
+  id: Generated<string>
+  /** ISO 3166-1 alpha-2, or EU. */
+  jurisdiction: string
+  /** A non-negative decimal in `currency` (up to 8 decimals), compared exactly as a fraction of bigints. */
+  amount: string
+  /** ISO 4217 code, priced by TRAVEL_RULE_PRICES. */
+  currency: string
+  effective_from: Date
+  changed_by: string
+  note: string | null
+  created_at: Date
+}
+
 export interface TravelRuleTables {
   travel_rule_vasps: TravelRuleVaspsTable
   travel_rule_transfers: TravelRuleTransfersTable
   travel_rule_nonces: TravelRuleNoncesTable
   travel_rule_destinations: TravelRuleDestinationsTable
   travel_rule_deposit_reviews: TravelRuleDepositReviewsTable
+  travel_rule_thresholds: TravelRuleThresholdsTable
 }

@@ -16,6 +16,19 @@ function fraction(value: string): { n: bigint; scale: number } {
   return { n: BigInt(`${whole}${frac}`), scale: frac.length }
 }
 
+/**
+ * A threshold amount in its canonical form (no leading zeros, no trailing decimal zeros), or null
+ * when it is not a non-negative decimal of up to 15 digits and 8 decimals.
+ * @example canonicalDecimal('01000.50') // '1000.5'
+ */
+export function canonicalDecimal(value: string): string | null {
+  const m = /^(\d{1,15})(?:\.(\d{1,8}))?$/.exec(value.trim())
+  if (!m) return null
+  const whole = BigInt(m[1]!).toString()
+  const frac = (m[2] ?? '').replace(/0+$/, '')
+  return frac ? `${whole}.${frac}` : whole
+}
+
 /** Parses `EU=0 EUR,US=3000 USD`; throws naming the bad entry. */
 export function parseThresholds(value: string): Map<string, Threshold> {
   const out = new Map<string, Threshold>()

@@ -15,6 +15,7 @@ import { vaspMessaging } from './messaging.ts'
 import { outboundTransfers } from './outbound.ts'
 import { publicKeyOf } from './protocol.ts'
 import { travelRuleQueue } from './queue.ts'
+import { type SetThresholdInput, thresholdTable } from './threshold-table.ts'
 import { aboveThreshold, parsePrices, parseThresholds } from './thresholds.ts'
 import { travelRuleStep } from './withdrawal-step.ts'
 
@@ -44,19 +45,24 @@ export function createTravelRule(deps: TravelRuleDeps) {
   const outbound = outboundTransfers(ctx, messaging)
   const inbound = inboundTransfers(ctx, messaging, reviews)
   const queue = travelRuleQueue(ctx)
+  const table = thresholdTable(ctx, { defaults: thresholds, prices })
   const step = travelRuleStep(ctx, {
     destinations,
     outbound,
-    threshold: async (asset, amount) =>
-      aboveThreshold(asset, amount, thresholds.get(jurisdiction ?? '')!, prices),
+    // The threshold in force when the withdrawal is requested (the step is asked once, then).
+    threshold: async (asset, amount, at) => {
+      const t = (await table.inForce(jurisdiction ?? '', at)) ?? thresholds.get(jurisdiction ?? '')!
+      return aboveThreshold(asset, amount, t, prices)
+    },
   })
 
   return {
     /** The withdrawal step; absent while TRAVEL_RULE_JURISDICTION is unset. */
     step: jurisdiction === undefined ? undefined : step,
 
-    /** Who we are, for other VASPs' directories. */
-    identity() {
+    /** Who we are, for other VASPs' directories (with our threshold in force now). */
+    async identity() {
+      const t = jurisdiction === undefined ? null : await table.inForce(jurisdiction, ctx.clock.now())
       return {
         id: ctx.me,
         name: config.TRAVEL_RULE_VASP_NAME,
@@ -65,9 +71,21 @@ export function createTravelRule(deps: TravelRuleDeps) {
           ? publicKeyOf(config.TRAVEL_RULE_SIGNING_KEY.toLowerCase())
           : null,
         protocol: 'bulwark-trp/1',
-        threshold: thresholds.get(jurisdiction ?? '') ?? null,
+        threshold: t ? { jurisdiction: t.jurisdiction, amount: t.amount, currency: t.currency } : null,
       }
     },
+
+    /** The thresholds page: ours, every jurisdiction's in force now, and the versions staff set. */
+    async thresholds() {
+      const now = ctx.clock.now()
+      return {
+        jurisdiction: jurisdiction ?? null,
+        inForce: await table.allInForce(now),
+        versions: await table.history(),
+      }
+    },
+    /** A compliance officer sets a jurisdiction's threshold (audit-logged, before and after). */
+    setThreshold: (staffId: string, input: SetThresholdInput) => table.set(staffId, input),
 
     listVasps: directory.listVasps,
     /** Adds or changes a directory entry. */

@@ -136,6 +136,8 @@ export const permissionMatrix = {
   'travel_rule.decide': ['compliance_officer'],
   /** Add or change counterparty VASPs in the Travel Rule directory (base URL, Ed25519 key, addresses). */
   'travel_rule.directory.manage': ['compliance_officer'],
+  /** Set the Travel Rule threshold of a jurisdiction (amount, currency, effective from). */
+  'travel_rule.thresholds.manage': ['compliance_officer'],
 } as const satisfies Record<string, readonly StaffRole[]>
 
 export type Permission = keyof typeof permissionMatrix

@@ -2,7 +2,8 @@
  * The Travel Rule compliance page in real Chromium (issue #18 part 6): a compliance officer adds a
  * counterparty VASP to the directory through the form; that VASP's signed transfers arrive (one
  * accepted, one rejected) and the queue shows each with its state and the names; a deposit from
- * the VASP without data waits in the queue until the officer releases it.
+ * the VASP without data waits in the queue until the officer releases it. The officer sets a
+ * jurisdiction's threshold on the same page, now and from a later time.
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
@@ -78,7 +79,7 @@ describe('Travel Rule queue in the browser', () => {
     await officer.getByLabel('Name', { exact: true }).fill('Peer Exchange')
     await officer.getByLabel('Base URL').fill('https://peer.example')
     await officer.getByLabel('Ed25519 public key (hex)').fill(bytesToHex(ed25519.getPublicKey(PEER_KEY)))
-    await officer.getByLabel('Jurisdiction').fill('CH')
+    await officer.getByLabel('Jurisdiction', { exact: true }).fill('CH')
     await officer.getByLabel('Addresses it sends from').fill(PEER_WALLET)
     await officer.getByRole('button', { name: 'Save VASP' }).click()
     await officer
@@ -145,6 +146,59 @@ describe('Travel Rule queue in the browser', () => {
     await officer.getByRole('button', { name: 'Release' }).click()
     await held.getByText('released (Peer Exchange sent the data by email)').waitFor()
   }, 180_000)
+
+  it('a compliance officer sets a jurisdiction’s threshold for now and another for later, and sees both', async () => {
+    const officer = await staff('compliance.officer@staff.bulwark')
+    await officer.goto(`${server.url}/staff/travel-rule`)
+    const thresholds = officer.getByRole('table', { name: 'Travel Rule thresholds', exact: true })
+    const us = thresholds.getByRole('row', { name: /^US/ })
+    await us.getByText('3000 USD').waitFor()
+    await us.getByText('configuration (default)').waitFor()
+
+    await officer.getByLabel('Threshold jurisdiction').fill('US')
+    await officer.getByLabel('Threshold amount').fill('2500')
+    await officer.getByLabel('Threshold currency').fill('usd')
+    await officer.getByLabel('Reason for the change').fill('FinCEN guidance')
+    await officer.getByRole('button', { name: 'Set threshold' }).click()
+    await officer.getByText('Saved; it applies now.').waitFor()
+    await us.getByText('2500 USD').waitFor()
+    await us.getByText(/^compliance, since/).waitFor()
+
+    // EU (ours) to 1000 EUR from tomorrow: listed as upcoming, 0 EUR stays in force.
+    const tomorrow = new Date(Date.now() + 24 * 3_600_000)
+    const local = new Date(tomorrow.getTime() - tomorrow.getTimezoneOffset() * 60_000)
+      .toISOString()
+      .slice(0, 16)
+    await officer.getByLabel('Threshold jurisdiction').fill('EU')
+    await officer.getByLabel('Threshold amount').fill('1000')
+    await officer.getByLabel('Threshold currency').fill('EUR')
+    await officer.getByLabel('Takes effect (empty: now)').fill(local)
+    await officer.getByRole('button', { name: 'Set threshold' }).click()
+    await officer.getByText('Saved; it applies from the time you chose.').waitFor()
+    await officer
+      .getByRole('table', { name: 'Upcoming Travel Rule thresholds' })
+      .getByRole('row', { name: /^EU/ })
+      .getByText('1000 EUR')
+      .waitFor()
+    await thresholds
+      .getByRole('row', { name: /^EU \(ours\)/ })
+      .getByText('0 EUR')
+      .waitFor()
+
+    const changes = await server.db
+      .selectFrom('audit_log')
+      .select(['target', 'details'])
+      .where('action', '=', 'travel_rule.threshold_changed')
+      .orderBy('seq')
+      .execute()
+    expect(changes).toMatchObject([
+      {
+        target: 'travel_rule_threshold:US',
+        details: { before: { amount: '3000', currency: 'USD' }, after: { amount: '2500', currency: 'USD' } },
+      },
+      { target: 'travel_rule_threshold:EU', details: { after: { amount: '1000', currency: 'EUR' } } },
+    ])
+  }, 120_000)
 
   it('a customer follows the withdraw form to say an address belongs to a customer of that exchange, and sees it listed', async () => {
     const page = await (await browser.newContext()).newPage()

@@ -1,7 +1,8 @@
 /**
  * @module The Travel Rule pages. Staff (/staff/travel-rule): the compliance queue of transfers to
  * and from other VASPs with their state, deposits held for missing data (release or keep held),
- * retry or reject of unanswered transfers, and the VASP directory. Customers
+ * retry or reject of unanswered transfers, the thresholds per jurisdiction (compliance officers set
+ * a new one from a time) and the VASP directory. Customers
  * (/travel-rule/destinations): say whose a withdrawal address is — a customer of another exchange,
  * or their own wallet proven with a signed message.
  */
@@ -56,6 +57,22 @@ type Vasp = {
   jurisdiction: string
   addresses: string[]
   status: 'active' | 'disabled'
+}
+
+type ThresholdInForce = {
+  jurisdiction: string
+  amount: string
+  currency: string
+  source: 'config' | 'staff'
+  effectiveFrom: string | null
+}
+type ThresholdVersion = {
+  jurisdiction: string
+  amount: string
+  currency: string
+  effectiveFrom: string
+  note: string | null
+  createdAt: string
 }
 
 const STATE_WORDS: Record<Transfer['status'], string> = {
@@ -129,6 +146,127 @@ function DepositActions({ d, reload }: { d: HeldDeposit; reload: () => Promise<v
       </ActionButton>
       {action.status}
     </div>
+  )
+}
+
+function Thresholds() {
+  const { me } = useSession()
+  const { data, reload } = useLoaded<{
+    jurisdiction: string | null
+    inForce: ThresholdInForce[]
+    versions: ThresholdVersion[]
+  }>('/api/staff/travel-rule/thresholds')
+  const [form, setForm] = useState({
+    jurisdiction: '',
+    amount: '',
+    currency: '',
+    effectiveFrom: '',
+    note: '',
+  })
+  const set = (k: keyof typeof form) => (v: string) => setForm({ ...form, [k]: v })
+  const action = useAction()
+  const now = Date.now()
+  const upcoming = (data?.versions ?? []).filter((v) => Date.parse(v.effectiveFrom) > now)
+  return (
+    <>
+      <h2>Thresholds</h2>
+      <p>
+        A withdrawal needs Travel Rule data at or above the threshold of our jurisdiction (
+        <strong>{data?.jurisdiction ?? 'none set: TRAVEL_RULE_JURISDICTION'}</strong>) in force when it is
+        requested.
+      </p>
+      <Table
+        aria-label="Travel Rule thresholds"
+        columns={['Jurisdiction', 'Threshold', 'Set by']}
+        empty="None."
+      >
+        {(data?.inForce ?? []).map((t) => (
+          <tr key={t.jurisdiction}>
+            <td>
+              {t.jurisdiction}
+              {t.jurisdiction === data?.jurisdiction ? ' (ours)' : ''}
+            </td>
+            <td>
+              {t.amount} {t.currency}
+            </td>
+            <td>
+              {t.source === 'config'
+                ? 'configuration (default)'
+                : `compliance, since ${formatTime(t.effectiveFrom ?? '')}`}
+            </td>
+          </tr>
+        ))}
+      </Table>
+      {upcoming.length > 0 ? (
+        <Table
+          aria-label="Upcoming Travel Rule thresholds"
+          columns={['Jurisdiction', 'Threshold', 'From', 'Note']}
+        >
+          {upcoming.map((v) => (
+            <tr key={`${v.jurisdiction}:${v.createdAt}:${v.effectiveFrom}`}>
+              <td>{v.jurisdiction}</td>
+              <td>
+                {v.amount} {v.currency}
+              </td>
+              <td>{formatTime(v.effectiveFrom)}</td>
+              <td>{v.note ?? ''}</td>
+            </tr>
+          ))}
+        </Table>
+      ) : null}
+      {can(me, 'travel_rule.thresholds.manage') ? (
+        <ActionForm
+          action={action}
+          submit="Set threshold"
+          onSubmit={async () => {
+            await post('/api/staff/travel-rule/thresholds', {
+              jurisdiction: form.jurisdiction.trim().toUpperCase(),
+              amount: form.amount.trim(),
+              currency: form.currency.trim().toUpperCase(),
+              ...(form.effectiveFrom ? { effectiveFrom: new Date(form.effectiveFrom).toISOString() } : {}),
+              ...(form.note.trim() ? { note: form.note.trim() } : {}),
+            })
+            await reload()
+            return form.effectiveFrom
+              ? 'Saved; it applies from the time you chose.'
+              : 'Saved; it applies now.'
+          }}
+        >
+          <Field
+            label="Threshold jurisdiction"
+            required
+            maxLength={2}
+            placeholder="EU"
+            value={form.jurisdiction}
+            onChange={set('jurisdiction')}
+          />
+          <Field
+            label="Threshold amount"
+            required
+            maxLength={24}
+            inputMode="decimal"
+            placeholder="1000"
+            value={form.amount}
+            onChange={set('amount')}
+          />
+          <Field
+            label="Threshold currency"
+            required
+            maxLength={3}
+            placeholder="EUR"
+            value={form.currency}
+            onChange={set('currency')}
+          />
+          <Field
+            label="Takes effect (empty: now)"
+            type="datetime-local"
+            value={form.effectiveFrom}
+            onChange={set('effectiveFrom')}
+          />
+          <Field label="Reason for the change" maxLength={500} value={form.note} onChange={set('note')} />
+        </ActionForm>
+      ) : null}
+    </>
   )
 }
 
@@ -306,6 +444,7 @@ export function TravelRuleQueuePage() {
           </tr>
         ))}
       </Table>
+      <Thresholds />
       <Directory />
     </Page>
   )
