@@ -1,10 +1,12 @@
 /**
  * @module Benchmark of the zk proof of liabilities: `npm run bench:por-zk -- --users N --assets K [--batch B]
- * [--cores C] [--dir DIR]`. Makes N random leaves (not timed), compiles the batch circuit and the INSECURE,
+ * [--cores C] [--dir DIR] [--browser [--browser-pages P]]`. Makes N random leaves (not timed), compiles the batch
+ * circuit and the INSECURE,
  * TEST ONLY known-tau setup it needs (cached, timed separately), then times proving every batch with C batches
  * at once, one batch's verification as `bulwark por verify-zk --batch` does it (setup hash, circuit, key,
  * chain, proof) and a warm single-proof check; prints users/s, proof size, peak RSS and a linear
- * extrapolation to 1M and 10M users.
+ * extrapolation to 1M and 10M users. With `--browser`, also batch 0's verification in Chromium through the public
+ * verifier page's code (bench/por-zk-browser.ts): wasm load, cold (first in a fresh page) and warm, medians.
  */
 import { randomBytes } from 'node:crypto'
 import { readFileSync, rmSync, statSync } from 'node:fs'
@@ -24,6 +26,7 @@ import {
   ZK_FILES,
   type ZkBatchFile,
 } from '../src/por/zk/index.ts'
+import { median, timeBrowserVerify } from './por-zk-browser.ts'
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +35,8 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '256' },
     cores: { type: 'string', default: '2' },
     dir: { type: 'string', default: '/tmp/bulwark-bench-por-zk' },
+    browser: { type: 'boolean', default: false },
+    'browser-pages': { type: 'string', default: '5' },
   },
 })
 const users = Number(values.users)
@@ -140,6 +145,25 @@ for (let i = 0; i < reps; i++) await verifier.verify(vk, pub, proofBytes)
 const warmMs = (performance.now() - t) / reps
 row('warm verify of one proof (wasm)', `${warmMs.toFixed(1)} ms`)
 await verifier.destroy()
+if (values.browser) {
+  const pages = Number(values['browser-pages'])
+  const b = await timeBrowserVerify(values.dir, {
+    exchangeId: 'bench',
+    roundId: 'bench-round',
+    index: 0,
+    setupG2: readFileSync(join(setup.crsPath, 'bn254_g2.dat')).toString('hex'),
+    vk,
+    file,
+    pages,
+    warm: 10,
+  })
+  const ms = (xs: number[]) =>
+    `median ${median(xs).toFixed(1)} ms (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)}, n=${xs.length})`
+  row('browser', `Chromium ${b.chromium}, headless; every verification ok=${b.allVerified}`)
+  row('browser: bb.js wasm load + setup', ms(b.loadMs))
+  row('browser: verify one proof, cold', `${ms(b.coldMs)}, first in each fresh page`)
+  row('browser: verify one proof, warm', `${ms(b.warmMs)}, ${pages} pages × 10`)
+}
 row('peak RSS (process + bb.js workers)', `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`)
 const perUser = proveMs / users
 for (const n of [1_000_000, 10_000_000]) {

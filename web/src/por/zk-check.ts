@@ -63,7 +63,8 @@ const P = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001n
 const TAG_LEAF = 1n
 const TAG_NODE = 2n
 
-type Bb = {
+/** bb.js as the page verifier uses it. */
+export type Bb = {
   api: import('@aztec/bb.js').BarretenbergSync
   Fr: typeof import('@aztec/bb.js').Fr
   RawBuffer: typeof import('@aztec/bb.js').RawBuffer
@@ -99,6 +100,58 @@ async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url)
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`)
   return (await res.json()) as T
+}
+
+/**
+ * bb.js in this page with the verifier's setup initialised: only the first G1 point (the generator, (1, 2)) and
+ * the round's published τ·G2 (hex). The wasm is loaded once per page, the setup again only when it changes.
+ */
+export async function pageVerifier(setupG2: string): Promise<Bb> {
+  const bb = await loadBb()
+  if (srsFor !== setupG2) {
+    const g1 = new Uint8Array(64)
+    g1[31] = 1
+    g1[63] = 2
+    // Raw bytes, not length-prefixed vectors: as bb.js passes its own CRS and keys.
+    bb.api.srsInitSrs(new bb.RawBuffer(g1), 1, new bb.RawBuffer(hexToBytes(setupG2)))
+    srsFor = setupG2
+  }
+  return bb
+}
+
+/**
+ * Verifies one batch's UltraHonk proof in this page, with its public inputs rebuilt from the exchange, the round,
+ * the batch index and the batch file's root and totals commitments; `ms` is the bb.js verification alone (also
+ * what `npm run bench:por-zk -- --browser` times).
+ * @example verifyBatchProof(await pageVerifier(record.setupG2), vk, 'acme', '2026-12', 0, file).ok
+ */
+export function verifyBatchProof(
+  bb: Bb,
+  vk: Uint8Array,
+  exchangeId: string,
+  roundId: string,
+  index: number,
+  file: Pick<BatchFile, 'root' | 'prevCum' | 'newCum' | 'proof'>,
+): { ok: boolean; ms: number } {
+  const publicInputs = [
+    labelField(exchangeId),
+    labelField(roundId),
+    BigInt(index),
+    BigInt(file.root),
+    BigInt(file.prevCum),
+    BigInt(file.newCum),
+  ]
+  const inputs = hexToBytes(publicInputs.map(field).join(''))
+  const raw = Uint8Array.from(atob(file.proof), (c) => c.charCodeAt(0))
+  const t0 = performance.now()
+  let ok = false
+  try {
+    ok = bb.api.acirVerifyUltraHonk(bb.reconstructHonkProof(inputs, raw), new bb.RawBuffer(vk))
+  } catch {
+    // A malformed proof aborts inside the wasm: it is simply not a valid proof.
+    ok = false
+  }
+  return { ok, ms: performance.now() - t0 }
 }
 
 /**
@@ -148,20 +201,9 @@ export async function checkZkBatch(proof: PorProof): Promise<ZkBrowserResult> {
   )
     return finish(record.setupInsecure)
 
-  const bb = await loadBb()
+  const bb = await pageVerifier(record.setupG2)
   const hash = (xs: bigint[]) =>
     BigInt(bb.api.poseidon2Hash(xs.map((x) => new bb.Fr(((x % P) + P) % P))).toString())
-  if (srsFor !== record.setupG2) {
-    // The verifier needs only the first G1 point (the generator, (1, 2)) and τ·G2, which the round publishes.
-    const g1 = new Uint8Array(64)
-    g1[31] = 1
-    g1[63] = 2
-    // Raw bytes, not length-prefixed vectors: as bb.js passes its own CRS and keys.
-    bb.api.srsInitSrs(new bb.RawBuffer(g1), 1, new bb.RawBuffer(hexToBytes(record.setupG2)))
-    srsFor = record.setupG2
-  }
-  const exchange = labelField(record.exchangeId)
-  const round = labelField(proof.roundId)
   const batchSize = record.batchSize
   for (const piece of proof.pieces) {
     const index = Math.floor(piece.position / batchSize)
@@ -197,25 +239,9 @@ export async function checkZkBatch(proof: PorProof): Promise<ZkBrowserResult> {
       level = next
     }
     check('batch-root', toHex(level[0] ?? 0n) === file.root, `batch ${index}: leaves hash to the batch root`)
-    const publicInputs = [
-      exchange,
-      round,
-      BigInt(index),
-      BigInt(file.root),
-      BigInt(file.prevCum),
-      BigInt(file.newCum),
-    ]
-    const inputs = hexToBytes(publicInputs.map(field).join(''))
-    const raw = Uint8Array.from(atob(file.proof), (c) => c.charCodeAt(0))
-    const t0 = performance.now()
-    let ok = false
-    try {
-      ok = bb.api.acirVerifyUltraHonk(bb.reconstructHonkProof(inputs, raw), new bb.RawBuffer(vk))
-    } catch {
-      // A malformed proof aborts inside the wasm: it is simply not a valid proof.
-      ok = false
-    }
-    proofMs = (proofMs ?? 0) + (performance.now() - t0)
+    const verified = verifyBatchProof(bb, vk, record.exchangeId, proof.roundId, index, file)
+    const ok = verified.ok
+    proofMs = (proofMs ?? 0) + verified.ms
     check(
       'proof',
       ok,
