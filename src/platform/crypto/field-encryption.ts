@@ -5,7 +5,9 @@
  * value cannot be moved to another column) as `enc1:<data key id>:<base64 iv‖ciphertext‖tag>`.
  * Lookup on an encrypted column goes through a keyed hash (HMAC-SHA256 under the table's search
  * key, itself a wrapped data key) stored beside it. Rotating the KEK re-wraps the data keys only;
- * rotating a table's data key makes a new active key while old values stay readable.
+ * rotating a table's data key makes a new active key while old values stay readable. A table may
+ * keep its keys per period (`audit_log:2026-12`), so that destroying one period's keys makes exactly
+ * the values sealed in that period unreadable (crypto-shredding, see audit-personal.ts).
  */
 import { readFileSync } from 'node:fs'
 import { gcm } from '@noble/ciphers/aes.js'
@@ -56,25 +58,47 @@ export type FieldCipher = {
 
 type Purpose = 'data' | 'search'
 
+const PERIOD = /^[0-9A-Za-z-]{1,16}$/
+
 /**
- * The field cipher of one table. Data keys are created on first use and cached unwrapped in memory.
+ * The `data_keys.table_name` of a table's keys, or of one period of them.
+ * @example keyTableName('audit_log', '2026-12') // 'audit_log:2026-12'
+ */
+export function keyTableName(table: string, period?: string): string {
+  if (period === undefined) return table
+  if (!PERIOD.test(period)) throw new Error(`data key period must match ${PERIOD}: ${period}`)
+  return `${table}:${period}`
+}
+
+/** The id of the data key a sealed value names, or null for a plain value. */
+export function sealedKeyId(value: string): string | null {
+  if (!value.startsWith(ENCRYPTED_PREFIX)) return null
+  return value.slice(ENCRYPTED_PREFIX.length).split(':')[0] || null
+}
+
+/**
+ * The field cipher of one table, or of one period of a table whose keys are kept per period (its
+ * values are then opened only with that period's keys). Data keys are created on first use and
+ * cached unwrapped in memory.
  * @example const cipher = fieldCipher({ db, kek, table: 'sessions' }); await cipher.encrypt('ip', '203.0.113.7')
  */
 export function fieldCipher(deps: {
   db: Db
   kek: Kek
   table: string
+  period?: string
   randomBytes?: (n: number) => Uint8Array
 }): FieldCipher {
   const random = deps.randomBytes ?? nobleRandomBytes
   const cache = new Map<string, Uint8Array>()
-  const aad = (column: string) => utf8ToBytes(`${deps.table}.${column}`)
+  const keyTable = keyTableName(deps.table, deps.period)
+  const aad = (column: string) => utf8ToBytes(`${keyTable}.${column}`)
 
   async function activeKey(purpose: Purpose): Promise<{ id: string; key: Uint8Array }> {
     const row = await deps.db
       .selectFrom('data_keys')
       .select(['id', 'kek_id', 'wrapped'])
-      .where('table_name', '=', deps.table)
+      .where('table_name', '=', keyTable)
       .where('purpose', '=', purpose)
       .where('retired_at', 'is', null)
       .executeTakeFirst()
@@ -85,7 +109,7 @@ export function fieldCipher(deps: {
       .insertInto('data_keys')
       .values({
         id,
-        table_name: deps.table,
+        table_name: keyTable,
         purpose,
         kek_id: deps.kek.id,
         wrapped: wrap(deps.kek, id, key, random),
@@ -112,13 +136,13 @@ export function fieldCipher(deps: {
       .selectFrom('data_keys')
       .select(['id', 'kek_id', 'wrapped'])
       .where('id', '=', id)
-      .where('table_name', '=', deps.table)
+      .where('table_name', '=', keyTable)
       .executeTakeFirst()
     if (!row)
       throw new AppError(
         'DATA_KEY_NOT_FOUND',
         500,
-        `Data key ${id} of ${deps.table} is missing: restore data_keys from a backup.`,
+        `Data key ${id} of ${keyTable} is missing: restore data_keys from a backup.`,
       )
     return unwrapCached(row)
   }
@@ -133,14 +157,14 @@ export function fieldCipher(deps: {
     async decrypt(column, value) {
       if (!value.startsWith(ENCRYPTED_PREFIX)) return value
       const [id, body] = value.slice(ENCRYPTED_PREFIX.length).split(':')
-      if (!id || !body) throw unreadable(deps.table, column)
+      if (!id || !body) throw unreadable(keyTable, column)
       const bytes = new Uint8Array(Buffer.from(body, 'base64'))
       try {
         const plain = gcm(await keyById(id), bytes.subarray(0, 12), aad(column)).decrypt(bytes.subarray(12))
         return new TextDecoder().decode(plain)
       } catch (error) {
         if (error instanceof AppError) throw error
-        throw unreadable(deps.table, column, error)
+        throw unreadable(keyTable, column, error)
       }
     },
     async searchHash(column, value) {
@@ -217,4 +241,34 @@ export async function rotateDataKey(db: Db, table: string, actor: string): Promi
       .execute()
     await appendAudit(tx, { actor, action: 'data_keys.rotated', target: `table:${table}` })
   })
+}
+
+/**
+ * Destroys every data key of one period of `table` inside the caller's transaction and returns
+ * their ids: the values they sealed can then be opened by no one, KEK or not (crypto-shredding).
+ * Copies of `data_keys` in older backups still hold them until those backups expire.
+ * @example await destroyPeriodKeys(tx, 'audit_log', '2026-11')
+ */
+export async function destroyPeriodKeys(db: Db, table: string, period: string): Promise<string[]> {
+  const rows = await db
+    .deleteFrom('data_keys')
+    .where('table_name', '=', keyTableName(table, period))
+    .returning('id')
+    .execute()
+  return rows.map((r) => r.id).sort()
+}
+
+/**
+ * The periods of `table` that still hold data keys, oldest first.
+ * @example await keyPeriods(db, 'audit_log') // ['2026-11', '2026-12']
+ */
+export async function keyPeriods(db: Db, table: string): Promise<string[]> {
+  const prefix = `${table}:`
+  const rows = await db
+    .selectFrom('data_keys')
+    .select('table_name')
+    .distinct()
+    .where('table_name', 'like', `${prefix.replace(/[%_\\]/g, '\\$&')}%`)
+    .execute()
+  return rows.map((r) => r.table_name.slice(prefix.length)).sort()
 }
