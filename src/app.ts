@@ -22,8 +22,10 @@ import { installTrainingGate } from './ops/training/gate.ts'
 import { trainingRoutes } from './ops/training/routes.ts'
 import { vendorRoutes } from './ops/vendors/routes.ts'
 import { p2pRoutes } from './p2p/routes.ts'
+import { sealAuditPersonalData } from './platform/audit-personal.ts'
 import { type Clock, systemClock } from './platform/clock.ts'
 import type { Config } from './platform/config.ts'
+import { loadKek } from './platform/crypto/field-encryption.ts'
 import type { Db } from './platform/db/index.ts'
 import type { DomainDeps } from './platform/deps.ts'
 import { createEventBus, type EventBus } from './platform/events.ts'
@@ -57,6 +59,8 @@ export type AppDeps = {
 export async function buildApp(deps: AppDeps) {
   const clock = deps.clock ?? systemClock
   const events = deps.events ?? createEventBus()
+  // With a KEK, every audit entry's personal values are sealed as written (audit-personal.ts).
+  sealAuditPersonalData(deps.db, loadKek(deps.config))
   const sessions = createSessions({
     db: deps.db,
     clock,

@@ -1,14 +1,16 @@
 /**
- * @module `bulwark data encrypt-existing | rotate-kek`: envelope encryption of personal data
- * (docs/data-protection.md). `encrypt-existing` brings rows written before a DATA_KEK was
- * configured under it (identity fields, IP addresses past the retention period) and is safe to run
- * again; `rotate-kek` re-wraps every data key from the configured KEK to a new one.
+ * @module `bulwark data encrypt-existing | rotate-kek | shred-expired`: envelope encryption of
+ * personal data (docs/data-protection.md). `encrypt-existing` brings rows written before a DATA_KEK
+ * was configured under it (identity fields, IP addresses past the retention period) and is safe to
+ * run again; `rotate-kek` re-wraps every data key from the configured KEK to a new one;
+ * `shred-expired` destroys the audit log's data keys of months past retention (as the daily job).
  */
 import { readFileSync } from 'node:fs'
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { encryptExistingIdentityFields } from '../identity/field-storage.ts'
 import { createIdentitySealer } from '../identity/sealing.ts'
 import { appendAudit } from '../platform/audit.ts'
+import { shredExpiredAuditData } from '../platform/audit-personal.ts'
 import { systemClock } from '../platform/clock.ts'
 import { loadConfig } from '../platform/config.ts'
 import { type Kek, kekFromBytes, loadKek, rotateKek } from '../platform/crypto/field-encryption.ts'
@@ -40,7 +42,8 @@ function kekFromFile(file: string): Kek {
 }
 
 export const dataCommands: CliGroup = {
-  summary: 'Encrypted personal data: encrypt existing rows, rotate the key-encryption key',
+  summary:
+    'Encrypted personal data: encrypt existing rows, rotate the key-encryption key, shred expired audit data',
   verbs: {
     'encrypt-existing': defineVerb({
       summary: 'Encrypt personal data stored before DATA_KEK was configured (safe to run again)',
@@ -114,6 +117,42 @@ export const dataCommands: CliGroup = {
             io.stdout(
               `Re-wrapped ${result.rewrapped} data key(s) from KEK ${from.id} to ${to.id}; configure only the new KEK now\n`,
             )
+          return 0
+        } finally {
+          await handle.close()
+        }
+      },
+    }),
+    'shred-expired': defineVerb({
+      summary: "Destroy the audit log's personal-data keys of months older than the retention period",
+      usage: '[--json]',
+      description:
+        'Personal values in audit entries (IP addresses, user agents, emails) are sealed as they are written when a KEK is configured, under a data key of the entry\'s month. This destroys the data keys of every month that ended more than PERSONAL_DATA_RETENTION_DAYS ago: the entries stay and `bulwark audit verify` still passes, but those values read "[shredded]" for everyone. The server does the same daily. Older backups still hold the keys until they expire. Audit-logged as personal_data.audit_keys_shredded (one entry per month, with the number of values made unreadable).',
+      examples: [
+        'bulwark data shred-expired',
+        'PERSONAL_DATA_RETENTION_DAYS=90 bulwark data shred-expired --json',
+      ],
+      options: { json: { type: 'boolean' } },
+      async run({ values }, io) {
+        const config = loadConfig(io.env)
+        const handle = await openConfiguredDatabase(config)
+        try {
+          const months = await shredExpiredAuditData({
+            db: handle.db,
+            clock: systemClock,
+            retentionDays: config.PERSONAL_DATA_RETENTION_DAYS,
+            actor: 'cli:data',
+          })
+          if (values.json) printJsonLine(io, { retentionDays: config.PERSONAL_DATA_RETENTION_DAYS, months })
+          else if (months.length === 0)
+            io.stdout(
+              `No month of the audit log is older than ${config.PERSONAL_DATA_RETENTION_DAYS} days with keys left to destroy\n`,
+            )
+          else
+            for (const m of months)
+              io.stdout(
+                `Shredded ${m.period}: destroyed ${m.keys} data key(s); ${m.values} personal value(s) in the audit log now read [shredded]\n`,
+              )
           return 0
         } finally {
           await handle.close()

@@ -15,6 +15,8 @@ import {
   verifySince,
 } from './audit-log/tree.ts'
 import { createTreeHeadSigner, signedTreeHeadSchema, TREE_HEAD_VERSION } from './audit-log/tree-head.ts'
+import { openAuditDetails } from './audit-personal.ts'
+import { loadKek } from './crypto/field-encryption.ts'
 import type { Db } from './db/index.ts'
 import type { DomainDeps } from './deps.ts'
 import { AppError } from './errors.ts'
@@ -132,6 +134,7 @@ const hex64 = z.string().regex(/^[0-9a-f]{64}$/)
 
 export async function auditRoutes(base: FastifyInstance, deps: DomainDeps) {
   const app = base.withTypeProvider<ZodTypeProvider>()
+  const kek = loadKek(deps.config)
   const heads = createAuditTreeHeads({
     db: deps.db,
     signer: createTreeHeadSigner({
@@ -281,8 +284,11 @@ export async function auditRoutes(base: FastifyInstance, deps: DomainDeps) {
         .limit(limit + 1)
         .execute()
       const page = rows.slice(0, limit)
+      // Personal values sealed in the log are shown opened ("[shredded]" past retention); the
+      // hashes stay those of the stored values, which exports and proofs carry.
+      const details = await openAuditDetails({ db: deps.db, kek }, page)
       return {
-        entries: page.map(present),
+        entries: page.map((row, i) => ({ ...present(row), details: details[i]! })),
         nextBefore: rows.length > limit ? String(page[page.length - 1]!.seq) : null,
         people: await peopleOf(
           deps.db,

@@ -6,14 +6,17 @@
  * heads are signed with a key kept outside the database. The table is insert-only (a trigger
  * refuses UPDATE/DELETE/TRUNCATE); `verifyAuditChain` finds the first entry that was changed,
  * removed or reordered by anyone who went around the trigger *without* recomputing the chain;
- * only a signed tree head taken earlier catches someone who did (`verifySince`). The exact
- * layout is in docs/security-model.md.
+ * only a signed tree head taken earlier catches someone who did (`verifySince`). With a KEK
+ * configured, personal values in `details` are sealed before the entry is hashed, so the chain
+ * hashes them as stored and verifying needs no key (audit-personal.ts). The exact layout is in
+ * docs/security-model.md.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import canonicalize from 'canonicalize'
 import { type Kysely, sql, type Transaction } from 'kysely'
 import { leafHash } from './audit-log/merkle.ts'
+import { auditSealingKek, sealPersonalDetails } from './audit-personal.ts'
 import type { Database, Db } from './db/index.ts'
 
 export const GENESIS_HASH = '0'.repeat(64)
@@ -90,10 +93,13 @@ async function appendInTransaction(tx: Transaction<Database>, input: AuditInput)
     .orderBy('seq', 'desc')
     .limit(1)
     .executeTakeFirst()
-  const details = JSON.parse(JSON.stringify(input.details ?? {})) as Record<string, unknown>
+  const at = input.at ?? new Date()
+  const plain = JSON.parse(JSON.stringify(input.details ?? {})) as Record<string, unknown>
+  const kek = auditSealingKek(tx)
+  const details = kek ? await sealPersonalDetails(tx, kek, at, plain) : plain
   const base = {
     seq: (last?.seq ?? 0n) + 1n,
-    at: input.at ?? new Date(),
+    at,
     actor: input.actor,
     action: input.action,
     target: input.target,

@@ -2,7 +2,9 @@
  * @module Opening the configured database and bringing it up to date: shared by `npm start`,
  * `bulwark serve` and the other CLI verbs that need the database.
  */
+import { sealAuditPersonalData } from './audit-personal.ts'
 import type { Config } from './config.ts'
+import { loadKek } from './crypto/field-encryption.ts'
 import { type DatabaseHandle, openDatabase } from './db/index.ts'
 import { migrateToLatest } from './db/migrator.ts'
 
@@ -12,6 +14,8 @@ export async function openConfiguredDatabase(config: Config, options: { migrate?
     dataDir: config.DATA_DIR,
   })
   if (options.migrate ?? true) await migrateToLatest(handle.db as never)
+  // With a KEK, personal values written to the audit log through this handle are sealed.
+  sealAuditPersonalData(handle.db, loadKek(config))
   return handle
 }
 

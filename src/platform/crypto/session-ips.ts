@@ -3,11 +3,13 @@
  * PERSONAL_DATA_RETENTION_DAYS its IP address is encrypted with the sessions table's data key and
  * its keyed hash kept in `ip_search` (so an investigation can still find every session from one
  * address), or, without a KEK, erased. `protectOldIps` does the same for every table that keeps an
- * IP (sessions, devices, sign-in tickets, API keys' last use). The server runs it daily; each run
- * is audit-logged.
+ * IP (sessions, devices, sign-in tickets, API keys' last use). The server runs it daily, together
+ * with the shredding of the audit log's personal values past retention (audit-personal.ts); each
+ * run is audit-logged.
  */
 import { sql } from 'kysely'
 import { appendAudit } from '../audit.ts'
+import { shredExpiredAuditData } from '../audit-personal.ts'
 import type { Clock } from '../clock.ts'
 import type { Db } from '../db/index.ts'
 import { ENCRYPTED_PREFIX, fieldCipher, type Kek } from './field-encryption.ts'
@@ -79,7 +81,23 @@ export async function findSessionsByIp(deps: { db: Db; kek: Kek | null }, ip: st
   return rows.map((r) => r.id)
 }
 
-/** Runs `protectOldIps` (every table holding IPs) once a day in the server; returns a stop function. */
+/**
+ * The daily retention sweep: `protectOldIps` (every table holding IPs), then the destruction of
+ * the audit log's data keys of months past retention (`shredExpiredAuditData`).
+ * @example await runPersonalDataRetention({ db, kek, clock, retentionDays: 30 })
+ */
+export async function runPersonalDataRetention(deps: {
+  db: Db
+  kek: Kek | null
+  clock: Clock
+  retentionDays: number
+}) {
+  const ips = await protectOldIps(deps)
+  const audit = await shredExpiredAuditData({ ...deps, actor: 'system:retention' })
+  return { ips, audit }
+}
+
+/** Runs `runPersonalDataRetention` once a day in the server; returns a stop function. */
 export function startSessionIpRetention(deps: {
   db: Db
   kek: Kek | null
@@ -88,7 +106,7 @@ export function startSessionIpRetention(deps: {
   log: { error(o: object, m: string): void }
 }): () => void {
   const timer = setInterval(() => {
-    protectOldIps(deps).catch((error: unknown) =>
+    runPersonalDataRetention(deps).catch((error: unknown) =>
       deps.log.error(
         { code: (error as { code?: string }).code ?? 'RETENTION_FAILED' },
         'session IP retention failed',
