@@ -11,9 +11,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { passphraseDigest } from '../../src/accounts/api-keys.ts'
-import { signRequest } from '../../src/accounts/api-signature.ts'
-import { createSealer } from '../../src/accounts/sealing.ts'
+import { signedHeaders, storeApiKey, type TestApiKey } from '../support/api-keys.ts'
 import { createTestApp, type TestApp } from '../support/app.ts'
 
 /**
@@ -52,9 +50,8 @@ const API_KEY_MATRIX: Record<string, 'read' | 'trade' | 'withdraw'> = {
 }
 
 const REFUSALS = new Set(['API_KEY_NOT_ALLOWED', 'API_KEY_PERMISSION'])
-const PASSPHRASE = 'walk-passphrase'
 
-type Key = { name: string; accessKey: string; secret: string; permissions: string[] }
+type Key = TestApiKey & { name: string; permissions: Array<'read' | 'trade' | 'withdraw'> }
 type Route = { method: string; path: string }
 
 let t: TestApp
@@ -66,32 +63,22 @@ beforeAll(async () => {
   t = await createTestApp()
   const { user } = await t.createCustomer('walker')
   // Keys are written directly: this test is about authorisation, not about key creation's rules.
-  const sealer = createSealer(t.config.ACCOUNTS_SEALING_KEY, t.config.EXCHANGE_ID)
-  const sets: Array<[string, string[]]> = [
+  const sets: Array<[string, Key['permissions']]> = [
     ['read', ['read']],
     ['trade', ['trade']],
     ['withdraw', ['withdraw']],
     ['all', ['read', 'trade', 'withdraw']],
   ]
   for (const [name, permissions] of sets) {
-    const accessKey = `bwk_walk_${name}_${'x'.repeat(8)}`
-    const secret = `walk-secret-${name}-${'s'.repeat(20)}`
-    await t.db
-      .insertInto('api_keys')
-      .values({
-        user_id: user.id,
-        access_key: accessKey,
-        secret_sealed: sealer.seal(secret),
-        passphrase_digest: passphraseDigest(accessKey, PASSPHRASE),
-        label: name,
-        permissions: permissions.join(','),
-        allowed_ips: '127.0.0.1',
-        created_at: t.clock.now(),
-        last_used_at: null,
-        revoked_at: null,
-      })
-      .execute()
-    keys.push({ name, accessKey, secret, permissions })
+    const key = {
+      name,
+      permissions,
+      accessKey: `bwk_walk_${name}_${'x'.repeat(8)}`,
+      secret: `walk-secret-${name}-${'s'.repeat(20)}`,
+      passphrase: 'walk-passphrase',
+    }
+    await storeApiKey(t, user.id, key, { label: name, permissions })
+    keys.push(key)
   }
   const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json() as {
     paths: Record<string, Record<string, unknown>>
@@ -122,15 +109,7 @@ async function call(key: Key, method: string, url: string) {
   // A fresh body per request keeps every signature unique (the server refuses replays).
   const body = method === 'GET' || method === 'DELETE' ? '' : JSON.stringify({ walk: ++nonce })
   const timestamp = t.clock.now().toISOString()
-  const headers: Record<string, string> = {
-    'bw-access-key': key.accessKey,
-    'bw-access-passphrase': PASSPHRASE,
-    'bw-access-timestamp': timestamp,
-    'bw-access-sign': signRequest(key.secret, { timestamp, method, path: url, body }),
-    ...(body
-      ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }
-      : {}),
-  }
+  const headers = signedHeaders(key, { method, path: url, body, timestamp })
   const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     const request = http.request({ host: '127.0.0.1', port, method, path: url, headers }, (response) => {
       const chunks: Buffer[] = []

@@ -17,9 +17,6 @@ import { HDKey } from '@scure/bip32'
 import { mnemonicToSeedSync } from '@scure/bip39'
 import { OutScript, p2wpkh, Transaction } from '@scure/btc-signer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { passphraseDigest } from '../../src/accounts/api-keys.ts'
-import { signRequest } from '../../src/accounts/api-signature.ts'
-import { createSealer } from '../../src/accounts/sealing.ts'
 import {
   btcColdWallet,
   confirmBtcWithdrawal,
@@ -33,9 +30,10 @@ import { DEMO_BTC_XPUB } from '../../src/custody/derivation.ts'
 import { createLedger } from '../../src/custody/ledger.ts'
 import { exportUnsigned } from '../../src/custody/offline.ts'
 import { createWithdrawals } from '../../src/custody/withdrawals.ts'
+import { signedClient, storeApiKey } from '../support/api-keys.ts'
 import { createTestApp, type TestApp, type TestSession } from '../support/app.ts'
+import { approveWithdrawal } from '../support/custody.ts'
 
-const PASSPHRASE = 'btc-passphrase'
 const PAYEE = 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'
 const OTHER = 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4'
 // DEMO_BTC_XPUB is the account xpub of the BIP84 test mnemonic; this is its (public) xprv.
@@ -56,25 +54,15 @@ const UTXOS = [
 
 let t: TestApp
 let approver: TestSession
-const customer = { id: '', accessKey: 'bwk_btc_customer_xxxxxxxxx', secret: `btc-secret-${'s'.repeat(24)}` }
-
-let seq = 0
-function signed(method: 'POST' | 'GET', url: string, payload?: unknown) {
-  const body = payload === undefined ? '' : JSON.stringify(payload)
-  const timestamp = new Date(t.clock.now().getTime() + ++seq).toISOString()
-  return t.app.inject({
-    method,
-    url,
-    headers: {
-      'bw-access-key': customer.accessKey,
-      'bw-access-passphrase': PASSPHRASE,
-      'bw-access-timestamp': timestamp,
-      'bw-access-sign': signRequest(customer.secret, { timestamp, method, path: url, body }),
-      ...(body ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body ? { payload: body } : {}),
-  })
+const customer = {
+  id: '',
+  accessKey: 'bwk_btc_customer_xxxxxxxxx',
+  secret: `btc-secret-${'s'.repeat(24)}`,
+  passphrase: 'btc-passphrase',
 }
+
+/** Requests signed with the customer's API key. */
+let signed: ReturnType<typeof signedClient>
 
 async function requestAndApprove(amount: string, key: string, address = PAYEE) {
   const r = await signed('POST', '/api/custody/withdrawals', {
@@ -86,20 +74,7 @@ async function requestAndApprove(amount: string, key: string, address = PAYEE) {
   })
   expect(r.statusCode, r.body).toBe(201)
   const id = r.json().withdrawal.id as string
-  const queue = await t.app.inject({
-    method: 'GET',
-    url: '/api/staff/custody/withdrawals',
-    headers: approver.headers,
-  })
-  const item = queue.json().withdrawals.find((w: { id: string }) => w.id === id)
-  const ok = await t.app.inject({
-    method: 'POST',
-    url: `/api/staff/custody/withdrawals/${id}/approve`,
-    headers: approver.headers,
-    payload: { payloadHash: item.payloadHash },
-  })
-  expect(ok.statusCode, ok.body).toBe(200)
-  return { id, approved: ok.json().withdrawal }
+  return { id, approved: await approveWithdrawal(t, approver, id) }
 }
 
 const service = () =>
@@ -144,22 +119,8 @@ beforeAll(async () => {
   approver = (await t.createStaff('custody_approver')).session
   const { user } = await t.createCustomer('btc')
   customer.id = user.id
-  const sealer = createSealer(t.config.ACCOUNTS_SEALING_KEY, t.config.EXCHANGE_ID)
-  await t.db
-    .insertInto('api_keys')
-    .values({
-      user_id: user.id,
-      access_key: customer.accessKey,
-      secret_sealed: sealer.seal(customer.secret),
-      passphrase_digest: passphraseDigest(customer.accessKey, PASSPHRASE),
-      label: 'btc',
-      permissions: 'read,withdraw',
-      allowed_ips: '127.0.0.1',
-      created_at: t.clock.now(),
-      last_used_at: null,
-      revoked_at: null,
-    })
-    .execute()
+  await storeApiKey(t, user.id, customer, { label: 'btc' })
+  signed = signedClient(t, customer)
   await createLedger({ db: t.db }).creditDeposit(t.db, {
     key: 'btc:fund',
     ref: 'test',

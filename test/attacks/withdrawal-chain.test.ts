@@ -19,17 +19,15 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { hardhat } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { passphraseDigest } from '../../src/accounts/api-keys.ts'
-import { signRequest } from '../../src/accounts/api-signature.ts'
-import { createSealer } from '../../src/accounts/sealing.ts'
 import { createLedger } from '../../src/custody/ledger.ts'
 import { exportUnsigned, importSigned, signFile } from '../../src/custody/offline.ts'
 import { createWithdrawals } from '../../src/custody/withdrawals.ts'
 import { compileContracts, type DevChain, startDevChain } from '../../src/por/reserves/testing/devchain.ts'
+import { signedClient, storeApiKey } from '../support/api-keys.ts'
 import { createTestApp, type TestApp, type TestSession } from '../support/app.ts'
+import { approveWithdrawal } from '../support/custody.ts'
 
 const ETH = 10n ** 18n
-const PASSPHRASE = 'chain-passphrase'
 const hotKey = generatePrivateKey()
 const coldKey = generatePrivateKey()
 const hot = privateKeyToAccount(hotKey).address
@@ -44,6 +42,7 @@ const customer = {
   id: '',
   accessKey: 'bwk_chain_customer_xxxxxxxx',
   secret: `chain-secret-${'s'.repeat(24)}`,
+  passphrase: 'chain-passphrase',
 }
 
 const client = () => createPublicClient({ transport: http(chain.url) })
@@ -60,23 +59,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
   }
 }
 
-let seq = 0
-function signed(method: 'POST' | 'GET', url: string, payload?: unknown) {
-  const body = payload === undefined ? '' : JSON.stringify(payload)
-  const timestamp = new Date(t.clock.now().getTime() + ++seq).toISOString()
-  return t.app.inject({
-    method,
-    url,
-    headers: {
-      'bw-access-key': customer.accessKey,
-      'bw-access-passphrase': PASSPHRASE,
-      'bw-access-timestamp': timestamp,
-      'bw-access-sign': signRequest(customer.secret, { timestamp, method, path: url, body }),
-      ...(body ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body ? { payload: body } : {}),
-  })
-}
+/** Requests signed with the customer's API key. */
+let signed: ReturnType<typeof signedClient>
 
 async function requestAndApprove(amount: string, to: string, key: string, asset = 'ETH') {
   const r = await signed('POST', '/api/custody/withdrawals', {
@@ -90,20 +74,7 @@ async function requestAndApprove(amount: string, to: string, key: string, asset 
   const id = r.json().withdrawal.id as string
   // A new account sending to a new address: the default policy asks one approval.
   expect(r.json().withdrawal.status).toBe('awaiting_approval')
-  const queue = await t.app.inject({
-    method: 'GET',
-    url: '/api/staff/custody/withdrawals',
-    headers: approver.headers,
-  })
-  const item = queue.json().withdrawals.find((w: { id: string }) => w.id === id)
-  const ok = await t.app.inject({
-    method: 'POST',
-    url: `/api/staff/custody/withdrawals/${id}/approve`,
-    headers: approver.headers,
-    payload: { payloadHash: item.payloadHash },
-  })
-  expect(ok.statusCode).toBe(200)
-  return { id, approved: ok.json().withdrawal }
+  return { id, approved: await approveWithdrawal(t, approver, id) }
 }
 
 const status = async (id: string) => {
@@ -146,22 +117,8 @@ beforeAll(async () => {
   approver = (await t.createStaff('custody_approver')).session
   const { user } = await t.createCustomer('chain')
   customer.id = user.id
-  const sealer = createSealer(t.config.ACCOUNTS_SEALING_KEY, t.config.EXCHANGE_ID)
-  await t.db
-    .insertInto('api_keys')
-    .values({
-      user_id: user.id,
-      access_key: customer.accessKey,
-      secret_sealed: sealer.seal(customer.secret),
-      passphrase_digest: passphraseDigest(customer.accessKey, PASSPHRASE),
-      label: 'chain',
-      permissions: 'read,withdraw',
-      allowed_ips: '127.0.0.1',
-      created_at: t.clock.now(),
-      last_used_at: null,
-      revoked_at: null,
-    })
-    .execute()
+  await storeApiKey(t, user.id, customer, { label: 'chain' })
+  signed = signedClient(t, customer)
   await createLedger({ db: t.db }).creditDeposit(t.db, {
     key: 'chain:fund',
     ref: 'test',

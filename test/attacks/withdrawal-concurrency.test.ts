@@ -7,26 +7,22 @@
  * live withdrawals hold, nothing left the exchange, and the ledger verifies clean.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { passphraseDigest } from '../../src/accounts/api-keys.ts'
-import { signRequest } from '../../src/accounts/api-signature.ts'
-import { createSealer } from '../../src/accounts/sealing.ts'
 import { createLedger } from '../../src/custody/ledger.ts'
+import { signedClient, storeApiKey } from '../support/api-keys.ts'
 import { createTestApp, type TestApp, type TestSession } from '../support/app.ts'
 
 const USERS = 100
 const PER_USER = 10 // 5 idempotency keys, each sent twice
 const ETH = 10n ** 18n
-const PASSPHRASE = 'storm-passphrase'
 const ADDRESS = '0x52908400098527886E0F7030069857D2E4169EE7'
 
 let t: TestApp
-type Customer = { id: string; accessKey: string; secret: string; session?: TestSession }
+type Customer = { id: string; send: ReturnType<typeof signedClient>; session?: TestSession }
 const customers: Customer[] = []
 let approvers: TestSession[] = []
 
 beforeAll(async () => {
   t = await createTestApp()
-  const sealer = createSealer(t.config.ACCOUNTS_SEALING_KEY, t.config.EXCHANGE_ID)
   const ledger = createLedger({ db: t.db })
   // Twenty customers sign in (they cancel); the other eighty exist only as API-key holders.
   for (let i = 0; i < USERS; i++) {
@@ -50,23 +46,12 @@ beforeAll(async () => {
         .executeTakeFirstOrThrow()
       id = row.id
     }
-    const accessKey = `bwk_storm_${String(i).padStart(3, '0')}_xxxxxxxx`
-    const secret = `storm-secret-${i}-${'s'.repeat(20)}`
-    await t.db
-      .insertInto('api_keys')
-      .values({
-        user_id: id,
-        access_key: accessKey,
-        secret_sealed: sealer.seal(secret),
-        passphrase_digest: passphraseDigest(accessKey, PASSPHRASE),
-        label: 'storm',
-        permissions: 'withdraw',
-        allowed_ips: '127.0.0.1',
-        created_at: t.clock.now(),
-        last_used_at: null,
-        revoked_at: null,
-      })
-      .execute()
+    const key = {
+      accessKey: `bwk_storm_${String(i).padStart(3, '0')}_xxxxxxxx`,
+      secret: `storm-secret-${i}-${'s'.repeat(20)}`,
+      passphrase: 'storm-passphrase',
+    }
+    await storeApiKey(t, id, key, { label: 'storm', permissions: ['withdraw'] })
     // 1 ETH each; five withdrawals of 0.2 or 0.3 ETH (+ fee) ask for more than that.
     await ledger.creditDeposit(t.db, {
       key: `storm:fund:${id}`,
@@ -75,7 +60,7 @@ beforeAll(async () => {
       asset: 'ETH',
       amount: ETH,
     })
-    customers.push({ id, accessKey, secret, ...(session ? { session } : {}) })
+    customers.push({ id, send: signedClient(t, key), ...(session ? { session } : {}) })
   }
   // Accounts and addresses are new: a policy without the new-account rule, approvals from 0.3 ETH.
   const proposer = await t.createStaff('custody_approver')
@@ -112,27 +97,8 @@ beforeAll(async () => {
 }, 120_000)
 afterAll(() => t.close())
 
-let seq = 0
-/** A signed API request; a distinct timestamp per request keeps repeats from looking like replays. */
-function signed(c: Customer, method: 'POST' | 'GET', url: string, payload?: unknown) {
-  const body = payload === undefined ? '' : JSON.stringify(payload)
-  const timestamp = new Date(t.clock.now().getTime() + ++seq).toISOString()
-  return t.app.inject({
-    method,
-    url,
-    headers: {
-      'bw-access-key': c.accessKey,
-      'bw-access-passphrase': PASSPHRASE,
-      'bw-access-timestamp': timestamp,
-      'bw-access-sign': signRequest(c.secret, { timestamp, method, path: url, body }),
-      ...(body ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body ? { payload: body } : {}),
-  })
-}
-
 const request = (c: Customer, k: number) =>
-  signed(c, 'POST', '/api/custody/withdrawals', {
+  c.send('POST', '/api/custody/withdrawals', {
     asset: 'ETH',
     amount: k % 2 === 0 ? '0.2' : '0.3',
     network: 'ethereum',

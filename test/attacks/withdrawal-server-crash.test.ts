@@ -21,9 +21,6 @@ import { sql } from 'kysely'
 import { type Address, createPublicClient, getAddress, http as viemHttp } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { passphraseDigest } from '../../src/accounts/api-keys.ts'
-import { signRequest } from '../../src/accounts/api-signature.ts'
-import { createSealer } from '../../src/accounts/sealing.ts'
 import { createLedger } from '../../src/custody/ledger.ts'
 import { createPolicyStore, DEFAULT_POLICY } from '../../src/custody/policy.ts'
 import { systemClock } from '../../src/platform/clock.ts'
@@ -32,6 +29,7 @@ import { type DatabaseHandle, openDatabase, quoteIdent } from '../../src/platfor
 import { migrateToLatest } from '../../src/platform/db/migrator.ts'
 import { createUser } from '../../src/platform/identity/users.ts'
 import { type DevChain, startDevChain } from '../../src/por/reserves/testing/devchain.ts'
+import { signedHeaders, storeApiKey, type TestApiKey } from '../support/api-keys.ts'
 import { type TestPostgres, usePostgres } from '../support/postgres.ts'
 
 const ETH = 10n ** 18n
@@ -44,7 +42,6 @@ const MAX_STARTS = 40
 // few kills and then waited out every later start): 5 per customer keeps each under the velocity rule.
 const MAX_KEYS = 300
 const CUSTOMERS = 60
-const PASSPHRASE = 'server-crash-passphrase'
 const bin = path.resolve(import.meta.dirname, '../../bin/bulwark.js')
 
 let postgres: TestPostgres
@@ -54,7 +51,7 @@ let crashUrl = ''
 const hotKey = generatePrivateKey()
 const hot = privateKeyToAccount(hotKey).address
 const sealingKey = bytesToHex(randomBytes(32))
-const customers: { id: string; accessKey: string; secret: string }[] = []
+const customers: Array<TestApiKey & { id: string }> = []
 const compileCache = mkdtempSync(path.join(tmpdir(), 'bulwark-srvcrash-cache-'))
 
 /** One withdrawal as the client sees it: its key and body never change between retries. */
@@ -109,7 +106,6 @@ describe('kill -9 of the server while it runs the withdrawal pipeline (PostgreSQ
     // (written directly: key creation's own rules are tested elsewhere). Withdrawals are spread over
     // them so that none reaches the risk engine's velocity rule (10 an hour: held for review).
     const config = loadConfig(env())
-    const sealer = createSealer(config.ACCOUNTS_SEALING_KEY, config.EXCHANGE_ID)
     const ledger = createLedger({ db })
     for (let c = 0; c < CUSTOMERS; c++) {
       const customer = await createUser(db, {
@@ -126,26 +122,12 @@ describe('kill -9 of the server while it runs the withdrawal pipeline (PostgreSQ
         amount: 10n * ETH,
       })
       const key = {
-        id: customer.id,
         accessKey: `bwk_srvcrash_${c}_${bytesToHex(randomBytes(6))}`,
         secret: bytesToHex(randomBytes(24)),
+        passphrase: 'server-crash-passphrase',
       }
-      await db
-        .insertInto('api_keys')
-        .values({
-          user_id: customer.id,
-          access_key: key.accessKey,
-          secret_sealed: sealer.seal(key.secret),
-          passphrase_digest: passphraseDigest(key.accessKey, PASSPHRASE),
-          label: 'server crash client',
-          permissions: 'read,withdraw',
-          allowed_ips: '127.0.0.1',
-          created_at: new Date(),
-          last_used_at: null,
-          revoked_at: null,
-        })
-        .execute()
-      customers.push(key)
+      await storeApiKey({ db, config }, customer.id, key, { label: 'server crash client' })
+      customers.push({ ...key, id: customer.id })
     }
   }, 120_000)
 
@@ -258,14 +240,7 @@ describe('kill -9 of the server while it runs the withdrawal pipeline (PostgreSQ
     const timestamp = new Date(lastStamp).toISOString()
     const url = '/api/custody/withdrawals'
     const apiKey = customers[w.customer]!
-    const headers = {
-      'bw-access-key': apiKey.accessKey,
-      'bw-access-passphrase': PASSPHRASE,
-      'bw-access-timestamp': timestamp,
-      'bw-access-sign': signRequest(apiKey.secret, { timestamp, method: 'POST', path: url, body }),
-      'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(body)),
-    }
+    const headers = signedHeaders(apiKey, { method: 'POST', path: url, body, timestamp })
     sentRequests++
     return new Promise((resolve) => {
       const request = http.request(

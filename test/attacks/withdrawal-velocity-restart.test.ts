@@ -10,19 +10,15 @@
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js'
 import { getAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { passphraseDigest } from '../../src/accounts/api-keys.ts'
-import { signRequest } from '../../src/accounts/api-signature.ts'
-import { createSealer } from '../../src/accounts/sealing.ts'
 import { buildApp } from '../../src/app.ts'
 import { createLedger } from '../../src/custody/ledger.ts'
 import { createPolicyStore, DEFAULT_POLICY } from '../../src/custody/policy.ts'
+import { signedClient, storeApiKey, type TestApiKey } from '../support/api-keys.ts'
 import { createTestApp, type TestApp } from '../support/app.ts'
 
 const ETH = 10n ** 18n
-const PASSPHRASE = 'velocity-passphrase'
 let t: TestApp
-type Customer = { id: string; accessKey: string; secret: string }
-let seq = 0
+type Customer = TestApiKey & { id: string; send: ReturnType<typeof signedClient> }
 
 async function customer(name: string): Promise<Customer> {
   const { user } = await t.createCustomer(name)
@@ -33,52 +29,24 @@ async function customer(name: string): Promise<Customer> {
     asset: 'ETH',
     amount: 10n * ETH,
   })
-  const c = {
-    id: user.id,
+  const key = {
     accessKey: `bwk_velocity_${name}_xxxxxxxx`,
     secret: `velocity-${name}-${'s'.repeat(24)}`,
+    passphrase: 'velocity-passphrase',
   }
-  const sealer = createSealer(t.config.ACCOUNTS_SEALING_KEY, t.config.EXCHANGE_ID)
-  await t.db
-    .insertInto('api_keys')
-    .values({
-      user_id: user.id,
-      access_key: c.accessKey,
-      secret_sealed: sealer.seal(c.secret),
-      passphrase_digest: passphraseDigest(c.accessKey, PASSPHRASE),
-      label: name,
-      permissions: 'read,withdraw',
-      allowed_ips: '127.0.0.1',
-      created_at: t.clock.now(),
-      last_used_at: null,
-      revoked_at: null,
-    })
-    .execute()
-  return c
+  await storeApiKey(t, user.id, key, { label: name })
+  return { ...key, id: user.id, send: signedClient(t, key) }
 }
 
 async function withdraw(app: TestApp['app'], c: Customer, n: number): Promise<string> {
-  const url = '/api/custody/withdrawals'
-  const body = JSON.stringify({
+  const payload = {
     asset: 'ETH',
     amount: '0.01',
     network: 'ethereum',
     address: getAddress(`0x${bytesToHex(randomBytes(20))}`),
     idempotencyKey: `velocity-${c.accessKey}-${n}`,
-  })
-  const timestamp = new Date(t.clock.now().getTime() + ++seq).toISOString()
-  const r = await app.inject({
-    method: 'POST',
-    url,
-    headers: {
-      'bw-access-key': c.accessKey,
-      'bw-access-passphrase': PASSPHRASE,
-      'bw-access-timestamp': timestamp,
-      'bw-access-sign': signRequest(c.secret, { timestamp, method: 'POST', path: url, body }),
-      'content-type': 'application/json',
-    },
-    payload: body,
-  })
+  }
+  const r = await c.send('POST', '/api/custody/withdrawals', payload, app)
   expect(r.statusCode, r.body).toBe(201)
   return r.json().withdrawal.status as string
 }
