@@ -1,12 +1,18 @@
 /**
  * @module Inbound transfers, as the beneficiary VASP: a signed `transfer` from a VASP in our
- * directory is checked (envelope, IVMS101), decided (accepted when the destination is one of our
- * customers' deposit addresses), stored sealed and answered with a signed `transfer_reply`; a
- * `transfer_broadcast` adds the transaction hash. Accepted data releases deposits held for it.
+ * directory is checked (envelope, IVMS101), decided, stored sealed and answered with a signed
+ * `transfer_reply`; a `transfer_broadcast` adds the transaction hash. Accepted data releases
+ * deposits held for it. Decided: accepted when the destination is one of our customers' deposit
+ * addresses and, when that customer has an approved identity verification, the beneficiary named
+ * is its holder (beneficiary-name.ts); a different name is rejected (BENEFICIARY_NAME_MISMATCH)
+ * before anything moves on-chain, so the originator's customer gets the funds back and can correct
+ * the name, rather than waiting on our review with the funds locked at their exchange.
  */
 import { type CustodyAsset, isCustodyAsset, parseAmount } from '../custody/assets.ts'
+import { approvedIdentityName } from '../identity/index.ts'
 import { appendAudit } from '../platform/audit.ts'
 import { AppError, errors } from '../platform/errors.ts'
+import { type BeneficiaryNameCheck, beneficiaryNameMatches } from './beneficiary-name.ts'
 import type { TransferRow, TravelRuleContext } from './context.ts'
 import type { DepositReviews } from './deposit-reviews.ts'
 import { displayName } from './ivms101.ts'
@@ -42,6 +48,7 @@ export function inboundTransfers(ctx: TravelRuleContext, messaging: VaspMessagin
       let decision: 'accepted' | 'rejected' = 'accepted'
       let reason: string | undefined
       let userId: string | null = null
+      let nameCheck: BeneficiaryNameCheck | null = null
       let amount = 0n
       if (!isCustodyAsset(m.transfer.asset)) {
         decision = 'rejected'
@@ -69,7 +76,19 @@ export function inboundTransfers(ctx: TravelRuleContext, messaging: VaspMessagin
         if (!owner) {
           decision = 'rejected'
           reason = 'BENEFICIARY_ADDRESS_UNKNOWN'
-        } else userId = owner.user_id
+        } else {
+          userId = owner.user_id
+          const identity = await approvedIdentityName(ctx.deps, owner.user_id)
+          nameCheck = identity
+            ? beneficiaryNameMatches(m.ivms101.beneficiary.beneficiaryPersons, identity)
+              ? 'match'
+              : 'mismatch'
+            : 'no_identity'
+          if (nameCheck === 'mismatch') {
+            decision = 'rejected'
+            reason = 'BENEFICIARY_NAME_MISMATCH'
+          }
+        }
       }
       const at = clock.now()
       const stored = (await db
@@ -116,6 +135,7 @@ export function inboundTransfers(ctx: TravelRuleContext, messaging: VaspMessagin
           asset: m.transfer.asset,
           amount: m.transfer.amount,
           reason: reason ?? null,
+          nameCheck,
         },
         at,
       })

@@ -3,6 +3,7 @@
  * and document rules, verifications with decisions and reasons, the compliance review queue,
  * sealed images with retention, duplicates across accounts. Other domains import from here only.
  */
+export { type ApprovedIdentityName, approvedIdentityName } from './approved-name.ts'
 export type { DocumentCheck, Reason, ReasonCode, VisualFields } from './document.ts'
 export { checkDocument } from './document.ts'
 export { migrations } from './migrations.ts'

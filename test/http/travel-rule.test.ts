@@ -4,7 +4,8 @@
  * accept (the withdrawal continues) or reject (the withdrawal is rejected, funds back once). B
  * refuses a message with a bad signature, a replayed nonce and a stale timestamp. A deposit from A's
  * address without data is held on B and released when the data arrives or a compliance officer
- * decides; a self-hosted wallet needs a message signed with the address.
+ * decides; a self-hosted wallet needs a message signed with the address. When the beneficiary
+ * has an approved identity on B, B accepts only data naming that person.
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
@@ -15,6 +16,7 @@ import { createTravelRule } from '../../src/compliance/index.ts'
 import { header_, sign, type TransferMessage } from '../../src/compliance/protocol.ts'
 import { createCustody, DEMO_EVM_XPUB } from '../../src/custody/index.ts'
 import { createLedger } from '../../src/custody/ledger.ts'
+import { composeMrz } from '../../src/identity/index.ts'
 import { createTestApp, type TestApp, type TestSession } from '../support/app.ts'
 
 const HOUR = 3_600_000
@@ -327,6 +329,120 @@ describe('a withdrawal to another VASP above the threshold', () => {
   })
 })
 
+describe('a transfer to a customer of B, checked against the identity B approved', () => {
+  const PNG =
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='
+  const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('selfie')]).toString(
+    'base64',
+  )
+
+  /** A customer of B who verified a passport in this name, approved by B's compliance officer. */
+  async function verified(label: string, documentNumber: string, surname: string, givenNames: string) {
+    const who = await recipient(label)
+    const year = (B.t.clock.now().getUTCFullYear() + 5) % 100
+    const mrz = composeMrz({
+      format: 'TD3',
+      issuingState: 'DEU',
+      documentNumber,
+      nationality: 'DEU',
+      birthDate: '880412',
+      sex: 'F',
+      expiryDate: `${String(year).padStart(2, '0')}0101`,
+      surname,
+      givenNames,
+    })
+    const submitted = await call(B, who.session, 'POST', '/api/identity/verifications', {
+      document: { contentType: 'image/png', data: PNG },
+      selfie: { contentType: 'image/jpeg', data: JPEG },
+      mrz,
+      visual: { surname, givenNames },
+    })
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(200)
+    const queue = await call(B, await officer(B), 'GET', '/api/identity/staff/verifications?status=review')
+    const id = queue.body.verifications.find((v: Body) => v.userId === who.id).id
+    const decided = await call(
+      B,
+      await officer(B),
+      'POST',
+      `/api/identity/staff/verifications/${id}/decision`,
+      {
+        decision: 'approved',
+        note: 'passport checked',
+      },
+    )
+    expect(decided.body.status).toBe('approved')
+    return who
+  }
+
+  async function declare(c: Customer, address: string, firstName: string, lastName: string) {
+    const r = await call(A, c.session, 'POST', '/api/travel-rule/destinations', {
+      kind: 'vasp',
+      network: 'ethereum',
+      address,
+      vaspId: 'vasp-b',
+      beneficiary: { kind: 'natural', firstName, lastName },
+    })
+    expect(r.status).toBe(201)
+  }
+
+  const received = async (address: string) =>
+    (await call(B, await officer(B), 'GET', '/api/staff/travel-rule/queue')).body.transfers.find(
+      (x: Body) => x.destination.toLowerCase() === address.toLowerCase(),
+    )
+  /** The outcome of the name check B audit-logged for the transfer it received for `address`. */
+  async function nameCheckOf(address: string) {
+    const { transferId } = await received(address)
+    const entries = await B.t.db
+      .selectFrom('audit_log')
+      .select('details')
+      .where('action', 'like', 'travel_rule.transfer_received_%')
+      .execute()
+    return entries.map((e) => e.details as Body).find((d) => d.transferId === transferId)?.nameCheck
+  }
+
+  it('is accepted when the data names the document holder (case, accents and a middle name aside)', async () => {
+    const c = await sender('kurt')
+    const anna = await verified('anna', 'TRN000001', 'MUELLER', 'ANNA MARIA')
+    await declare(c, anna.address, 'Anna', 'Müller')
+    const r = await withdraw(c, '0.01', anna.address)
+    expect(r.status).toBe(201)
+    expect(travelRuleOf(r.body)).toMatchObject({ verdict: 'pass' })
+    expect(await received(anna.address)).toMatchObject({ status: 'accepted', beneficiary: 'Anna Müller' })
+    expect(await nameCheckOf(anna.address)).toBe('match')
+  })
+
+  it('is rejected with BENEFICIARY_NAME_MISMATCH when the data names someone else, and the sender gets the funds back', async () => {
+    const c = await sender('lena')
+    const kim = await verified('kim', 'TRN000002', 'LEE', 'KIM')
+    await declare(c, kim.address, 'Kim', 'Park')
+    const r = await withdraw(c, '0.02', kim.address)
+    expect(r.status).toBe(201)
+    expect(r.body.withdrawal).toMatchObject({ status: 'rejected', reasonCode: 'TRAVEL_RULE_REJECTED' })
+    expect(await available(A.t, c.id)).toMatchObject({ available: 10n * ETH, pending: 0n })
+    expect(await received(kim.address)).toMatchObject({
+      status: 'rejected',
+      reason: 'BENEFICIARY_NAME_MISMATCH',
+      beneficiary: 'Kim Park',
+    })
+    const ours = (await call(A, await officer(A), 'GET', '/api/staff/travel-rule/queue')).body.transfers
+    expect(ours.find((x: Body) => x.withdrawalId === r.body.withdrawal.id)).toMatchObject({
+      status: 'rejected',
+      reason: 'BENEFICIARY_NAME_MISMATCH',
+    })
+    expect(await nameCheckOf(kim.address)).toBe('mismatch')
+  })
+
+  it('is accepted as before, whatever the name, when the customer has no approved identity', async () => {
+    const c = await sender('max')
+    const unverified = await recipient('unverified')
+    await declare(c, unverified.address, 'Someone', 'Else')
+    const r = await withdraw(c, '0.03', unverified.address)
+    expect(travelRuleOf(r.body)).toMatchObject({ verdict: 'pass' })
+    expect(await received(unverified.address)).toMatchObject({ status: 'accepted' })
+    expect(await nameCheckOf(unverified.address)).toBe('no_identity')
+  })
+})
+
 describe('an unanswered transfer whose withdrawal the customer cancels', () => {
   it('is not sent again, and staff cannot resend it', async () => {
     const c = await sender('ivy')
@@ -374,6 +490,8 @@ describe('an unanswered transfer whose withdrawal the customer cancels', () => {
     expect(await available(A.t, c.id)).toMatchObject({ available: 10n * ETH, pending: 0n })
   })
 })
+
+const travelRuleOf = (body: Body) => body.withdrawal.steps.findLast((s: Body) => s.step === 'travel_rule')
 
 /** The fee A's policy charged on the customer's pending withdrawal (pending = amount + fee). */
 async function fee(userId: string): Promise<bigint> {
