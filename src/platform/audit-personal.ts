@@ -69,6 +69,8 @@ export const NOT_PERSONAL_DETAIL_KEYS: Readonly<Record<string, string>> = {
   address: 'a blockchain address of a withdrawal or deposit, not a person’s postal address',
   name: 'the name of a vendor or of a VASP (a company)',
   ipAddresses: 'a count of IP addresses encrypted by the retention job',
+  nameCheck:
+    'the outcome of a Travel Rule beneficiary name check (match, mismatch, no_identity), not the name',
 }
 
 const IPV4_IN_TEXT = /(?:^|[^\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])/
