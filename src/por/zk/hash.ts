@@ -55,9 +55,17 @@ export function packBalances(balances: readonly bigint[]): bigint[] {
   return packed
 }
 
-/** A user's leaf commitment: H(LEAF, userHash, packed balances). */
+/** The user hash's bound: below it, `LEAF·2^248 + userHash` is injective (userHashField gives 31 bytes). */
+export const USER_HASH_BOUND = 2n ** 248n
+
+/**
+ * A user's leaf commitment: H(LEAF·2^248 + userHash, packed balances). The tag shares the user hash's field
+ * element (one Poseidon2 permutation fewer at K = 22); the circuit range-checks userHash below 2^248.
+ */
 export function leafHash(userHash: bigint, balances: readonly bigint[]): bigint {
-  return poseidon2([TAG_LEAF, userHash, ...packBalances(balances)])
+  if (userHash < 0n || userHash >= USER_HASH_BOUND)
+    throw new RangeError(`userHash ${userHash} is outside [0, 2^248): use userHashField (31 bytes)`)
+  return poseidon2([TAG_LEAF * USER_HASH_BOUND + userHash, ...packBalances(balances)])
 }
 
 /** An inner node of a batch tree or of the top tree: H(NODE, left, right). */

@@ -8,7 +8,18 @@ import { openRound, readSummary } from '../store.ts'
 import { userHash } from '../verify/layout.ts'
 import { expectedPublic, openBatchVerifier, proveBatch, verificationKey } from './batch.ts'
 import { compileBatchCircuit } from './circuit.ts'
-import { FIELD_MODULUS, initHash, labelField, merkleRoot, toHex, topRoot } from './hash.ts'
+import {
+  FIELD_MODULUS,
+  initHash,
+  labelField,
+  leafHash,
+  merkleRoot,
+  packBalances,
+  poseidon2,
+  TAG_LEAF,
+  toHex,
+  topRoot,
+} from './hash.ts'
 import {
   batchOf,
   checkUserInBatch,
@@ -95,6 +106,12 @@ describe('zk proof of liabilities for a round', () => {
     expect(Buffer.from(readBatch(zkDir, 0).proof, 'base64').length).toBe(14_080)
   })
 
+  it("computes a leaf commitment as docs/por-zk.md's test vector states it", () => {
+    const vector = '0x0ab93d4ac48ff62aa4f6cfeaa998cc2edf6ad89e9c2d4aaffe8f862847a25042'
+    expect(toHex(poseidon2([2n ** 248n + 11n, 1n + 2n * 2n ** 64n]))).toBe(vector)
+    expect(toHex(leafHash(11n, [1n, 2n]))).toBe(vector)
+  })
+
   it('lets a user find their leaf commitment in their batch from their own Merkle-sum proof', async () => {
     const round = openRound(roundDir)
     const proof = round.proof('u3')
@@ -107,6 +124,12 @@ describe('zk proof of liabilities for a round', () => {
     )
     const file = readBatch(zkDir, batchOf(piece.position, 4))
     expect(checkUserInBatch(file, 4, piece.position, leaf).ok).toBe(true)
+    // One unit more of the second asset, inside the same packed field element: another leaf.
+    const changed = userLeaf(
+      userHash(sha256, piece.nonce, proof.userId),
+      piece.balances.map((b, j) => (j === 1 ? b.equity + 1n : b.equity)),
+    )
+    expect(checkUserInBatch(file, 4, piece.position, changed).ok).toBe(false)
     expect(
       checkUserInBatch(readBatch(zkDir, (batchOf(piece.position, 4) + 1) % 3), 4, piece.position, leaf).ok,
     ).toBe(false)
@@ -194,6 +217,30 @@ describe('soundness: a dishonest prover cannot prove or pass verification', () =
       [7n, 8n],
     ])
     expect(p.proof.length).toBe(14_080)
+  })
+
+  it('refuses to prove balances that keep a packed limb but move 2^64 units from one asset to the other', async () => {
+    // [1 + 2^64, 1] packs to the same field element as the honest [1, 2] (so to the same leaf): only the 64-bit
+    // range check on each balance keeps the packing injective.
+    const moved = [[1n + 2n ** 64n, 1n], ...honest().balances.slice(1)]
+    expect(packBalances(moved[0] ?? [])).toEqual(packBalances(honest().balances[0] ?? []))
+    expect(expectedPublic(exchange, round, 0, { ...honest(), balances: moved }).root).toBe(
+      expectedPublic(exchange, round, 0, honest()).root,
+    )
+    await expect(attempt(moved)).rejects.toMatchObject({ code: 'ZK_WITNESS_REJECTED' })
+  })
+
+  it('refuses to prove a user hash of 2^248 or more, whose bits would reach the leaf tag sharing its field', async () => {
+    const circuit = await compileBatchCircuit(shape)
+    const w = honest()
+    const big = { ...w, userHashes: [2n ** 248n + 11n, ...w.userHashes.slice(1)] }
+    // The root such a leaf would have, hashed by hand (leafHash itself refuses the value).
+    expect(() => leafHash(2n ** 248n + 11n, [1n, 2n])).toThrow(RangeError)
+    const leaves = big.userHashes.map((u, i) =>
+      poseidon2([TAG_LEAF * 2n ** 248n + u, ...packBalances(w.balances[i] ?? [])]),
+    )
+    const pub = { ...expectedPublic(exchange, round, 0, w), root: merkleRoot(leaves) }
+    await expect(proveBatch(circuit, setup, pub, big)).rejects.toMatchObject({ code: 'ZK_WITNESS_REJECTED' })
   })
 
   it('refuses to prove a per-asset total one unit lower than the sum of the balances', async () => {

@@ -218,14 +218,14 @@ export async function checkZkBatch(proof: PorProof): Promise<ZkBrowserResult> {
       file.prevCum === published.prevCum &&
       file.newCum === published.newCum
     if (!check('batch-file', same, `batch ${index}: file and manifest agree`)) continue
-    // The user's leaf commitment H(LEAF, userHash, balances packed three per field) at their position.
+    // The user's leaf commitment H(LEAF·2^248 + userHash, balances packed three per field) at their position.
     const uh = BigInt(`0x${bytesToHex(userHash(sha256, piece.nonce, proof.userId).subarray(0, 31))}`)
     const packed: bigint[] = []
     piece.balances.forEach((b, j) => {
       const slot = Math.floor(j / 3)
       packed[slot] = (packed[slot] ?? 0n) + (b.equity << (64n * BigInt(j % 3)))
     })
-    const leaf = toHex(hash([TAG_LEAF, uh, ...packed]))
+    const leaf = toHex(hash([(TAG_LEAF << 248n) + uh, ...packed]))
     check(
       'user-leaf',
       file.leaves[piece.position % batchSize] === leaf,
