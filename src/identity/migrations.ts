@@ -67,4 +67,26 @@ export const migrations: Record<string, Migration> = {
       `.execute(db)
     },
   },
+  // The active liveness challenge (src/identity/liveness/): steps asked, each step's result, the
+  // first step's face (sealed) and the verification that used it (single use).
+  '0947_identity_liveness_challenges': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table identity_liveness_challenges (
+          id uuid primary key,
+          user_id uuid not null references users (id) on delete cascade,
+          steps jsonb not null,
+          camera_label text,
+          results jsonb not null,
+          baseline_yaw double precision,
+          reference_sealed bytea,
+          status text not null check (status in ('open', 'passed', 'failed')),
+          verification_id uuid references identity_verifications (id) on delete set null,
+          created_at timestamptz not null,
+          expires_at timestamptz not null
+        );
+        create index identity_liveness_challenges_user_idx on identity_liveness_challenges (user_id, created_at);
+      `.execute(db)
+    },
+  },
 }

@@ -8,12 +8,17 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { loadKek } from '../platform/crypto/field-encryption.ts'
 import type { DomainDeps } from '../platform/deps.ts'
+import { AppError } from '../platform/errors.ts'
 import { requireCustomer, requireStaff } from '../platform/http/auth.ts'
 import { createFaceWorker } from './face/pool.ts'
+import { createLivenessChallenges, LIVENESS_LIMITS } from './liveness/challenges.ts'
 import { createMrzOcr } from './ocr.ts'
 import {
   customerVerificationSchema,
   decisionSchema,
+  livenessAnswerSchema,
+  livenessChallengeSchema,
+  livenessStepSchema,
   staffVerificationSchema,
   submitSchema,
 } from './schema.ts'
@@ -33,16 +38,28 @@ export async function identityRoutes(base: FastifyInstance, deps: IdentityRouteD
   // The face worker starts on the first submission (IDENTITY_FACES, docs/identity.md).
   const faces = deps.config.IDENTITY_FACES ? createFaceWorker() : null
   base.addHook('onClose', async () => faces?.close())
+  const sealer = createIdentitySealer(deps.config.IDENTITY_SEALING_KEY, deps.config.EXCHANGE_ID)
+  // The head-turn check runs only with faces on; its frames are scanned by the same face worker.
+  const liveness = faces
+    ? createLivenessChallenges({
+        db: deps.db,
+        clock: deps.clock,
+        sealer,
+        faces,
+        acceptCameras: deps.config.IDENTITY_LIVENESS_ACCEPT_CAMERAS,
+      })
+    : null
   const identity = createIdentityVerifications({
     db: deps.db,
     clock: deps.clock,
     events: deps.events,
-    sealer: createIdentitySealer(deps.config.IDENTITY_SEALING_KEY, deps.config.EXCHANGE_ID),
+    sealer,
     minimumAge: deps.config.IDENTITY_MINIMUM_AGE,
     retentionDays: deps.config.IDENTITY_IMAGE_RETENTION_DAYS,
     kek: loadKek(deps.config),
     mrzReader: deps.identityMrzReader ?? ((image) => ocr!.read(image)),
     ...(faces ? { faces } : {}),
+    ...(liveness ? { liveness } : {}),
   })
   const me = (request: { user: { id: string } | null }) => request.user!.id
 
@@ -72,15 +89,91 @@ export async function identityRoutes(base: FastifyInstance, deps: IdentityRouteD
       },
     },
     async (request) => {
-      const { document, selfie, mrz, visual } = request.body
+      const { document, selfie, mrz, visual, livenessChallengeId } = request.body
       const verification = await identity.submit({
         userId: me(request),
         document: { contentType: document.contentType, bytes: Buffer.from(document.data, 'base64') },
         selfie: { contentType: selfie.contentType, bytes: Buffer.from(selfie.data, 'base64') },
         ...(mrz === undefined ? {} : { mrz }),
         visual: Object.fromEntries(Object.entries(visual).filter(([, v]) => v !== undefined)),
+        ...(livenessChallengeId === undefined ? {} : { livenessChallengeId }),
       })
       return { verification }
+    },
+  )
+
+  app.get(
+    '/api/identity/liveness',
+    {
+      preHandler: requireCustomer,
+      schema: {
+        tags,
+        summary:
+          'Whether the head-turn liveness check is on (IDENTITY_FACES), and my open check that no step was sent for yet',
+        response: {
+          200: z.object({ enabled: z.boolean(), challenge: livenessChallengeSchema.nullable() }),
+        },
+      },
+    },
+    async (request) => ({
+      enabled: liveness !== null,
+      challenge: liveness ? await liveness.open(me(request)) : null,
+    }),
+  )
+
+  const livenessOff = () =>
+    new AppError(
+      'IDENTITY_LIVENESS_OFF',
+      404,
+      'The head-turn check is not used on this exchange: send your verification without it.',
+    )
+
+  app.post(
+    '/api/identity/liveness/challenges',
+    {
+      preHandler: requireCustomer,
+      // Each challenge costs face scans: the sign-in budget per minute, and 10 per customer per day.
+      config: { rateLimit: { max: deps.config.AUTH_RATE_LIMIT_MAX, timeWindow: '1 minute' } },
+      schema: {
+        tags,
+        summary:
+          'Start a head-turn liveness check: a random order of head turns, valid 10 minutes, used once (audit-logged)',
+        response: { 200: z.object({ challenge: livenessChallengeSchema }) },
+      },
+    },
+    async (request) => {
+      if (!liveness) throw livenessOff()
+      return { challenge: await liveness.issue(me(request)) }
+    },
+  )
+
+  app.post(
+    '/api/identity/liveness/challenges/:id/steps/:index',
+    {
+      preHandler: requireCustomer,
+      bodyLimit: LIVENESS_LIMITS.maxFrames * 170_000,
+      config: { rateLimit: { max: deps.config.AUTH_RATE_LIMIT_MAX * 6, timeWindow: '1 minute' } },
+      schema: {
+        tags,
+        summary:
+          'Send the camera frames of one step of my head-turn check (3-8 JPEGs of at most 120 kB); the server scans them and answers for this step',
+        params: z.object({
+          id: z.uuid({ message: 'expected an id (UUID)' }),
+          index: z.coerce.number().int().min(0).max(10),
+        }),
+        body: livenessStepSchema,
+        response: { 200: z.object({ answer: livenessAnswerSchema }) },
+      },
+    },
+    async (request) => {
+      if (!liveness) throw livenessOff()
+      // The schema caps each frame at 160,000 base64 characters, i.e. LIVENESS_LIMITS.maxFrameBytes.
+      const frames = request.body.frames.map((f) => ({ bytes: Buffer.from(f.data, 'base64'), at: f.at }))
+      const answer = await liveness.answerStep(me(request), request.params.id, request.params.index, {
+        frames,
+        ...(request.body.cameraLabel === undefined ? {} : { cameraLabel: request.body.cameraLabel }),
+      })
+      return { answer }
     },
   )
 

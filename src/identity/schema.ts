@@ -27,6 +27,8 @@ export const submitSchema = z.object({
       expiryDate: isoDate.optional(),
     })
     .default({}),
+  /** The head-turn check finished for this verification (POST /api/identity/liveness/challenges). */
+  livenessChallengeId: z.uuid({ message: 'expected an id (UUID)' }).optional(),
 })
 
 const status = z.enum(['approved', 'rejected', 'review'])
@@ -71,6 +73,7 @@ export const staffVerificationSchema = z.object({
     faceSimilarity: z.number().nullable(),
     faceReal: z.number().nullable().optional(),
     faceLive: z.number().nullable().optional(),
+    livenessSimilarity: z.number().nullable().optional(),
   }),
   duplicates: z.array(
     z.object({
@@ -89,4 +92,38 @@ export const staffVerificationSchema = z.object({
 export const decisionSchema = z.object({
   decision: z.enum(['approved', 'rejected']),
   note: z.string().trim().min(1, { message: 'say why, for the audit log' }).max(1000),
+})
+
+/** One camera frame of a head-turn step: a small JPEG and when the page captured it. */
+export const livenessFrameSchema = z.object({
+  /** JPEG bytes, base64 (at most 120,000 bytes). */
+  data: z
+    .base64()
+    .min(16)
+    .max(160_000, { message: 'a camera frame may be at most 120,000 bytes: capture smaller frames' }),
+  /** Capture time on the page's clock, milliseconds. */
+  at: z.number().min(0).max(86_400_000),
+})
+
+export const livenessStepSchema = z.object({
+  frames: z.array(livenessFrameSchema).min(3).max(8),
+  /** The camera's name as the browser reports it (MediaStreamTrack.label). */
+  cameraLabel: text({ max: 200 }).optional(),
+})
+
+const livenessStepName = z.enum(['centre', 'left', 'right'])
+
+export const livenessChallengeSchema = z.object({
+  id: z.string(),
+  steps: z.array(livenessStepName),
+  answered: z.number(),
+  expiresAt: z.string(),
+})
+
+export const livenessAnswerSchema = z.object({
+  index: z.number(),
+  step: livenessStepName,
+  passed: z.boolean(),
+  message: z.string(),
+  result: z.enum(['passed', 'failed']).nullable(),
 })

@@ -4,6 +4,7 @@
  */
 import type { ColumnType, Generated } from 'kysely'
 import type { Reason } from './document.ts'
+import type { LivenessStep, StepResult } from './liveness/assess.ts'
 
 type Json<T> = ColumnType<T, string, string>
 
@@ -23,6 +24,8 @@ export type VerificationScores = {
   faceReal?: number | null
   /** The selfie's liveness score (0-1), when faces were checked. */
   faceLive?: number | null
+  /** Similarity of the selfie to the face seen in the head-turn check, when one was used. */
+  livenessSimilarity?: number | null
 }
 
 export interface IdentityVerificationsTable {
@@ -76,9 +79,27 @@ export interface IdentityFaceEmbeddingsTable {
   created_at: Date
 }
 
+/** An active liveness challenge (liveness/challenges.ts); used by at most one verification. */
+export interface IdentityLivenessChallengesTable {
+  id: string
+  user_id: string
+  steps: Json<LivenessStep[]>
+  /** The camera's name as the browser reported it (MediaStreamTrack.label). */
+  camera_label: string | null
+  results: Json<StepResult[]>
+  baseline_yaw: number | null
+  /** The first step's face embedding, sealed like the selfie's (context `<id>:liveness`). */
+  reference_sealed: Uint8Array | null
+  status: 'open' | 'passed' | 'failed'
+  verification_id: string | null
+  created_at: Date
+  expires_at: Date
+}
+
 export interface IdentityTables {
   identity_verifications: IdentityVerificationsTable
   identity_duplicates: IdentityDuplicatesTable
   identity_images: IdentityImagesTable
   identity_face_embeddings: IdentityFaceEmbeddingsTable
+  identity_liveness_challenges: IdentityLivenessChallengesTable
 }

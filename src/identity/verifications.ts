@@ -16,11 +16,12 @@ import { AppError, errors } from '../platform/errors.ts'
 import type { EventBus } from '../platform/events.ts'
 import { openSystemCase } from '../risk/index.ts'
 import { checkDocument, type Reason, type VisualFields, type WeighedReason } from './document.ts'
-import { assessFaces, type FaceAssessment } from './face/assess.ts'
+import { assessFaces, FACE_THRESHOLDS, type FaceAssessment } from './face/assess.ts'
 import { findFaceDuplicates, storeFaceEmbedding } from './face/duplicates.ts'
 import type { FaceEngine } from './face/engine.ts'
 import { identityFieldStore } from './field-storage.ts'
 import { imageSize } from './image-size.ts'
+import type { LivenessChallenges } from './liveness/challenges.ts'
 import { type MrzFields, parseMrz } from './mrz.ts'
 import type { IdentitySealer } from './sealing.ts'
 import type { VerificationScores, VerificationStatus } from './tables.ts'
@@ -50,6 +51,11 @@ export type IdentityDeps = {
   faces?: Pick<FaceEngine, 'scan' | 'similarity'>
   /** With a KEK the extracted fields are envelope-encrypted per field (field-storage.ts). */
   kek?: Kek | null
+  /**
+   * The active liveness challenge (liveness/challenges.ts); with `faces`, a verification without a
+   * finished challenge goes to review (`FACE_LIVENESS_MISSING`).
+   */
+  liveness?: Pick<LivenessChallenges, 'outcome' | 'use'>
 }
 
 export type SubmitParameters = {
@@ -62,6 +68,8 @@ export type SubmitParameters = {
    */
   mrz?: string
   visual: VisualFields
+  /** The head-turn check the customer finished for this verification (used once). */
+  livenessChallengeId?: string
 }
 
 /** What a customer sees of their verification: never the duplicate or face reasons. */
@@ -134,6 +142,8 @@ function customerProblem(code: string, minimumAge: number): string | null {
       return 'We could not find your face in the selfie. Take it again facing the camera, in good light, with your whole face in view.'
     case 'SELFIE_SEVERAL_FACES':
       return 'Your selfie shows more than one face. Take it again with only you in view.'
+    case 'FACE_LIVENESS_STILL':
+      return 'Your camera showed the same still picture during the whole head-turn check. Use your device’s own camera, live, and do the check again.'
     default:
       return null
   }
@@ -269,6 +279,11 @@ export function createIdentityVerifications(deps: IdentityDeps) {
           )
         }
       }
+      // The head-turn check is read first: a used or unfinished one is refused before any OCR.
+      const liveness =
+        deps.faces && deps.liveness && input.livenessChallengeId !== undefined
+          ? await deps.liveness.outcome(input.userId, input.livenessChallengeId)
+          : null
       const reading = deps.mrzReader ? await readMrz(deps.mrzReader, input.document) : null
       const mrzText = input.mrz ?? reading?.text ?? ''
       const now = clock.now()
@@ -320,6 +335,29 @@ export function createIdentityVerifications(deps: IdentityDeps) {
       }
       const selfieEmbedding =
         faces?.selfie && faces.selfie.embedding.length > 0 ? faces.selfie.embedding : null
+      let livenessSimilarity: number | null = null
+      if (faces && deps.liveness) {
+        if (liveness) {
+          reasons.push(...liveness.reasons)
+          if (selfieEmbedding && liveness.reference) {
+            livenessSimilarity = deps.faces!.similarity(selfieEmbedding, liveness.reference)
+            if (livenessSimilarity < FACE_THRESHOLDS.match) {
+              reasons.push({
+                code: 'FACE_LIVENESS_OTHER_FACE',
+                detail: `The selfie's face differs from the face in the head-turn check (similarity ${livenessSimilarity.toFixed(2)}, below ${FACE_THRESHOLDS.match}).`,
+                severity: 'review',
+              })
+            }
+          }
+        } else {
+          reasons.push({
+            code: 'FACE_LIVENESS_MISSING',
+            detail:
+              'No head-turn check was done with this verification: a still photo or a replayed video was not ruled out.',
+            severity: 'review',
+          })
+        }
+      }
       const faceMatches =
         selfieEmbedding && deps.faces
           ? await findFaceDuplicates(db, sealer, input.userId, selfieEmbedding, (a, b) =>
@@ -356,6 +394,7 @@ export function createIdentityVerifications(deps: IdentityDeps) {
         ocrFields: reading?.fields ?? null,
         faceSimilarity: faces?.similarity ?? null,
         ...(faces?.selfie ? { faceReal: faces.selfie.real, faceLive: faces.selfie.live } : {}),
+        ...(liveness ? { livenessSimilarity } : {}),
       }
       const stored: Reason[] = reasons.map(({ code, detail }) => ({ code, detail }))
       const storedFields = await fieldStore.write(id, extracted)
@@ -379,6 +418,9 @@ export function createIdentityVerifications(deps: IdentityDeps) {
           })
           .returning(['id', 'status', 'country', 'reasons', 'created_at', 'decided_at'])
           .executeTakeFirstOrThrow()
+        if (liveness && input.livenessChallengeId !== undefined) {
+          await deps.liveness!.use(tx, input.livenessChallengeId, id)
+        }
         await tx
           .insertInto('identity_images')
           .values(
@@ -688,6 +730,14 @@ export function createIdentityVerifications(deps: IdentityDeps) {
           .where('images_deleted_at', 'is', null)
           .returning(['id', 'status'])
           .execute()
+        // A head-turn check never used by a verification keeps its face no longer than the images.
+        await tx
+          .updateTable('identity_liveness_challenges')
+          .set({ reference_sealed: null })
+          .where('verification_id', 'is', null)
+          .where('expires_at', '<=', before)
+          .where('reference_sealed', 'is not', null)
+          .execute()
         if (expired.length === 0) return 0
         // Face embeddings stay only for verified customers (the duplicate-face index).
         const unverified = expired.filter((e) => e.status !== 'approved').map((e) => e.id)
@@ -696,6 +746,16 @@ export function createIdentityVerifications(deps: IdentityDeps) {
         }
         await tx
           .deleteFrom('identity_images')
+          .where(
+            'verification_id',
+            'in',
+            expired.map((e) => e.id),
+          )
+          .execute()
+        // The head-turn checks' faces (sealed embeddings) go with the images.
+        await tx
+          .updateTable('identity_liveness_challenges')
+          .set({ reference_sealed: null })
           .where(
             'verification_id',
             'in',

@@ -208,6 +208,21 @@ export const configSchema = z.object({
   IDENTITY_UPLOAD_MAX_BYTES: z.coerce.number().int().min(65_536).max(67_108_864).default(12_582_912),
   /** Compare the selfie with the document portrait on this machine (docs/identity.md, "Faces"). */
   IDENTITY_FACES: booleanFromEnv.default(false),
+  /**
+   * Camera names (exact, separated by commas) the liveness check accepts although they look like a
+   * virtual camera; for browser tests with Chromium's fake camera (`fake_device_0`, or the path of the
+   * video file it plays) only.
+   */
+  IDENTITY_LIVENESS_ACCEPT_CAMERAS: z
+    .string()
+    .max(1000)
+    .transform((v) =>
+      v
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
+    .default([]),
   /** 64 hex digits: AES-256-GCM key encrypting backups (docs/data-protection.md); keep it outside DATA_DIR. */
   BACKUP_KEY: z
     .string()

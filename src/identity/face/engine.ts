@@ -29,9 +29,40 @@ export type DetectedFace = {
   live: number | null
   /** Head rotation in radians, when the mesh ran. */
   yaw: number | null
+  /** Head pitch in radians, when the mesh ran. */
+  pitch?: number | null
 }
 
-export type FaceScan = { width: number; height: number; faces: DetectedFace[] }
+export type FaceScan = {
+  width: number
+  height: number
+  faces: DetectedFace[]
+  /**
+   * A 64×48 grey thumbnail of the whole picture (row by row, 0-255), so two frames can be compared
+   * for near-identity (liveness/) without decoding them again.
+   */
+  thumb?: number[]
+}
+
+/** Width and height of `FaceScan.thumb`. */
+export const THUMB_SIZE = { width: 64, height: 48 } as const
+
+/** Block-averaged grey thumbnail of an RGB picture (THUMB_SIZE). */
+export function greyThumb(width: number, height: number, rgb: Uint8Array): number[] {
+  const { width: tw, height: th } = THUMB_SIZE
+  const sums = new Float64Array(tw * th)
+  const counts = new Uint32Array(tw * th)
+  for (let y = 0; y < height; y++) {
+    const ty = Math.min(th - 1, Math.floor((y * th) / height))
+    for (let x = 0; x < width; x++) {
+      const tx = Math.min(tw - 1, Math.floor((x * tw) / width))
+      const i = (y * width + x) * 3
+      sums[ty * tw + tx]! += 0.299 * rgb[i]! + 0.587 * rgb[i + 1]! + 0.114 * rgb[i + 2]!
+      counts[ty * tw + tx]! += 1
+    }
+  }
+  return Array.from(sums, (s, i) => (counts[i] ? Math.round((s / counts[i]!) * 100) / 100 : 0))
+}
 
 export type FaceEngine = {
   /** Finds the faces in a JPEG or PNG. */
@@ -142,8 +173,9 @@ export function createFaceEngine(options: { modelDir?: string } = {}): FaceEngin
         real: f.real ?? null,
         live: f.live ?? null,
         yaw: f.rotation?.angle.yaw ?? null,
+        pitch: f.rotation?.angle.pitch ?? null,
       }))
-      return { width, height, faces }
+      return { width, height, faces, thumb: greyThumb(width, height, rgb) }
     } finally {
       h.tf.dispose(tensor)
     }
