@@ -30,6 +30,19 @@ export function ownershipMessage(userId: string, network: string, address: strin
   return `Bulwark Travel Rule: I, customer ${userId}, own the address ${address} on ${network}.`
 }
 
+/**
+ * A Bitcoin ownership proof: BIP-322 simple, else the legacy signed message (BIP-137). When both
+ * fail, the reason given is that of the scheme the signature is written in (a legacy signature is
+ * 65 bytes), so a customer reads why their signature failed, not why it is not the other kind.
+ */
+function bitcoinOwnership(address: string, message: string, signature: string) {
+  const bip322 = verifyBip322Simple(address, message, signature)
+  if (bip322.ok) return bip322
+  const legacy = verifyBitcoinMessage(address, message, signature)
+  if (legacy.ok) return legacy
+  return Buffer.from(signature, 'base64').length === 65 ? legacy : bip322
+}
+
 /** A beneficiary's name as an IVMS101 person (`LEGL` name). */
 export function beneficiaryPerson(b: BeneficiaryName): Ivms101Person {
   return b.kind === 'natural'
@@ -95,9 +108,7 @@ export function travelRuleDestinations(ctx: TravelRuleContext) {
         const message = ownershipMessage(userId, input.network, address)
         const result =
           input.network === 'bitcoin'
-            ? ((r) => (r.ok ? r : verifyBitcoinMessage(address, message, input.signature)))(
-                verifyBip322Simple(address, message, input.signature),
-              )
+            ? bitcoinOwnership(address, message, input.signature)
             : await verifyEip191(address, message, input.signature)
         if (!result.ok)
           throw new AppError(

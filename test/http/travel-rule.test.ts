@@ -299,6 +299,12 @@ describe('a withdrawal to another VASP above the threshold', () => {
     const pending = ours.find((x: Body) => x.withdrawalId === r.body.withdrawal.id)
     expect(pending).toMatchObject({ status: 'pending' })
     expect(pending.lastError).toMatch(/signature/)
+    expect(await auditOf(A.t, 'travel_rule.vasp_changed')).toContainEqual(
+      expect.objectContaining({ target: 'vasp:vasp-b' }),
+    )
+    expect(await auditOf(A.t, 'travel_rule.signature_refused')).toContainEqual(
+      expect.objectContaining({ target: `travel_rule:${pending.id}`, actor: 'vasp:vasp-b' }),
+    )
     expect((await available(A.t, c.id)).pending).toBe(4n * 10n ** 16n + (await fee(c.id)))
 
     // The risk team cannot release it past the Travel Rule; compliance rejects it and the funds return.
@@ -470,6 +476,10 @@ describe('an unanswered transfer whose withdrawal the customer cancels', () => {
       await call(A, await officer(A), 'GET', '/api/staff/travel-rule/queue')
     ).body.transfers.find((x: Body) => x.withdrawalId === r.body.withdrawal.id)
     expect(pending.lastError).toMatch(/^no answer/)
+    const undelivered = await auditOf(A.t, 'travel_rule.transfer_undelivered')
+    expect(undelivered.find((e) => e.target === `travel_rule:${pending.id}`)?.details).toMatchObject({
+      why: expect.stringMatching(/^no answer/),
+    })
     const cancelled = await call(
       A,
       c.session,
@@ -492,6 +502,18 @@ describe('an unanswered transfer whose withdrawal the customer cancels', () => {
 })
 
 const travelRuleOf = (body: Body) => body.withdrawal.steps.findLast((s: Body) => s.step === 'travel_rule')
+
+/** The audit entries of one action, oldest first. */
+async function auditOf(t: TestApp, action: string) {
+  return (
+    await t.db
+      .selectFrom('audit_log')
+      .select(['actor', 'target', 'details'])
+      .where('action', '=', action)
+      .orderBy('seq')
+      .execute()
+  ).map((e) => ({ ...e, details: e.details as Body }))
+}
 
 /** The fee A's policy charged on the customer's pending withdrawal (pending = amount + fee). */
 async function fee(userId: string): Promise<bigint> {
@@ -548,9 +570,13 @@ describe('messages B refuses', () => {
       transfer(bob.address, B.t.clock.now()),
       Uint8Array.from(Buffer.from('0d'.repeat(32), 'hex')),
     )
+    const refusedBefore = (await auditOf(B.t, 'travel_rule.signature_refused')).length
     const r = await post(forged)
     expect(r.statusCode).toBe(401)
     expect(r.json().code).toBe('TRAVEL_RULE_BAD_SIGNATURE')
+    const refused = await auditOf(B.t, 'travel_rule.signature_refused')
+    expect(refused).toHaveLength(refusedBefore + 1)
+    expect(refused.at(-1)).toMatchObject({ actor: 'vasp:vasp-a', target: 'vasp:vasp-a' })
     const genuine = sign(transfer(bob.address, B.t.clock.now()), Uint8Array.from(Buffer.from(KEY_A, 'hex')))
     const message = genuine.message as TransferMessage
     const tampered = {
@@ -701,6 +727,32 @@ describe('deposits from a VASP', () => {
     expect(await available(B.t, eve.id)).toMatchObject({ available: 2n * ETH, held: 0n })
   })
 
+  it('keeps a deposit held when a compliance officer decides so ("Keep held"): the funds stay held and the decision is audit-logged', async () => {
+    const jo = await recipient('jo')
+    const held = await deposit(jo, 3n * ETH, `0x${'e2'.repeat(32)}`)
+    expect(held?.status).toBe('held')
+    const kept = await call(
+      B,
+      await officer(B),
+      'POST',
+      `/api/staff/travel-rule/deposits/${held!.id}/decision`,
+      {
+        decision: 'reject',
+        note: 'Exchange A cannot name the sender',
+      },
+    )
+    expect(kept.status).toBe(200)
+    expect(await available(B.t, jo.id)).toMatchObject({ available: 0n, held: 3n * ETH })
+    const queue = (await call(B, await officer(B), 'GET', '/api/staff/travel-rule/queue')).body.deposits
+    expect(queue.find((d: Body) => d.depositId === held!.id)).toMatchObject({
+      status: 'rejected',
+      note: 'Exchange A cannot name the sender',
+    })
+    expect(await auditOf(B.t, 'travel_rule.deposit_rejected')).toContainEqual(
+      expect.objectContaining({ target: `deposit:${held!.id}` }),
+    )
+  })
+
   it('releases a held deposit when the data arrives, and credits at once a deposit whose data came first', async () => {
     const c = await sender('frank')
     const gina = await recipient('gina')
@@ -824,5 +876,31 @@ describe('without TRAVEL_RULE_JURISDICTION', () => {
       config: { ...A.t.config, TRAVEL_RULE_JURISDICTION: undefined },
     })
     expect(tr.step).toBeUndefined()
+  })
+})
+
+describe('without a DATA_KEK', () => {
+  it('refuses to store Travel Rule personal data (TRAVEL_RULE_NEEDS_ENCRYPTION)', async () => {
+    const { user } = await A.t.createCustomer('no-kek')
+    const tr = createTravelRule({
+      db: A.t.db,
+      clock: A.t.clock,
+      config: { ...A.t.config, DATA_KEK: undefined, DATA_KEK_FILE: undefined },
+    })
+    await expect(
+      tr.declareDestination(user.id, {
+        kind: 'vasp',
+        network: 'ethereum',
+        address: '0x6666666666666666666666666666666666666666',
+        vaspId: 'vasp-b',
+        beneficiary: { kind: 'natural', firstName: 'No', lastName: 'Key' },
+      }),
+    ).rejects.toMatchObject({ code: 'TRAVEL_RULE_NEEDS_ENCRYPTION', status: 503 })
+    const stored = await A.t.db
+      .selectFrom('travel_rule_destinations')
+      .select('id')
+      .where('user_id', '=', user.id)
+      .execute()
+    expect(stored).toEqual([])
   })
 })
