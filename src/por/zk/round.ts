@@ -51,7 +51,7 @@ export interface ZkLeaf {
 /** The published description of a round's zk proof (manifest.json). */
 export interface ZkManifest {
   format: 'bulwark-por-zk'
-  version: 1
+  version: 2
   exchangeId: string
   roundId: string
   assets: string[]
@@ -250,7 +250,7 @@ export async function proveRound(p: ProveRoundParameters): Promise<ProveRoundRes
   )
   const manifest: ZkManifest = {
     format: 'bulwark-por-zk',
-    version: 1,
+    version: 2,
     exchangeId: p.exchangeId,
     roundId: p.roundId,
     assets: p.assets,
@@ -350,7 +350,13 @@ export async function verifyZkRound(
     )
   }
   const manifest = JSON.parse(readFileSync(join(dir, ZK_FILES.manifest), 'utf8')) as ZkManifest
-  if (!check('format', manifest.format === 'bulwark-por-zk' && manifest.version === 1, 'manifest format 1'))
+  if (
+    !check(
+      'format',
+      manifest.format === 'bulwark-por-zk' && manifest.version === 2,
+      'manifest format 2 (leaf format of docs/por-zk.md)',
+    )
+  )
     return finish([])
   const pinnedSetup = trusted.setupHash ?? manifest.setupHash
   if (

@@ -247,6 +247,13 @@ describe('soundness: a dishonest prover cannot prove or pass verification', () =
     await expect(attempt(honest().balances, true)).rejects.toMatchObject({ code: 'ZK_WITNESS_REJECTED' })
   })
 
+  it('refuses a manifest of version 1, the leaf format before the tag shared the user hash', async () => {
+    const dir = copy()
+    writeManifest(dir, { ...readManifest(dir), version: 1 as unknown as 2 })
+    const r = await verifyZkRound(dir, trusted(), 0)
+    expect(r.failed?.name).toBe('format')
+  })
+
   it('fails verification when a batch is left out of the chain', async () => {
     const dir = copy()
     const m = readManifest(dir)
