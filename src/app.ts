@@ -34,6 +34,7 @@ import { installStaffSecondFactorCheck } from './platform/http/auth.ts'
 import { installFrozenAccountGuard } from './platform/http/frozen.ts'
 import { createHttpServer } from './platform/http/server.ts'
 import { installWeb } from './platform/http/web.ts'
+import { withPersonalFields } from './platform/identity/personal-fields.ts'
 import { createSessions } from './platform/identity/sessions.ts'
 import type { Mailer } from './platform/mail.ts'
 import { platformRoutes } from './platform/routes.ts'
@@ -56,7 +57,9 @@ export type AppDeps = {
   risk?: RiskService
 }
 
-export async function buildApp(deps: AppDeps) {
+export async function buildApp(appDeps: AppDeps) {
+  // With a DATA_KEK, people's emails and names are sealed at rest; every part gets this handle.
+  const deps = { ...appDeps, db: await withPersonalFields(appDeps.db, loadKek(appDeps.config)) }
   const clock = deps.clock ?? systemClock
   const events = deps.events ?? createEventBus()
   // With a KEK, every audit entry's personal values are sealed as written (audit-personal.ts).

@@ -8,8 +8,9 @@ import { AppError, errors } from '../platform/errors.ts'
 import { assertDisplayName } from '../platform/identity/display-name.ts'
 import { passwordPolicyFor } from '../platform/identity/password-policy.ts'
 import { hashPassword, verifyPassword } from '../platform/identity/passwords.ts'
+import { emailLookups, sealEmail, sealPendingEmail } from '../platform/identity/personal-fields.ts'
 import { tokenDigest } from '../platform/identity/tokens.ts'
-import { findUserByEmail, normaliseEmail } from '../platform/identity/users.ts'
+import { findUserByEmail, insertUser, normaliseEmail } from '../platform/identity/users.ts'
 import { framedUserText } from '../platform/user-text.ts'
 import { raiseAlert } from './alerts.ts'
 import { assertAntiPhishingCode } from './anti-phishing.ts'
@@ -63,12 +64,13 @@ export async function signUp(deps: AccountsDeps, { email, displayName, password,
     hasSecondFactor: false,
   })
   const passwordHash = await hashPassword(password)
-  const created = await deps.db
-    .insertInto('users')
-    .values({ email: normal, kind: 'customer', role: null, display_name: name, password_hash: passwordHash })
-    .onConflict((oc) => oc.column('email').doNothing())
-    .returning(['id'])
-    .executeTakeFirst()
+  const created = await insertUser(deps.db, {
+    email: normal,
+    displayName: name,
+    kind: 'customer',
+    role: null,
+    passwordHash,
+  })
   const at = deps.clock.now()
   await appendAudit(deps.db, {
     actor: created ? `user:${created.id}` : 'anonymous',
@@ -346,7 +348,7 @@ export async function requestEmailChange(
   const token = await issueEmailLink(deps.db, {
     userId,
     purpose: 'email_change',
-    newEmail: normal,
+    newEmail: sealPendingEmail(deps.db, normal),
     at,
     validForMs: EMAIL_CHANGE_MS,
   })
@@ -367,11 +369,15 @@ export async function confirmEmailChange(deps: AccountsDeps, token: string) {
     assertNotFrozen(user)
     const changed = await tx
       .updateTable('users')
-      .set({ email: row.new_email, updated_at: at })
+      .set({ ...sealEmail(tx, row.new_email), updated_at: at })
       .where('id', '=', row.user_id)
       .where(({ not, exists, selectFrom }) =>
         not(
-          exists(selectFrom('users as other').select('other.id').where('other.email', '=', row.new_email!)),
+          exists(
+            selectFrom('users as other')
+              .select('other.id')
+              .where('other.email_lookup', 'in', emailLookups(tx, row.new_email!)),
+          ),
         ),
       )
       .executeTakeFirst()

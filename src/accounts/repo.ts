@@ -6,6 +6,7 @@ import type { Transaction } from 'kysely'
 import type { Database, Db } from '../platform/db/index.ts'
 import { errors } from '../platform/errors.ts'
 import { accountFrozen } from '../platform/http/frozen.ts'
+import { emailLookups } from '../platform/identity/personal-fields.ts'
 
 export type Executor = Db | Transaction<Database>
 
@@ -54,7 +55,7 @@ export async function antiPhishingCodeForEmail(db: Db, email: string): Promise<s
     .selectFrom('users')
     .innerJoin('account_security', 'account_security.user_id', 'users.id')
     .select('account_security.anti_phishing_code')
-    .where('users.email', '=', email.trim().toLowerCase())
+    .where('users.email_lookup', 'in', emailLookups(db, email))
     .executeTakeFirst()
   return row?.anti_phishing_code ?? null
 }

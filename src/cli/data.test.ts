@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createIdentitySealer } from '../identity/sealing.ts'
 import { loadConfig } from '../platform/config.ts'
-import type { Db } from '../platform/db/index.ts'
+import { type Db, openDatabase } from '../platform/db/index.ts'
+import { migrateToLatest } from '../platform/db/migrator.ts'
 import { createUser } from '../platform/identity/users.ts'
-import { openConfiguredDatabase } from '../platform/runtime.ts'
 import { runCli } from './main.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'data-cli-'))
@@ -28,8 +28,10 @@ async function cli(env: Record<string, string>, ...argv: string[]) {
   return { code, stdout, stderr }
 }
 
+/** The database as stored: sealed values stay sealed (no KEK, nothing opened). */
 async function withDatabase<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const handle = await openConfiguredDatabase(loadConfig({ DATA_DIR: dataDir }))
+  const handle = await openDatabase({ dataDir })
+  await migrateToLatest(handle.db as never)
   try {
     return await fn(handle.db)
   } finally {
@@ -62,10 +64,25 @@ beforeAll(async () => {
     const config = loadConfig({ DATA_DIR: dataDir })
     const user = await createUser(db, {
       email: 'old@example.com',
-      displayName: 'Old',
+      displayName: 'Old Timer',
       kind: 'customer',
       password: null,
     } as never)
+    // A pending email change, written before the KEK existed.
+    await db
+      .insertInto('email_tokens')
+      .values({
+        token_digest: 'pending-change',
+        user_id: user.id,
+        purpose: 'email_change',
+        device_id: null,
+        alert_id: null,
+        new_email: 'moving@example.com',
+        created_at: new Date(),
+        expires_at: new Date(Date.now() + DAY),
+        used_at: null,
+      })
+      .execute()
     const at = new Date(Date.now() - 40 * DAY)
     const id = crypto.randomUUID()
     const sealer = createIdentitySealer(config.IDENTITY_SEALING_KEY, config.EXCHANGE_ID)
@@ -101,13 +118,34 @@ describe('bulwark data', () => {
     expect(run.stderr).toMatch(/^DATA_KEK_REQUIRED: .*DATA_KEK_FILE/)
   })
 
-  it('encrypts existing identity fields and old IP addresses once, then rotates the KEK with the data still readable', async () => {
+  it('encrypts existing identity fields, emails, names and old IP addresses once, then rotates the KEK with the data still readable', async () => {
+    expect((await cli({}, 'accounts', 'lock', '--email', 'OLD@example.com')).stdout).toBe('not locked\n')
+    // Configuring a KEK does not lose a person stored before it: the plain lookup hash still finds them.
+    expect((await cli({ DATA_KEK: OLD_KEK }, 'accounts', 'lock', '--email', 'old@example.com')).stdout).toBe(
+      'not locked\n',
+    )
     const first = await cli({ DATA_KEK: OLD_KEK }, 'data', 'encrypt-existing', '--json')
     expect(first.code).toBe(0)
     expect(JSON.parse(first.stdout)).toMatchObject({
       identityVerifications: 1,
       ipAddresses: { devices: { encrypted: 1, erased: 0 } },
+      people: 1,
+      emailChanges: 1,
     })
+    const person = await withDatabase(async (db) => ({
+      user: await db.selectFrom('users').select(['email', 'display_name']).executeTakeFirstOrThrow(),
+      change: await db.selectFrom('email_tokens').select('new_email').executeTakeFirstOrThrow(),
+    }))
+    expect(person.user.email).toMatch(/^enc1:/)
+    expect(person.user.display_name).toMatch(/^enc1:/)
+    expect(person.change.new_email).toMatch(/^enc1:/)
+    // The account is found by its keyed hash with the KEK, and cannot be read without one.
+    expect((await cli({ DATA_KEK: OLD_KEK }, 'accounts', 'lock', '--email', 'Old@Example.com')).stdout).toBe(
+      'not locked\n',
+    )
+    const keyless = await cli({}, 'accounts', 'lock', '--email', 'old@example.com')
+    expect(keyless.code).toBe(1)
+    expect(keyless.stderr).toMatch(/^DATA_KEK_REQUIRED: /)
     const stored = await withDatabase((db) =>
       db
         .selectFrom('identity_verifications')
@@ -121,6 +159,8 @@ describe('bulwark data', () => {
     expect(JSON.parse(second.stdout)).toMatchObject({
       identityVerifications: 0,
       ipAddresses: { devices: { encrypted: 0, erased: 0 } },
+      people: 0,
+      emailChanges: 0,
     })
 
     const rotated = await cli(
@@ -140,6 +180,9 @@ describe('bulwark data', () => {
     expect(withOld.stderr).toMatch(/^DATA_KEK_MISMATCH: /)
     const withNew = await cli({ DATA_KEK: NEW_KEK }, 'data', 'encrypt-existing', '--json')
     expect(JSON.parse(withNew.stdout).ipAddresses.devices).toEqual({ encrypted: 1, erased: 0 })
+    expect((await cli({ DATA_KEK: NEW_KEK }, 'accounts', 'lock', '--email', 'old@example.com')).stdout).toBe(
+      'not locked\n',
+    )
     const audit = await withDatabase((db) =>
       db
         .selectFrom('audit_log')

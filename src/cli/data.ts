@@ -16,6 +16,7 @@ import { loadConfig } from '../platform/config.ts'
 import { type Kek, kekFromBytes, loadKek, rotateKek } from '../platform/crypto/field-encryption.ts'
 import { protectOldIps } from '../platform/crypto/session-ips.ts'
 import { AppError } from '../platform/errors.ts'
+import { encryptExistingPeople } from '../platform/identity/personal-fields.ts'
 import { openConfiguredDatabase } from '../platform/runtime.ts'
 import { printJsonLine } from './output.ts'
 import type { CliGroup } from './types.ts'
@@ -49,7 +50,7 @@ export const dataCommands: CliGroup = {
       summary: 'Encrypt personal data stored before DATA_KEK was configured (safe to run again)',
       usage: '[--json]',
       description:
-        'Moves the extracted fields of identity verifications sealed the old way (IDENTITY_SEALING_KEY, one blob) to per-field envelope encryption with a keyed hash of the document number, and encrypts every IP address older than PERSONAL_DATA_RETENTION_DAYS in sessions, devices, sign-in tickets and API keys (the daily server job does the IPs too). Rows already encrypted are skipped, so a second run changes nothing. Needs DATA_KEK or DATA_KEK_FILE, and the IDENTITY_SEALING_KEY the fields were sealed with. Audit-logged as personal_data.encrypted_existing.',
+        'Moves the extracted fields of identity verifications sealed the old way (IDENTITY_SEALING_KEY, one blob) to per-field envelope encryption with a keyed hash of the document number, seals the email and name of every person and every pending email change still stored plain (rewriting their email lookup hashes), and encrypts every IP address older than PERSONAL_DATA_RETENTION_DAYS in sessions, devices, sign-in tickets and API keys (the daily server job does the IPs too). Rows already encrypted are skipped, so a second run changes nothing. Needs DATA_KEK or DATA_KEK_FILE, and the IDENTITY_SEALING_KEY the fields were sealed with. Audit-logged as personal_data.encrypted_existing.',
       examples: [
         'DATA_KEK_FILE=/etc/bulwark/data.kek bulwark data encrypt-existing',
         'bulwark data encrypt-existing --json',
@@ -72,17 +73,30 @@ export const dataCommands: CliGroup = {
             retentionDays: config.PERSONAL_DATA_RETENTION_DAYS,
           })
           const ipCount = Object.values(ips).reduce((n, c) => n + c.encrypted, 0)
+          // The handle carries the KEK (runtime.ts), so people's emails and names are sealed with it.
+          const people = await encryptExistingPeople(handle.db)
           await appendAudit(handle.db, {
             actor: 'cli:data',
             action: 'personal_data.encrypted_existing',
             target: `kek:${kek.id}`,
-            details: { identityVerifications: identity.encrypted, ipAddresses: ipCount },
+            details: {
+              identityVerifications: identity.encrypted,
+              ipAddresses: ipCount,
+              people: people.users,
+              pendingChanges: people.emailChanges,
+            },
           })
-          const summary = { kek: kek.id, identityVerifications: identity.encrypted, ipAddresses: ips }
+          const summary = {
+            kek: kek.id,
+            identityVerifications: identity.encrypted,
+            ipAddresses: ips,
+            people: people.users,
+            emailChanges: people.emailChanges,
+          }
           if (values.json) printJsonLine(io, summary)
           else
             io.stdout(
-              `Encrypted the fields of ${identity.encrypted} identity verification(s) and ${ipCount} IP address(es) older than ${config.PERSONAL_DATA_RETENTION_DAYS} days under KEK ${kek.id}\n`,
+              `Encrypted the fields of ${identity.encrypted} identity verification(s), the email and name of ${people.users} person(s), ${people.emailChanges} pending email change(s) and ${ipCount} IP address(es) older than ${config.PERSONAL_DATA_RETENTION_DAYS} days under KEK ${kek.id}\n`,
             )
           return 0
         } finally {

@@ -21,6 +21,7 @@ import type { Db } from './db/index.ts'
 import type { DomainDeps } from './deps.ts'
 import { AppError } from './errors.ts'
 import { requireStaff } from './http/auth.ts'
+import { emailLookups, sealsPersonalFields } from './identity/personal-fields.ts'
 
 const filterSchema = z.object({
   action: z
@@ -28,8 +29,20 @@ const filterSchema = z.object({
     .max(100)
     .optional()
     .describe('start of the action, any case, e.g. "p2p" or "auth.signin"'),
-  actor: z.string().max(100).optional().describe('start of the actor ("staff:…") or of their email or name'),
-  target: z.string().max(100).optional().describe('start of the target ("user:…") or of their email or name'),
+  actor: z
+    .string()
+    .max(100)
+    .optional()
+    .describe(
+      'start of the actor ("staff:…"), their whole email, or (no DATA_KEK) the start of their email or name',
+    ),
+  target: z
+    .string()
+    .max(100)
+    .optional()
+    .describe(
+      'start of the target ("user:…"), their whole email, or (no DATA_KEK) the start of their email or name',
+    ),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
 })
@@ -54,7 +67,8 @@ const likePrefix = (value: string) =>
 
 /**
  * Filters forgive: every field is a case-insensitive prefix ("p2p" finds "p2p.order_released"),
- * and an actor or target may also be given as the start of a person's email or name.
+ * and an actor or target may also be given as a person's email (whole), or the start of their email
+ * or name while those are stored plain.
  */
 function filteredQuery(db: Db, filter: Filter) {
   let query = db.selectFrom('audit_log').selectAll()
@@ -73,7 +87,15 @@ function filteredQuery(db: Db, filter: Filter) {
             .selectFrom('users')
             .select(sql<string>`id::text`.as('id'))
             .where((u) =>
-              u.or([u(sql`lower(email)`, 'like', like), u(sql`lower(display_name)`, 'like', like)]),
+              // A whole email is found by its lookup hash; the start of an email or name only while
+              // they are stored plain (no DATA_KEK, docs/data-protection.md).
+              sealsPersonalFields(db)
+                ? u('email_lookup', 'in', emailLookups(db, value))
+                : u.or([
+                    u('email_lookup', 'in', emailLookups(db, value)),
+                    u(sql`lower(email)`, 'like', like),
+                    u(sql`lower(display_name)`, 'like', like),
+                  ]),
             ),
         ),
       ]),

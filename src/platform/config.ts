@@ -297,19 +297,29 @@ export class ConfigError extends Error {
 /**
  * What a production install (NODE_ENV=production) lacks: without ACCOUNTS_SEALING_KEY or
  * IDENTITY_SEALING_KEY, secrets at rest would be sealed under a key derived from the public
- * EXCHANGE_ID (ASVS 13.3.1). Elsewhere the same gap is a start-up warning (src/main.ts).
- * @example const problems = productionSecretProblems(config) // [] when both keys are set
+ * EXCHANGE_ID (ASVS 13.3.1); without DATA_KEK (or DATA_KEK_FILE), people's emails and names, old IP
+ * addresses and identity fields would be stored in clear (docs/data-protection.md). Elsewhere the
+ * sealing-key gap is a start-up warning (src/main.ts).
+ * @example const problems = productionSecretProblems(config) // [] when all three keys are set
  */
 export function productionSecretProblems(
-  config: Pick<Config, 'NODE_ENV' | 'ACCOUNTS_SEALING_KEY' | 'IDENTITY_SEALING_KEY'>,
+  config: Pick<
+    Config,
+    'NODE_ENV' | 'ACCOUNTS_SEALING_KEY' | 'IDENTITY_SEALING_KEY' | 'DATA_KEK' | 'DATA_KEK_FILE'
+  >,
 ): string[] {
   if (config.NODE_ENV !== 'production') return []
-  return (['ACCOUNTS_SEALING_KEY', 'IDENTITY_SEALING_KEY'] as const)
+  const problems = (['ACCOUNTS_SEALING_KEY', 'IDENTITY_SEALING_KEY'] as const)
     .filter((name) => !config[name])
     .map(
       (name) =>
         `${name} is not set, and NODE_ENV=production does not start with a sealing key derived from the public EXCHANGE_ID. Set it to 64 hex digits (openssl rand -hex 32), kept outside the database and DATA_DIR.`,
     )
+  if (!config.DATA_KEK && !config.DATA_KEK_FILE)
+    problems.push(
+      "DATA_KEK is not set (nor DATA_KEK_FILE), and NODE_ENV=production does not start with people's emails and names stored in clear. Set it to 64 hex digits (openssl rand -hex 32), kept outside the database and DATA_DIR, then run `bulwark data encrypt-existing` once.",
+    )
+  return problems
 }
 
 /**

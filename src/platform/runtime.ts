@@ -7,6 +7,7 @@ import type { Config } from './config.ts'
 import { loadKek } from './crypto/field-encryption.ts'
 import { type DatabaseHandle, openDatabase } from './db/index.ts'
 import { migrateToLatest } from './db/migrator.ts'
+import { withPersonalFields } from './identity/personal-fields.ts'
 
 export async function openConfiguredDatabase(config: Config, options: { migrate?: boolean } = {}) {
   const handle: DatabaseHandle = await openDatabase({
@@ -16,7 +17,9 @@ export async function openConfiguredDatabase(config: Config, options: { migrate?
   if (options.migrate ?? true) await migrateToLatest(handle.db as never)
   // With a KEK, personal values written to the audit log through this handle are sealed.
   sealAuditPersonalData(handle.db, loadKek(config))
-  return handle
+  if (!(options.migrate ?? true)) return handle
+  // With a DATA_KEK, people's emails and names are sealed at rest (identity/personal-fields.ts).
+  return { ...handle, db: await withPersonalFields(handle.db, loadKek(config)) }
 }
 
 /** Where the database lives, for people: never prints a password. */

@@ -8,10 +8,17 @@ export type UserStatus = 'active' | 'disabled' | 'frozen'
 
 export interface UsersTable {
   id: Generated<string>
+  /** The normalised email, or with a DATA_KEK its sealed `enc1:` form (identity/personal-fields.ts). */
   email: string
+  /**
+   * How the email is looked up (unique): its keyed hash with a DATA_KEK, else a plain SHA-256 that a
+   * trigger fills in for plain rows (migration 1155).
+   */
+  email_lookup: ColumnType<string, string | undefined, string>
   kind: UserKind
   /** Staff role (see rbac.ts); null for customers. */
   role: string | null
+  /** The display name, or with a DATA_KEK its sealed `enc1:` form. */
   display_name: string
   password_hash: string
   status: Generated<UserStatus>

@@ -28,6 +28,7 @@ describe('sealing keys in production', () => {
           SEED_DEMO: 'false',
           NODE_ENV: 'production',
           IDENTITY_SEALING_KEY: key('b'),
+          DATA_KEK: key('c'),
         },
         encoding: 'utf8',
         timeout: 100_000,
@@ -42,20 +43,24 @@ describe('sealing keys in production', () => {
     }
   })
 
-  it('asks for both keys only in production', () => {
+  it('asks for both sealing keys and a DATA_KEK only in production', () => {
     const bare = { SEED_DEMO: 'false' }
     expect(productionSecretProblems(loadConfig(bare))).toEqual([])
     expect(productionSecretProblems(loadConfig({ ...bare, NODE_ENV: 'development' }))).toEqual([])
     const production = productionSecretProblems(loadConfig({ ...bare, NODE_ENV: 'production' }))
-    expect(production).toHaveLength(2)
+    expect(production).toHaveLength(3)
     expect(production[0]).toMatch(/^ACCOUNTS_SEALING_KEY is not set/)
     expect(production[1]).toMatch(/^IDENTITY_SEALING_KEY is not set/)
-    const keyed = loadConfig({
+    expect(production[2]).toMatch(/^DATA_KEK is not set \(nor DATA_KEK_FILE\)/)
+    const sealing = { ACCOUNTS_SEALING_KEY: key('a'), IDENTITY_SEALING_KEY: key('b') }
+    const keyed = loadConfig({ ...bare, NODE_ENV: 'production', ...sealing, DATA_KEK: key('c') })
+    expect(productionSecretProblems(keyed)).toEqual([])
+    const keyFile = loadConfig({
       ...bare,
       NODE_ENV: 'production',
-      ACCOUNTS_SEALING_KEY: key('a'),
-      IDENTITY_SEALING_KEY: key('b'),
+      ...sealing,
+      DATA_KEK_FILE: '/etc/bulwark/data.kek',
     })
-    expect(productionSecretProblems(keyed)).toEqual([])
+    expect(productionSecretProblems(keyFile)).toEqual([])
   })
 })

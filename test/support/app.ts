@@ -7,8 +7,10 @@ import { totpCodeAt } from '../../src/accounts/totp.ts'
 import { buildApp } from '../../src/app.ts'
 import { createManualClock, type ManualClock } from '../../src/platform/clock.ts'
 import { loadConfig } from '../../src/platform/config.ts'
+import { loadKek } from '../../src/platform/crypto/field-encryption.ts'
 import type { Db } from '../../src/platform/db/index.ts'
 import { createEventBus, type PlatformEvent } from '../../src/platform/events.ts'
+import { withPersonalFields } from '../../src/platform/identity/personal-fields.ts'
 import { createUser } from '../../src/platform/identity/users.ts'
 import type { StaffRole } from '../../src/platform/rbac.ts'
 import type { RiskService } from '../../src/risk/service.ts'
@@ -43,13 +45,16 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   events.subscribe((e) => {
     published.push(e)
   })
+  // The handle the app uses: with a DATA_KEK, people's emails and names are sealed through it and
+  // opened in what it reads, so tests create people and read rows as the app does.
+  const db = await withPersonalFields(database.db, loadKek(config))
   const app = await buildApp({
     config,
-    db: database.db,
+    db,
     clock,
     events,
     logger: false,
-    ...(options.risk ? { risk: options.risk(database.db, clock) } : {}),
+    ...(options.risk ? { risk: options.risk(db, clock) } : {}),
   })
   let counter = 0
 
@@ -121,7 +126,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
    */
   async function createStaff(role: StaffRole, { secondFactor = true }: { secondFactor?: boolean } = {}) {
     const email = `${role}-${++counter}@test.bulwark`
-    const user = await createUser(database.db, {
+    const user = await createUser(db, {
       email,
       displayName: role,
       kind: 'staff',
@@ -151,7 +156,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
 
   async function createCustomer(name = 'customer') {
     const email = `${name}-${++counter}@test.bulwark`
-    const user = await createUser(database.db, {
+    const user = await createUser(db, {
       email,
       displayName: name,
       kind: 'customer',
@@ -162,7 +167,9 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
 
   return {
     app,
-    db: database.db,
+    db,
+    /** The same database without opening sealed values: what is stored at rest. */
+    storedDb: database.db,
     engine: database.engine,
     clock,
     config,

@@ -125,8 +125,9 @@ export function createDrills({ db, clock, mailer, publicUrl }: DrillDeps) {
         .innerJoin('users as u', 'u.id', 't.staff_id')
         .select(['u.id', 'u.display_name', 'u.role', 't.clicked_at', 't.reported_at'])
         .where('t.drill_id', '=', drillId)
-        .orderBy('u.display_name')
         .execute()
+      // Sorted here: with a DATA_KEK the stored names are sealed, so SQL cannot order them.
+      targets.sort((a, b) => a.display_name.localeCompare(b.display_name))
       return {
         id: drill.id,
         subject: drill.subject,

@@ -179,6 +179,11 @@ function wrap(kek: Kek, id: string, key: Uint8Array, random: (n: number) => Uint
   return Buffer.concat([iv, gcm(kek.key, iv, utf8ToBytes(`data_key:${id}`)).encrypt(key)]).toString('base64')
 }
 
+/** Opens a stored data key with the KEK (for callers that keep their own cache of a table's keys). */
+export function unwrapDataKey(kek: Kek, row: { id: string; kek_id: string; wrapped: string }): Uint8Array {
+  return unwrap(kek, row)
+}
+
 function unwrap(kek: Kek, row: { id: string; kek_id: string; wrapped: string }): Uint8Array {
   if (row.kek_id !== kek.id) {
     throw new AppError(

@@ -2,7 +2,8 @@
  * @module Data-protection migrations (range 1100-1199): wrapped data keys, one active key per
  * table and purpose (a partial unique index, so two processes cannot both create one), and the
  * keyed-hash lookup column for session IP addresses (1100); identity fields under the envelope
- * scheme and the lookup columns of the other stored IP addresses (1120).
+ * scheme and the lookup columns of the other stored IP addresses (1120); people's emails and names
+ * sealed in `users`, looked up by `users.email_lookup` (1155).
  */
 import { type Kysely, type Migration, sql } from 'kysely'
 
@@ -38,6 +39,37 @@ export const migrations: Record<string, Migration> = {
         alter table devices add column ip_search text;
         alter table sign_in_tickets add column ip_search text;
         alter table api_keys add column last_used_ip_search text;
+      `.execute(db)
+    },
+  },
+  '1155_data_protection_users_sealed_email': {
+    async up(db: Kysely<unknown>) {
+      // Every lookup by email goes through email_lookup (src/platform/identity/personal-fields.ts):
+      // with a DATA_KEK the keyed hash of the normalised email (the email itself sealed as enc1:),
+      // without one a plain SHA-256 of it. The trigger keeps that second form true for every plain
+      // row, however it was written, so a plain row is always found; a sealed row must bring its
+      // keyed hash (not null). The unique index moves from the email to its lookup hash.
+      await sql`
+        alter table users add column email_lookup text;
+        update users set email_lookup = encode(sha256(convert_to(email, 'UTF8')), 'hex');
+        alter table users alter column email_lookup set not null;
+        alter table users add constraint users_email_lookup_hex check (email_lookup ~ '^[0-9a-f]{64}$');
+        create unique index users_email_lookup_key on users (email_lookup);
+        drop index users_email_key;
+        alter table users drop constraint users_email_check;
+        alter table users add constraint users_email_stored check (
+          case when email like 'enc1:%' then length(email) <= 1024 else email = lower(email) and length(email) <= 254 end
+        );
+        alter table users add constraint users_display_name_stored check (length(display_name) <= 1024);
+        create function users_plain_email_lookup() returns trigger language plpgsql as $$
+        begin
+          new.email_lookup := encode(sha256(convert_to(new.email, 'UTF8')), 'hex');
+          return new;
+        end
+        $$;
+        create trigger users_plain_email_lookup before insert or update of email on users
+          for each row when (new.email not like 'enc1:%') execute function users_plain_email_lookup();
+        alter table email_tokens add constraint email_tokens_new_email_stored check (length(new_email) <= 1024);
       `.execute(db)
     },
   },

@@ -7,6 +7,7 @@ import { AppError } from '../errors.ts'
 import type { StaffRole } from '../rbac.ts'
 import { assertDisplayName } from './display-name.ts'
 import { hashPassword } from './passwords.ts'
+import { emailLookups, normaliseEmail, sealUserFields } from './personal-fields.ts'
 
 export type NewUser = {
   email: string
@@ -24,10 +25,7 @@ export type UserView = {
   createdAt: string
 }
 
-/** The stored form of an email: trimmed and lower-cased (one account per mailbox). */
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase()
-}
+export { normaliseEmail } from './personal-fields.ts'
 
 /** A password hash no password verifies against: for invited staff who have not set one yet. */
 export const UNUSABLE_PASSWORD_HASH = '!'
@@ -35,25 +33,60 @@ export const UNUSABLE_PASSWORD_HASH = '!'
 /**
  * Creates a person. Hashes the password before touching the database. The password must already
  * have passed the password policy (platform/identity/password-policy.ts); the name is checked here.
+ * The email and name are stored through personal-fields.ts (sealed when `db` carries a DATA_KEK).
  */
 export async function createUser(db: Db, input: NewUser): Promise<UserView> {
   const displayName = assertDisplayName(input.displayName)
   const passwordHash = input.password === null ? UNUSABLE_PASSWORD_HASH : await hashPassword(input.password)
   const email = normaliseEmail(input.email)
-  const row = await db
-    .insertInto('users')
-    .values({
-      email,
-      kind: input.kind,
-      role: input.kind === 'staff' ? input.role : null,
-      display_name: displayName,
-      password_hash: passwordHash,
-    })
-    .onConflict((oc) => oc.column('email').doNothing())
-    .returningAll()
-    .executeTakeFirst()
+  const row = await insertUser(db, {
+    email,
+    displayName,
+    kind: input.kind,
+    role: input.kind === 'staff' ? input.role : null,
+    passwordHash,
+  })
   if (!row) throw new AppError('EMAIL_TAKEN', 409, `An account with the email ${email} already exists.`)
   return presentUser(row)
+}
+
+/**
+ * Inserts a person unless the email already has an account (under any of its lookup hashes, so a
+ * row not yet sealed counts too); undefined when it has. One statement, so two sign-ups with the
+ * same email cannot both pass.
+ */
+export async function insertUser(
+  db: Db,
+  input: {
+    email: string
+    displayName: string
+    kind: 'customer' | 'staff'
+    role: string | null
+    passwordHash: string
+  },
+) {
+  const stored = sealUserFields(db, input)
+  const lookups = emailLookups(db, input.email)
+  return db
+    .insertInto('users')
+    .columns(['email', 'email_lookup', 'kind', 'role', 'display_name', 'password_hash'])
+    .expression(
+      db
+        .selectNoFrom((eb) => [
+          eb.val(stored.email).as('email'),
+          eb.val(stored.email_lookup).as('email_lookup'),
+          eb.val(input.kind).as('kind'),
+          eb.val(input.role).as('role'),
+          eb.val(stored.display_name).as('display_name'),
+          eb.val(input.passwordHash).as('password_hash'),
+        ])
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('users').select('id').where('email_lookup', 'in', lookups))),
+        ),
+    )
+    .onConflict((oc) => oc.column('email_lookup').doNothing())
+    .returningAll()
+    .executeTakeFirst()
 }
 
 export function presentUser(row: {
@@ -76,8 +109,13 @@ export function presentUser(row: {
   }
 }
 
+/** The person with this email (case and surrounding spaces ignored), looked up by its hash. */
 export async function findUserByEmail(db: Db, email: string) {
-  return db.selectFrom('users').selectAll().where('email', '=', normaliseEmail(email)).executeTakeFirst()
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('email_lookup', 'in', emailLookups(db, email))
+    .executeTakeFirst()
 }
 
 export async function findUserById(db: Db, id: string) {

@@ -39,13 +39,9 @@ export function createStaffService({ db, clock, sessions, config, passwordPolicy
 
   return {
     async list(): Promise<UserView[]> {
-      const rows = await db
-        .selectFrom('users')
-        .selectAll()
-        .where('kind', '=', 'staff')
-        .orderBy('email')
-        .execute()
-      return rows.map(presentUser)
+      const rows = await db.selectFrom('users').selectAll().where('kind', '=', 'staff').execute()
+      // Sorted here: with a DATA_KEK the stored emails are sealed, so SQL cannot order them.
+      return rows.map(presentUser).sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0))
     },
 
     async invite({ email, displayName, role, invitedBy }: InviteParameters): Promise<InviteResult> {
