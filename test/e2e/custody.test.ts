@@ -13,10 +13,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { totpCodeAt } from '../../src/accounts/totp.ts'
 import { DEMO_EVM_XPUB } from '../../src/custody/index.ts'
 import { createLedger } from '../../src/custody/ledger.ts'
-import { DEMO_PASSWORD } from '../../src/demo/seed.ts'
 import { createManualClock } from '../../src/platform/clock.ts'
 import { launchBrowser } from '../support/browser.ts'
-import { signInDemoStaff, startTestServer, type TestServer } from '../support/server.ts'
+import {
+  apiFromPage,
+  signInDemoCustomer,
+  signInDemoStaff,
+  startTestServer,
+  type TestServer,
+} from '../support/server.ts'
 
 const DESTINATION = '0x52908400098527886E0F7030069857D2E4169EE7'
 const clock = createManualClock(new Date())
@@ -40,33 +45,10 @@ async function newPage(): Promise<Page> {
   return context.newPage()
 }
 
+/** Signs a demo customer in; with an authenticator, the clock then moves past the code's step. */
 async function signIn(page: Page, email: string, secret?: string) {
-  await page.goto(`${server.url}/signin`)
-  await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password').fill(DEMO_PASSWORD)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  if (secret) {
-    await page.getByLabel('Authenticator code').fill(totpCodeAt(secret, clock.now()))
-    await page.getByRole('button', { name: 'Continue' }).click()
-    clock.advance(30_000)
-  }
-  await page.getByRole('button', { name: 'Sign out' }).waitFor()
-}
-
-/** Calls the API from the page, the way the web app does (session cookie + CSRF header). */
-async function apiFromPage<T>(page: Page, method: string, url: string, body?: unknown): Promise<T> {
-  return page.evaluate(
-    async ({ method, url, body }) => {
-      const csrf = decodeURIComponent(/(?:^|;\s*)bulwark_csrf=([^;]+)/.exec(document.cookie)?.[1] ?? '')
-      const response = await fetch(url, {
-        method,
-        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
-        ...(method === 'GET' ? {} : { body: JSON.stringify(body ?? {}) }),
-      })
-      return response.json()
-    },
-    { method, url, body },
-  ) as Promise<T>
+  await signInDemoCustomer(page, server, email, secret)
+  if (secret) clock.advance(30_000)
 }
 
 /** Fills the withdraw form with a fresh authenticator code and sends it. */

@@ -9,10 +9,15 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { totpCodeAt } from '../../src/accounts/totp.ts'
-import { DEMO_PASSWORD } from '../../src/demo/seed.ts'
 import { createManualClock } from '../../src/platform/clock.ts'
 import { launchBrowser } from '../support/browser.ts'
-import { signInDemoStaff, startTestServer, type TestServer } from '../support/server.ts'
+import {
+  apiFromPage,
+  signInDemoCustomer,
+  signInDemoStaff,
+  startTestServer,
+  type TestServer,
+} from '../support/server.ts'
 
 const clock = createManualClock(new Date())
 let server: TestServer
@@ -38,11 +43,7 @@ async function signIn(email: string): Promise<Page> {
     await signInDemoStaff(page, server, email)
     return page
   }
-  await page.goto(`${server.url}/signin`)
-  await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password').fill(DEMO_PASSWORD)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.getByRole('button', { name: 'Sign out' }).waitFor()
+  await signInDemoCustomer(page, server, email)
   return page
 }
 
@@ -52,31 +53,9 @@ async function signInWithCode(email: string, secret: string): Promise<Page> {
   contexts.push(context)
   const page = await context.newPage()
   page.on('dialog', (dialog) => void dialog.accept())
-  await page.goto(`${server.url}/signin`)
-  await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password').fill(DEMO_PASSWORD)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.getByLabel('Authenticator code').fill(totpCodeAt(secret, clock.now()))
-  await page.getByRole('button', { name: 'Continue' }).click()
-  await page.getByRole('button', { name: 'Sign out' }).waitFor()
+  await signInDemoCustomer(page, server, email, secret)
   clock.advance(30_000)
   return page
-}
-
-/** Calls the API from the page, the way the web app does (session cookie + CSRF header). */
-async function apiFromPage<T>(page: Page, method: string, url: string, body?: unknown): Promise<T> {
-  return page.evaluate(
-    async ({ method, url, body }) => {
-      const csrf = decodeURIComponent(/(?:^|;\s*)bulwark_csrf=([^;]+)/.exec(document.cookie)?.[1] ?? '')
-      const response = await fetch(url, {
-        method,
-        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
-        ...(method === 'GET' ? {} : { body: JSON.stringify(body ?? {}) }),
-      })
-      return response.json()
-    },
-    { method, url, body },
-  ) as Promise<T>
 }
 
 async function usdtBalance(page: Page) {

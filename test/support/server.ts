@@ -1,12 +1,14 @@
 /**
  * @module A real Bulwark server for browser tests: its own PGlite data directory, migrations, the
- * demo exchange, the built web app, listening on a random loopback port; and the demo staff
- * sign-in a browser test does (password, then the authenticator code of the demo TOTP secret).
+ * demo exchange, the built web app, listening on a random loopback port; the sign-ins a browser
+ * test does (demo staff: password, then the code of the demo TOTP secret; demo customers: password,
+ * then the code of their own authenticator if they set one up), and API calls made from a page.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
+import { totpCodeAt } from '../../src/accounts/totp.ts'
 import { buildApp } from '../../src/app.ts'
 import { DEMO_PASSWORD, demoStaffTotpCode, seedDemoIfEmpty } from '../../src/demo/seed.ts'
 import { webDir } from '../../src/main.ts'
@@ -73,4 +75,37 @@ export async function signInDemoStaff(page: Page, server: TestServer, email: str
   await page.getByLabel('Authenticator code').fill(demoStaffTotpCode(new Date(step * 30_000)))
   await page.getByRole('button', { name: 'Continue' }).click()
   await page.getByRole('button', { name: 'Sign out' }).waitFor()
+}
+
+/**
+ * Signs a demo customer in on `page`: email and demo password, then, for a customer who turned on
+ * an authenticator with `totpSecret`, its code at the server's clock. A code is accepted once: a
+ * test signing the same customer in again within 30 s moves its manual clock on first.
+ */
+export async function signInDemoCustomer(page: Page, server: TestServer, email: string, totpSecret?: string) {
+  await page.goto(`${server.url}/signin`)
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(DEMO_PASSWORD)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  if (totpSecret) {
+    await page.getByLabel('Authenticator code').fill(totpCodeAt(totpSecret, server.clock.now()))
+    await page.getByRole('button', { name: 'Continue' }).click()
+  }
+  await page.getByRole('button', { name: 'Sign out' }).waitFor()
+}
+
+/** Calls the API from the page, the way the web app does (session cookie + CSRF header). */
+export async function apiFromPage<T>(page: Page, method: string, url: string, body?: unknown): Promise<T> {
+  return page.evaluate(
+    async ({ method, url, body }) => {
+      const csrf = decodeURIComponent(/(?:^|;\s*)bulwark_csrf=([^;]+)/.exec(document.cookie)?.[1] ?? '')
+      const response = await fetch(url, {
+        method,
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        ...(method === 'GET' ? {} : { body: JSON.stringify(body ?? {}) }),
+      })
+      return response.json()
+    },
+    { method, url, body },
+  ) as Promise<T>
 }
