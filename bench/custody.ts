@@ -20,7 +20,6 @@ import { existsSync, readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js'
-import { sql } from 'kysely'
 import { getAddress } from 'viem'
 import { generatePrivateKey } from 'viem/accounts'
 import { hotSignerFromKey } from '../src/custody/hot-signer.ts'
@@ -30,10 +29,9 @@ import { buildTransaction } from '../src/custody/signing.ts'
 import { createWithdrawals } from '../src/custody/withdrawals.ts'
 import { createAddressScreener } from '../src/guard/index.ts'
 import { loadConfig } from '../src/platform/config.ts'
-import { openDatabase, quoteIdent } from '../src/platform/db/index.ts'
-import { migrateToLatest } from '../src/platform/db/migrator.ts'
 import { createUser } from '../src/platform/identity/users.ts'
 import { createDefaultEngine } from '../src/risk/service.ts'
+import { openBenchDatabase } from './support/database.ts'
 
 const { values } = parseArgs({
   options: {
@@ -45,17 +43,7 @@ const { values } = parseArgs({
 const N = Number(values.withdrawals)
 const C = Number(values.concurrency)
 
-const databaseUrl = process.env.DATABASE_URL
-const schema = `bench_custody_${Date.now()}`
-if (databaseUrl) {
-  const admin = await openDatabase({ databaseUrl })
-  await sql`create schema ${sql.raw(quoteIdent(schema))}`.execute(admin.db)
-  await admin.close()
-}
-const handle = databaseUrl
-  ? await openDatabase({ databaseUrl, schema })
-  : await openDatabase({ dataDir: 'memory://' })
-await migrateToLatest(handle.db as never, databaseUrl ? schema : undefined)
+const handle = await openBenchDatabase('custody')
 const db = handle.db
 const config = loadConfig({ LOG_LEVEL: 'silent' })
 let now = new Date('2026-03-01T00:00:00Z').getTime()
@@ -254,7 +242,7 @@ rows.push([
 
 const verified = await ledger.verify(db)
 console.log(
-  `\nWithdrawal pipeline on ${databaseUrl ? 'PostgreSQL' : 'PGlite (in memory)'}: ${N} sequential + ${N} concurrent, auto-approved path\n`,
+  `\nWithdrawal pipeline on ${handle.engine}: ${N} sequential + ${N} concurrent, auto-approved path\n`,
 )
 const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ')
 console.log(`load average (1/5/15 min): ${load(loadAtStart)} at the start, ${load(loadavg())} at the end\n`)

@@ -6,15 +6,13 @@
  * release) per second, and the ad list for a buyer over the ads present. Prints a table.
  */
 import { parseArgs } from 'node:util'
-import { sql } from 'kysely'
 import { createOutflowGate } from '../src/accounts/index.ts'
 import { createLedger, custodyEscrowLedger } from '../src/custody/index.ts'
 import { createP2p } from '../src/p2p/index.ts'
 import { createManualClock } from '../src/platform/clock.ts'
-import { openDatabase, quoteIdent } from '../src/platform/db/index.ts'
-import { migrateToLatest } from '../src/platform/db/migrator.ts'
 import { createEventBus } from '../src/platform/events.ts'
 import { createUser } from '../src/platform/identity/users.ts'
+import { openBenchDatabase } from './support/database.ts'
 
 const { values } = parseArgs({
   options: { orders: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '20' } },
@@ -22,17 +20,7 @@ const { values } = parseArgs({
 const N = Number(values.orders)
 const C = Number(values.concurrency)
 
-const databaseUrl = process.env.DATABASE_URL
-const schema = `bench_p2p_${Date.now()}`
-if (databaseUrl) {
-  const admin = await openDatabase({ databaseUrl })
-  await sql`create schema ${sql.raw(quoteIdent(schema))}`.execute(admin.db)
-  await admin.close()
-}
-const handle = databaseUrl
-  ? await openDatabase({ databaseUrl, schema })
-  : await openDatabase({ dataDir: 'memory://' })
-await migrateToLatest(handle.db as never, databaseUrl ? schema : undefined)
+const handle = await openBenchDatabase('p2p')
 const db = handle.db
 const clock = createManualClock(new Date('2026-03-01T00:00:00Z'))
 const custody = createLedger({ db, clock })
@@ -164,7 +152,7 @@ await timed(
 )
 
 const verified = await custody.verify()
-const engine = databaseUrl ? 'PostgreSQL' : 'PGlite (in memory)'
+const engine = handle.engine
 console.log(
   `\nP2P order path on ${engine}; ${N} orders, concurrency ${C}; custody ledger verify: ${verified.ok ? 'clean' : `${verified.problems.length} problem(s)`}\n`,
 )
