@@ -23,6 +23,8 @@ type Item = {
     mrzChecks: { valid: number; total: number } | null
     ocrConfidence: number | null
     faceSimilarity: number | null
+    /** Similarity of the selfie to the face of the head-turn check, when one was used. */
+    livenessSimilarity?: number | null
   }
   duplicates: Array<{ kind: string; userId: string; email: string }>
   reviewNote: string | null
@@ -151,6 +153,9 @@ export function IdentityReviewPage() {
               : item.scores.ocrConfidence.toFixed(2)}{' '}
             · Face similarity:{' '}
             {item.scores.faceSimilarity === null ? 'not measured' : item.scores.faceSimilarity.toFixed(2)}
+            {typeof item.scores.livenessSimilarity === 'number'
+              ? ` · Selfie vs head-turn check: ${item.scores.livenessSimilarity.toFixed(2)}`
+              : null}
           </p>
           <ul className="identity-reasons">
             {item.reasons.map((r) => (

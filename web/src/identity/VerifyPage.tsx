@@ -1,13 +1,15 @@
 /**
  * @module The customer's identity verification: a photo of the document (upload, or the camera on
  * a phone), the lines at the bottom of the document, a selfie; progress while it uploads; then the
- * result, "under review", or what to fix in plain words. The MRZ is checked in the browser as it
+ * result, "under review", or what to fix in plain words. When the exchange compares faces, a head-turn
+ * liveness check follows the selfie (HeadTurnCheck.tsx). The MRZ is checked in the browser as it
  * is typed (the same parser as the server), so a mistyped line is caught before uploading.
  */
 import { type FormEvent, useEffect, useState } from 'react'
 import { parseMrz } from '../../../src/identity/mrz.ts'
 import { get, post } from '../platform/api.ts'
 import { ErrorNote, Page } from '../platform/ui.tsx'
+import { HeadTurnCheck } from './HeadTurnCheck.tsx'
 
 type Verification = {
   id: string
@@ -70,10 +72,15 @@ export function VerifyPage() {
   const [step, setStep] = useState<'idle' | 'uploading'>('idle')
   const [error, setError] = useState<unknown>(null)
   const [retry, setRetry] = useState(false)
+  const [livenessOn, setLivenessOn] = useState(false)
+  const [livenessChallengeId, setLivenessChallengeId] = useState<string | null>(null)
 
   useEffect(() => {
     get<{ verification: Verification | null }>('/api/identity/verification')
       .then((r) => setCurrent(r.verification))
+      .catch(setError)
+    get<{ enabled: boolean }>('/api/identity/liveness')
+      .then((r) => setLivenessOn(r.enabled))
       .catch(setError)
   }, [])
 
@@ -102,9 +109,11 @@ export function VerifyPage() {
         selfie: { contentType: selfie.contentType, data: selfie.data },
         ...(mrz.trim() ? { mrz } : {}),
         visual: typed,
+        ...(livenessChallengeId ? { livenessChallengeId } : {}),
       })
       setCurrent(verification)
       setRetry(false)
+      setLivenessChallengeId(null)
     } catch (e) {
       setError(e)
     } finally {
@@ -205,6 +214,12 @@ export function VerifyPage() {
             </label>
             {selfie ? <img style={previewStyle} src={selfie.preview} alt="Your selfie" /> : null}
           </fieldset>
+          {livenessOn ? (
+            <fieldset style={fieldsetStyle}>
+              <legend>3. A head-turn check</legend>
+              <HeadTurnCheck onFinished={setLivenessChallengeId} />
+            </fieldset>
+          ) : null}
           <button type="submit" disabled={step === 'uploading'}>
             {step === 'uploading' ? 'Uploading and checking…' : 'Send for verification'}
           </button>
