@@ -42,14 +42,19 @@ const jpeg = (bytes: Uint8Array) => ({
   data: Buffer.from(bytes).toString('base64'),
 })
 
-async function submit(headers: Record<string, string>, userId: string, livenessChallengeId?: string) {
+async function submit(
+  headers: Record<string, string>,
+  userId: string,
+  livenessChallengeId?: string,
+  selfiePerson = PERSON,
+) {
   const response = await t.app.inject({
     method: 'POST',
     url: '/api/identity/verifications',
     headers,
     payload: {
       document: jpeg(documentOf(PERSON)),
-      selfie: jpeg(selfieOf(PERSON)),
+      selfie: jpeg(selfieOf(selfiePerson)),
       mrz: passport(),
       visual: {},
       ...(livenessChallengeId ? { livenessChallengeId } : {}),
@@ -122,6 +127,14 @@ describe('the head-turn liveness check', () => {
     expect(codes(staff)).toEqual(['FACE_LIVENESS_FAILED'])
     expect(detail(staff, 'FACE_LIVENESS_FAILED')).toContain(`Asked ${check.steps.join(', ')}`)
     expect(detail(staff, 'FACE_LIVENESS_FAILED')).toContain('turned the other way')
+    const audit = await t.db
+      .selectFrom('audit_log')
+      .select(['action', 'details'])
+      .where('target', '=', `identity_liveness:${check.id}`)
+      .orderBy('seq')
+      .execute()
+    expect(audit.map((a) => a.action)).toEqual(['identity.liveness_issued', 'identity.liveness_failed'])
+    expect(audit[1]!.details).toMatchObject({ failedSteps: [2, 3, 4, 5], reasons: ['FACE_LIVENESS_FAILED'] })
   }, 300_000)
 
   it('rejects a still photo fed as the camera and tells the customer to use their camera live', async () => {
@@ -139,6 +152,11 @@ describe('the head-turn liveness check', () => {
     const staff = await staffView('rejected')
     expect(codes(staff)).toEqual(['FACE_LIVENESS_STILL', 'FACE_LIVENESS_FAILED'])
     expect(detail(staff, 'FACE_LIVENESS_FAILED')).toContain('the head never turned')
+
+    // The customer may try again, but not with the same check: it vouched for one verification.
+    const again = await submit((await t.signIn(user.email)).headers, user.id, check.id)
+    expect(again.response.statusCode).toBe(409)
+    expect(again.response.json().code).toBe('IDENTITY_LIVENESS_USED')
   }, 300_000)
 
   it('sends a verification to review when the camera is named like a virtual camera', async () => {
@@ -150,6 +168,20 @@ describe('the head-turn liveness check', () => {
     const staff = await staffView('review')
     expect(codes(staff)).toEqual(['FACE_LIVENESS_VIRTUAL_CAMERA'])
     expect(detail(staff, 'FACE_LIVENESS_VIRTUAL_CAMERA')).toContain('"OBS Virtual Camera"')
+  }, 300_000)
+
+  it('sends a verification to review when the selfie is not the person who did the head turns', async () => {
+    const { user, session } = await t.createCustomer('live-someone-else')
+    const check = await doHeadTurnCheck(t.app, session.headers, PERSON, 'asked')
+    expect(check.answers.at(-1)!.result).toBe('passed')
+    const { response, staffView } = await submit((await t.signIn(user.email)).headers, user.id, check.id, 2)
+    expect(response.json().verification.status).toBe('review')
+    const staff = await staffView('review')
+    expect(codes(staff)).toEqual(['FACE_LIVENESS_OTHER_FACE'])
+    expect(detail(staff, 'FACE_LIVENESS_OTHER_FACE')).toMatch(
+      /The selfie's face differs from the face in the head-turn check \(similarity -?\d\.\d\d, below 0\.6\)/,
+    )
+    expect(staff.scores.livenessSimilarity).toBeLessThan(0.6)
   }, 300_000)
 
   it('sends a verification without a head-turn check to review', async () => {
@@ -211,6 +243,30 @@ describe('the head-turn liveness check', () => {
     const stolen = await submit(other.session.headers, other.user.id, id)
     expect(stolen.response.statusCode).toBe(404)
   }, 300_000)
+
+  it('refuses a check after its 10 minutes, and more than 10 checks a day', async () => {
+    const { user, session } = await t.createCustomer('live-limits')
+    let headers = session.headers
+    const start = () => t.app.inject({ method: 'POST', url: '/api/identity/liveness/challenges', headers })
+    const { id } = (await start()).json().challenge
+    t.clock.advance(10 * 60_000 + 1)
+    headers = (await t.signIn(user.email)).headers
+    const late = await t.app.inject({
+      method: 'POST',
+      url: `/api/identity/liveness/challenges/${id}/steps/0`,
+      headers,
+      payload: { frames: stepFrames(PERSON, 'centre', 1) },
+    })
+    expect(late.statusCode).toBe(409)
+    expect(late.json().code).toBe('IDENTITY_LIVENESS_EXPIRED')
+    for (let i = 1; i < 10; i++) expect((await start()).statusCode).toBe(200)
+    const eleventh = await start()
+    expect(eleventh.statusCode).toBe(429)
+    expect(eleventh.json()).toMatchObject({
+      code: 'IDENTITY_LIVENESS_TOO_MANY',
+      message: expect.stringContaining('10 head-turn checks in the last 24 hours'),
+    })
+  }, 120_000)
 
   it('sees a turn to the left as the mesh yaw going down from the first step', async () => {
     // The sign the rules rely on ("left" is the person's own left; the camera picture is not mirrored).
