@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createIdentitySealer } from '../identity/sealing.ts'
 import { loadConfig } from '../platform/config.ts'
@@ -68,7 +69,11 @@ beforeAll(async () => {
       kind: 'customer',
       password: null,
     } as never)
-    // A pending email change, written before the KEK existed.
+    // A bug-bounty report and a pending email change, written before the KEK existed.
+    await sql`
+      insert into ops_bounty_reports (email, handle, title, description, affected, status, created_at)
+      values ('finder@example.com', 'finder', 'An old report', 'Written before the KEK.', '/api/example', 'new', now())
+    `.execute(db)
     await db
       .insertInto('email_tokens')
       .values({
@@ -131,14 +136,17 @@ describe('bulwark data', () => {
       ipAddresses: { devices: { encrypted: 1, erased: 0 } },
       people: 1,
       emailChanges: 1,
+      bountyReports: 1,
     })
     const person = await withDatabase(async (db) => ({
       user: await db.selectFrom('users').select(['email', 'display_name']).executeTakeFirstOrThrow(),
       change: await db.selectFrom('email_tokens').select('new_email').executeTakeFirstOrThrow(),
+      report: await db.selectFrom('ops_bounty_reports').select('email').executeTakeFirstOrThrow(),
     }))
     expect(person.user.email).toMatch(/^enc1:/)
     expect(person.user.display_name).toMatch(/^enc1:/)
     expect(person.change.new_email).toMatch(/^enc1:/)
+    expect(person.report.email).toMatch(/^enc1:/)
     // The account is found by its keyed hash with the KEK, and cannot be read without one.
     expect((await cli({ DATA_KEK: OLD_KEK }, 'accounts', 'lock', '--email', 'Old@Example.com')).stdout).toBe(
       'not locked\n',
@@ -161,6 +169,7 @@ describe('bulwark data', () => {
       ipAddresses: { devices: { encrypted: 0, erased: 0 } },
       people: 0,
       emailChanges: 0,
+      bountyReports: 0,
     })
 
     const rotated = await cli(

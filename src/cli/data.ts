@@ -50,7 +50,7 @@ export const dataCommands: CliGroup = {
       summary: 'Encrypt personal data stored before DATA_KEK was configured (safe to run again)',
       usage: '[--json]',
       description:
-        'Moves the extracted fields of identity verifications sealed the old way (IDENTITY_SEALING_KEY, one blob) to per-field envelope encryption with a keyed hash of the document number, seals the email and name of every person and every pending email change still stored plain (rewriting their email lookup hashes), and encrypts every IP address older than PERSONAL_DATA_RETENTION_DAYS in sessions, devices, sign-in tickets and API keys (the daily server job does the IPs too). Rows already encrypted are skipped, so a second run changes nothing. Needs DATA_KEK or DATA_KEK_FILE, and the IDENTITY_SEALING_KEY the fields were sealed with. Audit-logged as personal_data.encrypted_existing.',
+        'Moves the extracted fields of identity verifications sealed the old way (IDENTITY_SEALING_KEY, one blob) to per-field envelope encryption with a keyed hash of the document number, seals the email and name of every person, every pending email change and every bug-bounty reporter email still stored plain (rewriting the email lookup hashes of people), and encrypts every IP address older than PERSONAL_DATA_RETENTION_DAYS in sessions, devices, sign-in tickets and API keys (the daily server job does the IPs too). Rows already encrypted are skipped, so a second run changes nothing. Needs DATA_KEK or DATA_KEK_FILE, and the IDENTITY_SEALING_KEY the fields were sealed with. Audit-logged as personal_data.encrypted_existing.',
       examples: [
         'DATA_KEK_FILE=/etc/bulwark/data.kek bulwark data encrypt-existing',
         'bulwark data encrypt-existing --json',
@@ -84,6 +84,7 @@ export const dataCommands: CliGroup = {
               ipAddresses: ipCount,
               people: people.users,
               pendingChanges: people.emailChanges,
+              bountyReports: people.bountyReports,
             },
           })
           const summary = {
@@ -92,11 +93,12 @@ export const dataCommands: CliGroup = {
             ipAddresses: ips,
             people: people.users,
             emailChanges: people.emailChanges,
+            bountyReports: people.bountyReports,
           }
           if (values.json) printJsonLine(io, summary)
           else
             io.stdout(
-              `Encrypted the fields of ${identity.encrypted} identity verification(s), the email and name of ${people.users} person(s), ${people.emailChanges} pending email change(s) and ${ipCount} IP address(es) older than ${config.PERSONAL_DATA_RETENTION_DAYS} days under KEK ${kek.id}\n`,
+              `Encrypted the fields of ${identity.encrypted} identity verification(s), the email and name of ${people.users} person(s), ${people.emailChanges} pending email change(s), ${people.bountyReports} bug-bounty reporter email(s) and ${ipCount} IP address(es) older than ${config.PERSONAL_DATA_RETENTION_DAYS} days under KEK ${kek.id}\n`,
             )
           return 0
         } finally {

@@ -198,6 +198,47 @@ describe("people's emails and names with a DATA_KEK", () => {
     expect(prefix.json().entries).toEqual([])
   })
 
+  it("seals a bug-bounty reporter's email, mails the confirmation to it and shows it to security staff", async () => {
+    const email = 'Finder.Quill@Research.example'
+    const submitted = await t.app.inject({
+      method: 'POST',
+      url: '/api/bounty/reports',
+      payload: {
+        email,
+        handle: 'quill',
+        title: 'A sealed reporter address',
+        description: 'Steps to reproduce: none, this is a test.',
+        affected: '/api/example',
+      },
+    })
+    expect(submitted.statusCode).toBe(202)
+    const stored = await t.storedDb
+      .selectFrom('ops_bounty_reports')
+      .select('email')
+      .where('title', '=', 'A sealed reporter address')
+      .executeTakeFirstOrThrow()
+    expect(stored.email).toMatch(/^enc1:/)
+    const confirm = linkToken(
+      (await smtp.last('finder.quill@research.example', /Confirm your security report/)).text,
+      '/security/report/confirm',
+    )
+    const confirmed = await t.app.inject({
+      method: 'POST',
+      url: '/api/bounty/reports/confirm',
+      payload: { token: confirm },
+    })
+    expect(confirmed.statusCode).toBe(200)
+    const admin = await t.createStaff('security_admin')
+    const list = await t.app.inject({
+      url: '/api/staff/bounty/reports?status=new',
+      headers: admin.session.headers,
+    })
+    const report = (list.json().reports as Array<{ title: string; email: string }>).find(
+      (r) => r.title === 'A sealed reporter address',
+    )
+    expect(report?.email).toBe('finder.quill@research.example')
+  })
+
   it('keeps a person stored before the KEK signing in, before and after encrypt-existing seals them', async () => {
     const database = await createTestDatabase()
     await createUser(database.db, {
@@ -218,7 +259,7 @@ describe("people's emails and names with a DATA_KEK", () => {
       expect(
         (await b.post('/api/auth/signin', { email: 'Early@Example.org', password: PASSWORD })).statusCode,
       ).toBe(200)
-      expect(await encryptExistingPeople(db)).toEqual({ users: 1, emailChanges: 0 })
+      expect(await encryptExistingPeople(db)).toEqual({ users: 1, emailChanges: 0, bountyReports: 0 })
       const row = await database.db
         .selectFrom('users')
         .select(['email', 'display_name'])
@@ -228,7 +269,7 @@ describe("people's emails and names with a DATA_KEK", () => {
       const again = await b.post('/api/auth/signin', { email: 'early@example.org', password: PASSWORD })
       expect(again.statusCode).toBe(200)
       expect(again.json().user).toMatchObject({ email: 'early@example.org', displayName: 'Early Bird' })
-      expect(await encryptExistingPeople(db)).toEqual({ users: 0, emailChanges: 0 })
+      expect(await encryptExistingPeople(db)).toEqual({ users: 0, emailChanges: 0, bountyReports: 0 })
     } finally {
       await app.close()
       await database.close()

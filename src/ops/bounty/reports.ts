@@ -10,6 +10,7 @@ import { appendAudit } from '../../platform/audit.ts'
 import type { Clock } from '../../platform/clock.ts'
 import type { Db } from '../../platform/db/index.ts'
 import { AppError, errors } from '../../platform/errors.ts'
+import { sealReporterEmail } from '../../platform/identity/personal-fields.ts'
 import { randomToken, tokenDigest } from '../../platform/identity/tokens.ts'
 import type { Mailer } from '../../platform/mail.ts'
 import type { BountyStatus, OpsBountyReportsTable } from '../tables.ts'
@@ -84,7 +85,8 @@ export function createBounty(deps: BountyDeps) {
         const row = await tx
           .insertInto('ops_bounty_reports')
           .values({
-            email: input.email.toLowerCase(),
+            // Sealed with a DATA_KEK (identity/personal-fields.ts); opened again in what is read.
+            email: sealReporterEmail(tx, input.email),
             handle: input.handle,
             title: input.title,
             description: input.description,

@@ -3,7 +3,8 @@
  * table and purpose (a partial unique index, so two processes cannot both create one), and the
  * keyed-hash lookup column for session IP addresses (1100); identity fields under the envelope
  * scheme and the lookup columns of the other stored IP addresses (1120); people's emails and names
- * sealed in `users`, looked up by `users.email_lookup` (1155).
+ * sealed in `users`, looked up by `users.email_lookup` (1155); a bug-bounty reporter's email sealed
+ * too (1156).
  */
 import { type Kysely, type Migration, sql } from 'kysely'
 
@@ -70,6 +71,16 @@ export const migrations: Record<string, Migration> = {
         create trigger users_plain_email_lookup before insert or update of email on users
           for each row when (new.email not like 'enc1:%') execute function users_plain_email_lookup();
         alter table email_tokens add constraint email_tokens_new_email_stored check (length(new_email) <= 1024);
+      `.execute(db)
+    },
+  },
+  '1156_data_protection_bounty_sealed_email': {
+    async up(db: Kysely<unknown>) {
+      // With a DATA_KEK the reporter's email is stored sealed (identity/personal-fields.ts), longer
+      // than an address: keep a cap that fits both.
+      await sql`
+        alter table ops_bounty_reports drop constraint ops_bounty_reports_email_check;
+        alter table ops_bounty_reports add constraint ops_bounty_reports_email_stored check (length(email) <= 1024);
       `.execute(db)
     },
   },

@@ -37,9 +37,12 @@ export function normaliseEmail(email: string): string {
 /** The table whose data keys seal people's fields. */
 export const PEOPLE_TABLE = 'users'
 
-/** The columns sealed under the people table's keys; each value is bound to its column (AAD). */
-export type PersonalColumn = 'email' | 'display_name' | 'new_email'
-const PERSONAL_COLUMNS: readonly PersonalColumn[] = ['email', 'display_name', 'new_email']
+/**
+ * The columns sealed under the people table's keys; each value is bound to its column (AAD
+ * `users.<column>`, or `ops_bounty_reports.email` for a bug-bounty reporter's address).
+ */
+export type PersonalColumn = 'email' | 'display_name' | 'new_email' | 'reporter_email'
+const PERSONAL_COLUMNS: readonly PersonalColumn[] = ['email', 'display_name', 'new_email', 'reporter_email']
 
 type Keys = {
   kekId: string
@@ -115,7 +118,7 @@ export class PersonalFieldsPlugin implements KyselyPlugin {
 }
 
 function aad(column: PersonalColumn): Uint8Array {
-  return utf8ToBytes(`${PEOPLE_TABLE}.${column}`)
+  return utf8ToBytes(column === 'reporter_email' ? 'ops_bounty_reports.email' : `${PEOPLE_TABLE}.${column}`)
 }
 
 function preferredColumn(name: string): PersonalColumn | null {
@@ -256,6 +259,15 @@ export function sealEmail(db: Db, email: string): Pick<StoredUserFields, 'email'
   return { email: plugin.seal('email', normal), email_lookup: plugin.keyedLookup(normal) }
 }
 
+/**
+ * A bug-bounty reporter's email (`ops_bounty_reports.email`, lower-cased) as stored: sealed with a
+ * KEK. Reports are never looked up by it, so it has no lookup hash.
+ */
+export function sealReporterEmail(db: Db, email: string): string {
+  const normal = normaliseEmail(email)
+  return pluginOf(db)?.seal('reporter_email', normal) ?? normal
+}
+
 /** A pending email change's new address (`email_tokens.new_email`) as stored. */
 export function sealPendingEmail(db: Db, email: string): string {
   const normal = normaliseEmail(email)
@@ -263,12 +275,14 @@ export function sealPendingEmail(db: Db, email: string): string {
 }
 
 /**
- * Seals every person and pending email change still stored plain, in batches, and rewrites their
- * lookup hashes; rows already sealed are skipped, so a second run changes nothing. `db` must come
+ * Seals every person, pending email change and bug-bounty reporter's email still stored plain, in
+ * batches, and rewrites the people's lookup hashes; rows already sealed are skipped, so a second run changes nothing. `db` must come
  * from `withPersonalFields` with a KEK.
  * @example await encryptExistingPeople(await withPersonalFields(db, kek))
  */
-export async function encryptExistingPeople(db: Db): Promise<{ users: number; emailChanges: number }> {
+export async function encryptExistingPeople(
+  db: Db,
+): Promise<{ users: number; emailChanges: number; bountyReports: number }> {
   const plugin = pluginOf(db)
   if (!plugin) {
     throw new AppError('DATA_KEK_REQUIRED', 400, 'Set DATA_KEK or DATA_KEK_FILE to encrypt existing emails.')
@@ -312,5 +326,23 @@ export async function encryptExistingPeople(db: Db): Promise<{ users: number; em
       emailChanges++
     }
   }
-  return { users, emailChanges }
+  let bountyReports = 0
+  for (;;) {
+    const rows = await db
+      .selectFrom('ops_bounty_reports')
+      .select(['id', 'email'])
+      .where('email', 'not like', notSealed)
+      .limit(200)
+      .execute()
+    if (rows.length === 0) break
+    for (const row of rows) {
+      await db
+        .updateTable('ops_bounty_reports')
+        .set({ email: plugin.seal('reporter_email', row.email) })
+        .where('id', '=', row.id)
+        .execute()
+      bountyReports++
+    }
+  }
+  return { users, emailChanges, bountyReports }
 }
