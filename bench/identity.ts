@@ -4,19 +4,24 @@
  * passport photo (eval/identity-render.ts, mild distortion) one after another, as one server reads
  * submissions. Then the face pipeline (src/identity/face/): model load, and per verification the scan of
  * a document photo and a selfie plus their comparison, on the Human library's sample faces
- * (test/support/faces.ts). Options: --photos N (default 12).
+ * (test/support/faces.ts). Then the head-turn liveness check (src/identity/liveness/): per challenge,
+ * the scans and rules of its five steps of five frames each (test/support/liveness.ts), without the
+ * HTTP and database time. Options: --photos N (default 12), --challenges N (default 3).
  */
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { DISTORTIONS, prng, randomPassport, renderDocument } from '../eval/identity-render.ts'
 import { assessFaces } from '../src/identity/face/assess.ts'
 import { createFaceEngine } from '../src/identity/face/engine.ts'
+import { assessStep, baselineOf, drawSteps, type LivenessFrame } from '../src/identity/liveness/assess.ts'
 import { createMrzOcr } from '../src/identity/ocr.ts'
 import { launchBrowser } from '../test/support/browser.ts'
 import { documentOf, selfieOf } from '../test/support/faces.ts'
+import { stepFrames } from '../test/support/liveness.ts'
 
-const { values } = parseArgs({ options: { photos: { type: 'string' } } })
+const { values } = parseArgs({ options: { photos: { type: 'string' }, challenges: { type: 'string' } } })
 const photos = Number(values.photos ?? 12)
+const challenges = Number(values.challenges ?? 3)
 const random = prng(7)
 const browser = await launchBrowser()
 const page = await browser.newPage()
@@ -61,6 +66,26 @@ for (let i = 0; i < photos; i++) {
   assessFaces(document, selfie, faces.similarity)
   faceTimes.push(performance.now() - t0)
 }
+const challengeTimes: number[] = []
+let passed = 0
+for (let c = 0; c < challenges; c++) {
+  const steps = drawSteps((n) => crypto.getRandomValues(new Uint8Array(n)))
+  const posted = steps.map((step, i) => stepFrames(4, step, i + 1))
+  const t0 = performance.now()
+  let baseline = null
+  let all = true
+  for (const [i, step] of steps.entries()) {
+    const frames: LivenessFrame[] = []
+    for (const f of posted[i]!) {
+      const scan = await faces.scan(jpeg(Buffer.from(f.data, 'base64')))
+      frames.push({ scan, at: f.at, digest: String(frames.length) })
+    }
+    if (i === 0) baseline = baselineOf(frames)
+    all &&= assessStep(step, frames, baseline, faces.similarity).passed
+  }
+  challengeTimes.push(performance.now() - t0)
+  if (all) passed++
+}
 await faces.close()
 faceTimes.sort((a, b) => a - b)
 const faceAt = (q: number) =>
@@ -68,3 +93,8 @@ const faceAt = (q: number) =>
 console.log(`| face models load + first scan | ${faceFirst.toFixed(0)} ms |`)
 console.log(`| face pipeline per verification (2 scans + compare), median | ${faceAt(0.5)} ms |`)
 console.log(`| face pipeline per verification, p90 | ${faceAt(0.9)} ms |`)
+challengeTimes.sort((a, b) => a - b)
+console.log(
+  `| head-turn check per challenge (5 steps × 5 frames scanned + rules), median of ${challenges} | ${challengeTimes[Math.floor(challengeTimes.length / 2)]!.toFixed(0)} ms |`,
+)
+console.log(`| head-turn checks passed | ${passed}/${challenges} |`)
