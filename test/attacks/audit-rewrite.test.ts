@@ -14,6 +14,7 @@ import { runCli } from '../../src/cli/main.ts'
 import { appendAudit, auditEntryHash } from '../../src/platform/audit.ts'
 import { leafHash, verifyInclusion } from '../../src/platform/audit-log/merkle.ts'
 import { type Db, openDatabase } from '../../src/platform/db/index.ts'
+import { createScratchDatabase, dropScratchDatabase } from '../support/postgres.ts'
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-audit-rewrite-'))
 const headFile = path.join(dataDir, 'head.json')
@@ -23,27 +24,16 @@ const env: Record<string, string | undefined> = {
   AUDIT_SIGNING_KEY: '4a'.repeat(32),
 }
 const serverUrl = process.env.DATABASE_URL
-const freshDatabase = `bulwark_audit_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`
 
 // On PostgreSQL (CI) the CLI gets a database of its own, since this test rewrites the audit log.
 beforeAll(async () => {
-  if (serverUrl) {
-    const admin = await openDatabase({ databaseUrl: serverUrl })
-    await sql`create database ${sql.raw(freshDatabase)}`.execute(admin.db)
-    await admin.close()
-    const url = new URL(serverUrl)
-    url.pathname = `/${freshDatabase}`
-    env.DATABASE_URL = url.toString()
-  }
+  if (serverUrl) env.DATABASE_URL = await createScratchDatabase(serverUrl, 'bulwark_audit')
   expect((await run(['db', 'migrate'])).code).toBe(0)
   await withDb((db) => appendEntries(db, 12))
 })
 afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
-  if (!serverUrl) return
-  const admin = await openDatabase({ databaseUrl: serverUrl })
-  await sql`drop database if exists ${sql.raw(freshDatabase)}`.execute(admin.db)
-  await admin.close()
+  if (serverUrl && env.DATABASE_URL) await dropScratchDatabase(serverUrl, env.DATABASE_URL)
 })
 
 async function run(argv: string[]) {

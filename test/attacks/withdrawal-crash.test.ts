@@ -11,7 +11,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import path from 'node:path'
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js'
-import { sql } from 'kysely'
 import { createPublicClient, getAddress, http } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,11 +19,16 @@ import { createPolicyStore, DEFAULT_POLICY } from '../../src/custody/policy.ts'
 import { createWithdrawals } from '../../src/custody/withdrawals.ts'
 import { systemClock } from '../../src/platform/clock.ts'
 import { loadConfig } from '../../src/platform/config.ts'
-import { type DatabaseHandle, openDatabase, quoteIdent } from '../../src/platform/db/index.ts'
+import { type DatabaseHandle, openDatabase } from '../../src/platform/db/index.ts'
 import { migrateToLatest } from '../../src/platform/db/migrator.ts'
 import { createUser } from '../../src/platform/identity/users.ts'
 import { type DevChain, startDevChain } from '../../src/por/reserves/testing/devchain.ts'
-import { type TestPostgres, usePostgres } from '../support/postgres.ts'
+import {
+  createScratchDatabase,
+  dropScratchDatabase,
+  type TestPostgres,
+  usePostgres,
+} from '../support/postgres.ts'
 
 const ETH = 10n ** 18n
 const KILLS = 20
@@ -66,17 +70,10 @@ async function arrive() {
 describe('kill -9 of the withdrawal processor (PostgreSQL)', () => {
   beforeAll(async () => {
     postgres = await usePostgres()
-    const databaseUrl = postgres.url
     chain = await startDevChain()
     await chain.request({ method: 'hardhat_setBalance', params: [hot, `0x${(1000n * ETH).toString(16)}`] })
     // A database of its own: the child processes open it by URL, as an operator's would.
-    const name = `crash_${bytesToHex(randomBytes(6))}`
-    const admin = await openDatabase({ databaseUrl: databaseUrl })
-    await sql`create database ${sql.raw(quoteIdent(name))}`.execute(admin.db)
-    await admin.close()
-    const url = new URL(databaseUrl)
-    url.pathname = `/${name}`
-    crashUrl = url.toString()
+    crashUrl = await createScratchDatabase(postgres.url, 'crash')
     handle = await openDatabase({ databaseUrl: crashUrl })
     await migrateToLatest(handle.db as never)
     const db = handle.db
@@ -124,13 +121,7 @@ describe('kill -9 of the withdrawal processor (PostgreSQL)', () => {
   afterAll(async () => {
     await handle?.close()
     await chain?.close()
-    if (crashUrl) {
-      const admin = await openDatabase({ databaseUrl: postgres.url })
-      await sql`drop database if exists ${sql.raw(quoteIdent(new URL(crashUrl).pathname.slice(1)))}`.execute(
-        admin.db,
-      )
-      await admin.close()
-    }
+    if (crashUrl) await dropScratchDatabase(postgres.url, crashUrl)
     await postgres?.stop()
   })
 

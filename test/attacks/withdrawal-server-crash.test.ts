@@ -25,12 +25,17 @@ import { createLedger } from '../../src/custody/ledger.ts'
 import { createPolicyStore, DEFAULT_POLICY } from '../../src/custody/policy.ts'
 import { systemClock } from '../../src/platform/clock.ts'
 import { loadConfig } from '../../src/platform/config.ts'
-import { type DatabaseHandle, openDatabase, quoteIdent } from '../../src/platform/db/index.ts'
+import { type DatabaseHandle, openDatabase } from '../../src/platform/db/index.ts'
 import { migrateToLatest } from '../../src/platform/db/migrator.ts'
 import { createUser } from '../../src/platform/identity/users.ts'
 import { type DevChain, startDevChain } from '../../src/por/reserves/testing/devchain.ts'
 import { signedHeaders, storeApiKey, type TestApiKey } from '../support/api-keys.ts'
-import { type TestPostgres, usePostgres } from '../support/postgres.ts'
+import {
+  createScratchDatabase,
+  dropScratchDatabase,
+  type TestPostgres,
+  usePostgres,
+} from '../support/postgres.ts'
 
 const ETH = 10n ** 18n
 const KILLS = 20
@@ -73,13 +78,7 @@ describe('kill -9 of the server while it runs the withdrawal pipeline (PostgreSQ
     chain = await startDevChain()
     await chain.request({ method: 'hardhat_setBalance', params: [hot, `0x${(1000n * ETH).toString(16)}`] })
     // A database of its own: the server opens it by URL, as an operator's would.
-    const name = `srvcrash_${bytesToHex(randomBytes(6))}`
-    const admin = await openDatabase({ databaseUrl: postgres.url })
-    await sql`create database ${sql.raw(quoteIdent(name))}`.execute(admin.db)
-    await admin.close()
-    const url = new URL(postgres.url)
-    url.pathname = `/${name}`
-    crashUrl = url.toString()
+    crashUrl = await createScratchDatabase(postgres.url, 'srvcrash')
     handle = await openDatabase({ databaseUrl: crashUrl })
     await migrateToLatest(handle.db as never)
     const db = handle.db
@@ -136,13 +135,7 @@ describe('kill -9 of the server while it runs the withdrawal pipeline (PostgreSQ
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     await handle?.close()
     await chain?.close()
-    if (crashUrl) {
-      const admin = await openDatabase({ databaseUrl: postgres.url })
-      await sql`drop database if exists ${sql.raw(quoteIdent(new URL(crashUrl).pathname.slice(1)))} with (force)`.execute(
-        admin.db,
-      )
-      await admin.close()
-    }
+    if (crashUrl) await dropScratchDatabase(postgres.url, crashUrl)
     await postgres?.stop()
     rmSync(compileCache, { recursive: true, force: true })
   })

@@ -9,29 +9,20 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../../src/cli/main.ts'
 import { openDatabase } from '../../src/platform/db/index.ts'
+import { createScratchDatabase, dropScratchDatabase } from '../support/postgres.ts'
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-cli-'))
 const env: Record<string, string | undefined> = { DATA_DIR: dataDir, LOG_LEVEL: 'silent' }
 const serverUrl = process.env.DATABASE_URL
-const freshDatabase = `bulwark_cli_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`
 
 // CI runs this file against PostgreSQL too: the CLI then gets a database of its own on that server
 // (it works in the public schema, and this test tampers with the audit log).
 beforeAll(async () => {
-  if (!serverUrl) return
-  const admin = await openDatabase({ databaseUrl: serverUrl })
-  await sql`create database ${sql.raw(freshDatabase)}`.execute(admin.db)
-  await admin.close()
-  const url = new URL(serverUrl)
-  url.pathname = `/${freshDatabase}`
-  env.DATABASE_URL = url.toString()
+  if (serverUrl) env.DATABASE_URL = await createScratchDatabase(serverUrl, 'bulwark_cli')
 })
 afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
-  if (!serverUrl) return
-  const admin = await openDatabase({ databaseUrl: serverUrl })
-  await sql`drop database if exists ${sql.raw(freshDatabase)}`.execute(admin.db)
-  await admin.close()
+  if (serverUrl && env.DATABASE_URL) await dropScratchDatabase(serverUrl, env.DATABASE_URL)
 })
 
 async function run(argv: string[], stdin = '') {

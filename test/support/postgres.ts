@@ -4,11 +4,15 @@
  * otherwise a throwaway server is started from the system's PostgreSQL binaries (installed by
  * `scripts/ensure-system-packages.sh`, npm's pretest) in a temporary folder on a loopback port, and
  * removed when the test file is done. Without the binaries the test fails with the command to run.
+ * A test that gives processes (a CLI, a server it kills) a database of their own creates one on the
+ * server with `createScratchDatabase` and drops it after.
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { sql } from 'kysely'
+import { openDatabase, quoteIdent } from '../../src/platform/db/index.ts'
 
 export type TestPostgres = { url: string; stop(): Promise<void> }
 
@@ -62,5 +66,30 @@ export async function usePostgres(): Promise<TestPostgres> {
         rmSync(dir, { recursive: true, force: true })
       }
     },
+  }
+}
+
+/** Creates an empty database named `prefix_<random>` on the server at `serverUrl`; returns its URL. */
+export async function createScratchDatabase(serverUrl: string, prefix: string): Promise<string> {
+  const name = `${prefix}_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`
+  const admin = await openDatabase({ databaseUrl: serverUrl })
+  try {
+    await sql`create database ${sql.raw(quoteIdent(name))}`.execute(admin.db)
+  } finally {
+    await admin.close()
+  }
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+/** Drops a database made by `createScratchDatabase`, ending connections a killed process left open. */
+export async function dropScratchDatabase(serverUrl: string, databaseUrl: string): Promise<void> {
+  const admin = await openDatabase({ databaseUrl: serverUrl })
+  try {
+    const name = new URL(databaseUrl).pathname.slice(1)
+    await sql`drop database if exists ${sql.raw(quoteIdent(name))} with (force)`.execute(admin.db)
+  } finally {
+    await admin.close()
   }
 }
