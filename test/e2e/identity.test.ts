@@ -78,6 +78,10 @@ describe('identity verification in the browser', () => {
     await customer.getByLabel('Surname').fill('Novák')
     await customer.getByLabel('Given names').fill('Dmitri')
 
+    // Faces are off on this server (the default): no head-turn check is offered.
+    expect(await customer.getByRole('button', { name: 'Start the head-turn check' }).count()).toBe(0)
+    expect(await customer.getByText('3. A head-turn check').count()).toBe(0)
+
     // Nothing overflows the phone's width.
     const overflow = await customer.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     expect(overflow).toBeLessThanOrEqual(0)
