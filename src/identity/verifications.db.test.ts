@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp, type TestSession } from '../../test/support/app.ts'
-import { composeMrz } from './mrz-compose.ts'
+import { SPECIMEN_VISUAL, specimenPassportMrz } from '../../test/support/identity.ts'
+import type { ComposeFields } from './mrz-compose.ts'
 import { createIdentitySealer } from './sealing.ts'
 import { createIdentityVerifications } from './verifications.ts'
 
@@ -45,29 +46,14 @@ async function officer(): Promise<TestSession> {
   return compliance.session
 }
 
-function passport(overrides: Partial<Parameters<typeof composeMrz>[0]> = {}) {
-  const now = t.clock.now()
-  const yy = (years: number) => String((now.getUTCFullYear() + years) % 100).padStart(2, '0')
-  return composeMrz({
-    format: 'TD3',
-    issuingState: 'FRA',
-    documentNumber: '12AB34567',
-    nationality: 'FRA',
-    birthDate: '900315',
-    sex: 'F',
-    expiryDate: `${yy(5)}0101`,
-    surname: 'Dupont',
-    givenNames: 'Marie',
-    ...overrides,
-  })
-}
+const passport = (overrides: Partial<ComposeFields> = {}) => specimenPassportMrz(t.clock.now(), overrides)
 
 function submission(mrz: string, extra: Record<string, unknown> = {}) {
   return {
     document: { contentType: 'image/png', data: PNG },
     selfie: { contentType: 'image/jpeg', data: SELFIE },
     mrz,
-    visual: { surname: 'Dupont', givenNames: 'Marie' },
+    visual: SPECIMEN_VISUAL,
     ...extra,
   }
 }

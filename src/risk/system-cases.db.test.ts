@@ -11,8 +11,8 @@ import { type Address, createPublicClient, createWalletClient, http, parseEther 
 import { hardhat } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp, type TestSession } from '../../test/support/app.ts'
+import { SPECIMEN_VISUAL, specimenPassportMrz } from '../../test/support/identity.ts'
 import { DEMO_EVM_XPUB } from '../custody/index.ts'
-import { composeMrz } from '../identity/mrz-compose.ts'
 import { type DevChain, startDevChain } from '../por/reserves/testing/devchain.ts'
 import { openSystemCase, screeningReasons } from './index.ts'
 
@@ -156,22 +156,11 @@ describe('a duplicate identity document', () => {
   const PNG =
     'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='
   const submission = (documentNumber: string) => {
-    const yy = String((t.clock.now().getUTCFullYear() + 5) % 100).padStart(2, '0')
     return {
       document: { contentType: 'image/png', data: PNG },
       selfie: { contentType: 'image/png', data: PNG },
-      mrz: composeMrz({
-        format: 'TD3',
-        issuingState: 'FRA',
-        documentNumber,
-        nationality: 'FRA',
-        birthDate: '900315',
-        sex: 'F',
-        expiryDate: `${yy}0101`,
-        surname: 'Dupont',
-        givenNames: 'Marie',
-      }),
-      visual: { surname: 'Dupont', givenNames: 'Marie' },
+      mrz: specimenPassportMrz(t.clock.now(), { documentNumber }),
+      visual: SPECIMEN_VISUAL,
     }
   }
 

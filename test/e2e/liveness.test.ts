@@ -17,9 +17,9 @@ import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_PASSWORD } from '../../src/demo/seed.ts'
 import type { LivenessStep } from '../../src/identity/liveness/assess.ts'
-import { composeMrz } from '../../src/identity/mrz-compose.ts'
 import { CHROMIUM_PATH, launchBrowser } from '../support/browser.ts'
 import { documentOf, selfieOf } from '../support/faces.ts'
+import { specimenPassportMrz } from '../support/identity.ts'
 import { writeHeadTurnY4m } from '../support/liveness.ts'
 import { signInDemoStaff, startTestServer, type TestServer } from '../support/server.ts'
 
@@ -65,19 +65,8 @@ async function cameraBrowser(video: string): Promise<Browser> {
   return browser
 }
 
-const yy = String((new Date().getUTCFullYear() + 6) % 100).padStart(2, '0')
 const passport = (documentNumber: string) =>
-  composeMrz({
-    format: 'TD3',
-    issuingState: 'FRA',
-    documentNumber,
-    nationality: 'FRA',
-    birthDate: '900315',
-    sex: 'F',
-    expiryDate: `${yy}0101`,
-    surname: 'Dupont',
-    givenNames: 'Marie',
-  })
+  specimenPassportMrz(new Date(), { documentNumber, yearsValid: 6 })
 
 /**
  * Signs `email` in on a phone-sized page, starts a head-turn check through the API in that session,

@@ -18,7 +18,7 @@ const SCREENSHOT = path.join(
 )
 
 /** Centres (x, y) of the five faces in the screenshot, left to right. */
-const CENTRES = [
+export const CENTRES = [
   [82, 416],
   [241, 413],
   [397, 418],
@@ -26,10 +26,11 @@ const CENTRES = [
   [704, 417],
 ] as const
 
-type Rgba = { width: number; height: number; data: Uint8Array }
+export type Rgba = { width: number; height: number; data: Uint8Array }
 
 let cached: Rgba | null = null
-function screenshot(): Rgba {
+/** The decoded screenshot (RGBA), read once. */
+export function screenshot(): Rgba {
   cached ??= jpeg.decode(readFileSync(SCREENSHOT), { useTArray: true, formatAsRGBA: true })
   return cached
 }

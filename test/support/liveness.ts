@@ -6,26 +6,10 @@
  * live camera's would. Frames come out as JPEGs (posted over HTTP) or as a YUV4MPEG2 file that
  * Chromium plays as its fake camera (`--use-file-for-fake-video-capture`).
  */
-import { readFileSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import path from 'node:path'
+import { writeFileSync } from 'node:fs'
 import jpeg from 'jpeg-js'
 import type { LivenessStep } from '../../src/identity/liveness/assess.ts'
-
-const require = createRequire(import.meta.url)
-const SCREENSHOT = path.join(
-  path.dirname(path.dirname(require.resolve('@vladmandic/human'))),
-  'assets',
-  'screenshot-facedetect.jpg',
-)
-/** Centres of the five faces in the screenshot (as in faces.ts). */
-const CENTRES = [
-  [82, 416],
-  [241, 413],
-  [397, 418],
-  [544, 412],
-  [704, 417],
-] as const
+import { CENTRES, type Rgba, screenshot } from './faces.ts'
 
 export const FRAME = { width: 320, height: 240 } as const
 /**
@@ -33,13 +17,6 @@ export const FRAME = { width: 320, height: 240 } as const
  * (unmirrored) camera picture the nose moves to the right, which is a positive rotation here.
  */
 export const TURN = 0.75
-
-type Rgba = { width: number; height: number; data: Uint8Array }
-let cached: Rgba | null = null
-const screenshot = (): Rgba => {
-  cached ??= jpeg.decode(readFileSync(SCREENSHOT), { useTArray: true, formatAsRGBA: true })
-  return cached
-}
 
 /** One RGBA frame: face `person` in an oval on grey, rotated by `theta`, with noise from `seed`. */
 export function turnedFace(person: number, theta: number, seed: number): Rgba {

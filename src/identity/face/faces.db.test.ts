@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../../test/support/app.ts'
 import { documentOf, noFace, selfieOf, severalFaces } from '../../../test/support/faces.ts'
+import { imageUpload, specimenPassportMrz } from '../../../test/support/identity.ts'
 import { doHeadTurnCheck } from '../../../test/support/liveness.ts'
-import { composeMrz } from '../mrz-compose.ts'
 import { createIdentitySealer } from '../sealing.ts'
 import { createIdentityVerifications } from '../verifications.ts'
 
@@ -18,25 +18,8 @@ afterAll(async () => {
   await t.close()
 })
 
-function passport(documentNumber: string) {
-  const yy = String((t.clock.now().getUTCFullYear() + 5) % 100).padStart(2, '0')
-  return composeMrz({
-    format: 'TD3',
-    issuingState: 'FRA',
-    documentNumber,
-    nationality: 'FRA',
-    birthDate: '900315',
-    sex: 'F',
-    expiryDate: `${yy}0101`,
-    surname: 'Dupont',
-    givenNames: 'Marie',
-  })
-}
-
-const jpeg = (bytes: Uint8Array) => ({
-  contentType: 'image/jpeg',
-  data: Buffer.from(bytes).toString('base64'),
-})
+const passport = (documentNumber: string) => specimenPassportMrz(t.clock.now(), { documentNumber })
+const jpeg = (bytes: Uint8Array) => imageUpload(bytes)
 
 async function submit(
   name: string,

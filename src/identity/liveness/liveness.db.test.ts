@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../../test/support/app.ts'
 import { documentOf, selfieOf } from '../../../test/support/faces.ts'
+import { imageUpload, specimenPassportMrz } from '../../../test/support/identity.ts'
 import { doHeadTurnCheck, stepFrames, turnedFaceJpeg } from '../../../test/support/liveness.ts'
-import { composeMrz } from '../mrz-compose.ts'
 import { createIdentitySealer } from '../sealing.ts'
 import { createIdentityVerifications } from '../verifications.ts'
 
@@ -22,25 +22,9 @@ afterAll(async () => {
 const PERSON = 4
 let documentNumber = 0
 
-function passport() {
-  const yy = String((t.clock.now().getUTCFullYear() + 5) % 100).padStart(2, '0')
-  return composeMrz({
-    format: 'TD3',
-    issuingState: 'FRA',
-    documentNumber: `LIVE${String(++documentNumber).padStart(5, '0')}`,
-    nationality: 'FRA',
-    birthDate: '900315',
-    sex: 'F',
-    expiryDate: `${yy}0101`,
-    surname: 'Dupont',
-    givenNames: 'Marie',
-  })
-}
-
-const jpeg = (bytes: Uint8Array) => ({
-  contentType: 'image/jpeg',
-  data: Buffer.from(bytes).toString('base64'),
-})
+const passport = () =>
+  specimenPassportMrz(t.clock.now(), { documentNumber: `LIVE${String(++documentNumber).padStart(5, '0')}` })
+const jpeg = (bytes: Uint8Array) => imageUpload(bytes)
 
 async function submit(
   headers: Record<string, string>,
