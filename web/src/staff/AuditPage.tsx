@@ -211,7 +211,8 @@ export function AuditPage() {
         />
       </FilterBar>
       <p className="hint">
-        Each filter matches the start of the value, in any case: "p2p" finds every P2P action.
+        Each filter matches the start of the value, in any case: "p2p" finds every P2P action. Where people's
+        personal data is encrypted (a DATA_KEK is set), a person is found by their whole email only.
       </p>
       <ErrorNote error={error} />
       <Table
