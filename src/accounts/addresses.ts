@@ -7,6 +7,7 @@
 import { bech32, bech32m } from '@scure/base'
 import { address as btcAddress, networks as btcNetworks } from 'bitcoinjs-lib'
 import { getAddress, isAddress } from 'viem'
+import { AppError } from '../platform/errors.ts'
 
 export const evmNetworks = ['ethereum', 'polygon', 'bsc', 'arbitrum', 'optimism', 'base'] as const
 export const bitcoinNetworks = ['bitcoin', 'bitcoin-testnet'] as const
@@ -40,6 +41,19 @@ export function canonicalAddress(network: string, address: string): AddressCheck
     return bitcoinAddress(value, params)
   }
   return { ok: false, reason: `unknown network "${network}"` }
+}
+
+/**
+ * The canonical form of `address` on `network`, or a 400 `ADDRESS_INVALID` naming what is wrong
+ * (for a route's input: the whitelist, a withdrawal, a Travel Rule destination).
+ */
+export function requireCanonicalAddress(network: string, address: string): string {
+  const check = canonicalAddress(network, address)
+  if (!check.ok)
+    throw new AppError('ADDRESS_INVALID', 400, `Not a valid ${network} address: ${check.reason}.`, {
+      details: { field: 'address' },
+    })
+  return check.canonical
 }
 
 function bitcoinAddress(value: string, params: typeof btcNetworks.bitcoin): AddressCheck {

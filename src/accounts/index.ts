@@ -10,6 +10,7 @@
 export {
   type AddressCheck,
   canonicalAddress,
+  requireCanonicalAddress,
   type WithdrawalNetwork,
   withdrawalNetworks,
 } from './addresses.ts'

@@ -4,8 +4,8 @@
  * off takes effect 24 h after the request. `canWithdrawTo` is the one question custody asks.
  */
 import { appendAudit } from '../platform/audit.ts'
-import { AppError, errors } from '../platform/errors.ts'
-import { canonicalAddress, isWithdrawalNetwork } from './addresses.ts'
+import { errors } from '../platform/errors.ts'
+import { canonicalAddress, isWithdrawalNetwork, requireCanonicalAddress } from './addresses.ts'
 import { raiseAlert } from './alerts.ts'
 import { type AccountsDeps, HOUR_MS } from './context.ts'
 import type { Executor } from './repo.ts'
@@ -60,12 +60,7 @@ export async function addWhitelistEntry(deps: AccountsDeps, userId: string, inpu
   assertNotFrozen(await userRow(deps.db, userId))
   if (!isWithdrawalNetwork(input.network))
     throw errors.invalidInput(`Unknown network "${input.network}".`, { field: 'network' })
-  const check = canonicalAddress(input.network, input.address)
-  if (!check.ok) {
-    throw new AppError('ADDRESS_INVALID', 400, `This is ${check.reason} for ${input.network}.`, {
-      details: { field: 'address' },
-    })
-  }
+  const address = requireCanonicalAddress(input.network, input.address)
   await verifySecondFactor(deps, userId, input)
   const at = deps.clock.now()
   const usableAt = new Date(at.getTime() + WHITELIST_DELAY_MS)
@@ -75,7 +70,7 @@ export async function addWhitelistEntry(deps: AccountsDeps, userId: string, inpu
       .select('id')
       .where('user_id', '=', userId)
       .where('network', '=', input.network)
-      .where('address', '=', check.canonical)
+      .where('address', '=', address)
       .where('removed_at', 'is', null)
       .executeTakeFirst()
     if (duplicate) throw errors.conflict('WHITELIST_DUPLICATE', 'This address is already on your whitelist.')
@@ -84,7 +79,7 @@ export async function addWhitelistEntry(deps: AccountsDeps, userId: string, inpu
       .values({
         user_id: userId,
         network: input.network,
-        address: check.canonical,
+        address: address,
         label: input.label,
         created_at: at,
         usable_at: usableAt,
@@ -96,7 +91,7 @@ export async function addWhitelistEntry(deps: AccountsDeps, userId: string, inpu
       userId,
       lock: 'whitelist_changed',
       action: 'accounts.whitelist_added',
-      details: { network: input.network, address: check.canonical, usableAt: usableAt.toISOString() },
+      details: { network: input.network, address: address, usableAt: usableAt.toISOString() },
       at,
     })
     return row
@@ -105,12 +100,12 @@ export async function addWhitelistEntry(deps: AccountsDeps, userId: string, inpu
   await raiseAlert(deps, userId, 'whitelist_changed', {
     change: 'address added',
     network: input.network,
-    address: check.canonical,
+    address: address,
   })
   return {
     id: entry.id,
     network: input.network,
-    address: check.canonical,
+    address: address,
     label: input.label,
     usableAt: usableAt.toISOString(),
   }

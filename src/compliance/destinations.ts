@@ -4,7 +4,7 @@
  * by a message signed with the address and checked by the proof-of-reserves verifiers (EIP-191 for
  * Ethereum; BIP-322 simple, or the legacy signed message, for Bitcoin).
  */
-import { canonicalAddress } from '../accounts/index.ts'
+import { requireCanonicalAddress } from '../accounts/index.ts'
 import { appendAudit } from '../platform/audit.ts'
 import { AppError, errors } from '../platform/errors.ts'
 import { verifyBip322Simple, verifyBitcoinMessage } from '../por/reserves/bitcoin.ts'
@@ -90,14 +90,7 @@ export function travelRuleDestinations(ctx: TravelRuleContext) {
 
     /** A customer says whose a withdrawal address is. */
     async declare(userId: string, input: DestinationInput) {
-      const canonical = canonicalAddress(input.network, input.address)
-      if (!canonical.ok)
-        throw new AppError(
-          'ADDRESS_INVALID',
-          400,
-          `Not a valid ${input.network} address: ${canonical.reason}.`,
-        )
-      const address = canonical.canonical
+      const address = requireCanonicalAddress(input.network, input.address)
       let proofMethod: string | null = null
       let beneficiary: BeneficiaryName
       if (input.kind === 'vasp') {

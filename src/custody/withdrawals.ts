@@ -18,9 +18,9 @@ import canonicalize from 'canonicalize'
 import { sql } from 'kysely'
 import type { BaseDeps } from '../accounts/deps.ts'
 import {
-  canonicalAddress,
   confirmSensitiveAction,
   createOutflowGate,
+  requireCanonicalAddress,
   withdrawalLock,
 } from '../accounts/index.ts'
 import { type AddressScreener, checkDestination } from '../guard/index.ts'
@@ -752,14 +752,7 @@ export function createWithdrawals(deps: WithdrawalDeps) {
         throw new AppError('INVALID_AMOUNT', 400, 'The amount must be more than zero.', {
           details: { field: 'amount' },
         })
-      const canonical = canonicalAddress(input.network, input.address)
-      if (!canonical.ok)
-        throw new AppError(
-          'ADDRESS_INVALID',
-          400,
-          `Not a valid ${input.network} address: ${canonical.reason}.`,
-        )
-      const address = canonical.canonical
+      const address = requireCanonicalAddress(input.network, input.address)
 
       const existing = await find(deps.db, input.userId, input.idempotencyKey)
       if (existing) return repeated(existing, asset, amount, input.network, address)
