@@ -3,7 +3,11 @@ import { DEMO_STAFF_TOTP_SECRET } from './demo/seed.ts'
 import { startupNotices } from './main.ts'
 
 /** A real install's sealing keys (test values). */
-const keys = { ACCOUNTS_SEALING_KEY: 'a1'.repeat(32), IDENTITY_SEALING_KEY: 'b2'.repeat(32) }
+const keys = {
+  ACCOUNTS_SEALING_KEY: 'a1'.repeat(32),
+  IDENTITY_SEALING_KEY: 'b2'.repeat(32),
+  DATA_KEK: 'c3'.repeat(32),
+}
 
 describe('start-up output', () => {
   it('prints the demo logins, the staff TOTP secret and that mail is public on a demo install', () => {
@@ -59,9 +63,17 @@ describe('start-up output', () => {
 
   it('warns on a real install whose secrets would be sealed with a key derived from EXCHANGE_ID', () => {
     const { warnings } = startupNotices({ SEED_DEMO: false }, { demo: false, outbox: 'none' }, 'http://x')
-    expect(warnings).toHaveLength(2)
+    expect(warnings).toHaveLength(3)
     expect(warnings[0]).toMatch(/^WARNING: ACCOUNTS_SEALING_KEY is not set.*TOTP seeds and API secrets/)
     expect(warnings[1]).toMatch(/^WARNING: IDENTITY_SEALING_KEY is not set/)
+    expect(warnings[2]).toMatch(/^WARNING: DATA_KEK is not set, so people's emails and names/)
+    // A key file counts as set.
+    const withFile = startupNotices(
+      { SEED_DEMO: false, ...keys, DATA_KEK: undefined, DATA_KEK_FILE: '/etc/bulwark/kek' },
+      { demo: false, outbox: 'none' },
+      'http://x',
+    )
+    expect(withFile.warnings).toEqual([])
     const demo = startupNotices({ SEED_DEMO: true }, { demo: true, outbox: 'public' }, 'http://x')
     expect(demo.warnings).toEqual([])
   })

@@ -21,7 +21,10 @@ export const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
  * approval mails wait there for staff), and why SEED_DEMO did not make it a demo.
  */
 export function startupNotices(
-  config: Pick<Config, 'SEED_DEMO' | 'ACCOUNTS_SEALING_KEY' | 'IDENTITY_SEALING_KEY'>,
+  config: Pick<
+    Config,
+    'SEED_DEMO' | 'ACCOUNTS_SEALING_KEY' | 'IDENTITY_SEALING_KEY' | 'DATA_KEK' | 'DATA_KEK_FILE'
+  >,
   install: { demo: boolean; outbox: MailOutboxAccess },
   url: string,
 ): { info: string[]; warnings: string[] } {
@@ -55,6 +58,11 @@ export function startupNotices(
     for (const [name, what] of derived) {
       warnings.push(
         `WARNING: ${name} is not set, so ${what} are sealed with a key derived from the public EXCHANGE_ID: anyone with a copy of the database can open them. Set it to 64 hex digits (openssl rand -hex 32), kept outside the database and DATA_DIR.`,
+      )
+    }
+    if (!config.DATA_KEK && !config.DATA_KEK_FILE) {
+      warnings.push(
+        "WARNING: DATA_KEK is not set, so people's emails and names, identity fields, old IP addresses and the audit log's personal values are stored in plain text. Set DATA_KEK to 64 hex digits (openssl rand -hex 32), or DATA_KEK_FILE to a file holding them, kept outside the database and DATA_DIR; then run bulwark data encrypt-existing.",
       )
     }
   }
