@@ -259,6 +259,18 @@ describe("people's emails and names with a DATA_KEK", () => {
       expect(
         (await b.post('/api/auth/signin', { email: 'Early@Example.org', password: PASSWORD })).statusCode,
       ).toBe(200)
+      // Not sealed yet, the plain row still holds the mailbox: a sign-up for it adds no second person.
+      const twice = await browser(app).post('/api/accounts/signup', {
+        email: 'EARLY@example.org',
+        displayName: 'Early Again',
+        password: PASSWORD,
+      })
+      expect(twice.statusCode).toBe(202)
+      const people = await database.db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow()
+      expect(Number(people.n)).toBe(1)
       expect(await encryptExistingPeople(db)).toEqual({ users: 1, emailChanges: 0, bountyReports: 0 })
       const row = await database.db
         .selectFrom('users')
@@ -270,6 +282,11 @@ describe("people's emails and names with a DATA_KEK", () => {
       expect(again.statusCode).toBe(200)
       expect(again.json().user).toMatchObject({ email: 'early@example.org', displayName: 'Early Bird' })
       expect(await encryptExistingPeople(db)).toEqual({ users: 0, emailChanges: 0, bountyReports: 0 })
+      // Sealed now: a server started without the KEK refuses to open the database.
+      const withoutKek = loadConfig({ LOG_LEVEL: 'silent', AUDIT_SIGNING_KEY: TEST_AUDIT_SIGNING_KEY })
+      await expect(buildApp({ config: withoutKek, db: database.db, logger: false })).rejects.toMatchObject({
+        code: 'DATA_KEK_REQUIRED',
+      })
     } finally {
       await app.close()
       await database.close()
