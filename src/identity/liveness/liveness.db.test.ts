@@ -1,3 +1,4 @@
+import jpegJs from 'jpeg-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../../test/support/app.ts'
 import { documentOf, selfieOf } from '../../../test/support/faces.ts'
@@ -217,6 +218,13 @@ describe('the head-turn liveness check', () => {
       ),
     })
     expect(notJpeg.json()).toMatchObject({ code: 'IDENTITY_IMAGE_UNREADABLE' })
+    // Small in bytes but wider than 1,280 px: refused by its size in pixels, before any scan.
+    const wide = jpegJs.encode({ width: 1400, height: 16, data: Buffer.alloc(1400 * 16 * 4, 128) }, 50).data
+    expect(wide.length).toBeLessThan(120_000)
+    const tooWide = await step(owner.session.headers, 0, {
+      frames: frames.map((f, i) => (i === 0 ? { ...f, data: Buffer.from(wide).toString('base64') } : f)),
+    })
+    expect(tooWide.json()).toMatchObject({ code: 'IDENTITY_IMAGE_TOO_LARGE' })
     expect((await step(owner.session.headers, 0, { frames })).json().answer).toMatchObject({
       index: 0,
       passed: true,
