@@ -21,6 +21,8 @@ afterAll(async () => {
 })
 
 const PERSON = 4
+/** Another of the five faces: the person who does the turns in the customer's place. */
+const STAND_IN = 0
 let documentNumber = 0
 
 const passport = () =>
@@ -167,6 +169,35 @@ describe('the head-turn liveness check', () => {
       /The selfie's face differs from the face in the head-turn check \(similarity -?\d\.\d\d, below 0\.6\)/,
     )
     expect(staff.scores.livenessSimilarity).toBeLessThan(0.6)
+  }, 300_000)
+
+  it('fails the steps a second person turns for the customer, and sends the verification to review', async () => {
+    const { user, session } = await t.createCustomer('live-stand-in')
+    const issued = await t.app.inject({
+      method: 'POST',
+      url: '/api/identity/liveness/challenges',
+      headers: session.headers,
+    })
+    const { id, steps } = issued.json().challenge as { id: string; steps: Array<'centre' | 'left' | 'right'> }
+    const answers: Array<{ passed: boolean; message: string }> = []
+    for (const [index, asked] of steps.entries()) {
+      // The customer faces the camera for the first step; someone else does every turn.
+      const person = index === 0 ? PERSON : STAND_IN
+      const response = await t.app.inject({
+        method: 'POST',
+        url: `/api/identity/liveness/challenges/${id}/steps/${index}`,
+        headers: session.headers,
+        payload: { frames: stepFrames(person, asked, index + 1), cameraLabel: 'FaceTime HD Camera' },
+      })
+      expect(response.statusCode, response.body).toBe(200)
+      answers.push(response.json().answer)
+    }
+    expect(answers.map((a) => a.passed)).toEqual([true, false, false, false, false])
+    const { response, staffView } = await submit((await t.signIn(user.email)).headers, user.id, id)
+    expect(response.json().verification.status).toBe('review')
+    const staff = await staffView('review')
+    expect(codes(staff)).toContain('FACE_LIVENESS_OTHER_FACE')
+    expect(detail(staff, 'FACE_LIVENESS_OTHER_FACE')).toMatch(/showed another face or several faces/)
   }, 300_000)
 
   it('sends a verification without a head-turn check to review', async () => {
