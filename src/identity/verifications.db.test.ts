@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp, type TestSession } from '../../test/support/app.ts'
-import { SPECIMEN_VISUAL, specimenPassportMrz } from '../../test/support/identity.ts'
+import { identityRetentionSweep, SPECIMEN_VISUAL, specimenPassportMrz } from '../../test/support/identity.ts'
 import type { ComposeFields } from './mrz-compose.ts'
 import { createIdentitySealer } from './sealing.ts'
-import { createIdentityVerifications } from './verifications.ts'
 
 let t: TestApp
 let compliance: { email: string; session: TestSession }
@@ -298,18 +297,11 @@ describe('identity verification', () => {
       decision: 'rejected',
       note: 'selfie is a photo of a screen',
     })
-    const identity = createIdentityVerifications({
-      db: t.db,
-      clock: t.clock,
-      events: { publish() {}, subscribe: () => () => true },
-      sealer: createIdentitySealer(t.config.IDENTITY_SEALING_KEY, t.config.EXCHANGE_ID),
-      minimumAge: t.config.IDENTITY_MINIMUM_AGE,
-      retentionDays: t.config.IDENTITY_IMAGE_RETENTION_DAYS,
-    })
+    const sweep = identityRetentionSweep(t)
     t.clock.advance((t.config.IDENTITY_IMAGE_RETENTION_DAYS * 24 - 1) * 3_600_000)
-    expect(await identity.purgeExpiredImages()).toBe(0)
+    expect(await sweep()).toBe(0)
     t.clock.advance(3_600_000)
-    expect(await identity.purgeExpiredImages()).toBeGreaterThanOrEqual(1)
+    expect(await sweep()).toBeGreaterThanOrEqual(1)
 
     const gone = await call(
       await officer(),

@@ -147,12 +147,13 @@ export type HeadTurnAnswer = {
 
 /**
  * Starts a head-turn check over HTTP and sends frames for every step: the turns asked (`asked`),
- * each the other way (`opposite`), or the same JPEG every time (`still`).
+ * each the other way (`opposite`), or the same JPEG every time (`still`); `person` is one of the
+ * five faces, or which face does each step (a stand-in doing the turns).
  */
 export async function doHeadTurnCheck(
   app: Injector,
   headers: Record<string, string>,
-  person: number,
+  person: number | ((stepIndex: number) => number),
   how: 'asked' | 'opposite' | 'still' = 'asked',
   cameraLabel = 'FaceTime HD Camera',
 ): Promise<{ id: string; steps: LivenessStep[]; answers: HeadTurnAnswer[] }> {
@@ -160,12 +161,13 @@ export async function doHeadTurnCheck(
   if (issued.statusCode !== 200)
     throw new Error(`challenge: ${issued.statusCode} ${JSON.stringify(issued.json())}`)
   const { id, steps } = issued.json().challenge as { id: string; steps: LivenessStep[] }
-  const still = Buffer.from(turnedFaceJpeg(person, 0, 1)).toString('base64')
+  const personAt = typeof person === 'number' ? () => person : person
+  const still = Buffer.from(turnedFaceJpeg(personAt(0), 0, 1)).toString('base64')
   const answers: HeadTurnAnswer[] = []
   for (const [index, step] of steps.entries()) {
     const shown: LivenessStep =
       how === 'opposite' && step !== 'centre' ? (step === 'left' ? 'right' : 'left') : step
-    const frames = stepFrames(person, shown, index + 1).map((f) =>
+    const frames = stepFrames(personAt(index), shown, index + 1).map((f) =>
       how === 'still' ? { ...f, data: still } : f,
     )
     const response = await app.inject({

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../../test/support/app.ts'
 import { documentOf, noFace, selfieOf, severalFaces } from '../../../test/support/faces.ts'
-import { imageUpload, specimenPassportMrz } from '../../../test/support/identity.ts'
+import { identityRetentionSweep, imageUpload, specimenPassportMrz } from '../../../test/support/identity.ts'
 import { doHeadTurnCheck } from '../../../test/support/liveness.ts'
-import { createIdentitySealer } from '../sealing.ts'
-import { createIdentityVerifications } from '../verifications.ts'
 
 // The real face models on the Human library's own sample faces (test/support/faces.ts).
 let t: TestApp
@@ -202,16 +200,9 @@ describe('faces on a verification', () => {
       payload: { decision: 'rejected', note: 'selfie taken off a screen' },
     })
     expect(decided.statusCode).toBe(200)
-    const identity = createIdentityVerifications({
-      db: t.db,
-      clock: t.clock,
-      events: { publish() {}, subscribe: () => () => true },
-      sealer: createIdentitySealer(t.config.IDENTITY_SEALING_KEY, t.config.EXCHANGE_ID),
-      minimumAge: t.config.IDENTITY_MINIMUM_AGE,
-      retentionDays: t.config.IDENTITY_IMAGE_RETENTION_DAYS,
-    })
+    const sweep = identityRetentionSweep(t)
     t.clock.advance((t.config.IDENTITY_IMAGE_RETENTION_DAYS + 1) * 86_400_000)
-    expect(await identity.purgeExpiredImages()).toBeGreaterThanOrEqual(2)
+    expect(await sweep()).toBeGreaterThanOrEqual(2)
     const left = await t.db
       .selectFrom('identity_face_embeddings')
       .select('user_id')

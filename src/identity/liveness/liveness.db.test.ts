@@ -2,10 +2,8 @@ import jpegJs from 'jpeg-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../../test/support/app.ts'
 import { documentOf, selfieOf } from '../../../test/support/faces.ts'
-import { imageUpload, specimenPassportMrz } from '../../../test/support/identity.ts'
+import { identityRetentionSweep, imageUpload, specimenPassportMrz } from '../../../test/support/identity.ts'
 import { doHeadTurnCheck, stepFrames, turnedFaceJpeg } from '../../../test/support/liveness.ts'
-import { createIdentitySealer } from '../sealing.ts'
-import { createIdentityVerifications } from '../verifications.ts'
 
 // The real face models on frames made from the Human library's own sample faces
 // (test/support/liveness.ts): a face turned on a cylinder, the way a head turns.
@@ -173,27 +171,10 @@ describe('the head-turn liveness check', () => {
 
   it('fails the steps a second person turns for the customer, and sends the verification to review', async () => {
     const { user, session } = await t.createCustomer('live-stand-in')
-    const issued = await t.app.inject({
-      method: 'POST',
-      url: '/api/identity/liveness/challenges',
-      headers: session.headers,
-    })
-    const { id, steps } = issued.json().challenge as { id: string; steps: Array<'centre' | 'left' | 'right'> }
-    const answers: Array<{ passed: boolean; message: string }> = []
-    for (const [index, asked] of steps.entries()) {
-      // The customer faces the camera for the first step; someone else does every turn.
-      const person = index === 0 ? PERSON : STAND_IN
-      const response = await t.app.inject({
-        method: 'POST',
-        url: `/api/identity/liveness/challenges/${id}/steps/${index}`,
-        headers: session.headers,
-        payload: { frames: stepFrames(person, asked, index + 1), cameraLabel: 'FaceTime HD Camera' },
-      })
-      expect(response.statusCode, response.body).toBe(200)
-      answers.push(response.json().answer)
-    }
-    expect(answers.map((a) => a.passed)).toEqual([true, false, false, false, false])
-    const { response, staffView } = await submit((await t.signIn(user.email)).headers, user.id, id)
+    // The customer faces the camera for the first step; someone else does every turn.
+    const check = await doHeadTurnCheck(t.app, session.headers, (step) => (step === 0 ? PERSON : STAND_IN))
+    expect(check.answers.map((a) => a.passed)).toEqual([true, false, false, false, false])
+    const { response, staffView } = await submit((await t.signIn(user.email)).headers, user.id, check.id)
     expect(response.json().verification.status).toBe('review')
     const staff = await staffView('review')
     expect(codes(staff)).toContain('FACE_LIVENESS_OTHER_FACE')
@@ -329,16 +310,9 @@ describe('retention', () => {
         payload: { decision: 'rejected', note: 'test of the retention' },
       })
     }
-    const identity = createIdentityVerifications({
-      db: t.db,
-      clock: t.clock,
-      events: { publish() {}, subscribe: () => () => true },
-      sealer: createIdentitySealer(t.config.IDENTITY_SEALING_KEY, t.config.EXCHANGE_ID),
-      minimumAge: t.config.IDENTITY_MINIMUM_AGE,
-      retentionDays: t.config.IDENTITY_IMAGE_RETENTION_DAYS,
-    })
+    const sweep = identityRetentionSweep(t)
     t.clock.advance((t.config.IDENTITY_IMAGE_RETENTION_DAYS + 1) * 86_400_000)
-    expect(await identity.purgeExpiredImages()).toBeGreaterThanOrEqual(5)
+    expect(await sweep()).toBeGreaterThanOrEqual(5)
     const left = await t.db
       .selectFrom('identity_liveness_challenges')
       .select('id')
