@@ -58,12 +58,13 @@ export type AppDeps = {
 }
 
 export async function buildApp(appDeps: AppDeps) {
-  // With a DATA_KEK, people's emails and names are sealed at rest; every part gets this handle.
-  const deps = { ...appDeps, db: await withPersonalFields(appDeps.db, loadKek(appDeps.config)) }
+  // With a DATA_KEK, people's emails and names are sealed at rest, and every audit entry's personal
+  // values as it is written (identity/personal-fields.ts, audit-personal.ts); every part gets this handle.
+  const kek = loadKek(appDeps.config)
+  const deps = { ...appDeps, db: await withPersonalFields(appDeps.db, kek) }
+  sealAuditPersonalData(deps.db, kek)
   const clock = deps.clock ?? systemClock
   const events = deps.events ?? createEventBus()
-  // With a KEK, every audit entry's personal values are sealed as written (audit-personal.ts).
-  sealAuditPersonalData(deps.db, loadKek(deps.config))
   const sessions = createSessions({
     db: deps.db,
     clock,

@@ -14,12 +14,14 @@ export async function openConfiguredDatabase(config: Config, options: { migrate?
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
   })
-  if (options.migrate ?? true) await migrateToLatest(handle.db as never)
-  // With a KEK, personal values written to the audit log through this handle are sealed.
-  sealAuditPersonalData(handle.db, loadKek(config))
-  if (!(options.migrate ?? true)) return handle
-  // With a DATA_KEK, people's emails and names are sealed at rest (identity/personal-fields.ts).
-  return { ...handle, db: await withPersonalFields(handle.db, loadKek(config)) }
+  const migrate = options.migrate ?? true
+  if (migrate) await migrateToLatest(handle.db as never)
+  // With a KEK, personal values written to the audit log through this handle are sealed, and
+  // (once the tables are migrated) people's emails and names too (identity/personal-fields.ts).
+  const kek = loadKek(config)
+  sealAuditPersonalData(handle.db, kek)
+  if (!migrate) return handle
+  return { ...handle, db: await withPersonalFields(handle.db, kek) }
 }
 
 /** Where the database lives, for people: never prints a password. */
