@@ -11,10 +11,10 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { type RawBuilder, sql } from 'kysely'
+import { type RawBuilder, sql, type Transaction } from 'kysely'
 import { appendAudit } from '../../platform/audit.ts'
 import type { Clock } from '../../platform/clock.ts'
-import type { Db } from '../../platform/db/index.ts'
+import type { Database, Db } from '../../platform/db/index.ts'
 import { AppError, errors } from '../../platform/errors.ts'
 import { resolveInside } from '../../platform/safe-path.ts'
 import type { ProveMessage, ProveTask } from './prove-child.ts'
@@ -81,6 +81,8 @@ export interface StartProvingParameters {
   cores: number
 }
 
+type Executor = Db | Transaction<Database>
+
 const CHILD = fileURLToPath(new URL('./prove-child.ts', import.meta.url))
 
 const INTERRUPTED = {
@@ -146,6 +148,9 @@ function ownerProcessGone(owner: string): boolean {
   }
 }
 
+/** Thrown inside the claiming transaction when another start holds the round's row (rolls the claim back). */
+const RUNNING_ELSEWHERE = Symbol('running elsewhere')
+
 const isUniqueViolation = (e: unknown) =>
   typeof e === 'object' && e !== null && (e as { code?: unknown }).code === '23505'
 
@@ -175,14 +180,15 @@ export function createZkProving(deps: ZkProvingDeps) {
       // A server only silent is marked only while it stays silent (it may write a heartbeat meanwhile; if it
       // does so after this, it finds its job no longer running and stops its child).
       const cutoff = new Date(now.getTime() - staleMs)
-      const marked = await sql`
-        update por_zk_jobs set state = 'interrupted', finished_at = ${now}, eta_seconds = null,
-          error_code = ${INTERRUPTED.code}, error_message = ${INTERRUPTED.message}
-        where round_id = ${r.round_id} and state = 'running' and owner = ${r.owner}
-          and (${gone} or heartbeat_at < ${cutoff})
-      `.execute(db)
-      if (Number(marked.numAffectedRows ?? 0) > 0) {
-        await appendAudit(db, {
+      await db.transaction().execute(async (tx) => {
+        const marked = await sql`
+          update por_zk_jobs set state = 'interrupted', finished_at = ${now}, eta_seconds = null,
+            error_code = ${INTERRUPTED.code}, error_message = ${INTERRUPTED.message}
+          where round_id = ${r.round_id} and state = 'running' and owner = ${r.owner}
+            and (${gone} or heartbeat_at < ${cutoff})
+        `.execute(tx)
+        if (Number(marked.numAffectedRows ?? 0) === 0) return
+        await appendAudit(tx, {
           actor: 'system',
           action: 'por.zk_proving_interrupted',
           target: `round:${r.round_id}`,
@@ -191,15 +197,15 @@ export function createZkProving(deps: ZkProvingDeps) {
             silentSeconds: Math.round(silentMs / 1000),
           },
         })
-      }
+      })
     }
   }
 
   /** Updates this process's running job of round `id`; false when it is no longer ours and running. */
-  async function update(id: string, set: RawBuilder<unknown>): Promise<boolean> {
+  async function update(id: string, set: RawBuilder<unknown>, executor: Executor = db): Promise<boolean> {
     const r = await sql`
       update por_zk_jobs set ${set} where round_id = ${id} and owner = ${me} and state = 'running'
-    `.execute(db)
+    `.execute(executor)
     return Number(r.numAffectedRows ?? 0) > 0
   }
 
@@ -217,7 +223,7 @@ export function createZkProving(deps: ZkProvingDeps) {
   }, heartbeatMs)
   heartbeat.unref()
 
-  async function record(id: string, m: Extract<ProveMessage, { kind: 'done' }>): Promise<void> {
+  async function record(executor: Executor, id: string, m: Extract<ProveMessage, { kind: 'done' }>): Promise<void> {
     const x = m.manifest
     // Upsert: a round re-proved before publication replaces its hashes; the table's trigger refuses any change
     // once the round is published.
@@ -231,7 +237,7 @@ export function createZkProving(deps: ZkProvingDeps) {
         setup_insecure = excluded.setup_insecure, setup_g2 = excluded.setup_g2, top_root = excluded.top_root,
         batch_size = excluded.batch_size, batch_count = excluded.batch_count, leaf_count = excluded.leaf_count,
         proved_at = excluded.proved_at
-    `.execute(db)
+    `.execute(executor)
   }
 
   async function runningRefusal(): Promise<AppError> {
@@ -281,29 +287,36 @@ export function createZkProving(deps: ZkProvingDeps) {
       }
       await recover()
       const now = clock.now()
-      let claimed: number
       try {
         // One row per round; a new run takes it over unless it is running. The partial unique index refuses a
-        // second running row (another round, or a racing start in another process).
-        const r = await sql`
-          insert into por_zk_jobs (round_id, state, batch_size, cores, started_at, started_by, owner, heartbeat_at)
-          values (${id}, 'running', ${p.batchSize}, ${p.cores}, ${now}, ${actor}, ${me}, ${now})
-          on conflict (round_id) do update set
-            state = 'running', cores = excluded.cores, started_at = excluded.started_at,
-            started_by = excluded.started_by, owner = excluded.owner, heartbeat_at = excluded.heartbeat_at,
-            finished_at = null, stopped_by = null, error_code = null, error_message = null,
-            users_per_second = null, eta_seconds = null, reused = 0,
-            done = case when por_zk_jobs.batch_size = excluded.batch_size then por_zk_jobs.done else 0 end,
-            total = case when por_zk_jobs.batch_size = excluded.batch_size then por_zk_jobs.total else 0 end,
-            batch_size = excluded.batch_size
-          where por_zk_jobs.state <> 'running'
-        `.execute(db)
-        claimed = Number(r.numAffectedRows ?? 0)
+        // second running row (another round, or a racing start in another process). The claim and its audit
+        // entry are one transaction.
+        await db.transaction().execute(async (tx) => {
+          const r = await sql`
+            insert into por_zk_jobs (round_id, state, batch_size, cores, started_at, started_by, owner, heartbeat_at)
+            values (${id}, 'running', ${p.batchSize}, ${p.cores}, ${now}, ${actor}, ${me}, ${now})
+            on conflict (round_id) do update set
+              state = 'running', cores = excluded.cores, started_at = excluded.started_at,
+              started_by = excluded.started_by, owner = excluded.owner, heartbeat_at = excluded.heartbeat_at,
+              finished_at = null, stopped_by = null, error_code = null, error_message = null,
+              users_per_second = null, eta_seconds = null, reused = 0,
+              done = case when por_zk_jobs.batch_size = excluded.batch_size then por_zk_jobs.done else 0 end,
+              total = case when por_zk_jobs.batch_size = excluded.batch_size then por_zk_jobs.total else 0 end,
+              batch_size = excluded.batch_size
+            where por_zk_jobs.state <> 'running'
+          `.execute(tx)
+          if (Number(r.numAffectedRows ?? 0) === 0) throw RUNNING_ELSEWHERE
+          await appendAudit(tx, {
+            actor,
+            action: 'por.zk_proving_started',
+            target: `round:${id}`,
+            details: { batchSize: p.batchSize, cores: p.cores },
+          })
+        })
       } catch (e) {
-        if (isUniqueViolation(e)) throw await runningRefusal()
+        if (e === RUNNING_ELSEWHERE || isUniqueViolation(e)) throw await runningRefusal()
         throw e
       }
-      if (claimed === 0) throw await runningRefusal()
 
       const roundDir = resolveInside(deps.dataDir, 'por', 'rounds', id, 'tree')
       const started = performance.now()
@@ -316,14 +329,14 @@ export function createZkProving(deps: ZkProvingDeps) {
       const write = (f: () => Promise<unknown>) => {
         writes = writes.then(f).catch(() => child.kill('SIGKILL'))
       }
+      const forget = () => {
+        if (children.get(id) === child) children.delete(id)
+      }
+      const finishing = (state: ZkJobState, error: ZkJobProgress['error'] = null) =>
+        sql`state = ${state}, finished_at = ${clock.now()}, eta_seconds = ${state === 'done' ? 0 : null},
+            error_code = ${error?.code ?? null}, error_message = ${error?.message ?? null}`
       const finish = (state: ZkJobState, error: ZkJobProgress['error'] = null) =>
-        update(
-          id,
-          sql`state = ${state}, finished_at = ${clock.now()}, eta_seconds = ${state === 'done' ? 0 : null},
-              error_code = ${error?.code ?? null}, error_message = ${error?.message ?? null}`,
-        ).finally(() => {
-          if (children.get(id) === child) children.delete(id)
-        })
+        update(id, finishing(state, error)).finally(forget)
       let reported = false
       child.on('message', (m: ProveMessage) => {
         if (m.kind !== 'progress') reported = true
@@ -343,11 +356,15 @@ export function createZkProving(deps: ZkProvingDeps) {
         } else if (m.kind === 'failed') {
           write(() => finish('failed', { code: m.code, message: m.message }))
         } else {
+          // The hashes, the state `done` and the audit entry are one transaction: whoever sees the job done
+          // also sees its hashes and the entry that says who proved it.
           write(() =>
-            record(id, m).then(
-              async () => {
-                await finish('done')
-                await appendAudit(db, {
+            db
+              .transaction()
+              .execute(async (tx) => {
+                await record(tx, id, m)
+                if (!(await update(id, finishing('done'), tx))) return
+                await appendAudit(tx, {
                   actor,
                   action: 'por.zk_proving_finished',
                   target: `round:${id}`,
@@ -358,13 +375,13 @@ export function createZkProving(deps: ZkProvingDeps) {
                     topRoot: m.manifest.topRoot,
                   },
                 })
-              },
-              () =>
+              })
+              .then(forget, () =>
                 finish('failed', {
                   code: 'ZK_RECORD_REFUSED',
                   message: `Round ${id} changed while it was being proved (published?); its zk hashes were not recorded.`,
                 }),
-            ),
+              ),
           )
         }
       })
@@ -388,12 +405,6 @@ export function createZkProving(deps: ZkProvingDeps) {
         cores: p.cores,
       }
       child.send(task)
-      await appendAudit(db, {
-        actor,
-        action: 'por.zk_proving_started',
-        target: `round:${id}`,
-        details: { batchSize: p.batchSize, cores: p.cores },
-      })
       return present((await row(id))!)
     },
 
@@ -402,25 +413,29 @@ export function createZkProving(deps: ZkProvingDeps) {
      * another one at its next heartbeat. Finished batch files stay for the next start. Audit-logged.
      */
     async stop(id: string, actor: string): Promise<ZkJobProgress> {
-      const stopped = await sql<{ owner: string; done: number; total: number }>`
-        update por_zk_jobs set state = 'stopped', stopped_by = ${actor}, finished_at = ${clock.now()},
-          eta_seconds = null
-        where round_id = ${id} and state = 'running'
-        returning owner, done, total
-      `.execute(db)
-      const was = stopped.rows[0]
-      if (!was) throw errors.notFound(`A proving job of round ${id}`)
+      // The state and its audit entry are one transaction; the child is killed once both are written.
+      const was = await db.transaction().execute(async (tx) => {
+        const stopped = await sql<{ owner: string; done: number; total: number }>`
+          update por_zk_jobs set state = 'stopped', stopped_by = ${actor}, finished_at = ${clock.now()},
+            eta_seconds = null
+          where round_id = ${id} and state = 'running'
+          returning owner, done, total
+        `.execute(tx)
+        const found = stopped.rows[0]
+        if (!found) throw errors.notFound(`A proving job of round ${id}`)
+        await appendAudit(tx, {
+          actor,
+          action: 'por.zk_proving_stopped',
+          target: `round:${id}`,
+          details: { done: found.done, total: found.total },
+        })
+        return found
+      })
       const child = children.get(id)
       if (was.owner === me && child) {
         children.delete(id)
         child.kill('SIGKILL')
       }
-      await appendAudit(db, {
-        actor,
-        action: 'por.zk_proving_stopped',
-        target: `round:${id}`,
-        details: { done: was.done, total: was.total },
-      })
       return present((await row(id))!)
     },
 
@@ -464,18 +479,20 @@ export function createZkProving(deps: ZkProvingDeps) {
       for (const child of children.values()) child.kill('SIGKILL')
       children.clear()
       for (const id of ids) {
-        const marked = await sql`
-          update por_zk_jobs set state = 'interrupted', finished_at = ${clock.now()}, eta_seconds = null,
-            error_code = ${INTERRUPTED.code}, error_message = ${INTERRUPTED.message}
-          where round_id = ${id} and owner = ${me} and state = 'running'
-        `.execute(db)
-        if (Number(marked.numAffectedRows ?? 0) > 0)
-          await appendAudit(db, {
+        await db.transaction().execute(async (tx) => {
+          const marked = await sql`
+            update por_zk_jobs set state = 'interrupted', finished_at = ${clock.now()}, eta_seconds = null,
+              error_code = ${INTERRUPTED.code}, error_message = ${INTERRUPTED.message}
+            where round_id = ${id} and owner = ${me} and state = 'running'
+          `.execute(tx)
+          if (Number(marked.numAffectedRows ?? 0) === 0) return
+          await appendAudit(tx, {
             actor: 'system',
             action: 'por.zk_proving_interrupted',
             target: `round:${id}`,
             details: { owner: me, reason: 'server shutdown' },
           })
+        })
       }
     },
   }
