@@ -223,7 +223,11 @@ export function createZkProving(deps: ZkProvingDeps) {
   }, heartbeatMs)
   heartbeat.unref()
 
-  async function record(executor: Executor, id: string, m: Extract<ProveMessage, { kind: 'done' }>): Promise<void> {
+  async function record(
+    executor: Executor,
+    id: string,
+    m: Extract<ProveMessage, { kind: 'done' }>,
+  ): Promise<void> {
     const x = m.manifest
     // Upsert: a round re-proved before publication replaces its hashes; the table's trigger refuses any change
     // once the round is published.
