@@ -31,7 +31,7 @@ let server: TestServer
 const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-liveness-'))
 const browsers: Browser[] = []
 const videoFile = (documentNumber: string) => path.join(dir, `${documentNumber}.y4m`)
-const DOCUMENTS = ['LIVE00001', 'LIVE00002', 'LIVE00003'] as const
+const DOCUMENTS = ['LIVE00001', 'LIVE00002', 'LIVE00003', 'LIVE00004'] as const
 
 beforeAll(async () => {
   server = await startTestServer({
@@ -44,8 +44,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** Chromium whose camera plays `video` (read when the page opens the camera, so written later). */
-async function cameraBrowser(video: string): Promise<Browser> {
+/**
+ * Chromium whose camera plays `video` (read when the page opens the camera, so written later), or
+ * (`refused`) one that answers the page's camera request as a customer clicking "Block" does.
+ */
+async function cameraBrowser(video: string, camera: 'allowed' | 'refused' = 'allowed'): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -56,7 +59,7 @@ async function cameraBrowser(video: string): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-dev-shm-usage',
-      '--use-fake-ui-for-media-stream',
+      camera === 'allowed' ? '--use-fake-ui-for-media-stream' : '--deny-permission-prompts',
       '--use-fake-device-for-media-stream',
       `--use-file-for-fake-video-capture=${video}`,
     ],
@@ -76,9 +79,10 @@ async function prepare(
   email: string,
   documentNumber: string,
   video: (file: string, steps: LivenessStep[]) => void,
+  camera: 'allowed' | 'refused' = 'allowed',
 ): Promise<{ page: Page; steps: LivenessStep[]; challengeId: string }> {
   const file = videoFile(documentNumber)
-  const browser = await cameraBrowser(file)
+  const browser = await cameraBrowser(file, camera)
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } })
   const page = await context.newPage()
   await page.goto(`${server.url}/signin`)
@@ -206,5 +210,19 @@ describe('the head-turn check on /verify with a fake camera', () => {
     expect(await result.textContent()).toContain('same still picture during the whole head-turn check')
     const codes = (await verificationOf(email)).reasons.map((r) => r.code)
     expect(codes).toEqual(expect.arrayContaining(['FACE_LIVENESS_STILL', 'FACE_LIVENESS_FAILED']))
+  }, 400_000)
+  it('tells a customer who refuses the camera how to go on, and the verification can still be sent, to review', async () => {
+    const email = 'dmitri@demo.bulwark'
+    const { page } = await prepare(email, 'LIVE00004', () => {}, 'refused')
+    await page.getByRole('button', { name: 'Start the head-turn check' }).click()
+    const refused = page.getByText(/The camera could not be opened/)
+    await refused.waitFor()
+    expect(await refused.textContent()).toContain('Allow this page to use your camera')
+    expect(await page.locator('[data-prompt]').count()).toBe(0)
+
+    await page.getByRole('button', { name: 'Send for verification' }).click()
+    await page.locator('[data-status="review"]').waitFor({ timeout: 120_000 })
+    const codes = (await verificationOf(email)).reasons.map((r) => r.code)
+    expect(codes).toContain('FACE_LIVENESS_MISSING')
   }, 400_000)
 })

@@ -60,6 +60,26 @@ export function turnedFaceJpeg(person: number, theta: number, seed: number): Uin
   return new Uint8Array(jpeg.encode({ ...frame, data: Buffer.from(frame.data) }, 80).data)
 }
 
+/**
+ * A frame twice as wide with two people side by side: `person` turned by `theta` on the left and
+ * `other` facing the camera on the right (someone standing beside the customer), as a JPEG.
+ */
+export function twoFacesJpeg(person: number, other: number, theta: number, seed: number): Uint8Array {
+  const left = turnedFace(person, theta, seed)
+  const right = turnedFace(other, 0, seed + 1)
+  // 640 × 480 (a camera's own shape; a wide strip hides one face from the detector), faces mid-height on grey.
+  const W = FRAME.width * 2
+  const H = FRAME.height * 2
+  const top = (H - FRAME.height) / 2
+  const data = new Uint8Array(W * H * 4).fill(120)
+  const row = FRAME.width * 4
+  for (let y = 0; y < FRAME.height; y++) {
+    data.set(left.data.subarray(y * row, (y + 1) * row), (top + y) * W * 4)
+    data.set(right.data.subarray(y * row, (y + 1) * row), (top + y) * W * 4 + row)
+  }
+  return new Uint8Array(jpeg.encode({ width: W, height: H, data: Buffer.from(data) }, 80).data)
+}
+
 /** The rotation that shows `step` (left: positive, see TURN). */
 export const rotationOf = (step: LivenessStep) => (step === 'left' ? TURN : step === 'right' ? -TURN : 0)
 
@@ -147,15 +167,19 @@ export type HeadTurnAnswer = {
 
 /**
  * Starts a head-turn check over HTTP and sends frames for every step: the turns asked (`asked`),
- * each the other way (`opposite`), or the same JPEG every time (`still`); `person` is one of the
- * five faces, or which face does each step (a stand-in doing the turns).
+ * each the other way (`opposite`), the same JPEG every time (`still`), the turns asked with the
+ * turned picture repeated three frames running (`looped`: a looped or frozen video), or the turns
+ * asked with timestamps exactly 300 ms apart (`scripted`: frames sent by a script, not captured),
+ * or the turns asked with face `crowd` beside the customer after the first step (`crowded`);
+ * `person` is one of the five faces, or which face does each step (a stand-in doing the turns).
  */
 export async function doHeadTurnCheck(
   app: Injector,
   headers: Record<string, string>,
   person: number | ((stepIndex: number) => number),
-  how: 'asked' | 'opposite' | 'still' = 'asked',
+  how: 'asked' | 'opposite' | 'still' | 'looped' | 'scripted' | 'crowded' = 'asked',
   cameraLabel = 'FaceTime HD Camera',
+  crowd = 0,
 ): Promise<{ id: string; steps: LivenessStep[]; answers: HeadTurnAnswer[] }> {
   const issued = await app.inject({ method: 'POST', url: '/api/identity/liveness/challenges', headers })
   if (issued.statusCode !== 200)
@@ -167,9 +191,20 @@ export async function doHeadTurnCheck(
   for (const [index, step] of steps.entries()) {
     const shown: LivenessStep =
       how === 'opposite' && step !== 'centre' ? (step === 'left' ? 'right' : 'left') : step
-    const frames = stepFrames(personAt(index), shown, index + 1).map((f) =>
-      how === 'still' ? { ...f, data: still } : f,
-    )
+    const captured = stepFrames(personAt(index), shown, index + 1)
+    const frames = captured.map((f, i) => {
+      if (how === 'still') return { ...f, data: still }
+      if (how === 'looped' && (i === 2 || i === 3)) return { ...f, data: captured[1]!.data }
+      if (how === 'scripted') return { ...f, at: 1000 * (index + 1) + 300 * i }
+      if (how === 'crowded' && index > 0)
+        return {
+          ...f,
+          data: Buffer.from(
+            twoFacesJpeg(personAt(index), crowd, rotationOf(shown) * (i % 4 ? 1 : 0), index * 10 + i),
+          ).toString('base64'),
+        }
+      return f
+    })
     const response = await app.inject({
       method: 'POST',
       url: `/api/identity/liveness/challenges/${id}/steps/${index}`,

@@ -171,9 +171,10 @@ export function assessStep(
 /** Words for the customer about one step (shown by the page as the answer to that step). */
 export function stepMessage(result: StepResult): string {
   if (result.passed) return 'Done.'
+  // Several faces first: frames with two faces do not count as frames showing the customer's face.
+  if (result.crowded > 0) return 'We saw more than one face: make sure only you are in view.'
   if (result.faces < LIVENESS.faceFrames)
     return 'We could not see your face clearly: face the camera in good light.'
-  if (result.crowded > 0) return 'We saw more than one face: make sure only you are in view.'
   if (result.otherFace > 0) return 'The face changed during the check: the same person must do every step.'
   if (result.against > 0) return `You turned the other way: turn to your ${result.step} when asked.`
   return `We did not see you turn to your ${result.step}: turn your head clearly, then look back.`
@@ -253,8 +254,8 @@ export function livenessReasons(
 }
 
 function failText(r: StepResult): string {
-  if (r.faces < LIVENESS.faceFrames) return `face in ${r.faces} of ${r.frames} frames`
   if (r.crowded > 0) return `several faces in ${r.crowded} frame(s)`
+  if (r.faces < LIVENESS.faceFrames) return `face in ${r.faces} of ${r.frames} frames`
   if (r.otherFace > 0) return `another face in ${r.otherFace} frame(s)`
   if (r.against > 0) return `turned the other way in ${r.against} frame(s)`
   return `no turn (${r.towards} frame(s) turned, yaw range ${r.yawRange ?? '-'} rad)`

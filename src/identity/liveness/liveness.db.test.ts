@@ -144,6 +144,49 @@ describe('the head-turn liveness check', () => {
     expect(again.response.json().code).toBe('IDENTITY_LIVENESS_USED')
   }, 300_000)
 
+  it('sends a check whose turned picture repeats frame after frame (a looped video) to review', async () => {
+    const { user, session } = await t.createCustomer('live-looped')
+    const check = await doHeadTurnCheck(t.app, session.headers, PERSON, 'looped')
+    // The turns themselves are done as asked: only the repeated frames give it away.
+    expect(check.answers.map((a) => a.passed)).toEqual([true, true, true, true, true])
+    const { response, staffView } = await submit((await t.signIn(user.email)).headers, user.id, check.id)
+    expect(response.json().verification).toMatchObject({ status: 'review', problems: [] })
+    const staff = await staffView('review')
+    expect(codes(staff)).toEqual(['FACE_LIVENESS_REPEATED_FRAMES'])
+    expect(detail(staff, 'FACE_LIVENESS_REPEATED_FRAMES')).toContain(
+      '10 of 20 consecutive frame pairs were identical',
+    )
+  }, 300_000)
+
+  it('sends a check whose frames are exactly 300 ms apart (sent by a script, not captured) to review', async () => {
+    const { user, session } = await t.createCustomer('live-scripted')
+    const check = await doHeadTurnCheck(t.app, session.headers, PERSON, 'scripted')
+    expect(check.answers.map((a) => a.passed)).toEqual([true, true, true, true, true])
+    const { response, staffView } = await submit((await t.signIn(user.email)).headers, user.id, check.id)
+    expect(response.json().verification).toMatchObject({ status: 'review', problems: [] })
+    const staff = await staffView('review')
+    expect(codes(staff)).toEqual(['FACE_LIVENESS_TIMING'])
+    expect(detail(staff, 'FACE_LIVENESS_TIMING')).toContain('step 1 regular')
+  }, 300_000)
+
+  it('refuses to send a finished check once its 10 minutes are over, and stores no verification', async () => {
+    const { user, session } = await t.createCustomer('live-late')
+    const check = await doHeadTurnCheck(t.app, session.headers, PERSON, 'asked')
+    t.clock.advance(10 * 60_000 + 1)
+    const { response } = await submit((await t.signIn(user.email)).headers, user.id, check.id)
+    expect(response.statusCode).toBe(409)
+    expect(response.json()).toMatchObject({
+      code: 'IDENTITY_LIVENESS_EXPIRED',
+      message: expect.stringContaining('Start a new one'),
+    })
+    const stored = await t.db
+      .selectFrom('identity_verifications')
+      .select('id')
+      .where('user_id', '=', user.id)
+      .execute()
+    expect(stored).toEqual([])
+  }, 300_000)
+
   it('sends a verification to review when the camera is named like a virtual camera', async () => {
     const { user, session } = await t.createCustomer('live-obs')
     const check = await doHeadTurnCheck(t.app, session.headers, PERSON, 'asked', 'OBS Virtual Camera')
@@ -179,6 +222,19 @@ describe('the head-turn liveness check', () => {
     const staff = await staffView('review')
     expect(codes(staff)).toContain('FACE_LIVENESS_OTHER_FACE')
     expect(detail(staff, 'FACE_LIVENESS_OTHER_FACE')).toMatch(/showed another face or several faces/)
+  }, 300_000)
+
+  it('fails the steps where a second face stands beside the customer, and sends the verification to review', async () => {
+    const { user, session } = await t.createCustomer('live-crowded')
+    const check = await doHeadTurnCheck(t.app, session.headers, PERSON, 'crowded', undefined, STAND_IN)
+    expect(check.answers[0]!.passed).toBe(true)
+    expect(check.answers.slice(1).map((a) => a.passed)).toEqual([false, false, false, false])
+    expect(check.answers[1]!.message).toBe('We saw more than one face: make sure only you are in view.')
+    const { response, staffView } = await submit((await t.signIn(user.email)).headers, user.id, check.id)
+    expect(response.json().verification).toMatchObject({ status: 'review', problems: [] })
+    const staff = await staffView('review')
+    expect(codes(staff)).toEqual(['FACE_LIVENESS_FAILED', 'FACE_LIVENESS_OTHER_FACE'])
+    expect(detail(staff, 'FACE_LIVENESS_FAILED')).toContain('several faces in 5 frame(s)')
   }, 300_000)
 
   it('sends a verification without a head-turn check to review', async () => {
