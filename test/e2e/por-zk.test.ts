@@ -101,7 +101,8 @@ describe('zk proof of liabilities in the browser', () => {
     await expect
       .poll(async () => panel.getByTestId('zk-progress').textContent(), { timeout: 30_000 })
       .toMatch(/^\s*interrupted — resume: 0 \/ … batches.*resume proving/)
-    await panel.getByLabel('Users per batch').selectOption('2')
+    // Preset to the interrupted job's own batch size (2, not the default 256): only that size keeps its proofs.
+    await expect.poll(async () => panel.getByLabel('Users per batch').inputValue()).toBe('2')
     await panel.getByRole('button', { name: 'Resume proving' }).click()
     const progress = panel.getByTestId('zk-progress')
     await progress.waitFor()

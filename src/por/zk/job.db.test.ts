@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
@@ -91,6 +91,23 @@ async function buildRound(id: string) {
     headers: builder.session.headers,
   })
   expect(built.statusCode).toBe(200)
+}
+
+/** The pid of a proving child of process `parent` (read from /proc: Linux), or undefined. */
+function provingChildOf(parent: number): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      // The parent pid is the 4th field of /proc/<pid>/stat, after the command name in parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      if (ppid === parent && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('--bulwark-zk-prove'))
+        return Number(entry)
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return undefined
 }
 
 /** Another server process on the same database and data folder (a restarted server, or a second one). */
@@ -421,6 +438,35 @@ describe('the proving job refuses or reports what it cannot do', () => {
       message: expect.stringContaining('POR_ZK_SETUP_FILE'),
     })
   })
+
+  it('reports a proving process killed from outside (out of memory, kill -9) as failed, and a new start finishes the round', async () => {
+    const round = '2026-12-k'
+    await buildRound(round)
+    const proving = direct(setupFile, dataDir)
+    try {
+      await proving.start(round, 'staff:x', { batchSize: 2, cores: 1 })
+      // The proving child of this process, killed as the kernel's out-of-memory killer would.
+      let child: number | undefined
+      for (const until = Date.now() + 30_000; !child && Date.now() < until; await sleep(20)) {
+        child = provingChildOf(process.pid)
+      }
+      expect(child).toBeTruthy()
+      process.kill(child!, 'SIGKILL')
+      const until = Date.now() + 60_000
+      while ((await proving.progress(round))?.state === 'running' && Date.now() < until) await sleep(100)
+      expect(await proving.progress(round)).toMatchObject({
+        state: 'failed',
+        error: { code: 'ZK_PROVING_DIED', message: expect.stringContaining('start it again') },
+      })
+
+      await proving.start(round, 'staff:x', { batchSize: 2, cores: 1 })
+      while ((await proving.progress(round))?.state === 'running' && Date.now() < until + 240_000)
+        await sleep(200)
+      expect(await proving.progress(round)).toMatchObject({ state: 'done', done: 3, total: 3, error: null })
+    } finally {
+      await proving.close()
+    }
+  }, 400_000)
 
   it('reports a round that has no built tree as a failed job with its reason', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'por-zk-empty-'))
