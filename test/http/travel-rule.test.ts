@@ -449,6 +449,65 @@ describe('a transfer to a customer of B, checked against the identity B approved
   })
 })
 
+describe('an unanswered transfer that staff send again', () => {
+  it('is delivered once B answers, the withdrawal goes on, and the resend is audit-logged with who sent it', async () => {
+    const c = await sender('uma')
+    const bob = await recipient('bob-4')
+    const directory = async (baseUrl: string) =>
+      call(A, await officer(A), 'PUT', '/api/staff/travel-rule/vasps/vasp-b', {
+        name: 'Exchange B',
+        baseUrl,
+        publicKey: pub(KEY_B),
+        jurisdiction: 'DE',
+      })
+    // Nothing listens on port 9 of the loopback interface: B does not answer at first.
+    expect((await directory('http://127.0.0.1:9')).status).toBe(200)
+    await call(A, c.session, 'POST', '/api/travel-rule/destinations', {
+      kind: 'vasp',
+      network: 'ethereum',
+      address: bob.address,
+      vaspId: 'vasp-b',
+      beneficiary: { kind: 'natural', firstName: 'Bob', lastName: 'Fourth' },
+    })
+    const r = await withdraw(c, '0.06', bob.address)
+    expect(r.body.withdrawal).toMatchObject({ status: 'held_for_review', reasonCode: 'TRAVEL_RULE_PENDING' })
+    const pending = (
+      await call(A, await officer(A), 'GET', '/api/staff/travel-rule/queue')
+    ).body.transfers.find((x: Body) => x.withdrawalId === r.body.withdrawal.id)
+    expect(pending).toMatchObject({ status: 'pending', lastError: expect.stringMatching(/^no answer/) })
+
+    await directory(B.url)
+    const officerSession = await officer(A)
+    const retry = await call(
+      A,
+      officerSession,
+      'POST',
+      `/api/staff/travel-rule/transfers/${pending.id}/retry`,
+    )
+    expect(retry.status).toBe(200)
+    expect(retry.body).toEqual({ status: 'accepted', lastError: null })
+    const w = (await call(A, c.session, 'GET', `/api/custody/withdrawals/${r.body.withdrawal.id}`)).body
+      .withdrawal
+    expect(w.reasonCode).not.toBe('TRAVEL_RULE_PENDING')
+    expect(['approved', 'awaiting_approval', 'held_for_review', 'signing', 'broadcast']).toContain(w.status)
+    const theirs = (await call(B, await officer(B), 'GET', '/api/staff/travel-rule/queue')).body.transfers
+    expect(theirs.find((x: Body) => x.transferId === pending.transferId)).toMatchObject({
+      status: 'accepted',
+      beneficiary: 'Bob Fourth',
+    })
+    const retried = (await auditOf(A.t, 'travel_rule.transfer_retried')).filter(
+      (e) => e.target === `travel_rule:${pending.id}`,
+    )
+    expect(retried).toEqual([
+      {
+        actor: expect.stringMatching(/^staff:/),
+        target: `travel_rule:${pending.id}`,
+        details: { vasp: 'vasp-b' },
+      },
+    ])
+  })
+})
+
 describe('an unanswered transfer whose withdrawal the customer cancels', () => {
   it('is not sent again, and staff cannot resend it', async () => {
     const c = await sender('ivy')
