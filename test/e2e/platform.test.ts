@@ -1,6 +1,7 @@
 /**
  * A security admin, in real Chromium, signs in, changes a colleague's role, finds the entry in
- * the audit log and runs the chain verification.
+ * the audit log and runs the chain verification. The server has a KEK (DATA_KEK), so personal values
+ * in audit entries are sealed in the database and shown opened on the page.
  */
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,7 +12,7 @@ import { signInDemoStaff, startTestServer, type TestServer } from '../support/se
 let server: TestServer
 let browser: Browser
 beforeAll(async () => {
-  server = await startTestServer()
+  server = await startTestServer({ env: { DATA_KEK: '5a'.repeat(32) } })
   browser = await launchBrowser()
 })
 afterAll(async () => {
@@ -43,6 +44,30 @@ describe('staff console in the browser', () => {
     const result = page.getByTestId('verify-result')
     await result.waitFor()
     expect(await result.textContent()).toMatch(/^Intact: all \d+ entries check out/)
+    await page.close()
+  })
+
+  it('shows the personal values of audit entries opened, though the database holds them sealed', async () => {
+    const page = await browser.newPage()
+    await signInDemoStaff(page, server, 'auditor@staff.bulwark')
+    await page.goto(`${server.url}/staff/audit`)
+    await page.getByRole('heading', { name: 'Audit log', exact: true }).waitFor()
+    await page.getByLabel('Action').fill('auth.signin')
+    await page.getByRole('button', { name: 'Filter' }).click()
+    // The auditor's own sign-in, from this browser: its address and browser name.
+    const row = page.locator('table.audit tbody tr').filter({ hasText: '127.0.0.1' })
+    await row.first().waitFor()
+    expect(await row.first().textContent()).toContain('Mozilla/5.0')
+    const stored = await server.db
+      .selectFrom('audit_log')
+      .select('details')
+      .where('action', '=', 'auth.signin')
+      .orderBy('seq', 'desc')
+      .executeTakeFirstOrThrow()
+    const details = stored.details as { ip: string; userAgent: string }
+    expect(details.ip).toMatch(/^enc1:/)
+    expect(details.userAgent).toMatch(/^enc1:/)
+    expect(JSON.stringify(details)).not.toContain('127.0.0.1')
     await page.close()
   })
 

@@ -23,8 +23,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+/** Waits up to 30 s for `check`; fails the test rather than going on when it never holds. */
 async function until(check: () => boolean) {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 50))
+  for (let i = 0; i < 600 && !check(); i++) await new Promise((r) => setTimeout(r, 50))
+  if (!check()) throw new Error('the scheduled backup did not finish within 30 s')
 }
 
 describe('scheduled backups', () => {

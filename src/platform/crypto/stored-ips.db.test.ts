@@ -1,8 +1,8 @@
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createTestApp, type TestApp } from '../../../test/support/app.ts'
 import { kekFromBytes, rotateKek } from './field-encryption.ts'
-import { protectOldIps, readStoredIp } from './session-ips.ts'
+import { protectOldIps, readStoredIp, startSessionIpRetention } from './session-ips.ts'
 
 const KEK_HEX = '6b'.repeat(32)
 const kek = kekFromBytes(Buffer.from(KEK_HEX, 'hex'))
@@ -154,5 +154,45 @@ describe('IP addresses in every table, past the retention period', () => {
       ip: null,
       search: null,
     })
+  })
+})
+
+describe("the server's daily retention timer", () => {
+  it('protects an address once it is past retention, at the first run a day later, and stops when told', async () => {
+    const device = await oldDevice('203.0.113.40')
+    // Made 40 days ago: past the 30-day retention. A device seen 29 days ago is not, until a day later.
+    const young = await oldDevice('203.0.113.41')
+    await t.db
+      .updateTable('devices')
+      .set({ last_seen_at: new Date(t.clock.now().getTime() - 29.5 * DAY) })
+      .where('id', '=', young)
+      .execute()
+    const log = { error: vi.fn() }
+    const runs = async () =>
+      (
+        await t.db
+          .selectFrom('audit_log')
+          .select('seq')
+          .where('action', '=', 'personal_data.ips_protected')
+          .execute()
+      ).length
+    const before = await runs()
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    try {
+      const stop = startSessionIpRetention({ db: t.db, kek, clock: t.clock, retentionDays: 30, log })
+      vi.advanceTimersByTime(DAY - 1)
+      expect((await stored('devices', 'ip', 'ip_search', 'id', device)).ip).toBe('203.0.113.40')
+      t.clock.advance(DAY)
+      vi.advanceTimersByTime(1)
+      await expect.poll(runs, { timeout: 30_000 }).toBe(before + 1)
+      for (const id of [device, young])
+        expect((await stored('devices', 'ip', 'ip_search', 'id', id)).ip).toMatch(/^enc1:/)
+      stop()
+      vi.advanceTimersByTime(3 * DAY)
+      expect(await runs()).toBe(before + 1)
+      expect(log.error).not.toHaveBeenCalled()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
