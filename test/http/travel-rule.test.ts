@@ -449,45 +449,53 @@ describe('a transfer to a customer of B, checked against the identity B approved
   })
 })
 
+/** B listed at `baseUrl` in A's directory, with its real key. */
+const listB = async (baseUrl: string) =>
+  call(A, await officer(A), 'PUT', '/api/staff/travel-rule/vasps/vasp-b', {
+    name: 'Exchange B',
+    baseUrl,
+    publicKey: pub(KEY_B),
+    jurisdiction: 'DE',
+  })
+
+/**
+ * A withdrawal from customer `name` to a customer of B (`lastName`) sent while B does not answer
+ * (nothing listens on port 9 of the loopback interface): it waits, TRAVEL_RULE_PENDING, with its
+ * transfer pending in A's queue. B is listed at its real address again afterwards.
+ */
+async function unansweredTransfer(name: string, recipientName: string, lastName: string, amount: string) {
+  const c = await sender(name)
+  const bob = await recipient(recipientName)
+  expect((await listB('http://127.0.0.1:9')).status).toBe(200)
+  await call(A, c.session, 'POST', '/api/travel-rule/destinations', {
+    kind: 'vasp',
+    network: 'ethereum',
+    address: bob.address,
+    vaspId: 'vasp-b',
+    beneficiary: { kind: 'natural', firstName: 'Bob', lastName },
+  })
+  const r = await withdraw(c, amount, bob.address)
+  await listB(B.url)
+  expect(r.body.withdrawal).toMatchObject({ status: 'held_for_review', reasonCode: 'TRAVEL_RULE_PENDING' })
+  const pending = (
+    await call(A, await officer(A), 'GET', '/api/staff/travel-rule/queue')
+  ).body.transfers.find((x: Body) => x.withdrawalId === r.body.withdrawal.id)
+  expect(pending).toMatchObject({ status: 'pending', lastError: expect.stringMatching(/^no answer/) })
+  return { c, withdrawalId: r.body.withdrawal.id as string, pending }
+}
+
 describe('an unanswered transfer that staff send again', () => {
   it('is delivered once B answers, the withdrawal goes on, and the resend is audit-logged with who sent it', async () => {
-    const c = await sender('uma')
-    const bob = await recipient('bob-4')
-    const directory = async (baseUrl: string) =>
-      call(A, await officer(A), 'PUT', '/api/staff/travel-rule/vasps/vasp-b', {
-        name: 'Exchange B',
-        baseUrl,
-        publicKey: pub(KEY_B),
-        jurisdiction: 'DE',
-      })
-    // Nothing listens on port 9 of the loopback interface: B does not answer at first.
-    expect((await directory('http://127.0.0.1:9')).status).toBe(200)
-    await call(A, c.session, 'POST', '/api/travel-rule/destinations', {
-      kind: 'vasp',
-      network: 'ethereum',
-      address: bob.address,
-      vaspId: 'vasp-b',
-      beneficiary: { kind: 'natural', firstName: 'Bob', lastName: 'Fourth' },
-    })
-    const r = await withdraw(c, '0.06', bob.address)
-    expect(r.body.withdrawal).toMatchObject({ status: 'held_for_review', reasonCode: 'TRAVEL_RULE_PENDING' })
-    const pending = (
-      await call(A, await officer(A), 'GET', '/api/staff/travel-rule/queue')
-    ).body.transfers.find((x: Body) => x.withdrawalId === r.body.withdrawal.id)
-    expect(pending).toMatchObject({ status: 'pending', lastError: expect.stringMatching(/^no answer/) })
-
-    await directory(B.url)
-    const officerSession = await officer(A)
+    const { c, withdrawalId, pending } = await unansweredTransfer('uma', 'bob-4', 'Fourth', '0.06')
     const retry = await call(
       A,
-      officerSession,
+      await officer(A),
       'POST',
       `/api/staff/travel-rule/transfers/${pending.id}/retry`,
     )
     expect(retry.status).toBe(200)
     expect(retry.body).toEqual({ status: 'accepted', lastError: null })
-    const w = (await call(A, c.session, 'GET', `/api/custody/withdrawals/${r.body.withdrawal.id}`)).body
-      .withdrawal
+    const w = (await call(A, c.session, 'GET', `/api/custody/withdrawals/${withdrawalId}`)).body.withdrawal
     expect(w.reasonCode).not.toBe('TRAVEL_RULE_PENDING')
     expect(['approved', 'awaiting_approval', 'held_for_review', 'signing', 'broadcast']).toContain(w.status)
     const theirs = (await call(B, await officer(B), 'GET', '/api/staff/travel-rule/queue')).body.transfers
@@ -510,42 +518,12 @@ describe('an unanswered transfer that staff send again', () => {
 
 describe('an unanswered transfer whose withdrawal the customer cancels', () => {
   it('is not sent again, and staff cannot resend it', async () => {
-    const c = await sender('ivy')
-    const bob = await recipient('bob-3')
-    const directory = async (baseUrl: string) =>
-      call(A, await officer(A), 'PUT', '/api/staff/travel-rule/vasps/vasp-b', {
-        name: 'Exchange B',
-        baseUrl,
-        publicKey: pub(KEY_B),
-        jurisdiction: 'DE',
-      })
-    // Nothing listens on port 9 of the loopback interface: B does not answer.
-    expect((await directory('http://127.0.0.1:9')).status).toBe(200)
-    await call(A, c.session, 'POST', '/api/travel-rule/destinations', {
-      kind: 'vasp',
-      network: 'ethereum',
-      address: bob.address,
-      vaspId: 'vasp-b',
-      beneficiary: { kind: 'natural', firstName: 'Bob', lastName: 'Third' },
-    })
-    const r = await withdraw(c, '0.05', bob.address)
-    await directory(B.url)
-    expect(r.body.withdrawal).toMatchObject({ status: 'held_for_review', reasonCode: 'TRAVEL_RULE_PENDING' })
-    const pending = (
-      await call(A, await officer(A), 'GET', '/api/staff/travel-rule/queue')
-    ).body.transfers.find((x: Body) => x.withdrawalId === r.body.withdrawal.id)
-    expect(pending.lastError).toMatch(/^no answer/)
+    const { c, withdrawalId, pending } = await unansweredTransfer('ivy', 'bob-3', 'Third', '0.05')
     const undelivered = await auditOf(A.t, 'travel_rule.transfer_undelivered')
     expect(undelivered.find((e) => e.target === `travel_rule:${pending.id}`)?.details).toMatchObject({
       why: expect.stringMatching(/^no answer/),
     })
-    const cancelled = await call(
-      A,
-      c.session,
-      'POST',
-      `/api/custody/withdrawals/${r.body.withdrawal.id}/cancel`,
-      {},
-    )
+    const cancelled = await call(A, c.session, 'POST', `/api/custody/withdrawals/${withdrawalId}/cancel`, {})
     expect(cancelled.body.withdrawal.status).toBe('cancelled')
     expect((await call(A, await officer(A), 'POST', '/api/staff/travel-rule/send-due')).body.resent).toBe(0)
     const retry = await call(
