@@ -1,11 +1,12 @@
 /**
  * Issue #18 part 6: a Bitcoin withdrawal above the Travel Rule threshold to the customer's own
- * wallet, proven with a BIP-322 "simple" signature (P2WPKH) of the ownership message, or a legacy
- * signed message (P2PKH). The proofs are made here with fresh secp256k1 keys: the BIP-322
+ * wallet, proven with a BIP-322 "simple" signature (P2WPKH, or P2TR with a Schnorr signature by the
+ * tweaked key) of the ownership message, or a legacy signed message (P2PKH). The proofs are made here with fresh secp256k1 keys: the BIP-322
  * `to_spend`/`to_sign` transactions are built with bitcoinjs-lib as the BIP describes, not with the
  * verifier's own helpers. A signature by another key, or over another message, is refused.
  */
-import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
+import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js'
 import { ripemd160 } from '@noble/hashes/legacy.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
@@ -64,6 +65,41 @@ function bip322P2wpkh(sk: Uint8Array, address: string, message: string): string 
   const sig = concatBytes(der, Uint8Array.of(Transaction.SIGHASH_ALL))
   const witness = concatBytes(varint(2), varint(sig.length), sig, varint(pk.length), pk)
   return Buffer.from(witness).toString('base64')
+}
+
+/**
+ * A P2TR key-path key as BIP-86 wallets make it (no script tree): the output key is the internal key
+ * tweaked by `TapTweak(x(P))`, and the secret is tweaked the same way (negated first when P's y is odd).
+ */
+function p2trKey(sk: Uint8Array): { address: string; tweakedSk: Uint8Array } {
+  const n = secp256k1.Point.Fn.ORDER
+  const P = secp256k1.getPublicKey(sk, true)
+  const d = P[0] === 3 ? n - bytesToNumberBE(sk) : bytesToNumberBE(sk)
+  const tweak = bytesToNumberBE(taggedHash('TapTweak', P.subarray(1)))
+  const tweakedSk = numberToBytesBE((d + tweak) % n, 32)
+  return { address: btcAddress.toBech32(schnorr.getPublicKey(tweakedSk), 1, 'bc'), tweakedSk }
+}
+
+/** A BIP-322 "simple" signature of `message` for a P2TR address (key path, SIGHASH_DEFAULT, BIP-341). */
+function bip322P2tr(tweakedSk: Uint8Array, address: string, message: string): string {
+  // OP_1 <32-byte output key>, written out: bitcoinjs-lib wants an ECC library for taproot scripts.
+  const scriptPubKey = btcScript.compile([opcodes.OP_1, btcAddress.fromBech32(address).data])
+  const toSpend = new Transaction()
+  toSpend.version = 0
+  toSpend.addInput(
+    new Uint8Array(32),
+    0xffffffff,
+    0,
+    btcScript.compile([opcodes.OP_0, taggedHash('BIP0322-signed-message', utf8ToBytes(message))]),
+  )
+  toSpend.addOutput(scriptPubKey, 0n)
+  const toSign = new Transaction()
+  toSign.version = 0
+  toSign.addInput(toSpend.getHash(), 0, 0)
+  toSign.addOutput(btcScript.compile([opcodes.OP_RETURN]), 0n)
+  const sighash = toSign.hashForWitnessV1(0, [scriptPubKey], [0n], Transaction.SIGHASH_DEFAULT)
+  const sig = schnorr.sign(sighash, tweakedSk)
+  return Buffer.from(concatBytes(varint(1), varint(sig.length), sig)).toString('base64')
 }
 
 /** Bitcoin Core's `signmessage` for a P2PKH address (compressed key, header 31-34). */
@@ -173,6 +209,31 @@ describe('a Bitcoin withdrawal to a self-hosted wallet above the threshold', () 
     expect(listed.body.destinations).toEqual([
       expect.objectContaining({ kind: 'self_hosted', network: 'bitcoin', address, proofMethod: 'BIP-322' }),
     ])
+  })
+
+  it('passes a withdrawal to a taproot (P2TR) address proven with a BIP-322 Schnorr signature, and refuses one by another key', async () => {
+    const c = await customer('btc-taproot')
+    const { address, tweakedSk } = p2trKey(mine.sk)
+    expect(address).toMatch(/^bc1p[02-9ac-hj-np-z]{58}$/)
+    const message = await messageFor(c.session, address)
+    const byOtherKey = await declare(
+      c.session,
+      address,
+      bip322P2tr(p2trKey(other.sk).tweakedSk, address, message),
+    )
+    expect(byOtherKey.status).toBe(400)
+    expect(byOtherKey.body.code).toBe('OWNERSHIP_PROOF_INVALID')
+    const untweaked = await declare(c.session, address, bip322P2tr(mine.sk, address, message))
+    expect(untweaked.body.code).toBe('OWNERSHIP_PROOF_INVALID')
+
+    const proven = await declare(c.session, address, bip322P2tr(tweakedSk, address, message))
+    expect(proven.status).toBe(201)
+    const r = await withdraw(c, address)
+    expect(r.status).toBe(201)
+    expect(travelRuleOf(r)).toMatchObject({
+      verdict: 'pass',
+      detail: 'your own wallet, ownership proven (BIP-322)',
+    })
   })
 
   it('accepts a legacy signed message for a P2PKH address, and refuses one by another key or over another message', async () => {
