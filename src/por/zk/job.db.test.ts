@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
@@ -420,7 +420,7 @@ describe('the published round records its zk hashes', () => {
 })
 
 describe('the proving job refuses or reports what it cannot do', () => {
-  const direct = (setup: string | undefined, dir: string) =>
+  const direct = (setup: string | undefined, dir: string, heartbeatMs?: number) =>
     createZkProving({
       db: t.db,
       clock: t.clock,
@@ -428,7 +428,18 @@ describe('the proving job refuses or reports what it cannot do', () => {
       exchangeId: 'acme',
       setupFile: setup,
       roundStatus: async () => 'built',
+      ...(heartbeatMs ? { heartbeatMs } : {}),
     })
+
+  /** Waits up to 30 s for this process's proving child to appear and returns its pid. */
+  async function provingChild(): Promise<number> {
+    let child: number | undefined
+    for (const until = Date.now() + 30_000; !child && Date.now() < until; await sleep(20)) {
+      child = provingChildOf(process.pid)
+    }
+    expect(child).toBeTruthy()
+    return child!
+  }
 
   it('refuses to start on a server without a setup file, saying which setting to set', async () => {
     await expect(
@@ -446,12 +457,7 @@ describe('the proving job refuses or reports what it cannot do', () => {
     try {
       await proving.start(round, 'staff:x', { batchSize: 2, cores: 1 })
       // The proving child of this process, killed as the kernel's out-of-memory killer would.
-      let child: number | undefined
-      for (const until = Date.now() + 30_000; !child && Date.now() < until; await sleep(20)) {
-        child = provingChildOf(process.pid)
-      }
-      expect(child).toBeTruthy()
-      process.kill(child!, 'SIGKILL')
+      process.kill(await provingChild(), 'SIGKILL')
       const until = Date.now() + 60_000
       while ((await proving.progress(round))?.state === 'running' && Date.now() < until) await sleep(100)
       expect(await proving.progress(round)).toMatchObject({
@@ -467,6 +473,32 @@ describe('the proving job refuses or reports what it cannot do', () => {
       await proving.close()
     }
   }, 400_000)
+
+  it('kills its child at its next heartbeat or progress report when another server process stops the job', async () => {
+    const round = '2026-12-h'
+    await buildRound(round)
+    const proving = direct(setupFile, dataDir, 100)
+    const otherProcess = direct(setupFile, dataDir)
+    try {
+      await proving.start(round, 'staff:x', { batchSize: 2, cores: 1 })
+      await provingChild()
+      // The other server process marks the job stopped; it has no child to kill itself.
+      expect(await otherProcess.stop(round, 'staff:y')).toMatchObject({
+        state: 'stopped',
+        stoppedBy: 'staff:y',
+      })
+      await expect.poll(() => provingChildOf(process.pid), { timeout: 10_000, interval: 20 }).toBeUndefined()
+      // Killed, not finished: a child that ran to the end writes the round's manifest last. (The kill comes at
+      // the next heartbeat, every 100 ms here, or progress report, whichever finds the job no longer ours
+      // first; with both removed the child finishes and this fails.) The job stays stopped.
+      await sleep(500)
+      expect(existsSync(join(dataDir, 'por', 'rounds', round, 'tree', 'zk', 'manifest.json'))).toBe(false)
+      expect(await proving.progress(round)).toMatchObject({ state: 'stopped', stoppedBy: 'staff:y' })
+    } finally {
+      await otherProcess.close()
+      await proving.close()
+    }
+  }, 120_000)
 
   it('reports a round that has no built tree as a failed job with its reason', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'por-zk-empty-'))
