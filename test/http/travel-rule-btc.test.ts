@@ -36,10 +36,8 @@ function taggedHash(tag: string, data: Uint8Array): Uint8Array {
 }
 const varint = (n: number) => Uint8Array.of(n) // every item here is shorter than 0xfd bytes
 
-/** A BIP-322 "simple" signature of `message` for a P2WPKH address, by key `sk` (base64 witness). */
-function bip322P2wpkh(sk: Uint8Array, address: string, message: string): string {
-  const pk = secp256k1.getPublicKey(sk, true)
-  const scriptPubKey = btcAddress.toOutputScript(address, networks.bitcoin)
+/** BIP-322's virtual `to_sign` transaction for `message` and the address's output script. */
+function bip322ToSign(scriptPubKey: Uint8Array, message: string): Transaction {
   const toSpend = new Transaction()
   toSpend.version = 0
   toSpend.addInput(
@@ -53,6 +51,14 @@ function bip322P2wpkh(sk: Uint8Array, address: string, message: string): string 
   toSign.version = 0
   toSign.addInput(toSpend.getHash(), 0, 0)
   toSign.addOutput(btcScript.compile([opcodes.OP_RETURN]), 0n)
+  return toSign
+}
+
+/** A BIP-322 "simple" signature of `message` for a P2WPKH address, by key `sk` (base64 witness). */
+function bip322P2wpkh(sk: Uint8Array, address: string, message: string): string {
+  const pk = secp256k1.getPublicKey(sk, true)
+  const scriptPubKey = btcAddress.toOutputScript(address, networks.bitcoin)
+  const toSign = bip322ToSign(scriptPubKey, message)
   const scriptCode = btcScript.compile([
     opcodes.OP_DUP,
     opcodes.OP_HASH160,
@@ -84,19 +90,7 @@ function p2trKey(sk: Uint8Array): { address: string; tweakedSk: Uint8Array } {
 function bip322P2tr(tweakedSk: Uint8Array, address: string, message: string): string {
   // OP_1 <32-byte output key>, written out: bitcoinjs-lib wants an ECC library for taproot scripts.
   const scriptPubKey = btcScript.compile([opcodes.OP_1, btcAddress.fromBech32(address).data])
-  const toSpend = new Transaction()
-  toSpend.version = 0
-  toSpend.addInput(
-    new Uint8Array(32),
-    0xffffffff,
-    0,
-    btcScript.compile([opcodes.OP_0, taggedHash('BIP0322-signed-message', utf8ToBytes(message))]),
-  )
-  toSpend.addOutput(scriptPubKey, 0n)
-  const toSign = new Transaction()
-  toSign.version = 0
-  toSign.addInput(toSpend.getHash(), 0, 0)
-  toSign.addOutput(btcScript.compile([opcodes.OP_RETURN]), 0n)
+  const toSign = bip322ToSign(scriptPubKey, message)
   const sighash = toSign.hashForWitnessV1(0, [scriptPubKey], [0n], Transaction.SIGHASH_DEFAULT)
   const sig = schnorr.sign(sighash, tweakedSk)
   return Buffer.from(concatBytes(varint(1), varint(sig.length), sig)).toString('base64')
@@ -163,6 +157,23 @@ async function withdraw(c: { email: string; session: TestSession }, address: str
 const travelRuleOf = (r: { body: Body }) =>
   r.body.withdrawal.steps.findLast((s: Body) => s.step === 'travel_rule')
 
+/** Declares `address` with `signature`, then withdraws to it: the Travel Rule step passes, naming `method`. */
+async function provenWithdrawal(
+  c: { email: string; session: TestSession },
+  address: string,
+  signature: string,
+  method: 'BIP-322' | 'signmessage',
+) {
+  const proven = await declare(c.session, address, signature)
+  expect(proven.status).toBe(201)
+  const r = await withdraw(c, address)
+  expect(r.status).toBe(201)
+  expect(travelRuleOf(r)).toMatchObject({
+    verdict: 'pass',
+    detail: `your own wallet, ownership proven (${method})`,
+  })
+}
+
 beforeAll(async () => {
   // EU's configured threshold is 0 EUR: every withdrawal needs Travel Rule data.
   t = await createTestApp({
@@ -197,14 +208,7 @@ describe('a Bitcoin withdrawal to a self-hosted wallet above the threshold', () 
     expect(overOtherMessage.body.code).toBe('OWNERSHIP_PROOF_INVALID')
     expect(overOtherMessage.body.message).toMatch(/does not verify for this message/)
 
-    const proven = await declare(c.session, address, bip322P2wpkh(mine.sk, address, message))
-    expect(proven.status).toBe(201)
-    const r = await withdraw(c, address)
-    expect(r.status).toBe(201)
-    expect(travelRuleOf(r)).toMatchObject({
-      verdict: 'pass',
-      detail: 'your own wallet, ownership proven (BIP-322)',
-    })
+    await provenWithdrawal(c, address, bip322P2wpkh(mine.sk, address, message), 'BIP-322')
     const listed = await call(c.session, 'GET', '/api/travel-rule/destinations')
     expect(listed.body.destinations).toEqual([
       expect.objectContaining({ kind: 'self_hosted', network: 'bitcoin', address, proofMethod: 'BIP-322' }),
@@ -226,14 +230,7 @@ describe('a Bitcoin withdrawal to a self-hosted wallet above the threshold', () 
     const untweaked = await declare(c.session, address, bip322P2tr(mine.sk, address, message))
     expect(untweaked.body.code).toBe('OWNERSHIP_PROOF_INVALID')
 
-    const proven = await declare(c.session, address, bip322P2tr(tweakedSk, address, message))
-    expect(proven.status).toBe(201)
-    const r = await withdraw(c, address)
-    expect(r.status).toBe(201)
-    expect(travelRuleOf(r)).toMatchObject({
-      verdict: 'pass',
-      detail: 'your own wallet, ownership proven (BIP-322)',
-    })
+    await provenWithdrawal(c, address, bip322P2tr(tweakedSk, address, message), 'BIP-322')
   })
 
   it('accepts a legacy signed message for a P2PKH address, and refuses one by another key or over another message', async () => {
@@ -246,13 +243,6 @@ describe('a Bitcoin withdrawal to a self-hosted wallet above the threshold', () 
     expect((await declare(c.session, address, signMessage(mine.sk, `${message} `))).body.code).toBe(
       'OWNERSHIP_PROOF_INVALID',
     )
-    const proven = await declare(c.session, address, signMessage(mine.sk, message))
-    expect(proven.status).toBe(201)
-    const r = await withdraw(c, address)
-    expect(r.status).toBe(201)
-    expect(travelRuleOf(r)).toMatchObject({
-      verdict: 'pass',
-      detail: 'your own wallet, ownership proven (signmessage)',
-    })
+    await provenWithdrawal(c, address, signMessage(mine.sk, message), 'signmessage')
   })
 })
