@@ -364,8 +364,10 @@ describe('the published round records its zk hashes', () => {
     expect(result.failed?.detail).toContain(`published ${other}`)
   }, 300_000)
 
-  it('refuses a manifest whose setup hash differs from the published one, naming setup-hash (CLI)', async () => {
+  /** `bulwark por verify-zk` of batch 0 of the copied round, pinned to these hashes: its exit code and output. */
+  async function verifyZkCli(setupHash: string, vkHash: string) {
     const out: string[] = []
+    const pinned = ['--setup', setupFile, '--setup-hash', setupHash, '--vk-hash', vkHash]
     const code = await runCli(
       [
         'por',
@@ -376,46 +378,25 @@ describe('the published round records its zk hashes', () => {
         'acme',
         '--round-id',
         '2026-12',
-        '--setup',
-        setupFile,
-        '--setup-hash',
-        'cd'.repeat(32),
-        '--vk-hash',
-        record.vkHash,
+        ...pinned,
         '--batch',
         '0',
       ],
       { stdout: (s) => out.push(s), stderr: () => {}, env: {} },
     )
+    return { code, out: out.join('') }
+  }
+
+  it('refuses a manifest whose setup hash differs from the published one, naming setup-hash (CLI)', async () => {
+    const { code, out } = await verifyZkCli('cd'.repeat(32), record.vkHash)
     expect(code).toBe(1)
-    expect(out.join('')).toMatch(/FAIL setup-hash/)
+    expect(out).toMatch(/FAIL setup-hash/)
   }, 300_000)
 
   it('refuses a key other than the published one through the CLI, naming verification-key', async () => {
-    const out: string[] = []
-    const code = await runCli(
-      [
-        'por',
-        'verify-zk',
-        '--zk',
-        copy,
-        '--exchange',
-        'acme',
-        '--round-id',
-        '2026-12',
-        '--setup',
-        setupFile,
-        '--setup-hash',
-        record.setupHash,
-        '--vk-hash',
-        'ef'.repeat(32),
-        '--batch',
-        '0',
-      ],
-      { stdout: (s) => out.push(s), stderr: () => {}, env: {} },
-    )
+    const { code, out } = await verifyZkCli(record.setupHash, 'ef'.repeat(32))
     expect(code).toBe(1)
-    expect(out.join('')).toMatch(/FAIL verification-key/)
+    expect(out).toMatch(/FAIL verification-key/)
   }, 300_000)
 })
 
