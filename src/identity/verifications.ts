@@ -6,7 +6,7 @@
  * (linked in the queue, fed to the risk engine, and a risk case opened naming both accounts), and an
  * approved document sets the P2P country.
  */
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import { recordDocumentCountry } from '../p2p/index.ts'
 import { appendAudit } from '../platform/audit.ts'
 import type { Clock } from '../platform/clock.ts'
@@ -182,6 +182,81 @@ async function checkFaces(
       ],
       similarity: null,
       selfie: null,
+    }
+  }
+}
+
+/** An earlier verification of another account that a new one matches, by document number or by face. */
+type DuplicateMatch = { verificationId: string; userId: string }
+
+const DUPLICATE_REASON = {
+  document: (accounts: number) => ({
+    code: 'DUPLICATE_DOCUMENT',
+    text: `The identity document this account submitted was submitted before by ${accounts} other account(s).`,
+  }),
+  face: (accounts: number) => ({
+    code: 'DUPLICATE_FACE',
+    text: `The selfie this account submitted matches the face of ${accounts} other account(s).`,
+  }),
+} as const
+
+/**
+ * Records a new verification's matches and, when there are any, opens one risk case naming every other
+ * account (multi-accounting, a mule network, one person behind several accounts). In the submission's
+ * transaction.
+ */
+async function recordDuplicates(
+  tx: Transaction<Database>,
+  p: {
+    verificationId: string
+    userId: string
+    kind: 'document' | 'face'
+    matches: DuplicateMatch[]
+    at: Date
+  },
+): Promise<void> {
+  if (p.matches.length === 0) return
+  await tx
+    .insertInto('identity_duplicates')
+    .values(
+      p.matches.map((m) => ({
+        verification_id: p.verificationId,
+        other_verification_id: m.verificationId,
+        other_user_id: m.userId,
+        kind: p.kind,
+        created_at: p.at,
+      })),
+    )
+    .execute()
+  const otherAccounts = [...new Set(p.matches.map((m) => m.userId))]
+  await openSystemCase(tx, {
+    source: 'identity_duplicate',
+    key: `identity_duplicate:${p.kind}:${p.verificationId}`,
+    account: p.userId,
+    links: [
+      ...otherAccounts.map((ref) => ({ kind: 'account' as const, ref })),
+      { kind: 'identity_verification' as const, ref: p.verificationId },
+      ...p.matches.map((m) => ({ kind: 'identity_verification' as const, ref: m.verificationId })),
+    ],
+    reasons: [DUPLICATE_REASON[p.kind](otherAccounts.length)],
+    at: p.at,
+  })
+}
+
+/** Tells the risk engine about each pair of accounts, both ways (after the submission commits). */
+function publishDuplicates(
+  events: EventBus,
+  userId: string,
+  kind: 'document' | 'face',
+  otherAccounts: readonly string[],
+  at: Date,
+): void {
+  for (const otherAccount of otherAccounts) {
+    for (const [account, other] of [
+      [userId, otherAccount],
+      [otherAccount, userId],
+    ] as const) {
+      events.publish({ type: 'identity_duplicate', at: at.toISOString(), account, kind, otherAccount: other })
     }
   }
 }
@@ -433,39 +508,13 @@ export function createIdentityVerifications(deps: IdentityDeps) {
             })),
           )
           .execute()
-        if (others.length > 0) {
-          await tx
-            .insertInto('identity_duplicates')
-            .values(
-              others.map((o) => ({
-                verification_id: id,
-                other_verification_id: o.id,
-                other_user_id: o.user_id,
-                kind: 'document' as const,
-                created_at: now,
-              })),
-            )
-            .execute()
-          // Multi-accounting or a mule network: the risk team gets one case naming every account.
-          const otherAccounts = [...new Set(others.map((o) => o.user_id))]
-          await openSystemCase(tx, {
-            source: 'identity_duplicate',
-            key: `identity_duplicate:document:${id}`,
-            account: input.userId,
-            links: [
-              ...otherAccounts.map((ref) => ({ kind: 'account' as const, ref })),
-              { kind: 'identity_verification' as const, ref: id },
-              ...others.map((o) => ({ kind: 'identity_verification' as const, ref: o.id })),
-            ],
-            reasons: [
-              {
-                code: 'DUPLICATE_DOCUMENT',
-                text: `The identity document this account submitted was submitted before by ${otherAccounts.length} other account(s).`,
-              },
-            ],
-            at: now,
-          })
-        }
+        await recordDuplicates(tx, {
+          verificationId: id,
+          userId: input.userId,
+          kind: 'document',
+          matches: others.map((o) => ({ verificationId: o.id, userId: o.user_id })),
+          at: now,
+        })
         if (selfieEmbedding) {
           await storeFaceEmbedding(tx, sealer, {
             verificationId: id,
@@ -474,38 +523,13 @@ export function createIdentityVerifications(deps: IdentityDeps) {
             at: now,
           })
         }
-        if (faceMatches.length > 0) {
-          await tx
-            .insertInto('identity_duplicates')
-            .values(
-              faceMatches.map((m) => ({
-                verification_id: id,
-                other_verification_id: m.verificationId,
-                other_user_id: m.userId,
-                kind: 'face' as const,
-                created_at: now,
-              })),
-            )
-            .execute()
-          // One person behind several accounts: the same risk case path as a duplicate document.
-          await openSystemCase(tx, {
-            source: 'identity_duplicate',
-            key: `identity_duplicate:face:${id}`,
-            account: input.userId,
-            links: [
-              ...faceAccounts.map((ref) => ({ kind: 'account' as const, ref })),
-              { kind: 'identity_verification' as const, ref: id },
-              ...faceMatches.map((m) => ({ kind: 'identity_verification' as const, ref: m.verificationId })),
-            ],
-            reasons: [
-              {
-                code: 'DUPLICATE_FACE',
-                text: `The selfie this account submitted matches the face of ${faceAccounts.length} other account(s).`,
-              },
-            ],
-            at: now,
-          })
-        }
+        await recordDuplicates(tx, {
+          verificationId: id,
+          userId: input.userId,
+          kind: 'face',
+          matches: faceMatches,
+          at: now,
+        })
         await appendAudit(tx, {
           actor: `user:${input.userId}`,
           action: 'identity.verification_submitted',
@@ -530,34 +554,14 @@ export function createIdentityVerifications(deps: IdentityDeps) {
         }
         return inserted
       })
-      for (const otherAccount of new Set(others.map((o) => o.user_id))) {
-        for (const [account, other] of [
-          [input.userId, otherAccount],
-          [otherAccount, input.userId],
-        ] as const) {
-          deps.events.publish({
-            type: 'identity_duplicate',
-            at: now.toISOString(),
-            account,
-            kind: 'document',
-            otherAccount: other,
-          })
-        }
-      }
-      for (const otherAccount of faceAccounts) {
-        for (const [account, other] of [
-          [input.userId, otherAccount],
-          [otherAccount, input.userId],
-        ] as const) {
-          deps.events.publish({
-            type: 'identity_duplicate',
-            at: now.toISOString(),
-            account,
-            kind: 'face',
-            otherAccount: other,
-          })
-        }
-      }
+      publishDuplicates(
+        deps.events,
+        input.userId,
+        'document',
+        [...new Set(others.map((o) => o.user_id))],
+        now,
+      )
+      publishDuplicates(deps.events, input.userId, 'face', faceAccounts, now)
       return customerView(row)
     },
 
