@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../../test/support/app.ts'
@@ -480,6 +481,40 @@ describe('the proving job refuses or reports what it cannot do', () => {
       await proving.close()
     }
   }, 120_000)
+
+  it('stops a proving child whose server process was killed (kill -9), before it finishes the round', async () => {
+    const round = '2026-12-o'
+    await buildRound(round)
+    const roundDir = join(dataDir, 'por', 'rounds', round, 'tree')
+    // A stand-in server: forks the proving child as job.ts does, hands it the task, says the child's pid, and is
+    // killed with SIGKILL once the child reports its first progress.
+    const server = `
+      import { fork } from 'node:child_process'
+      const child = fork(${JSON.stringify(fileURLToPath(new URL('./prove-child.ts', import.meta.url)))}, ['--bulwark-zk-prove'], { execArgv: [], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] })
+      child.once('message', () => { console.log(child.pid); process.kill(process.pid, 'SIGKILL') })
+      child.send(${JSON.stringify({ roundDir, exchangeId: 'acme', setupFile, batchSize: 2, cores: 1 })})
+    `
+    const ran = spawnSync(process.execPath, ['--input-type=module', '-e', server], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    })
+    expect(ran.signal, ran.stderr).toBe('SIGKILL')
+    const child = Number(ran.stdout.trim())
+    expect(child).toBeGreaterThan(0)
+    // Gone (or a zombie nobody has reaped yet): not running, not sleeping. It leaves when its IPC channel closes,
+    // or at the latest when its next progress report finds the channel closed.
+    const alive = () => {
+      try {
+        const stat = readFileSync(`/proc/${child}/stat`, 'utf8')
+        return !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))
+      } catch {
+        return false
+      }
+    }
+    await expect.poll(alive, { timeout: 10_000, interval: 50 }).toBe(false)
+    await sleep(500)
+    expect(existsSync(join(roundDir, 'zk', 'manifest.json'))).toBe(false)
+  }, 180_000)
 
   it('reports a round that has no built tree as a failed job with its reason', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'por-zk-empty-'))
