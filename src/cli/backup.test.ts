@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createScratchDatabase, dropScratchDatabase, usePostgres } from '../../test/support/postgres.ts'
 import { seedDemoIfEmpty } from '../demo/seed.ts'
 import { appendAudit } from '../platform/audit.ts'
 import { createAuditTreeHeads } from '../platform/audit-log/tree.ts'
@@ -28,8 +29,12 @@ async function cli(env: Record<string, string>, ...argv: string[]) {
   return { code, stdout, stderr }
 }
 
-async function withDatabase<T>(dataDir: string, fn: (db: Db) => Promise<T>): Promise<T> {
-  const config = loadConfig({ DATA_DIR: dataDir })
+async function withDatabase<T>(
+  dataDir: string,
+  fn: (db: Db) => Promise<T>,
+  env: Record<string, string> = {},
+): Promise<T> {
+  const config = loadConfig({ DATA_DIR: dataDir, ...env })
   const handle = await openConfiguredDatabase(config)
   try {
     return await fn(handle.db)
@@ -133,6 +138,45 @@ describe('bulwark backup: the restore drill', () => {
     const verified = await cli({ DATA_DIR: restored }, 'audit', 'verify', '--json')
     expect(verified.code).toBe(0)
   }, 120_000)
+
+  it("restores the embedded database's backup into a PostgreSQL server (moving off the embedded database)", async () => {
+    const server = await usePostgres()
+    const databaseUrl = await createScratchDatabase(server.url, 'restore_pglite')
+    const target = { DATABASE_URL: databaseUrl }
+    try {
+      const result = await cli(
+        { DATA_DIR: join(dir, 'to-postgres'), ...target, BACKUP_KEY: KEY },
+        'backup',
+        'restore',
+        file,
+        '--trusted-audit-key',
+        sourceKey,
+        '--json',
+      )
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, auditHeadVerified: true })
+      const after = await withDatabase(join(dir, 'to-postgres'), snapshot, target)
+      const sourceAudit = before.counts.audit_log ?? 0
+      expect(after.counts).toEqual({
+        ...before.counts,
+        audit_log: sourceAudit + 1,
+        audit_leaves: sourceAudit + 1,
+      })
+      expect(after.rounds).toEqual(before.rounds)
+      const verified = await cli(
+        { DATA_DIR: join(dir, 'to-postgres'), ...target },
+        'audit',
+        'verify',
+        '--json',
+      )
+      expect(verified.stderr).toBe('')
+      expect(verified.code).toBe(0)
+    } finally {
+      await dropScratchDatabase(server.url, databaseUrl)
+      await server.stop()
+    }
+  }, 180_000)
 
   it('refuses to restore over a database that already holds data', async () => {
     const again = await cli({ DATA_DIR: restored, BACKUP_KEY: KEY }, 'backup', 'restore', file)
