@@ -7,6 +7,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { loadKek } from '../platform/crypto/field-encryption.ts'
+import { readStoredIp } from '../platform/crypto/session-ips.ts'
 import type { DomainDeps } from '../platform/deps.ts'
 import { requireStaff } from '../platform/http/auth.ts'
 import { SYSTEM_CASE_SOURCE_LABELS } from './cases.ts'
@@ -176,13 +178,26 @@ export async function riskRoutes(base: FastifyInstance, deps: DomainDeps) {
     },
     async (request) => {
       const rows = await risk.timeline(request.params.account)
+      // Events older than PERSONAL_DATA_RETENTION_DAYS hold their IP sealed (platform/crypto/session-ips.ts).
+      const kek = loadKek(deps.config)
+      const bodies = await Promise.all(
+        rows.map(async (r) => {
+          const body = r.body as Record<string, unknown>
+          if (typeof body.ip !== 'string') return body
+          // An ingested event may carry any text as its ip: one that does not open is shown as it is.
+          const ip = await readStoredIp({ db: deps.db, kek }, 'risk_events', 'ip', body.ip).catch(
+            () => body.ip,
+          )
+          return { ...body, ip }
+        }),
+      )
       return {
         account: request.params.account,
-        events: rows.map((r) => ({
+        events: rows.map((r, i) => ({
           id: r.id,
           at: r.at.toISOString(),
           type: r.type,
-          event: r.body,
+          event: bodies[i]!,
           alert:
             r.alert_id && r.decision && r.score !== null && r.reasons
               ? { id: r.alert_id, decision: r.decision, score: r.score, reasons: r.reasons }

@@ -3,7 +3,7 @@
  * PERSONAL_DATA_RETENTION_DAYS its IP address is encrypted with the sessions table's data key and
  * its keyed hash kept in `ip_search` (so an investigation can still find every session from one
  * address), or, without a KEK, erased. `protectOldIps` does the same for every table that keeps an
- * IP (sessions, devices, sign-in tickets, API keys' last use). The server runs it daily, together
+ * IP (sessions, devices, sign-in tickets, API keys' last use, and the risk events' bodies). The server runs it daily, together
  * with the shredding of the audit log's personal values past retention (audit-personal.ts); each
  * run is audit-logged.
  */
@@ -150,11 +150,48 @@ export const IP_COLUMNS: readonly IpColumn[] = [
   },
 ]
 
-export type ProtectIpsResult = Record<IpColumn['table'], ProtectSessionIpsResult>
+/** The tables `protectOldIps` reports on: those of IP_COLUMNS, and the risk events' JSON bodies. */
+export type IpTable = IpColumn['table'] | 'risk_events'
+
+export type ProtectIpsResult = Record<IpTable, ProtectSessionIpsResult>
+
+/**
+ * Risk events keep the address inside their JSON body (`body.ip`, by the event's time `at`): sealed
+ * in place with the `risk_events` table's data key, or, without a KEK, removed from the body. Old
+ * events then count a returning address as new in a backtest, which is what forgetting it means.
+ */
+async function protectOldRiskEventIps(
+  deps: { db: Db; kek: Kek | null },
+  cutoff: Date,
+): Promise<ProtectSessionIpsResult> {
+  const cipher = deps.kek ? fieldCipher({ db: deps.db, kek: deps.kek, table: 'risk_events' }) : null
+  const counts = { encrypted: 0, erased: 0 }
+  for (;;) {
+    const { rows } = await sql<{ id: string; ip: string }>`
+      select id, body->>'ip' as ip from risk_events
+      where at < ${cutoff} and coalesce(body->>'ip', '') <> ''
+        and body->>'ip' not like ${`${ENCRYPTED_PREFIX}%`}
+      limit ${BATCH}`.execute(deps.db)
+    if (rows.length === 0) break
+    for (const row of rows) {
+      if (cipher) {
+        const sealed = await cipher.encrypt('ip', row.ip)
+        await sql`update risk_events set body = jsonb_set(body, '{ip}', to_jsonb(${sealed}::text))
+          where id = ${row.id}`.execute(deps.db)
+        counts.encrypted++
+      } else {
+        await sql`update risk_events set body = body - 'ip' where id = ${row.id}`.execute(deps.db)
+        counts.erased++
+      }
+    }
+  }
+  return counts
+}
 
 /**
  * Encrypts (with a KEK) or erases (without) every stored IP address older than the retention
- * cut-off in every table of IP_COLUMNS; one audit entry per run that changed anything. Idempotent.
+ * cut-off in every table of IP_COLUMNS and in risk events; one audit entry per run that changed
+ * anything. Idempotent.
  * @example await protectOldIps({ db, kek, clock, retentionDays: 30 })
  */
 export async function protectOldIps(deps: {
@@ -196,6 +233,7 @@ export async function protectOldIps(deps: {
     }
     result[spec.table] = counts
   }
+  result.risk_events = await protectOldRiskEventIps(deps, cutoff)
   if (Object.values(result).some((c) => c.encrypted + c.erased > 0)) {
     await appendAudit(deps.db, {
       actor: 'system:retention',
@@ -213,7 +251,7 @@ export async function protectOldIps(deps: {
  */
 export async function readStoredIp(
   deps: { db: Db; kek: Kek | null },
-  table: IpColumn['table'],
+  table: IpTable,
   column: IpColumn['column'],
   value: string,
 ): Promise<string> {

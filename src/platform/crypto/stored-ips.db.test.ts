@@ -34,6 +34,26 @@ async function oldDevice(ip: string): Promise<string> {
   return row.id
 }
 
+/** A sign-in the risk engine stored 40 days ago, from `ip`. */
+async function oldRiskEvent(id: string, ip: string): Promise<void> {
+  const at = new Date(t.clock.now().getTime() - 40 * DAY)
+  const body = {
+    v: 1,
+    id,
+    at: at.toISOString(),
+    account: customer.user.id,
+    type: 'signin',
+    ip,
+    device: 'd-old',
+  }
+  await sql`insert into risk_events (id, at, account, type, body)
+    values (${id}, ${at}, ${customer.user.id}, 'signin', ${JSON.stringify(body)}::jsonb)`.execute(t.db)
+}
+
+const riskEventBody = async (id: string) =>
+  (await sql<{ body: Record<string, unknown> }>`select body from risk_events where id = ${id}`.execute(t.db))
+    .rows[0]!.body
+
 async function stored(table: string, column: string, search: string, key: string, id: string) {
   const { rows } = await sql<{ ip: string | null; search: string | null }>`
     select ${sql.id(column)} as ip, ${sql.id(search)} as search from ${sql.id(table)} where ${sql.id(key)} = ${id}`.execute(
@@ -67,6 +87,7 @@ beforeAll(async () => {
     t.db,
   )
   ids.apiKey = rows[0]!.id
+  await oldRiskEvent('old-signin', OLD_IP)
 }, 120_000)
 afterAll(async () => {
   await t.close()
@@ -79,7 +100,11 @@ describe('IP addresses in every table, past the retention period', () => {
       devices: { encrypted: 1, erased: 0 },
       sign_in_tickets: { encrypted: 1, erased: 0 },
       api_keys: { encrypted: 1, erased: 0 },
+      risk_events: { encrypted: 1, erased: 0 },
     })
+    const event = await riskEventBody('old-signin')
+    expect(event).toMatchObject({ type: 'signin', device: 'd-old', ip: expect.stringMatching(/^enc1:/) })
+    expect(await readStoredIp({ db: t.db, kek }, 'risk_events', 'ip', event.ip as string)).toBe(OLD_IP)
     for (const [table, column, search, key, id] of [
       ['devices', 'ip', 'ip_search', 'id', ids.device],
       ['sign_in_tickets', 'ip', 'ip_search', 'token_digest', 'old-ticket'],
@@ -128,6 +153,17 @@ describe('IP addresses in every table, past the retention period', () => {
     expect(device.ip).toBe(OLD_IP)
   })
 
+  it("shows a risk analyst the old event's address opened in the account's timeline", async () => {
+    const analyst = await t.createStaff('risk_analyst')
+    const response = await t.app.inject({
+      url: `/api/risk/accounts/${customer.user.id}/timeline`,
+      headers: analyst.session.headers,
+    })
+    expect(response.statusCode).toBe(200)
+    const old = response.json().events.find((e: { id: string }) => e.id === 'old-signin')
+    expect(old.event).toMatchObject({ type: 'signin', ip: OLD_IP })
+  })
+
   it('keeps the addresses readable after the KEK is rotated', async () => {
     const row = await stored('api_keys', 'last_used_ip', 'last_used_ip_search', 'id', ids.apiKey)
     await rotateKek(t.db, kek, newKek, 'test')
@@ -146,8 +182,13 @@ describe('IP addresses in every table, past the retention period', () => {
       values (${customer.user.id}, 'ak-erase', 'x', 'x', 'old bot', 'read', ${at}, ${at}, '192.0.2.78') returning id`.execute(
       t.db,
     )
+    await oldRiskEvent('old-signin-2', '192.0.2.79')
     const result = await protectOldIps({ db: t.db, kek: null, clock: t.clock, retentionDays: 30 })
     expect(result.devices).toEqual({ encrypted: 0, erased: 1 })
+    expect(result.risk_events).toEqual({ encrypted: 0, erased: 1 })
+    const event = await riskEventBody('old-signin-2')
+    expect(event).toMatchObject({ type: 'signin', device: 'd-old' })
+    expect(event).not.toHaveProperty('ip')
     expect(result.api_keys).toEqual({ encrypted: 0, erased: 1 })
     expect(await stored('devices', 'ip', 'ip_search', 'id', device)).toEqual({ ip: '', search: null })
     expect(await stored('api_keys', 'last_used_ip', 'last_used_ip_search', 'id', rows[0]!.id)).toEqual({
