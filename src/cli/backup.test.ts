@@ -107,10 +107,15 @@ describe('bulwark backup: the restore drill', () => {
     expect(checked.stdout).toMatch(/^OK .* audit head \d+ entries signed/)
   })
 
-  it('restores into a fresh data folder with the same rows, PoR rounds, key file and a matching signed audit head', async () => {
+  /**
+   * Restores the drill's backup into `dataDir` (and the database `env` names, if any) and checks it: the same
+   * row counts (the restore itself appends `backup.restored` to the log), the same PoR rounds, and `bulwark
+   * audit verify` passing. Returns the restore's seconds.
+   */
+  async function restoreAndCheck(dataDir: string, env: Record<string, string> = {}): Promise<number> {
     const started = performance.now()
     const result = await cli(
-      { DATA_DIR: restored, BACKUP_KEY: KEY },
+      { DATA_DIR: dataDir, ...env, BACKUP_KEY: KEY },
       'backup',
       'restore',
       file,
@@ -122,10 +127,7 @@ describe('bulwark backup: the restore drill', () => {
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, auditHeadVerified: true })
-    process.stdout.write(`restore drill (demo database): ${seconds.toFixed(2)} s\n`)
-
-    const after = await withDatabase(restored, snapshot)
-    // The restore itself appends backup.restored to the log; everything else is identical.
+    const after = await withDatabase(dataDir, snapshot, env)
     const sourceAudit = before.counts.audit_log ?? 0
     expect(after.counts).toEqual({
       ...before.counts,
@@ -134,44 +136,23 @@ describe('bulwark backup: the restore drill', () => {
     })
     expect(before.rounds.length).toBeGreaterThan(0)
     expect(after.rounds).toEqual(before.rounds)
-    expect(configuredPublicKey(loadConfig({ DATA_DIR: restored }))).toBe(sourceKey)
-    const verified = await cli({ DATA_DIR: restored }, 'audit', 'verify', '--json')
+    const verified = await cli({ DATA_DIR: dataDir, ...env }, 'audit', 'verify', '--json')
+    expect(verified.stderr).toBe('')
     expect(verified.code).toBe(0)
+    return seconds
+  }
+
+  it('restores into a fresh data folder with the same rows, PoR rounds, key file and a matching signed audit head', async () => {
+    const seconds = await restoreAndCheck(restored)
+    process.stdout.write(`restore drill (demo database): ${seconds.toFixed(2)} s\n`)
+    expect(configuredPublicKey(loadConfig({ DATA_DIR: restored }))).toBe(sourceKey)
   }, 120_000)
 
   it("restores the embedded database's backup into a PostgreSQL server (moving off the embedded database)", async () => {
     const server = await usePostgres()
     const databaseUrl = await createScratchDatabase(server.url, 'restore_pglite')
-    const target = { DATABASE_URL: databaseUrl }
     try {
-      const result = await cli(
-        { DATA_DIR: join(dir, 'to-postgres'), ...target, BACKUP_KEY: KEY },
-        'backup',
-        'restore',
-        file,
-        '--trusted-audit-key',
-        sourceKey,
-        '--json',
-      )
-      expect(result.stderr).toBe('')
-      expect(result.code).toBe(0)
-      expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, auditHeadVerified: true })
-      const after = await withDatabase(join(dir, 'to-postgres'), snapshot, target)
-      const sourceAudit = before.counts.audit_log ?? 0
-      expect(after.counts).toEqual({
-        ...before.counts,
-        audit_log: sourceAudit + 1,
-        audit_leaves: sourceAudit + 1,
-      })
-      expect(after.rounds).toEqual(before.rounds)
-      const verified = await cli(
-        { DATA_DIR: join(dir, 'to-postgres'), ...target },
-        'audit',
-        'verify',
-        '--json',
-      )
-      expect(verified.stderr).toBe('')
-      expect(verified.code).toBe(0)
+      await restoreAndCheck(join(dir, 'to-postgres'), { DATABASE_URL: databaseUrl })
     } finally {
       await dropScratchDatabase(server.url, databaseUrl)
       await server.stop()

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { specimenPassportMrz } from '../../test/support/identity.ts'
 import { checkDocument, mrzDate } from './document.ts'
 import { checkDigit, type MrzCheckName, parseMrz } from './mrz.ts'
-import { composeMrz } from './mrz-compose.ts'
+import type { ComposeFields } from './mrz-compose.ts'
 
 // The specimens printed in ICAO Doc 9303 (8th ed.): part 4 appendix A (TD3), part 6 (TD2), part 5 (TD1).
 const TD3 = 'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10'
@@ -10,20 +11,9 @@ const TD1 = 'I<UTOD231458907<<<<<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\nERI
 
 const today = new Date('2026-06-01T12:00:00Z')
 
-function valid(overrides: Partial<Parameters<typeof composeMrz>[0]> = {}) {
-  return composeMrz({
-    format: 'TD3',
-    issuingState: 'FRA',
-    documentNumber: '12AB34567',
-    nationality: 'FRA',
-    birthDate: '900315',
-    sex: 'F',
-    expiryDate: '310101',
-    surname: 'Dupont',
-    givenNames: 'Marie Claire',
-    ...overrides,
-  })
-}
+/** The specimen passport (test/support/identity.ts), valid on `today`, with a middle name. */
+const valid = (overrides: Partial<ComposeFields> = {}) =>
+  specimenPassportMrz(today, { givenNames: 'Marie Claire', ...overrides })
 
 function codes(mrz: string, options: Partial<Parameters<typeof checkDocument>[1]> = {}) {
   return checkDocument(mrz, { today, minimumAge: 18, ...options }).reasons.map((r) => r.code)
