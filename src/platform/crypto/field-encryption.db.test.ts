@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test/support/db.
 import { createManualClock } from '../clock.ts'
 import { createUser } from '../identity/users.ts'
 import { fieldCipher, kekFromBytes, rotateDataKey, rotateKek } from './field-encryption.ts'
-import { findSessionsByIp, protectOldSessionIps } from './session-ips.ts'
+import { findSessionsByIp, protectOldIps } from './session-ips.ts'
 
 const kek = kekFromBytes(new Uint8Array(32).fill(7))
 const newKek = kekFromBytes(new Uint8Array(32).fill(9))
@@ -54,8 +54,8 @@ afterAll(() => t.close())
 
 describe('personal-data field encryption', () => {
   it('encrypts the IP of sessions older than the retention period and leaves recent ones readable', async () => {
-    const result = await protectOldSessionIps({ db: t.db, kek, clock, retentionDays: 30 })
-    expect(result).toEqual({ encrypted: 2, erased: 0 })
+    const result = await protectOldIps({ db: t.db, kek, clock, retentionDays: 30 })
+    expect(result.sessions).toEqual({ encrypted: 2, erased: 0 })
     const rows = await storedIps()
     expect(rows.map((r) => r.ip.startsWith('enc1:'))).toEqual([true, true, false])
     expect(rows[2]).toMatchObject({ ip: '203.0.113.7', ip_search: null })
@@ -67,14 +67,12 @@ describe('personal-data field encryption', () => {
       .limit(1)
       .executeTakeFirstOrThrow()
     expect(audit).toMatchObject({
-      action: 'personal_data.session_ips_protected',
-      details: { encrypted: 2, erased: 0 },
+      action: 'personal_data.ips_protected',
+      details: { sessions: { encrypted: 2, erased: 0 } },
     })
     // Run again: nothing left to do, and nothing logged twice.
-    expect(await protectOldSessionIps({ db: t.db, kek, clock, retentionDays: 30 })).toEqual({
-      encrypted: 0,
-      erased: 0,
-    })
+    const again = await protectOldIps({ db: t.db, kek, clock, retentionDays: 30 })
+    expect(Object.values(again).every((c) => c.encrypted + c.erased === 0)).toBe(true)
   })
 
   it('finds every session from one address, old (by keyed hash) and recent (plain)', async () => {
@@ -121,10 +119,8 @@ describe('personal-data field encryption', () => {
 
   it('erases old addresses when no KEK is configured', async () => {
     await addSession('d-old', '192.0.2.55', new Date(clock.now().getTime() - 60 * DAY))
-    expect(await protectOldSessionIps({ db: t.db, kek: null, clock, retentionDays: 30 })).toEqual({
-      encrypted: 0,
-      erased: 1,
-    })
+    const result = await protectOldIps({ db: t.db, kek: null, clock, retentionDays: 30 })
+    expect(result.sessions).toEqual({ encrypted: 0, erased: 1 })
     expect((await storedIps()).find((r) => r.id === 'd-old')).toMatchObject({ ip: '', ip_search: null })
   })
 })

@@ -1,11 +1,10 @@
 /**
- * @module Retention of stored IP addresses: once a session is older than
- * PERSONAL_DATA_RETENTION_DAYS its IP address is encrypted with the sessions table's data key and
- * its keyed hash kept in `ip_search` (so an investigation can still find every session from one
- * address), or, without a KEK, erased. `protectOldIps` does the same for every table that keeps an
- * IP (sessions, devices, sign-in tickets, API keys' last use, and the risk events' bodies). The server runs it daily, together
- * with the shredding of the audit log's personal values past retention (audit-personal.ts); each
- * run is audit-logged.
+ * @module Retention of stored IP addresses: `protectOldIps` encrypts every IP address older than
+ * PERSONAL_DATA_RETENTION_DAYS (sessions, devices, sign-in tickets, API keys' last use, and the risk
+ * events' bodies) with its table's data key, keeping a keyed hash beside it where an investigation
+ * searches by address (`findSessionsByIp`), or, without a KEK, erases it. The server runs it daily,
+ * together with the shredding of the audit log's personal values past retention
+ * (audit-personal.ts); each run that changed anything is audit-logged.
  */
 import { sql } from 'kysely'
 import { appendAudit } from '../audit.ts'
@@ -17,55 +16,8 @@ import { ENCRYPTED_PREFIX, fieldCipher, type Kek } from './field-encryption.ts'
 const DAY_MS = 86_400_000
 const BATCH = 500
 
-export type ProtectSessionIpsResult = { encrypted: number; erased: number }
-
-/**
- * Encrypts (with a KEK) or erases (without) the IP of every session created before the retention
- * cut-off that still holds a plain address.
- * @example await protectOldSessionIps({ db, kek, clock, retentionDays: 30 })
- */
-export async function protectOldSessionIps(deps: {
-  db: Db
-  kek: Kek | null
-  clock: Clock
-  retentionDays: number
-}): Promise<ProtectSessionIpsResult> {
-  const cutoff = new Date(deps.clock.now().getTime() - deps.retentionDays * DAY_MS)
-  const cipher = deps.kek ? fieldCipher({ db: deps.db, kek: deps.kek, table: 'sessions' }) : null
-  let encrypted = 0
-  let erased = 0
-  for (;;) {
-    const rows = await deps.db
-      .selectFrom('sessions')
-      .select(['id', 'ip'])
-      .where('created_at', '<', cutoff)
-      .where('ip', '!=', '')
-      .where('ip', 'not like', `${ENCRYPTED_PREFIX}%`)
-      .limit(BATCH)
-      .execute()
-    if (rows.length === 0) break
-    for (const row of rows) {
-      if (cipher) {
-        const ip = await cipher.encrypt('ip', row.ip)
-        const search = await cipher.searchHash('ip', row.ip)
-        await sql`update sessions set ip = ${ip}, ip_search = ${search} where id = ${row.id}`.execute(deps.db)
-        encrypted++
-      } else {
-        await deps.db.updateTable('sessions').set({ ip: '' }).where('id', '=', row.id).execute()
-        erased++
-      }
-    }
-  }
-  if (encrypted + erased > 0) {
-    await appendAudit(deps.db, {
-      actor: 'system:retention',
-      action: 'personal_data.session_ips_protected',
-      target: 'table:sessions',
-      details: { encrypted, erased, retentionDays: deps.retentionDays, kek: deps.kek?.id ?? null },
-    })
-  }
-  return { encrypted, erased }
-}
+/** How many addresses of one table a run encrypted or erased. */
+export type ProtectedIpCounts = { encrypted: number; erased: number }
 
 /**
  * Ids of the sessions that came from `ip`, recent (plain) and old (encrypted, by keyed hash) alike.
@@ -153,7 +105,7 @@ export const IP_COLUMNS: readonly IpColumn[] = [
 /** The tables `protectOldIps` reports on: those of IP_COLUMNS, and the risk events' JSON bodies. */
 export type IpTable = IpColumn['table'] | 'risk_events'
 
-export type ProtectIpsResult = Record<IpTable, ProtectSessionIpsResult>
+export type ProtectIpsResult = Record<IpTable, ProtectedIpCounts>
 
 /**
  * Risk events keep the address inside their JSON body (`body.ip`, by the event's time `at`): sealed
@@ -163,7 +115,7 @@ export type ProtectIpsResult = Record<IpTable, ProtectSessionIpsResult>
 async function protectOldRiskEventIps(
   deps: { db: Db; kek: Kek | null },
   cutoff: Date,
-): Promise<ProtectSessionIpsResult> {
+): Promise<ProtectedIpCounts> {
   const cipher = deps.kek ? fieldCipher({ db: deps.db, kek: deps.kek, table: 'risk_events' }) : null
   const counts = { encrypted: 0, erased: 0 }
   for (;;) {
