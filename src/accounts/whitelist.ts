@@ -79,7 +79,7 @@ export async function addWhitelistEntry(deps: AccountsDeps, userId: string, inpu
       .values({
         user_id: userId,
         network: input.network,
-        address: address,
+        address,
         label: input.label,
         created_at: at,
         usable_at: usableAt,
@@ -91,7 +91,7 @@ export async function addWhitelistEntry(deps: AccountsDeps, userId: string, inpu
       userId,
       lock: 'whitelist_changed',
       action: 'accounts.whitelist_added',
-      details: { network: input.network, address: address, usableAt: usableAt.toISOString() },
+      details: { network: input.network, address, usableAt: usableAt.toISOString() },
       at,
     })
     return row
@@ -100,12 +100,12 @@ export async function addWhitelistEntry(deps: AccountsDeps, userId: string, inpu
   await raiseAlert(deps, userId, 'whitelist_changed', {
     change: 'address added',
     network: input.network,
-    address: address,
+    address,
   })
   return {
     id: entry.id,
     network: input.network,
-    address: address,
+    address,
     label: input.label,
     usableAt: usableAt.toISOString(),
   }
