@@ -276,8 +276,8 @@ export function sealPendingEmail(db: Db, email: string): string {
 
 /**
  * Seals every person, pending email change and bug-bounty reporter's email still stored plain, in
- * batches, and rewrites the people's lookup hashes; rows already sealed are skipped, so a second run changes nothing. `db` must come
- * from `withPersonalFields` with a KEK.
+ * batches, and rewrites the people's lookup hashes; rows already sealed are skipped, so a second run
+ * changes nothing. `db` must come from `withPersonalFields` with a KEK.
  * @example await encryptExistingPeople(await withPersonalFields(db, kek))
  */
 export async function encryptExistingPeople(
